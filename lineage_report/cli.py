@@ -1,0 +1,93 @@
+"""The command line: a thin layer over build(), printing problems and a summary.
+
+Exit codes: 0 success; 1 problems found under --strict (or by `check`), or a user error
+(bad config, unwritable output); 2 wrong command-line usage (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .build import build, load_lineage
+from .config import load_config
+from .errors import LineageReportError
+
+log = logging.getLogger("lineage_report")
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every subcommand."""
+    top = argparse.ArgumentParser(prog="lineage-report", description=__doc__.splitlines()[0])
+    top.add_argument("--version", action="version", version=f"lineage-report {__version__}")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the site")
+    b.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
+    b.add_argument("-o", "--output", type=Path, help="output folder (default: site)")
+    b.add_argument("--strict", action="store_true", help="exit 1 if there is any problem")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    b.add_argument("--timings-json", type=Path, help="write per-stage timings to this file")
+
+    c = sub.add_parser("check", help="validate the inputs without writing anything")
+    c.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
+    c.add_argument("--format", choices=["text", "json"], default="text")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = parser().parse_args(argv)
+    setup_logging(quiet=getattr(args, "quiet", False) or getattr(args, "format", "") == "json")
+    try:
+        return COMMANDS[args.command](args)
+    except LineageReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def setup_logging(quiet: bool) -> None:
+    """Print problems and messages on stderr as plain lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.ERROR if quiet else logging.INFO)
+    log.propagate = False
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the site; with --strict, any problem makes the exit code 1 (the site is written)."""
+    config = load_config(args.source)
+    result = build(config, args.output)
+    if args.timings_json:
+        stats = {**result.timings, "pages": result.pages, "bytes": result.bytes_written}
+        args.timings_json.write_text(json.dumps(stats, indent=2, sort_keys=True))
+    if not args.quiet:
+        print(f"Built {result.summary()}")
+        print(f"Open {result.output / 'index.html'}")
+    if args.strict and result.problems:
+        print(f"error: {len(result.problems)} problems (--strict)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the inputs and print every problem; exit 1 if there is any."""
+    config = load_config(args.source)
+    lineage = load_lineage(config)
+    if args.format == "json":
+        print(json.dumps([p.to_json() for p in lineage.problems], indent=2))
+    else:
+        graph = lineage.graph
+        print(f"Checked {graph.number_of_nodes()} nodes: {len(lineage.problems)} problems")
+    return 1 if lineage.problems else 0
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check}

@@ -1,0 +1,224 @@
+"""Collect: find the input files, read them, and turn each into checked manifest records.
+
+A file that cannot be used is reported (`path: location: message`) and skipped whole;
+the files beside it are unaffected. Nothing here knows about the graph.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from .config import Config
+from .manifest import (
+    DecodeFailure,
+    LoggedArtifact,
+    Manifest,
+    RunInfo,
+    check_manifest,
+    extra_keys,
+    fail,
+    logged_digest,
+    parse_json,
+)
+from .problems import Problems, pointer
+
+
+@dataclass
+class Record:
+    """One usable manifest: where it came from, what it says, and what we did not recognise."""
+
+    path: str
+    location: str
+    manifest: Manifest
+    digests: list[str]
+    extra: dict[str, Any] = field(default_factory=dict)
+    fingerprint: bytes = b""
+
+    @property
+    def where(self) -> str:
+        """Name the record for messages: the file, and the place in it for multi-run files."""
+        return f"{self.path} ({self.location})" if self.location else self.path
+
+
+def collect(config: Config, problems: Problems) -> list[Record]:
+    """Read every input file of the project and return the usable records, in path order."""
+    records: list[Record] = []
+    for path, fmt in find_inputs(config):
+        records.extend(read_input(config, path, fmt, problems))
+    return records
+
+
+def find_inputs(config: Config) -> list[tuple[Path, str]]:
+    """Return the input files and their formats, sorted by path; symlinks followed, no loops."""
+    patterns = [(glob_regex(p), "auto") for p in config.manifests]
+    patterns += [(glob_regex(s.path), s.format) for s in config.sources]
+    skip = {config.output.resolve()} if config.output else set()
+    found: dict[str, tuple[Path, str]] = {}
+    for path in walk_files(config.root, skip):
+        rel = path.relative_to(config.root).as_posix()
+        fmt = next((f for regex, f in reversed(patterns) if regex.fullmatch(rel)), None)
+        if fmt is not None:
+            found[rel] = (path, fmt)
+    return [found[rel] for rel in sorted(found)]
+
+
+def walk_files(root: Path, skip: set[Path]) -> list[Path]:
+    """List the files under `root`, following symlinked folders once and skipping hidden ones."""
+    seen: set[tuple[int, int]] = set()
+    files: list[Path] = []
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        stat = os.stat(folder)
+        if (stat.st_dev, stat.st_ino) in seen or Path(folder).resolve() in skip:
+            dirs[:] = []
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files.extend(Path(folder) / n for n in sorted(names) if not n.startswith("."))
+    return files
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a glob with `**` (any folders), `*` and `?` into a regex over posix paths."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        else:
+            char = pattern[i]
+            out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
+            i += 1
+    return re.compile("".join(out))
+
+
+def read_input(config: Config, path: Path, fmt: str, problems: Problems) -> list[Record]:
+    """Read one input file and return its records; problems are reported, not raised."""
+    rel = path.relative_to(config.root).as_posix()
+    raw = read_bytes(rel, path, config.max_manifest_mb, problems)
+    if raw is None:
+        return []
+    if fmt == "auto":
+        fmt = detect(path, raw)
+    if fmt == "manifest":
+        record = read_manifest(rel, "", raw, problems)
+        return [record] if record else []
+    return read_foreign(rel, raw, fmt, problems)
+
+
+def read_bytes(rel: str, path: Path, limit_mb: float, problems: Problems) -> bytes | None:
+    """Return the file's bytes, or None after reporting why it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > limit_mb * 1_000_000:
+            problems.error(
+                rel,
+                "",
+                f"file is {size / 1e6:.1f} MB, over the {limit_mb:g} MB limit "
+                "(max_manifest_mb in lineage-report.toml)",
+                "manifest.too-large",
+            )
+            return None
+        return path.read_bytes()
+    except OSError as exc:
+        problems.error(
+            rel, "", f"cannot read the file: {exc.strerror or exc}", "manifest.unreadable"
+        )
+        return None
+
+
+def detect(path: Path, raw: bytes) -> str:
+    """Guess a file's format from its content: our manifests say `manifest_version`."""
+    if b'"manifest_version"' in raw[:4096]:
+        return "manifest"
+    try:
+        from .readers import detect_format
+    except ImportError:
+        return "manifest"
+    return detect_format(path.name, raw)
+
+
+def read_foreign(rel: str, raw: bytes, fmt: str, problems: Problems) -> list[Record]:
+    """Read an OpenLineage or dbt file through its reader, then check each document it yields."""
+    from . import readers
+
+    reader = readers.read_openlineage if fmt == "openlineage" else readers.read_dbt
+    documents, found = reader(rel, raw)
+    problems.extend(found)
+    records = [read_document(d.path, d.location, d.data, problems) for d in documents]
+    return [r for r in records if r]
+
+
+def read_manifest(rel: str, location: str, raw: bytes, problems: Problems) -> Record | None:
+    """Decode and check one manifest file; report and return None when it is not usable."""
+    try:
+        data = parse_json(rel, raw)
+    except DecodeFailure as exc:
+        problems.add(exc.problem)
+        return None
+    return read_document(rel, location, data, problems)
+
+
+def read_document(rel: str, location: str, data: Any, problems: Problems) -> Record | None:
+    """Check one decoded manifest document and turn it into a Record."""
+    try:
+        manifest = check_manifest(rel, data)
+        digests = [logged_digest(rel, i, a) for i, a in enumerate(manifest.logged_artifacts)]
+        check_files_links(rel, manifest)
+    except DecodeFailure as exc:
+        problem = exc.problem
+        if location:
+            problem = type(problem)(
+                problem.path,
+                location + problem.location,
+                problem.message,
+                problem.kind,
+                problem.severity,
+            )
+        problems.add(problem)
+        return None
+    return Record(
+        rel,
+        location,
+        manifest,
+        digests,
+        gather_extra(data),
+        fingerprint=msgspec.json.encode(data, order="sorted"),
+    )
+
+
+def check_files_links(rel: str, manifest: Manifest) -> None:
+    """Refuse `files` given as a path (a W&B manifest link) until a reader resolved it."""
+    for i, art in enumerate(manifest.logged_artifacts):
+        if isinstance(art.files, str):
+            fail(
+                rel,
+                pointer("logged_artifacts", i, "files"),
+                f"artifact '{art.name}': files must be a list here",
+                "manifest.invalid",
+            )
+
+
+def gather_extra(data: dict[str, Any]) -> dict[str, Any]:
+    """Collect unknown keys at each level, keyed by where they were found."""
+    extra: dict[str, Any] = {}
+    top = extra_keys(data, Manifest)
+    if top:
+        extra[""] = top
+    run = extra_keys(data["run"], RunInfo)
+    if run:
+        extra["/run"] = run
+    for i, art in enumerate(data.get("logged_artifacts", [])):
+        more = extra_keys(art, LoggedArtifact)
+        if more:
+            extra[pointer("logged_artifacts", i)] = more
+    return extra

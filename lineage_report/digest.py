@@ -1,0 +1,29 @@
+"""Digests: of one file, and of an artifact from its entries (W&B's manifest-digest idea).
+
+The artifact digest is `sha256:` + the SHA-256 of the sorted `path:digest` lines of its
+files and references joined by newlines, so the order in which files were added or
+listed never changes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+def file_digest(path: Path) -> str:
+    """Return `sha256:<hex>` of a file, read in chunks so a 10 GB file does not fill memory."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            sha.update(chunk)
+    return "sha256:" + sha.hexdigest()
+
+
+def artifact_digest(entries: Iterable[tuple[str, str]]) -> str:
+    """Return the digest of an artifact from its (path or uri, digest) entries."""
+    lines = sorted(f"{path}:{digest}" for path, digest in entries)
+    return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()

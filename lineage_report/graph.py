@@ -1,0 +1,446 @@
+"""Graph: resolve manifest records into artifact versions and runs, as a networkx DiGraph.
+
+Identity follows W&B: an artifact is a name with one type; its versions v0, v1, ... are
+numbered in the order they were first logged and identified by digest; `latest` is the
+newest version, a custom alias names the last version given it. Records that contradict
+the others (a type clash, a version claimed with another digest, a cycle) are rejected
+whole, and resolution runs again without them, so no record is ever half-ingested.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import networkx as nx
+
+from .collect import Record
+from .config import Config
+from .manifest import LoggedArtifact, RunInfo, UsedRef, iso, utc
+from .problems import Problem, Problems, pointer
+
+ARTIFACT = "artifact"
+RUN = "run"
+
+
+@dataclass
+class Entry:
+    """One logged-artifact entry of one record."""
+
+    record: Record
+    index: int
+    art: LoggedArtifact
+    digest: str
+    when: datetime | None
+
+    def key(self) -> tuple:
+        """Order entries by time (unknown last), then run id, then place in the manifest."""
+        run_id = self.record.manifest.run.id
+        return (self.when is None, self.when or datetime.min, run_id, self.record.path, self.index)
+
+
+@dataclass
+class Version:
+    """One version of an artifact: its first entry is its producer."""
+
+    name: str
+    number: int
+    entry: Entry
+    relogs: list[Entry] = field(default_factory=list)
+
+    @property
+    def node_id(self) -> str:
+        """Return the graph node id, `artifact:name:vN`."""
+        return f"artifact:{self.name}:v{self.number}"
+
+
+@dataclass
+class Artifact:
+    """An artifact name: its type, versions in order, and the history of its aliases."""
+
+    name: str
+    type: str
+    first: Entry
+    versions: list[Version] = field(default_factory=list)
+    by_digest: dict[str, Version] = field(default_factory=dict)
+    alias_history: dict[str, list[tuple[datetime | None, Version]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+@dataclass
+class Usage:
+    """A used-artifact reference of one run, resolved to a version or left external."""
+
+    record: Record
+    index: int
+    name: str
+    display: str
+    version: Version | None
+    type: str | None
+
+
+@dataclass
+class Resolution:
+    """The outcome of one resolution pass."""
+
+    artifacts: dict[str, Artifact]
+    usages: list[Usage]
+    rejects: list[tuple[Record, Problem]]
+
+
+def build_graph(records: list[Record], config: Config, problems: Problems) -> nx.DiGraph:
+    """Resolve the records (rejecting contradictory ones) and return the lineage graph."""
+    records = drop_duplicate_runs(records, problems)
+    while True:
+        resolution = resolve(records)
+        if not resolution.rejects:
+            break
+        rejected = set()
+        for record, problem in resolution.rejects:
+            problems.add(problem)
+            rejected.add(id(record))
+        records = [r for r in records if id(r) not in rejected]
+    report_unresolved(resolution.usages, config, problems)
+    return to_graph(records, resolution)
+
+
+def drop_duplicate_runs(records: list[Record], problems: Problems) -> list[Record]:
+    """Keep one record per run id: identical copies are merged, differing ones are errors."""
+    kept: dict[str, Record] = {}
+    for record in records:
+        run_id = record.manifest.run.id
+        first = kept.get(run_id)
+        if first is None:
+            kept[run_id] = record
+        elif first.fingerprint != record.fingerprint:
+            problems.error(
+                record.path,
+                pointer("run", "id")
+                if not record.location
+                else record.location + pointer("run", "id"),
+                f"run id '{run_id}' is also used by {first.where} with different "
+                "content; this manifest is skipped",
+                "graph.duplicate-run",
+            )
+    return list(kept.values())
+
+
+def run_time(run: RunInfo) -> datetime | None:
+    """Return when a run's outputs appeared: its end, else its start."""
+    return utc(run.finished_at or run.started_at)
+
+
+def entries_of(records: list[Record]) -> list[Entry]:
+    """Return every logged entry of every record, in logging order."""
+    entries = []
+    for record in records:
+        fallback = run_time(record.manifest.run)
+        for i, art in enumerate(record.manifest.logged_artifacts):
+            when = utc(art.created_at) or fallback
+            entries.append(Entry(record, i, art, record.digests[i], when))
+    entries.sort(key=Entry.key)
+    return entries
+
+
+def resolve(records: list[Record]) -> Resolution:
+    """Number versions, track aliases and resolve used references, noting contradictions."""
+    artifacts: dict[str, Artifact] = {}
+    rejects: list[tuple[Record, Problem]] = []
+    for entry in entries_of(records):
+        problem = add_entry(artifacts, entry)
+        if problem:
+            rejects.append((entry.record, problem))
+    usages = [u for r in records for u in usages_of(r, artifacts)]
+    if not rejects:
+        rejects = find_cycle(records, usages)
+    return Resolution(artifacts, usages, rejects)
+
+
+def add_entry(artifacts: dict[str, Artifact], entry: Entry) -> Problem | None:
+    """Add one logged entry: a new version, or a re-log of a known digest."""
+    art = entry.art
+    artifact = artifacts.setdefault(art.name, Artifact(art.name, art.type, entry))
+    path, where = entry.record.path, entry.record.location
+    if art.type != artifact.type:
+        return Problem(
+            path,
+            where + pointer("logged_artifacts", entry.index, "type"),
+            f"artifact '{art.name}' is logged here as type '{art.type}', but "
+            f"{artifact.first.record.where} logged it as '{artifact.type}'",
+            "graph.type-clash",
+        )
+    version = artifact.by_digest.get(entry.digest)
+    if version is None:
+        claimed = claimed_version(art)
+        if claimed is not None and claimed < len(artifact.versions):
+            holder = artifact.versions[claimed].entry
+            return Problem(
+                path,
+                where + pointer("logged_artifacts", entry.index, "version"),
+                f"'{art.name}:v{claimed}' is claimed here with digest {entry.digest}, "
+                f"but {holder.record.where} logged it with digest {holder.digest}",
+                "graph.conflicting-producer",
+            )
+        version = Version(art.name, len(artifact.versions), entry)
+        artifact.versions.append(version)
+        artifact.by_digest[entry.digest] = version
+    elif version.entry.record is not entry.record:
+        version.relogs.append(entry)
+    for alias in art.aliases:
+        if alias != "latest":
+            artifact.alias_history[alias].append((entry.when, version))
+    return None
+
+
+def claimed_version(art: LoggedArtifact) -> int | None:
+    """Return the version number an entry states for itself (`"v3"` or `3`), if any."""
+    return version_number(art.version)
+
+
+def version_number(value: str | int | None) -> int | None:
+    """Parse `v3`, `3` or 3 into 3; anything else is None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"v?\d+", value):
+        return int(value.lstrip("v"))
+    return None
+
+
+def parse_ref(ref: str | UsedRef) -> tuple[str, str, str | int]:
+    """Split a used reference into (name, how, what): how is version, alias or digest."""
+    if isinstance(ref, UsedRef):
+        if ref.digest:
+            return ref.name, "digest", ref.digest
+        number = version_number(ref.version)
+        if number is not None:
+            return ref.name, "version", number
+        return ref.name, "alias", ref.alias or "latest"
+    name, sep, tail = ref.rpartition(":")
+    if not sep or not name or "/" in tail or not tail:
+        return ref, "alias", "latest"
+    if re.fullmatch(r"v\d+", tail):
+        return name, "version", int(tail[1:])
+    return name, "alias", tail
+
+
+def ref_display(name: str, how: str, what: str | int) -> str:
+    """Show a reference the way people write it: `name:v3`, `name:best`, `name@sha256:...`."""
+    if how == "version":
+        return f"{name}:v{what}"
+    if how == "digest":
+        return f"{name}@{what}"
+    return f"{name}:{what}"
+
+
+def usages_of(record: Record, artifacts: dict[str, Artifact]) -> list[Usage]:
+    """Resolve each used reference of a record against the artifacts logged so far."""
+    run = record.manifest.run
+    start = utc(run.started_at or run.finished_at)
+    usages = []
+    for i, ref in enumerate(record.manifest.used_artifacts):
+        name, how, what = parse_ref(ref)
+        artifact = artifacts.get(name)
+        version = lookup(artifact, how, what, start) if artifact else None
+        ref_type = ref.type if isinstance(ref, UsedRef) else None
+        usages.append(Usage(record, i, name, ref_display(name, how, what), version, ref_type))
+    return usages
+
+
+def lookup(artifact: Artifact, how: str, what: str | int, start: datetime | None) -> Version | None:
+    """Find the version a reference names, as it stood when the consuming run started."""
+    if how == "version":
+        return artifact.versions[what] if what < len(artifact.versions) else None
+    if how == "digest":
+        return artifact.by_digest.get(what)
+    if what == "latest":
+        eligible = [v for v in artifact.versions if before(v.entry.when, start)]
+        return eligible[-1] if eligible else None
+    history = [v for when, v in artifact.alias_history.get(what, []) if before(when, start)]
+    return history[-1] if history else None
+
+
+def before(when: datetime | None, start: datetime | None) -> bool:
+    """Tell whether something that happened at `when` was there at `start` (unknown: yes)."""
+    return when is None or start is None or when <= start
+
+
+def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record, Problem]]:
+    """Return a rejection for the newest run on a cycle, if the lineage has one."""
+    graph = nx.DiGraph()
+    producer: dict[str, Record] = {}
+    for usage in usages:
+        if usage.version:
+            graph.add_edge(usage.version.node_id, "run:" + usage.record.manifest.run.id)
+            producer[usage.version.node_id] = usage.version.entry.record
+    for node, record in producer.items():
+        graph.add_edge("run:" + record.manifest.run.id, node)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return []
+    on_cycle = {u for u, _ in cycle}
+    runs = [
+        u
+        for u in usages
+        if "run:" + u.record.manifest.run.id in on_cycle
+        and u.version
+        and u.version.node_id in on_cycle
+    ]
+    culprit = max(
+        runs,
+        key=lambda u: (run_time(u.record.manifest.run) or datetime.min, u.record.manifest.run.id),
+    )
+    path = " → ".join([u for u, _ in cycle] + [cycle[0][0]])
+    problem = Problem(
+        culprit.record.path,
+        culprit.record.location + pointer("used_artifacts", culprit.index),
+        f"cycle in the lineage: {path}; this manifest is skipped",
+        "graph.cycle",
+    )
+    return [(culprit.record, problem)]
+
+
+def report_unresolved(usages: list[Usage], config: Config, problems: Problems) -> None:
+    """Warn about references that name nothing logged, unless declared external."""
+    for usage in usages:
+        if usage.version is not None or is_declared_external(usage, config):
+            continue
+        where = usage.record.location + pointer("used_artifacts", usage.index)
+        problems.warning(
+            usage.record.path,
+            where,
+            f"'{usage.display}' was not logged by any run here; shown as an external "
+            f'input (declare it with external = ["{usage.name}:*"] in '
+            "lineage-report.toml)",
+            "graph.unresolved",
+        )
+
+
+def is_declared_external(usage: Usage, config: Config) -> bool:
+    """Tell whether the config declares this reference external."""
+    return any(
+        fnmatch.fnmatchcase(usage.display, p) or fnmatch.fnmatchcase(usage.name, p)
+        for p in config.external
+    )
+
+
+def to_graph(records: list[Record], resolution: Resolution) -> nx.DiGraph:
+    """Build the bipartite DiGraph: artifact → run (used), run → artifact (logged)."""
+    graph = nx.DiGraph()
+    for record in sorted(records, key=lambda r: r.manifest.run.id):
+        graph.add_node("run:" + record.manifest.run.id, **run_attrs(record))
+    for name in sorted(resolution.artifacts):
+        add_artifact(graph, resolution.artifacts[name])
+    for usage in resolution.usages:
+        run_node = "run:" + usage.record.manifest.run.id
+        node = usage.version.node_id if usage.version else external_node(graph, usage)
+        graph.add_edge(node, run_node, ref=usage.display)
+    return graph
+
+
+def run_attrs(record: Record) -> dict:
+    """Return the attributes of a run node."""
+    run = record.manifest.run
+    start, end = utc(run.started_at), utc(run.finished_at)
+    return {
+        "kind": RUN,
+        "label": run.name or run.id,
+        "group": run.job_type,
+        "source": record.path,
+        "run_id": run.id,
+        "name": run.name or run.id,
+        "job_type": run.job_type,
+        "project": run.project,
+        "state": run.state,
+        "started_at": iso(start),
+        "finished_at": iso(end),
+        "duration_s": (end - start).total_seconds() if start and end else None,
+        "config": run.config,
+        "summary": run.summary,
+        "tags": run.tags,
+        "notes": run.notes,
+        "git": {"remote": run.git.remote, "commit": run.git.commit, "dirty": run.git.dirty}
+        if run.git
+        else None,
+        "host": run.host,
+        "user": run.user,
+        "extra": record.extra,
+    }
+
+
+def add_artifact(graph: nx.DiGraph, artifact: Artifact) -> None:
+    """Add an artifact's versions and their producer edges."""
+    holders = {alias: history[-1][1] for alias, history in artifact.alias_history.items()}
+    for version in artifact.versions:
+        aliases = sorted(a for a, v in holders.items() if v is version)
+        if version is artifact.versions[-1]:
+            aliases = ["latest", *aliases]
+        graph.add_node(version.node_id, **version_attrs(artifact, version, aliases))
+        graph.add_edge("run:" + version.entry.record.manifest.run.id, version.node_id)
+
+
+def version_attrs(artifact: Artifact, version: Version, aliases: list[str]) -> dict:
+    """Return the attributes of an artifact-version node."""
+    entry, art = version.entry, version.entry.art
+    files = [{"path": f.path, "size": f.size, "digest": f.digest} for f in art.files]
+    refs = [
+        {"uri": r.uri, "name": r.name, "size": r.size, "digest": r.digest} for r in art.references
+    ]
+    sizes = [f["size"] for f in files + refs if f["size"] is not None]
+    return {
+        "kind": ARTIFACT,
+        "label": f"{artifact.name}:v{version.number}",
+        "group": artifact.type,
+        "source": entry.record.path,
+        "name": artifact.name,
+        "type": artifact.type,
+        "version": version.number,
+        "aliases": aliases,
+        "digest": entry.digest,
+        "created_at": iso(entry.when),
+        "size": sum(sizes) if sizes else None,
+        "file_count": len(files),
+        "description": art.description,
+        "metadata": art.metadata,
+        "files": files,
+        "references": refs,
+        "external": False,
+        "producer": "run:" + entry.record.manifest.run.id,
+        "relogged_by": ["run:" + e.record.manifest.run.id for e in version.relogs],
+        "extra": entry.record.extra.get(pointer("logged_artifacts", entry.index), {}),
+    }
+
+
+def external_node(graph: nx.DiGraph, usage: Usage) -> str:
+    """Add (once) and return the node of a reference that resolves to nothing logged here."""
+    node = f"artifact:{usage.display}"
+    if node not in graph:
+        group = usage.type or "external"
+        graph.add_node(
+            node,
+            kind=ARTIFACT,
+            label=usage.display,
+            group=group,
+            source="",
+            name=usage.name,
+            type=group,
+            version=None,
+            aliases=[],
+            digest=None,
+            created_at=None,
+            size=None,
+            file_count=0,
+            description="",
+            metadata={},
+            files=[],
+            references=[],
+            external=True,
+            producer=None,
+            relogged_by=[],
+            extra={},
+        )
+    return node

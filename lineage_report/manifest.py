@@ -1,0 +1,286 @@
+"""Manifest format v1: the model, its JSON Schema, and decoding bytes into checked records.
+
+msgspec decodes and validates in one pass and names the failing field (`$.run.id`),
+which we turn into a JSON pointer. Unknown keys are not errors: they are kept (as
+`extra`) and shown, so newer producers keep working with this reader.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from .digest import artifact_digest
+from .problems import Problem, pointer
+
+MANIFEST_VERSION = 1
+STATES = ("finished", "failed", "crashed", "running")
+Name = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class GitInfo(msgspec.Struct, kw_only=True):
+    """Where the run's code came from."""
+
+    remote: str | None = None
+    commit: str | None = None
+    dirty: bool | None = None
+
+
+class RunInfo(msgspec.Struct, kw_only=True):
+    """The run that wrote the manifest."""
+
+    id: Name
+    name: str | None = None
+    job_type: Name = "run"
+    project: str | None = None
+    state: Literal["finished", "failed", "crashed", "running"] = "finished"
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    config: dict[str, Any] = {}
+    summary: dict[str, Any] = {}
+    tags: list[str] = []
+    notes: str = ""
+    git: GitInfo | None = None
+    host: str | None = None
+    user: str | None = None
+
+
+class UsedRef(msgspec.Struct, kw_only=True):
+    """A used artifact given as an object: by version, alias or digest."""
+
+    name: Name
+    version: str | int | None = None
+    alias: str | None = None
+    digest: str | None = None
+    type: str | None = None
+
+
+class FileEntry(msgspec.Struct, kw_only=True):
+    """One file of a logged artifact."""
+
+    path: str
+    size: int | None = None
+    digest: str | None = None
+
+
+class Reference(msgspec.Struct, kw_only=True):
+    """A file the artifact points to instead of holding (s3://, gs://, https://...)."""
+
+    uri: str
+    digest: str | None = None
+    size: int | None = None
+    name: str | None = None
+
+
+class LoggedArtifact(msgspec.Struct, kw_only=True):
+    """An artifact version the run logged."""
+
+    name: Name
+    type: Name
+    digest: str | None = None
+    version: str | int | None = None
+    aliases: list[str] = []
+    description: str = ""
+    metadata: dict[str, Any] = {}
+    files: list[FileEntry] | str = []
+    references: list[Reference] = []
+    created_at: datetime | None = None
+
+
+class Manifest(msgspec.Struct, kw_only=True):
+    """One run's lineage manifest (format v1)."""
+
+    manifest_version: int
+    run: RunInfo
+    used_artifacts: list[str | UsedRef] = []
+    logged_artifacts: list[LoggedArtifact] = []
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of format v1, generated from the same model the reader uses."""
+    schema = msgspec.json.schema(Manifest)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "lineage-report manifest v1"
+    return schema
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Return `moment` in UTC; a time without a zone is taken to be UTC already."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Format a time as ISO 8601 in UTC with a `Z`."""
+    if moment is None:
+        return None
+    return utc(moment).isoformat().replace("+00:00", "Z")
+
+
+class DecodeFailure(Exception):
+    """The document is not a usable manifest; carries the problem to report."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+_DECODER = msgspec.json.Decoder()
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_BYTE = re.compile(r"\(byte (\d+)\)")
+
+
+def line_column(raw: bytes, offset: int) -> str:
+    """Return 'line L column C' for a byte offset."""
+    line = raw.count(b"\n", 0, offset) + 1
+    column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return f"line {line} column {column}"
+
+
+def parse_json(path: str, raw: bytes) -> Any:
+    """Decode JSON bytes, raising DecodeFailure with a line and column on bad input."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        fail(
+            path,
+            "line 1 column 1",
+            "starts with a byte order mark; save it as UTF-8 without BOM",
+            "manifest.invalid-json",
+        )
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(
+            path,
+            line_column(raw, exc.start),
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); manifests are UTF-8 JSON",
+            "manifest.invalid-json",
+        )
+    try:
+        return _DECODER.decode(raw)
+    except msgspec.DecodeError as exc:
+        message = str(exc)
+        match = _BYTE.search(message)
+        offset = int(match.group(1)) if match else len(raw)
+        where = line_column(raw, offset)
+        text = _BYTE.sub("", message).strip().rstrip(",")
+        if not raw.strip():
+            text = "the file is empty"
+        fail(path, where, f"invalid JSON: {text}", "manifest.invalid-json")
+
+
+def fail(path: str, location: str, message: str, kind: str) -> None:
+    """Raise a DecodeFailure for this problem."""
+    raise DecodeFailure(Problem(path, location, message, kind))
+
+
+def _json_pointer(msgspec_path: str) -> str:
+    """Turn msgspec's `.run.id` / `[3]` path into a JSON pointer `/run/id`, `/3`."""
+    parts = re.findall(r"\.([^.\[]+)|\[(\d+)\]|\[\"?([^\]]*?)\"?\]", msgspec_path)
+    return pointer(*(a or b or c for a, b, c in parts))
+
+
+def check_manifest(path: str, data: Any) -> Manifest:
+    """Validate decoded JSON as a manifest, raising DecodeFailure with a JSON pointer."""
+    if not isinstance(data, dict):
+        kind = type(data).__name__.replace("NoneType", "null")
+        fail(path, "", f"expected a JSON object, got {_json_type(kind)}", "manifest.invalid")
+    if "manifest_version" not in data:
+        fail(path, "", "not a lineage manifest: 'manifest_version' is missing", "manifest.invalid")
+    version = data["manifest_version"]
+    if version != MANIFEST_VERSION or isinstance(version, bool):
+        fail(
+            path,
+            "/manifest_version",
+            f"unknown manifest_version {msgspec.json.encode(version).decode()}; "
+            f"this lineage-report reads version {MANIFEST_VERSION}",
+            "manifest.unknown-version",
+        )
+    try:
+        return msgspec.convert(data, Manifest)
+    except msgspec.ValidationError as exc:
+        match = _AT.match(str(exc))
+        location = _json_pointer(match.group("path") or "")
+        fail(path, location, _plain_message(match.group("msg"), data, location), "manifest.invalid")
+
+
+def _json_type(python_type: str) -> str:
+    """Name a Python type as its JSON type."""
+    return {
+        "list": "an array",
+        "str": "a string",
+        "int": "a number",
+        "float": "a number",
+        "bool": "a boolean",
+        "null": "null",
+    }.get(python_type, python_type)
+
+
+_TYPE_WORDS = {
+    "`str`": "a string",
+    "`int`": "an integer",
+    "`float`": "a number",
+    "`bool`": "a boolean",
+    "`array`": "an array",
+    "`object`": "an object",
+    "`null`": "null",
+    "`datetime`": "a timestamp",
+}
+
+
+def _plain_message(message: str, data: Any, location: str) -> str:
+    """Reword msgspec's message for people: JSON type names, the bad value where it helps."""
+    for word, plain in _TYPE_WORDS.items():
+        message = message.replace(word, plain)
+    message = message.replace("`", "'")
+    if "datetime" in message:
+        value = _at_pointer(data, location)
+        shown = msgspec.json.encode(value).decode()[:80]
+        message = f"timestamp {shown} is not RFC 3339 (like 2026-11-20T10:00:00Z)"
+    return message[:1].lower() + message[1:]
+
+
+def _at_pointer(data: Any, location: str) -> Any:
+    """Return the value at a JSON pointer in decoded data (None when it is not there)."""
+    for part in location.split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        try:
+            data = data[int(key)] if isinstance(data, list) else data[key]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return None
+    return data
+
+
+def logged_digest(path: str, index: int, art: LoggedArtifact) -> str:
+    """Return the entry's digest, computed from its files when missing; fail when it has none."""
+    if art.digest:
+        return art.digest
+    files = art.files if isinstance(art.files, list) else []
+    entries = [(f.path, f.digest) for f in files if f.digest]
+    entries += [(r.uri, r.digest or "") for r in art.references]
+    if files and len(entries) < len(files) + len(art.references):
+        fail(
+            path,
+            pointer("logged_artifacts", index, "files"),
+            f"artifact '{art.name}' has no digest and not every file has a digest",
+            "manifest.no-digest",
+        )
+    if not entries:
+        fail(
+            path,
+            pointer("logged_artifacts", index),
+            f"artifact '{art.name}' has no digest and no files",
+            "manifest.no-digest",
+        )
+    return artifact_digest(entries)
+
+
+def extra_keys(data: dict[str, Any], model: type[msgspec.Struct]) -> dict[str, Any]:
+    """Return the keys of `data` that `model` does not know, to keep and show them."""
+    known = set(model.__struct_fields__)
+    return {k: v for k, v in data.items() if k not in known}

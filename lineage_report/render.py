@@ -1,0 +1,110 @@
+"""Render: the jinja2 theme (search path + blocks) and the site's assets.
+
+A theme is a folder of templates and `assets/`. The search path is the user's
+`theme.custom_dir`, then the chosen theme, then `default`, so a user can override any
+template or block, or add CSS. Autoescape and StrictUndefined are always on: every
+string we print came from an untrusted manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import BuildError
+
+PACKAGE = Path(__file__).parent
+
+
+def themes_root() -> Path:
+    """Return the folder of the bundled themes: inside the wheel, or the repository's."""
+    bundled = PACKAGE / "themes"
+    return bundled if bundled.is_dir() else PACKAGE.parent / "themes"
+
+
+def theme_dirs(name: str, custom_dir: Path | None) -> list[Path]:
+    """Return the theme search path: custom folder, chosen theme, then the default theme."""
+    root = themes_root()
+    chosen = root / name
+    if not chosen.is_dir():
+        available = ", ".join(sorted(p.name for p in root.iterdir() if p.is_dir()))
+        raise BuildError(f"unknown theme '{name}' (available: {available})")
+    dirs = [custom_dir] if custom_dir else []
+    if custom_dir and not custom_dir.is_dir():
+        raise BuildError(f"theme.custom_dir {custom_dir}: not a folder")
+    dirs += [chosen] if name == "default" else [chosen, root / "default"]
+    return dirs
+
+
+def environment(dirs: list[Path]) -> jinja2.Environment:
+    """Return the jinja2 environment over the theme search path."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file shipped with the site, under a content-hashed name."""
+
+    name: str
+    path: str
+    content: bytes
+
+
+def vis_network_files() -> dict[str, Path]:
+    """Return vis-network's files from the installed pyvis package (we vendor no JavaScript)."""
+    import pyvis
+
+    lib = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+    return {
+        "vis-network.min.js": lib / "vis-network.min.js",
+        "vis-network.css": lib / "vis-network.css",
+    }
+
+
+def collect_assets(dirs: list[Path]) -> list[Asset]:
+    """Gather the theme's assets (custom ones win) and vis-network, with hashed names."""
+    sources: dict[str, Path] = {}
+    for folder in reversed(dirs):
+        assets = folder / "assets"
+        if assets.is_dir():
+            for file in sorted(assets.rglob("*")):
+                if file.is_file():
+                    sources[file.relative_to(assets).as_posix()] = file
+    sources.update(vis_network_files())
+    return [hashed_asset(name, sources[name].read_bytes()) for name in sorted(sources)]
+
+
+def hashed_asset(name: str, content: bytes) -> Asset:
+    """Name an asset by its content, so browsers never use a stale copy."""
+    stem, dot, suffix = name.partition(".")
+    digest = hashlib.sha256(content).hexdigest()[:10]
+    return Asset(name, f"assets/{stem}.{digest}{dot}{suffix}", content)
+
+
+class Renderer:
+    """Renders view models with the theme's templates."""
+
+    def __init__(self, dirs: list[Path], site_globals: dict[str, Any]):
+        self.env = environment(dirs)
+        self.env.globals.update(site_globals)
+        self._templates: dict[str, jinja2.Template] = {}
+
+    def render(self, template: str, **context: Any) -> str:
+        """Render one template with the given context."""
+        if template not in self._templates:
+            try:
+                self._templates[template] = self.env.get_template(template)
+            except jinja2.TemplateError as exc:
+                raise BuildError(f"template {template}: {exc}") from exc
+        return self._templates[template].render(**context)

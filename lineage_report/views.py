@@ -1,0 +1,693 @@
+"""Views: plain view models for every page, built from the lineage graph.
+
+Templates receive these dataclasses and only loop, test and print. Links are already
+relative to the page they appear on. Long lists are cut at a fixed size with a count
+(the full data is in lineage.json), so no page grows with the project.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from . import naming
+from .lineage import Lineage
+from .markdown import render_markdown
+from .naming import PageUrls
+
+LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
+FILE_LIMIT = 500  # files listed on a version page
+PAGE_SIZE = 500  # rows per page of a paged list (a job type's runs, say)
+VALUE_CHARS = 2_000  # characters of one metadata/config value shown
+
+
+@dataclass(frozen=True)
+class Link:
+    """Text and a relative href."""
+
+    text: str
+    href: str
+
+
+@dataclass
+class Field:
+    """A labelled value on an overview; `link` wins over `text` when both are set."""
+
+    label: str
+    text: str = ""
+    link: Link | None = None
+    code: bool = False
+
+
+@dataclass
+class KeyValue:
+    """One entry of a config, summary or metadata table."""
+
+    key: str
+    value: str
+
+
+@dataclass
+class Cut:
+    """The rows of a list that fit on the page, and how many did not."""
+
+    rows: list
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        """Count the rows left out."""
+        return self.total - len(self.rows)
+
+
+@dataclass
+class NodeRow:
+    """A run or artifact version in a table, with the facts that help pick it out."""
+
+    link: Link
+    kind: str
+    group: str
+    detail: str
+    distance: int = 0
+    external: bool = False
+
+
+@dataclass
+class VersionRow:
+    """A row of an artifact's versions table."""
+
+    link: Link
+    aliases: list[str]
+    digest: str
+    created: str
+    size: str
+    producer: Link | None
+
+
+@dataclass
+class ProblemRow:
+    """A row of the problems page."""
+
+    severity: str
+    path: str
+    location: str
+    message: str
+    kind: str
+
+
+@dataclass
+class Pager:
+    """Links between the parts of a paged list."""
+
+    number: int
+    count: int
+    previous: Link | None
+    next: Link | None
+
+
+@dataclass
+class IndexPage:
+    """The site's front page."""
+
+    title: str
+    readme: Markup
+    totals: list[Field]
+    artifact_types: list[tuple[Link, int, int]]
+    job_types: list[tuple[Link, int]]
+    latest: list[NodeRow]
+    recent_runs: list[NodeRow]
+    errors: int
+    warnings: int
+    problems_link: Link
+
+
+@dataclass
+class ArtifactsPage:
+    """Every artifact, grouped by type."""
+
+    title: str
+    groups: list[tuple[Link, Cut]]
+
+
+@dataclass
+class ArtifactPage:
+    """One artifact name and its versions."""
+
+    title: str
+    name: str
+    type_link: Link
+    versions: Cut
+    external_refs: list[NodeRow]
+
+
+@dataclass
+class VersionPage:
+    """One artifact version, with W&B's tabs: overview, metadata, files, usage, lineage."""
+
+    title: str
+    node_id: str
+    hook: str
+    external: bool
+    overview: list[Field]
+    description: Markup
+    metadata: list[KeyValue]
+    files: Cut
+    references: list[dict]
+    producer: Link | None
+    producer_config: list[KeyValue]
+    relogged_by: list[Link]
+    consumers: Cut
+    upstream: Cut
+    downstream: Cut
+    extra: list[KeyValue]
+    graph: Any = None
+
+
+@dataclass
+class RunPage:
+    """One run: what it is, what it used, what it logged."""
+
+    title: str
+    node_id: str
+    hook: str
+    overview: list[Field]
+    notes: Markup
+    config: list[KeyValue]
+    summary: list[KeyValue]
+    used: Cut
+    logged: Cut
+    relogged: list[NodeRow]
+    upstream: Cut
+    downstream: Cut
+    extra: list[KeyValue]
+    graph: Any = None
+
+
+@dataclass
+class RunsPage:
+    """Every job type with its runs, and the most recent runs."""
+
+    title: str
+    job_types: list[tuple[Link, int]]
+    recent: Cut
+
+
+@dataclass
+class GroupPage:
+    """The members of one artifact type or job type, in pages of PAGE_SIZE."""
+
+    title: str
+    kind: str
+    rows: list[NodeRow]
+    total: int
+    pager: Pager
+
+
+@dataclass
+class ProblemsPage:
+    """Every warning and error, with its file."""
+
+    title: str
+    rows: Cut
+    errors: int
+    warnings: int
+
+
+@dataclass
+class GraphPage:
+    """The project-wide lineage graph."""
+
+    title: str
+    graph: Any = None
+
+
+@dataclass
+class NotFoundPage:
+    """The 404 page."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page to write: its path, its template, and what to build its model from."""
+
+    path: str
+    template: str
+    kind: str
+    key: str = ""
+    part: int = 1
+
+
+# ---------------------------------------------------------------- formatting helpers
+
+
+def fmt_time(value: str | None) -> str:
+    """Show an ISO time as `2026-11-20 10:00:00 UTC`."""
+    if not value:
+        return ""
+    return value.replace("T", " ").replace("Z", " UTC")
+
+
+def fmt_size(size: int | None) -> str:
+    """Show a byte count the way people read it: 1.2 MB."""
+    if size is None:
+        return ""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return ""
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """Show a duration as `1h 2m 3s`."""
+    if seconds is None:
+        return ""
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if hours or minutes else []
+    return " ".join([*parts, f"{secs}s"])
+
+
+def fmt_value(value: Any) -> str:
+    """Show a JSON value compactly, cut at VALUE_CHARS characters."""
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    )
+    if len(text) > VALUE_CHARS:
+        return text[:VALUE_CHARS] + f"… ({len(text):,} characters in all)"
+    return text
+
+
+def key_values(mapping: dict | None, limit: int = LIST_LIMIT) -> list[KeyValue]:
+    """Turn a dict into sorted table rows, at most `limit` of them."""
+    if not mapping:
+        return []
+    rows = [KeyValue(str(k), fmt_value(mapping[k])) for k in sorted(mapping, key=str)[:limit]]
+    if len(mapping) > limit:
+        rows.append(KeyValue("…", f"{len(mapping) - limit:,} more keys in lineage.json"))
+    return rows
+
+
+def cut(rows: list, limit: int = LIST_LIMIT) -> Cut:
+    """Keep the first `limit` rows and remember how many there were."""
+    return Cut(rows[:limit], len(rows))
+
+
+def short_digest(digest: str | None) -> str:
+    """Shorten `sha256:abcdef…` for tables; the full digest is on the version page."""
+    if not digest:
+        return ""
+    algo, _, hexpart = digest.rpartition(":")
+    return f"{algo}:{hexpart[:12]}" if algo else digest[:19]
+
+
+# ---------------------------------------------------------------- the site's views
+
+
+@dataclass
+class SiteViews:
+    """Builds the page list and each page's view model from one lineage."""
+
+    lineage: Lineage
+    readme: str = ""
+    _by_group: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        graph = self.lineage.graph
+        self.nodes = graph.nodes
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        names: dict[str, list[str]] = defaultdict(list)
+        for node, data in graph.nodes(data=True):
+            groups[(data["kind"], data["group"])].append(node)
+            if data["kind"] == "artifact":
+                names[data["name"]].append(node)
+        self._by_group = {k: sorted(v, key=self._order) for k, v in groups.items()}
+        self._names = {k: sorted(v, key=self._version_order) for k, v in names.items()}
+
+    # ordering -------------------------------------------------------------------
+
+    def _order(self, node: str) -> tuple:
+        """Order a group's members: newest first, then by id."""
+        data = self.nodes[node]
+        when = data.get("started_at") or data.get("created_at") or ""
+        return (_inverse(when), node)
+
+    def _version_order(self, node: str) -> tuple:
+        """Order an artifact's nodes: versions newest first, external references last."""
+        version = self.nodes[node]["version"]
+        return (version is None, -(version or 0), node)
+
+    # the page list --------------------------------------------------------------
+
+    def pages(self) -> list[PageSpec]:
+        """Return every page of the site, in a stable order."""
+        specs = [
+            PageSpec(naming.INDEX, "index.html", "index"),
+            PageSpec(naming.ARTIFACTS, "artifacts.html", "artifacts"),
+            PageSpec(naming.RUNS, "runs.html", "runs"),
+            PageSpec(naming.PROBLEMS, "problems.html", "problems"),
+            PageSpec(naming.GRAPH, "graph.html", "graph"),
+            PageSpec(naming.NOT_FOUND, "404.html", "404"),
+        ]
+        for name in sorted(self._names):
+            specs.append(PageSpec(naming.artifact_path(name), "artifact.html", "artifact", name))
+        for (kind, group), members in sorted(self._by_group.items()):
+            specs.extend(self._group_specs(kind, group, len(members)))
+        for node in sorted(self.nodes):
+            template = "run.html" if self.nodes[node]["kind"] == "run" else "version.html"
+            specs.append(PageSpec(naming.node_path(node), template, "node", node))
+        return specs
+
+    def _group_specs(self, kind: str, group: str, size: int) -> list[PageSpec]:
+        """Return the pages of one type's (or job type's) list, PAGE_SIZE rows each."""
+        page_kind = "jobs" if kind == "run" else "types"
+        base = group_path(page_kind, group)
+        parts = max(1, -(-size // PAGE_SIZE))
+        return [
+            PageSpec(part_path(base, n), "group.html", page_kind, group, n)
+            for n in range(1, parts + 1)
+        ]
+
+    def model(self, spec: PageSpec) -> Any:
+        """Build the view model of one page."""
+        urls = PageUrls(spec.path)
+        builder = {
+            "index": self.index_page,
+            "artifacts": self.artifacts_page,
+            "runs": self.runs_page,
+            "problems": self.problems_page,
+            "graph": self.graph_page,
+            "404": self.not_found_page,
+            "artifact": self.artifact_page,
+            "node": self.node_page,
+            "jobs": self.group_page,
+            "types": self.group_page,
+        }[spec.kind]
+        return builder(spec, urls)
+
+    # rows -----------------------------------------------------------------------
+
+    def row(self, node: str, urls: PageUrls, distance: int = 0) -> NodeRow:
+        """Describe a node for a table row."""
+        data = self.nodes[node]
+        if data["kind"] == "run":
+            detail = " · ".join(x for x in (data["state"], fmt_time(data["started_at"])) if x)
+        else:
+            aliases = ", ".join(data["aliases"])
+            detail = "external input" if data["external"] else aliases
+        return NodeRow(
+            Link(data["label"], urls.node(node)),
+            data["kind"],
+            data["group"],
+            detail,
+            distance,
+            data.get("external", False),
+        )
+
+    def rows(self, nodes: list[str], urls: PageUrls, limit: int = LIST_LIMIT) -> Cut:
+        """Describe up to `limit` nodes as rows."""
+        return Cut([self.row(n, urls) for n in nodes[:limit]], len(nodes))
+
+    def lineage_rows(self, node: str, upstream: bool, urls: PageUrls) -> Cut:
+        """List the node's upstream or downstream, nearest first, with distances."""
+        graph = self.lineage.graph
+        step = graph.predecessors if upstream else graph.successors
+        found = self.lineage.distances(node, step, None)
+        ordered = sorted(found, key=lambda n: (found[n], n))
+        return Cut([self.row(n, urls, found[n]) for n in ordered[:LIST_LIMIT]], len(ordered))
+
+    # pages ------------------------------------------------------------------------
+
+    def index_page(self, spec: PageSpec, urls: PageUrls) -> IndexPage:
+        """Build the front page."""
+        lineage = self.lineage
+        runs = self._all("run")
+        versions = [n for n in self._all("artifact") if not self.nodes[n]["external"]]
+        art_types = sorted(g for k, g in self._by_group if k == "artifact")
+        job_types = sorted(g for k, g in self._by_group if k == "run")
+        latest = sorted(
+            (n for n in versions if "latest" in self.nodes[n]["aliases"]),
+            key=lambda n: self.nodes[n]["name"],
+        )
+        problems = lineage.problems
+        errors = sum(1 for p in problems if p.severity == "error")
+        return IndexPage(
+            title=lineage.config.title,
+            readme=render_markdown(self.readme),
+            totals=[
+                Field("Runs", f"{len(runs):,}"),
+                Field("Artifacts", f"{len(self._names):,}"),
+                Field("Versions", f"{len(versions):,}"),
+            ],
+            artifact_types=[
+                (
+                    Link(t, urls.artifact_type(t)),
+                    len({self.nodes[n]["name"] for n in self._by_group[("artifact", t)]}),
+                    len(self._by_group[("artifact", t)]),
+                )
+                for t in art_types
+            ],
+            job_types=[
+                (Link(j, urls.job_type(j)), len(self._by_group[("run", j)])) for j in job_types
+            ],
+            latest=[self.row(n, urls) for n in latest[:LIST_LIMIT]],
+            recent_runs=[self.row(n, urls) for n in sorted(runs, key=self._order)[:20]],
+            errors=errors,
+            warnings=len(problems) - errors,
+            problems_link=Link("Problems", urls.to(naming.PROBLEMS)),
+        )
+
+    def _all(self, kind: str) -> list[str]:
+        """Return every node of one kind."""
+        return [n for (k, _), members in self._by_group.items() if k == kind for n in members]
+
+    def artifacts_page(self, spec: PageSpec, urls: PageUrls) -> ArtifactsPage:
+        """Build the artifacts index: each type with its artifact names."""
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for name, nodes in self._names.items():
+            by_type[self.nodes[nodes[0]]["type"]].append(name)
+        groups = []
+        for art_type in sorted(by_type):
+            names = sorted(by_type[art_type])
+            rows = [self._name_row(n, urls) for n in names[:LIST_LIMIT]]
+            groups.append((Link(art_type, urls.artifact_type(art_type)), Cut(rows, len(names))))
+        return ArtifactsPage("Artifacts", groups)
+
+    def _name_row(self, name: str, urls: PageUrls) -> NodeRow:
+        """Describe an artifact name: its link, type and number of versions."""
+        nodes = self._names[name]
+        data = self.nodes[nodes[0]]
+        count = sum(1 for n in nodes if not self.nodes[n]["external"])
+        detail = f"{count} version{'s' if count != 1 else ''}" if count else "external input"
+        return NodeRow(
+            Link(name, urls.artifact(name)), "artifact", data["type"], detail, external=not count
+        )
+
+    def artifact_page(self, spec: PageSpec, urls: PageUrls) -> ArtifactPage:
+        """Build the page of one artifact name."""
+        nodes = self._names[spec.key]
+        versions = [n for n in nodes if not self.nodes[n]["external"]]
+        external = [n for n in nodes if self.nodes[n]["external"]]
+        art_type = self.nodes[nodes[0]]["type"]
+        rows = [self._version_row(n, urls) for n in versions[:LIST_LIMIT]]
+        return ArtifactPage(
+            spec.key,
+            spec.key,
+            Link(art_type, urls.artifact_type(art_type)),
+            Cut(rows, len(versions)),
+            [self.row(n, urls) for n in external],
+        )
+
+    def _version_row(self, node: str, urls: PageUrls) -> VersionRow:
+        """Describe a version for its artifact's table."""
+        data = self.nodes[node]
+        producer = data["producer"]
+        return VersionRow(
+            Link(f"v{data['version']}", urls.node(node)),
+            data["aliases"],
+            short_digest(data["digest"]),
+            fmt_time(data["created_at"]),
+            fmt_size(data["size"]),
+            Link(self.nodes[producer]["label"], urls.node(producer)) if producer else None,
+        )
+
+    def node_page(self, spec: PageSpec, urls: PageUrls) -> VersionPage | RunPage:
+        """Build the page of a run or an artifact version."""
+        if self.nodes[spec.key]["kind"] == "run":
+            return self.run_page(spec.key, urls)
+        return self.version_page(spec.key, urls)
+
+    def version_page(self, node: str, urls: PageUrls) -> VersionPage:
+        """Build an artifact version's page."""
+        data = self.nodes[node]
+        graph = self.lineage.graph
+        producer = data["producer"]
+        consumers = sorted(graph.successors(node))
+        hook = data["label"] if data["external"] else f"{data['name']}:v{data['version']}"
+        return VersionPage(
+            title=data["label"],
+            node_id=node,
+            hook=hook,
+            external=data["external"],
+            overview=self._version_overview(data, urls),
+            description=render_markdown(data["description"]),
+            metadata=key_values(data["metadata"]),
+            files=cut(data["files"], FILE_LIMIT),
+            references=data["references"][:FILE_LIMIT],
+            producer=Link(self.nodes[producer]["label"], urls.node(producer)) if producer else None,
+            producer_config=key_values(self.nodes[producer]["config"]) if producer else [],
+            relogged_by=[Link(self.nodes[r]["label"], urls.node(r)) for r in data["relogged_by"]],
+            consumers=self.rows(consumers, urls),
+            upstream=self.lineage_rows(node, True, urls),
+            downstream=self.lineage_rows(node, False, urls),
+            extra=key_values(data["extra"]),
+        )
+
+    def _version_overview(self, data: dict, urls: PageUrls) -> list[Field]:
+        """Return the overview fields of a version."""
+        fields = [
+            Field("Type", link=Link(data["type"], urls.artifact_type(data["type"]))),
+            Field("Artifact", link=Link(data["name"], urls.artifact(data["name"]))),
+        ]
+        if data["external"]:
+            return [*fields, Field("Source", "external input: no run in this project logged it")]
+        return [
+            *fields,
+            Field("Version", f"v{data['version']}"),
+            Field("Aliases", ", ".join(data["aliases"])),
+            Field("Digest", data["digest"], code=True),
+            Field("Created", fmt_time(data["created_at"])),
+            Field("Size", fmt_size(data["size"])),
+            Field("Files", f"{data['file_count']:,}"),
+            Field("Manifest", data["source"], code=True),
+        ]
+
+    def run_page(self, node: str, urls: PageUrls) -> RunPage:
+        """Build a run's page."""
+        data = self.nodes[node]
+        graph = self.lineage.graph
+        logged = sorted(graph.successors(node))
+        relogged = sorted(n for n in self._relogs().get(node, []))
+        return RunPage(
+            title=data["label"],
+            node_id=node,
+            hook=data["run_id"],
+            overview=self._run_overview(data, urls),
+            notes=render_markdown(data["notes"]),
+            config=key_values(data["config"]),
+            summary=key_values(data["summary"]),
+            used=self.rows(sorted(graph.predecessors(node)), urls),
+            logged=self.rows(logged, urls),
+            relogged=[self.row(n, urls) for n in relogged],
+            upstream=self.lineage_rows(node, True, urls),
+            downstream=self.lineage_rows(node, False, urls),
+            extra=key_values(_flatten_extra(data["extra"])),
+        )
+
+    def _relogs(self) -> dict[str, list[str]]:
+        """Map each run to the versions it logged again (computed once)."""
+        if not hasattr(self, "_relog_index"):
+            index: dict[str, list[str]] = defaultdict(list)
+            for node, data in self.nodes(data=True):
+                for run in data.get("relogged_by", []):
+                    index[run].append(node)
+            self._relog_index = index
+        return self._relog_index
+
+    def _run_overview(self, data: dict, urls: PageUrls) -> list[Field]:
+        """Return the overview fields of a run."""
+        git = data["git"] or {}
+        dirty = {True: " (dirty)", False: "", None: ""}[git.get("dirty")]
+        fields = [
+            Field("Run id", data["run_id"], code=True),
+            Field("Job type", link=Link(data["job_type"], urls.job_type(data["job_type"]))),
+            Field("State", data["state"]),
+            Field("Project", data["project"] or ""),
+            Field("Started", fmt_time(data["started_at"])),
+            Field("Finished", fmt_time(data["finished_at"])),
+            Field("Duration", fmt_duration(data["duration_s"])),
+            Field("Tags", ", ".join(data["tags"])),
+            Field("Git remote", git.get("remote") or ""),
+            Field("Git commit", (git.get("commit") or "") + dirty, code=True),
+            Field("Host", data["host"] or ""),
+            Field("User", data["user"] or ""),
+            Field("Manifest", data["source"], code=True),
+        ]
+        return [f for f in fields if f.text or f.link]
+
+    def runs_page(self, spec: PageSpec, urls: PageUrls) -> RunsPage:
+        """Build the runs index: job types and the most recent runs."""
+        job_types = sorted(g for k, g in self._by_group if k == "run")
+        runs = sorted(self._all("run"), key=self._order)
+        return RunsPage(
+            "Runs",
+            [(Link(j, urls.job_type(j)), len(self._by_group[("run", j)])) for j in job_types],
+            self.rows(runs, urls),
+        )
+
+    def group_page(self, spec: PageSpec, urls: PageUrls) -> GroupPage:
+        """Build one part of an artifact type's or job type's list."""
+        members = self._by_group[("run" if spec.kind == "jobs" else "artifact", spec.key)]
+        start = (spec.part - 1) * PAGE_SIZE
+        rows = [self.row(n, urls) for n in members[start : start + PAGE_SIZE]]
+        kind = "Job type" if spec.kind == "jobs" else "Artifact type"
+        return GroupPage(
+            f"{kind}: {spec.key}", kind, rows, len(members), self._pager(spec, len(members), urls)
+        )
+
+    def _pager(self, spec: PageSpec, size: int, urls: PageUrls) -> Pager:
+        """Link a paged list's part to its neighbours."""
+        count = max(1, -(-size // PAGE_SIZE))
+        base = group_path(spec.kind, spec.key)
+        prev = Link("Previous", urls.to(part_path(base, spec.part - 1))) if spec.part > 1 else None
+        nxt = Link("Next", urls.to(part_path(base, spec.part + 1))) if spec.part < count else None
+        return Pager(spec.part, count, prev, nxt)
+
+    def problems_page(self, spec: PageSpec, urls: PageUrls) -> ProblemsPage:
+        """Build the list of every problem."""
+        problems = self.lineage.problems
+        rows = [ProblemRow(p.severity, p.path, p.location, p.message, p.kind) for p in problems]
+        errors = sum(1 for p in problems if p.severity == "error")
+        return ProblemsPage("Problems", cut(rows, 2_000), errors, len(problems) - errors)
+
+    def graph_page(self, spec: PageSpec, urls: PageUrls) -> GraphPage:
+        """Build the project-wide graph page."""
+        return GraphPage("Lineage graph")
+
+    def not_found_page(self, spec: PageSpec, urls: PageUrls) -> NotFoundPage:
+        """Build the 404 page."""
+        return NotFoundPage("Page not found")
+
+
+def group_path(kind: str, group: str) -> str:
+    """Return the first page of a job type's ("jobs") or artifact type's ("types") list."""
+    return naming.job_type_path(group) if kind == "jobs" else naming.type_path(group)
+
+
+def part_path(base: str, part: int) -> str:
+    """Return the path of part `part` of a paged list: `x.html`, `x-p2.html`, ..."""
+    return base if part == 1 else base.replace(".html", f"-p{part}.html")
+
+
+def _inverse(text: str) -> tuple:
+    """Sort key that puts later ISO times first (empty last)."""
+    return (text == "", tuple(-ord(c) for c in text))
+
+
+def _flatten_extra(extra: dict[str, dict]) -> dict[str, Any]:
+    """Merge unknown keys found at several levels into one table, keyed by where they were."""
+    return {
+        f"{where or '/'}{'/' if where else ''}{key}": value
+        for where, keys in sorted(extra.items())
+        for key, value in keys.items()
+    }
