@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 problems found under --strict (or by `check`), or a use
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -33,9 +34,16 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     b.add_argument("--timings-json", type=Path, help="write per-stage timings to this file")
 
+    b.add_argument("--base-url", help="the URL the site is served from (canonical links)")
+    b.set_defaults(func=cmd_build)
+
     c = sub.add_parser("check", help="validate the inputs without writing anything")
     c.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
     c.add_argument("--format", choices=["text", "json"], default="text")
+    c.set_defaults(func=cmd_check)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"lineage_report.{name}").register(sub)
     return top
 
 
@@ -44,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     setup_logging(quiet=getattr(args, "quiet", False) or getattr(args, "format", "") == "json")
     try:
-        return COMMANDS[args.command](args)
+        return args.func(args)
     except LineageReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -64,7 +72,7 @@ def setup_logging(quiet: bool) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the site; with --strict, any problem makes the exit code 1 (the site is written)."""
-    config = load_config(args.source)
+    config = load_config(args.source, base_url=args.base_url)
     result = build(config, args.output)
     if args.timings_json:
         stats = {**result.timings, "pages": result.pages, "bytes": result.bytes_written}
@@ -90,4 +98,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if lineage.problems else 0
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check}
+# Further subcommands live beside what they drive; each module's register(subparsers)
+# adds its parser and sets `func`, so this file stays a thin dispatcher.
+COMMAND_MODULES = ["serve", "snapshot", "export"]

@@ -6,6 +6,7 @@ the files beside it are unaffected. Nothing here knows about the graph.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -46,12 +47,37 @@ class Record:
         return f"{self.path} ({self.location})" if self.location else self.path
 
 
-def collect(config: Config, problems: Problems) -> list[Record]:
+@dataclass
+class Collected:
+    """The usable records, and every input file read with its SHA-256 (for audits)."""
+
+    records: list[Record]
+    inputs: dict[str, str]
+
+
+def collect(config: Config, problems: Problems) -> Collected:
     """Read every input file of the project and return the usable records, in path order."""
-    records: list[Record] = []
+    collected = Collected([], {})
+    openlineage: list[tuple[str, bytes]] = []
     for path, fmt in find_inputs(config):
-        records.extend(read_input(config, path, fmt, problems))
-    return records
+        rel = path.relative_to(config.root).as_posix()
+        raw = read_bytes(rel, path, config.max_manifest_mb, problems)
+        if raw is None:
+            continue
+        collected.inputs[rel] = hashlib.sha256(raw).hexdigest()
+        fmt = detect(path, raw) if fmt == "auto" else fmt
+        if fmt == "openlineage":
+            openlineage.append((rel, raw))  # one stream: a run's events may span files
+        elif fmt == "dbt":
+            collected.records.extend(read_dbt_file(rel, path, raw, problems))
+        elif fmt == "manifest":
+            record = read_manifest(rel, "", raw, problems, path.parent)
+            collected.records.extend([record] if record else [])
+    if openlineage:
+        from .readers import read_openlineage_many
+
+        collected.records.extend(documents(*read_openlineage_many(openlineage), problems))
+    return collected
 
 
 def find_inputs(config: Config) -> list[tuple[Path, str]]:
@@ -101,20 +127,6 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-def read_input(config: Config, path: Path, fmt: str, problems: Problems) -> list[Record]:
-    """Read one input file and return its records; problems are reported, not raised."""
-    rel = path.relative_to(config.root).as_posix()
-    raw = read_bytes(rel, path, config.max_manifest_mb, problems)
-    if raw is None:
-        return []
-    if fmt == "auto":
-        fmt = detect(path, raw)
-    if fmt == "manifest":
-        record = read_manifest(rel, "", raw, problems)
-        return [record] if record else []
-    return read_foreign(rel, raw, fmt, problems)
-
-
 def read_bytes(rel: str, path: Path, limit_mb: float, problems: Problems) -> bytes | None:
     """Return the file's bytes, or None after reporting why it cannot be read."""
     try:
@@ -136,36 +148,72 @@ def read_bytes(rel: str, path: Path, limit_mb: float, problems: Problems) -> byt
         return None
 
 
+# Files other tools write beside their lineage, read through the file that names them.
+COMPANIONS = {"run_results.json", "wandb_manifest.json", "catalog.json", "sources.json"}
+
+
 def detect(path: Path, raw: bytes) -> str:
     """Guess a file's format from its content: our manifests say `manifest_version`."""
     if b'"manifest_version"' in raw[:4096]:
         return "manifest"
-    try:
-        from .readers import detect_format
-    except ImportError:
-        return "manifest"
+    if path.name in COMPANIONS:
+        return "skip"
+    from .readers import detect_format
+
     return detect_format(path.name, raw)
 
 
-def read_foreign(rel: str, raw: bytes, fmt: str, problems: Problems) -> list[Record]:
-    """Read an OpenLineage or dbt file through its reader, then check each document it yields."""
-    from . import readers
+def read_dbt_file(rel: str, path: Path, raw: bytes, problems: Problems) -> list[Record]:
+    """Read a dbt manifest.json, with the run_results.json beside it when there is one."""
+    from .readers import read_dbt
 
-    reader = readers.read_openlineage if fmt == "openlineage" else readers.read_dbt
-    documents, found = reader(rel, raw)
+    results = path.with_name("run_results.json")
+    extra = results.read_bytes() if results.is_file() else None
+    return documents(*read_dbt(rel, raw, extra), problems)
+
+
+def documents(docs: list, found: list, problems: Problems) -> list[Record]:
+    """Check the manifest documents a reader produced, keeping its problems."""
     problems.extend(found)
-    records = [read_document(d.path, d.location, d.data, problems) for d in documents]
+    records = [read_document(d.path, d.location, d.data, problems) for d in docs]
     return [r for r in records if r]
 
 
-def read_manifest(rel: str, location: str, raw: bytes, problems: Problems) -> Record | None:
+def read_manifest(
+    rel: str, location: str, raw: bytes, problems: Problems, folder: Path | None = None
+) -> Record | None:
     """Decode and check one manifest file; report and return None when it is not usable."""
     try:
         data = parse_json(rel, raw)
     except DecodeFailure as exc:
         problems.add(exc.problem)
         return None
+    if folder is not None and not inline_wandb_files(rel, data, folder, problems):
+        return None
     return read_document(rel, location, data, problems)
+
+
+def inline_wandb_files(rel: str, data: Any, folder: Path, problems: Problems) -> bool:
+    """Replace `files: "wandb_manifest.json"` by the files that W&B manifest lists."""
+    logged = data.get("logged_artifacts") if isinstance(data, dict) else None
+    for i, art in enumerate(logged if isinstance(logged, list) else []):
+        if not (isinstance(art, dict) and isinstance(art.get("files"), str)):
+            continue
+        where = pointer("logged_artifacts", i, "files")
+        target = (folder / art["files"]).resolve()
+        inside = target.is_relative_to(folder.resolve())  # never read outside the project
+        if not inside or not target.is_file():
+            message = f"W&B manifest {art['files']!r} not found beside this manifest"
+            problems.error(rel, where, message, "manifest.invalid")
+            return False
+        from .readers import wandb_manifest_files
+
+        files, found = wandb_manifest_files(art["files"], target.read_bytes())
+        problems.extend(found)
+        if any(p.severity == "error" for p in found):
+            return False
+        art["files"] = files
+    return True
 
 
 def read_document(rel: str, location: str, data: Any, problems: Problems) -> Record | None:

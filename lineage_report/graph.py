@@ -81,6 +81,7 @@ class Usage:
     display: str
     version: Version | None
     type: str | None
+    declared_external: bool = False
 
 
 @dataclass
@@ -246,7 +247,10 @@ def usages_of(record: Record, artifacts: dict[str, Artifact]) -> list[Usage]:
         artifact = artifacts.get(name)
         version = lookup(artifact, how, what, start) if artifact else None
         ref_type = ref.type if isinstance(ref, UsedRef) else None
-        usages.append(Usage(record, i, name, ref_display(name, how, what), version, ref_type))
+        external = isinstance(ref, UsedRef) and ref.external
+        usages.append(
+            Usage(record, i, name, ref_display(name, how, what), version, ref_type, external)
+        )
     return usages
 
 
@@ -321,8 +325,8 @@ def report_unresolved(usages: list[Usage], config: Config, problems: Problems) -
 
 
 def is_declared_external(usage: Usage, config: Config) -> bool:
-    """Tell whether the config declares this reference external."""
-    return any(
+    """Tell whether the reference itself or the config declares it external."""
+    return usage.declared_external or any(
         fnmatch.fnmatchcase(usage.display, p) or fnmatch.fnmatchcase(usage.name, p)
         for p in config.external
     )

@@ -8,6 +8,7 @@ lineage.upstream(model, depth=2)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,10 +82,17 @@ class Run(Node):
 class Lineage:
     """A project's whole lineage: the graph, its problems, and ways to walk it."""
 
-    def __init__(self, graph: nx.DiGraph, problems: list[Problem], config: Config):
+    def __init__(
+        self,
+        graph: nx.DiGraph,
+        problems: list[Problem],
+        config: Config,
+        inputs: dict[str, str] | None = None,
+    ):
         self.graph = graph
         self.problems = problems
         self.config = config
+        self.inputs = inputs or {}  # input file -> SHA-256 of its bytes
         self._aliases = self._alias_index()
 
     def _alias_index(self) -> dict[str, str]:
@@ -95,6 +103,11 @@ class Lineage:
                 for alias in data["aliases"]:
                     index[f"{data['name']}:{alias}"] = node
         return index
+
+    def inputs_digest(self) -> str:
+        """Return one SHA-256 over every input file's path and content digest."""
+        lines = "".join(f"{digest}  {path}\n" for path, digest in sorted(self.inputs.items()))
+        return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
     def node(self, ref: str | Node) -> ArtifactVersion | Run:
         """Return a node by id (`run:x`, `artifact:n:v1`) or by `name:vN` / `name:alias`."""
@@ -176,5 +189,6 @@ def load(path: str | Path) -> Lineage:
         raise LineageReportError(f"{path}: not a folder")
     config = load_config(source)
     problems = Problems()
-    graph = build_graph(collect(config, problems), config, problems)
-    return Lineage(graph, problems.sorted(), config)
+    collected = collect(config, problems)
+    graph = build_graph(collected.records, config, problems)
+    return Lineage(graph, problems.sorted(), config, collected.inputs)

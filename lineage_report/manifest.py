@@ -56,6 +56,7 @@ class UsedRef(msgspec.Struct, kw_only=True):
     alias: str | None = None
     digest: str | None = None
     type: str | None = None
+    external: bool = False
 
 
 class FileEntry(msgspec.Struct, kw_only=True):

@@ -123,6 +123,7 @@ class IndexPage:
     errors: int
     warnings: int
     problems_link: Link
+    about: list[Field]
 
 
 @dataclass
@@ -320,6 +321,7 @@ class SiteViews:
 
     lineage: Lineage
     readme: str = ""
+    about: list[Field] = field(default_factory=list)
     _by_group: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -465,6 +467,7 @@ class SiteViews:
             errors=errors,
             warnings=len(problems) - errors,
             problems_link=Link("Problems", urls.to(naming.PROBLEMS)),
+            about=self.about,
         )
 
     def _all(self, kind: str) -> list[str]:

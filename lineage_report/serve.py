@@ -1,0 +1,5 @@
+"""Placeholder for the `serve` subcommand (being written)."""
+
+
+def register(subparsers) -> None:
+    """Add no parser yet."""
