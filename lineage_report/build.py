@@ -1,14 +1,20 @@
 """Build: the one orchestrator, read top to bottom.
 
 collect → graph → views → render → write. Everything is gathered (the whole graph,
-every page's path) before the first file is written, since pages link across the graph.
+every page's path, what changed since the last build) before the first file is
+written, since pages link across the graph. Large sites render in worker processes
+(forked after the graph is built, so they share it); each worker writes the pages it
+rendered through the same Writer, whose paths the parent has already claimed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import multiprocessing
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,21 +27,30 @@ from .errors import BuildError
 from .graph import build_graph
 from .lineage import Lineage
 from .problems import Problems
-from .render import Renderer, collect_assets, theme_dirs
-from .views import Field, SiteViews, fmt_time
+from .render import Asset, Renderer, collect_assets, theme_dirs
+from .status import STATUS_NAME, build_key, encode_status, node_hashes, plan
+from .views import Field, PageSpec, SiteViews, fmt_time
 from .write import Writer
 
 log = logging.getLogger("lineage_report")
 
+# Pages that show the whole project: always rendered again (there are few of them).
+SITE_WIDE = {"index", "artifacts", "runs", "problems", "graph", "404", "jobs", "types"}
+PARALLEL_FROM = 3_000  # pages; below this, forking workers costs more than it saves
+CHUNK = 250  # pages per task handed to a worker
+
 
 @dataclass
 class BuildResult:
-    """What a build did: counts, problems and the time each stage took."""
+    """What a build did: counts, problems, the files it wrote, and each stage's time."""
 
     output: Path
     lineage: Lineage
     pages: int = 0
+    rendered: int = 0
+    written: list[str] = field(default_factory=list)
     bytes_written: int = 0
+    incremental: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -46,17 +61,23 @@ class BuildResult:
     def summary(self) -> str:
         """Return the one-line summary printed at the end of a build."""
         graph = self.lineage.graph
-        runs = sum(1 for _, d in graph.nodes(data=True) if d["kind"] == "run")
-        versions = sum(
-            1 for _, d in graph.nodes(data=True) if d["kind"] == "artifact" and not d["external"]
-        )
-        names = len({d["name"] for _, d in graph.nodes(data=True) if d["kind"] == "artifact"})
+        kinds = [d for _, d in graph.nodes(data=True)]
+        runs = sum(1 for d in kinds if d["kind"] == "run")
+        versions = sum(1 for d in kinds if d["kind"] == "artifact" and not d["external"])
+        names = len({d["name"] for d in kinds if d["kind"] == "artifact" and not d["external"]})
+        external = sum(1 for d in kinds if d["kind"] == "artifact" and d["external"])
         errors = sum(1 for p in self.problems if p.severity == "error")
+        how = f", {len(self.written)} files written (incremental)" if self.incremental else ""
         return (
-            f"{runs} runs, {names} artifacts, {versions} versions, "
+            f"{runs} runs, {names} artifacts, {versions} versions, {external} external inputs, "
             f"{errors} errors, {len(self.problems) - errors} warnings, "
-            f"{self.pages} pages in {self.timings.get('total', 0):.2f}s"
+            f"{self.pages} pages{how} in {self.timings.get('total', 0):.2f}s"
         )
+
+    def stage_times(self) -> str:
+        """Return each stage's time, for the summary of long builds."""
+        stages = ("collect", "graph", "views", "render", "write")
+        return ", ".join(f"{s} {self.timings[s]:.2f}s" for s in stages if s in self.timings)
 
 
 class Stopwatch:
@@ -69,7 +90,7 @@ class Stopwatch:
     def lap(self, stage: str) -> None:
         """Record the time since the previous lap under `stage`."""
         now = time.perf_counter()
-        self.timings[stage] = now - self.last
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
         self.last = now
         self.timings["total"] = now - self.start
 
@@ -86,65 +107,206 @@ def load_lineage(config: Config, watch: Stopwatch | None = None) -> Lineage:
     return Lineage(graph, problems.sorted(), config, collected.inputs)
 
 
-def build(config: Config, output: Path | None = None) -> BuildResult:
+def build(config: Config, output: Path | None = None, *, progress: bool = False) -> BuildResult:
     """Build the site of the project described by `config` into `output`."""
-    output = output or config.output or config.root / "site"
+    output = (output or config.output or config.root / "site").resolve()
     watch = Stopwatch()
 
     # 1-2. Collect the manifests and build the whole graph before anything is written.
     lineage = load_lineage(config, watch)
 
-    # 3. Views: every page's path and model source; the theme and its assets.
+    # 3. Views: every page's path, the theme and its assets, and what changed since last time.
     views = SiteViews(lineage, readme=read_readme(config), about=about(lineage))
     pages = views.pages()
     dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
     assets = collect_assets(dirs)
+    hashes = node_hashes(lineage.graph, lineage.inputs)
+    key = build_key(
+        __version__, repr(sorted(vars(config).items())), theme_fingerprint(dirs, assets)
+    )
+    changes = plan(output, key, hashes)
+    todo = [p for p in pages if changes.needs(p.path, p.kind in SITE_WIDE)]
     watch.lap("views")
 
-    # 4-5. Render each page and write it; then assets and the machine-readable graph.
-    writer = Writer(output)
-    result = BuildResult(writer.output, lineage)
+    # 4-5. Render the pages that need it and write them; then the site-wide files.
+    writer = Writer(output, incremental=changes.incremental)
+    result = BuildResult(
+        writer.output,
+        lineage,
+        pages=len(pages),
+        rendered=len(todo),
+        incremental=changes.incremental,
+    )
     try:
-        renderer = Renderer(dirs, site_globals(config))
-        asset_urls = {a.name: a.path for a in assets}
+        if changes.incremental:
+            (output / STATUS_NAME).unlink(missing_ok=True)
         for spec in pages:
-            result.bytes_written += writer.write(
-                spec.path, render_page(renderer, views, spec, asset_urls)
-            )
-        for asset in assets:
-            writer.write(asset.path, asset.content)
-        writer.write(naming.LINEAGE_JSON, lineage_json(lineage))
-        writer.write(".nojekyll", b"")
+            writer.claim(spec.path)
+        renderer = Renderer(dirs, site_globals(config))
+        records = render_pages(views, renderer, assets, writer, todo, progress, watch)
+        records.update(carried_over(changes, pages, todo))
+        for name, data in site_files(lineage, assets, config).items():
+            write_if_changed(writer, name, data)
+        writer.write(STATUS_NAME, encode_status(key, hashes, records, sorted(writer.claimed)))
         writer.commit(config.keep_files)
     except BaseException:
         writer.abort()
         raise
-    result.pages = len(pages)
     watch.lap("write")
+    result.written = sorted(writer.written)
+    result.bytes_written = sum(s for s in _sizes(writer, result.written))
     result.timings = dict(watch.timings)
     return result
 
 
-def render_page(renderer: Renderer, views: SiteViews, spec, asset_urls: dict[str, str]) -> str:
-    """Render one page; a failure names the page and the manifest it came from."""
-    urls = naming.PageUrls(spec.path)
-    try:
-        model = views.model(spec)
-        return renderer.render(
-            spec.template,
-            page=model,
-            nav=nav(urls),
-            assets={k: urls.to(v) for k, v in asset_urls.items()},
-            root=urls.root,
-        )
-    except BuildError:
-        raise
-    except Exception as exc:
-        source = views.nodes[spec.key]["source"] if spec.key in views.nodes else ""
-        origin = f" (from {source})" if source else ""
-        raise BuildError(
-            f"error rendering {spec.path} for {spec.kind} '{spec.key}'{origin}: {exc}"
-        ) from exc
+def _sizes(writer: Writer, paths: list[str]):
+    """Yield the size of each file written."""
+    for path in paths:
+        try:
+            yield (writer.output / path).stat().st_size
+        except OSError:
+            yield 0
+
+
+def write_if_changed(writer: Writer, name: str, data: bytes) -> None:
+    """Write a site-wide file, skipping it in an incremental build when it is the same."""
+    if writer.unchanged(name, data):
+        writer.claim(name)
+    else:
+        writer.write(name, data)
+
+
+def site_files(lineage: Lineage, assets: list[Asset], config: Config) -> dict[str, bytes]:
+    """Return the files beside the pages: assets, lineage.json, .nojekyll, sitemap."""
+    files = {a.path: a.content for a in assets}
+    files[naming.LINEAGE_JSON] = lineage_json(lineage)
+    files[".nojekyll"] = b""  # GitHub Pages: serve files as they are, no Jekyll
+    return files
+
+
+def carried_over(changes, pages: list[PageSpec], todo: list[PageSpec]) -> dict:
+    """Return the status records of pages an incremental build did not render again."""
+    if not changes.incremental:
+        return {}
+    rendered = {p.path for p in todo}
+    old = changes.old
+    return {
+        p.path: (old.pages[p.path].digest, [old.nodes[i] for i in old.pages[p.path].deps])
+        for p in pages
+        if p.path not in rendered
+    }
+
+
+def render_pages(views, renderer, assets, writer, todo, progress, watch) -> dict:
+    """Render and write the pages in `todo`; return each page's digest and the nodes it showed."""
+    state = RenderState(views, renderer, {a.name: a.path for a in assets}, writer)
+    workers = min(os.cpu_count() or 1, 4)
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    bar = progress_bar(len(todo), progress)
+    records: dict[str, tuple[str, list[str]]] = {}
+    if len(todo) < PARALLEL_FROM or workers < 2 or not _can_fork():
+        results = (state.render_chunk(c) for c in chunks)
+        records.update(_drain(results, bar, writer))
+    else:
+        global _STATE
+        _STATE = state
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                records.update(_drain(pool.imap_unordered(_render_chunk, chunks), bar, writer))
+        finally:
+            _STATE = None
+    bar.close()
+    watch.lap("render")
+    return records
+
+
+def _drain(results, bar, writer: Writer) -> dict:
+    """Gather chunk results into status records, advancing the progress bar."""
+    records = {}
+    for chunk in results:
+        for path, digest, deps, written in chunk:
+            records[path] = (digest, deps)
+            if written:
+                writer.written.add(path)  # a worker's writer is a copy: note it here too
+        bar.update(len(chunk))
+    return records
+
+
+def _can_fork() -> bool:
+    """Tell whether worker processes can be forked here (not on Windows or macOS spawn)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+_STATE: RenderState | None = None
+
+
+def _render_chunk(chunk: list[PageSpec]) -> list:
+    """Render a chunk in a worker process, using the state inherited from the parent."""
+    return _STATE.render_chunk(chunk)
+
+
+@dataclass
+class RenderState:
+    """What rendering needs: shared by the parent and (forked) workers."""
+
+    views: SiteViews
+    renderer: Renderer
+    asset_urls: dict[str, str]
+    writer: Writer
+
+    def render_chunk(self, chunk: list[PageSpec]) -> list:
+        """Render and write a chunk of pages; return (path, digest, deps, written) each."""
+        out = []
+        for spec in chunk:
+            data = self.render(spec).encode("utf-8")
+            deps = sorted(self.views.deps)
+            written = not self.writer.unchanged(spec.path, data)
+            if written:
+                self.writer.put(spec.path, data)
+            digest = hashlib.blake2b(data, digest_size=10).hexdigest()
+            out.append((spec.path, digest, deps, written))
+        return out
+
+    def render(self, spec: PageSpec) -> str:
+        """Render one page; a failure names the page and the manifest it came from."""
+        urls = naming.PageUrls(spec.path)
+        try:
+            model = self.views.model(spec)
+            return self.renderer.render(
+                spec.template,
+                page=model,
+                nav=nav(urls),
+                root=urls.root,
+                assets={k: urls.to(v) for k, v in self.asset_urls.items()},
+            )
+        except BuildError:
+            raise
+        except Exception as exc:
+            nodes = self.views.nodes
+            source = nodes[spec.key]["source"] if spec.key in nodes else ""
+            origin = f" (from {source})" if source else ""
+            raise BuildError(
+                f"error rendering {spec.path} for {spec.kind} '{spec.key}'{origin}: {exc}"
+            ) from exc
+
+
+def progress_bar(total: int, enabled: bool):
+    """Return a progress bar on a terminal, or a silent stand-in."""
+    from tqdm import tqdm
+
+    show = enabled and sys.stderr.isatty() and total > 500
+    return tqdm(total=total, unit="page", desc="pages", disable=not show, leave=False)
+
+
+def theme_fingerprint(dirs: list[Path], assets: list[Asset]) -> str:
+    """Hash the theme's templates and assets, so a theme change rebuilds every page."""
+    sha = hashlib.sha256()
+    for folder in dirs:
+        for file in sorted(folder.rglob("*.html")):
+            sha.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes())
+    for asset in assets:
+        sha.update(asset.path.encode())
+    return sha.hexdigest()
 
 
 def nav(urls: naming.PageUrls) -> list[tuple[str, str]]:
@@ -169,8 +331,12 @@ def build_time(lineage: Lineage) -> str:
     if epoch and epoch.strip().isdigit():
         moment = datetime.fromtimestamp(int(epoch), tz=UTC)
         return moment.isoformat().replace("+00:00", "Z")
-    times = [t for _, d in lineage.graph.nodes(data=True)
-             for t in (d.get("finished_at"), d.get("created_at")) if t]
+    times = [
+        t
+        for _, d in lineage.graph.nodes(data=True)
+        for t in (d.get("finished_at"), d.get("created_at"))
+        if t
+    ]
     return max(times, default="")
 
 

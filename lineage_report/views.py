@@ -53,15 +53,20 @@ class KeyValue:
 
 @dataclass
 class Cut:
-    """The rows of a list that fit on the page, and how many did not."""
+    """The rows of a list that fit on the page, and how many there were (None: not counted)."""
 
     rows: list
-    total: int
+    total: int | None
 
     @property
-    def hidden(self) -> int:
-        """Count the rows left out."""
-        return self.total - len(self.rows)
+    def hidden(self) -> int | None:
+        """Count the rows left out (None when more were left out than were counted)."""
+        return None if self.total is None else self.total - len(self.rows)
+
+    @property
+    def truncated(self) -> bool:
+        """Tell whether some rows were left out."""
+        return self.total is None or self.total > len(self.rows)
 
 
 @dataclass
@@ -335,6 +340,7 @@ class SiteViews:
                 names[data["name"]].append(node)
         self._by_group = {k: sorted(v, key=self._order) for k, v in groups.items()}
         self._names = {k: sorted(v, key=self._version_order) for k, v in names.items()}
+        self.deps: set[str] = set()
 
     # ordering -------------------------------------------------------------------
 
@@ -395,12 +401,18 @@ class SiteViews:
             "jobs": self.group_page,
             "types": self.group_page,
         }[spec.kind]
+        self.deps = set()
         return builder(spec, urls)
 
     # rows -----------------------------------------------------------------------
 
+    def touch(self, nodes) -> None:
+        """Note nodes the current page shows: when one changes, the page is rebuilt."""
+        self.deps.update(nodes)
+
     def row(self, node: str, urls: PageUrls, distance: int = 0) -> NodeRow:
         """Describe a node for a table row."""
+        self.deps.add(node)
         data = self.nodes[node]
         if data["kind"] == "run":
             detail = " · ".join(x for x in (data["state"], fmt_time(data["started_at"])) if x)
@@ -421,12 +433,23 @@ class SiteViews:
         return Cut([self.row(n, urls) for n in nodes[:limit]], len(nodes))
 
     def lineage_rows(self, node: str, upstream: bool, urls: PageUrls) -> Cut:
-        """List the node's upstream or downstream, nearest first, with distances."""
+        """List the node's upstream or downstream, nearest first, up to LIST_LIMIT rows.
+
+        The walk stops after the level that passes the limit, so a page costs the same
+        however far its lineage reaches; the full lineage is in lineage.json.
+        """
         graph = self.lineage.graph
         step = graph.predecessors if upstream else graph.successors
-        found = self.lineage.distances(node, step, None)
-        ordered = sorted(found, key=lambda n: (found[n], n))
-        return Cut([self.row(n, urls, found[n]) for n in ordered[:LIST_LIMIT]], len(ordered))
+        seen = {node}
+        level, found, depth = [node], [], 0
+        while level and len(found) <= LIST_LIMIT:
+            depth += 1
+            level = sorted({o for n in level for o in step(n) if o not in seen})
+            seen.update(level)
+            found.extend((n, depth) for n in level)
+        self.touch(seen)
+        rows = [self.row(n, urls, d) for n, d in found[:LIST_LIMIT]]
+        return Cut(rows, None if len(found) > LIST_LIMIT else len(found))
 
     # pages ------------------------------------------------------------------------
 
@@ -448,8 +471,9 @@ class SiteViews:
             readme=render_markdown(self.readme),
             totals=[
                 Field("Runs", f"{len(runs):,}"),
-                Field("Artifacts", f"{len(self._names):,}"),
+                Field("Artifacts", f"{len({self.nodes[n]['name'] for n in versions}):,}"),
                 Field("Versions", f"{len(versions):,}"),
+                Field("External inputs", f"{len(self._all('artifact')) - len(versions):,}"),
             ],
             artifact_types=[
                 (
@@ -499,6 +523,7 @@ class SiteViews:
     def artifact_page(self, spec: PageSpec, urls: PageUrls) -> ArtifactPage:
         """Build the page of one artifact name."""
         nodes = self._names[spec.key]
+        self.touch([*nodes, name_key(spec.key)])
         versions = [n for n in nodes if not self.nodes[n]["external"]]
         external = [n for n in nodes if self.nodes[n]["external"]]
         art_type = self.nodes[nodes[0]]["type"]
@@ -515,6 +540,7 @@ class SiteViews:
         """Describe a version for its artifact's table."""
         data = self.nodes[node]
         producer = data["producer"]
+        self.touch([node, producer] if producer else [node])
         return VersionRow(
             Link(f"v{data['version']}", urls.node(node)),
             data["aliases"],
@@ -535,6 +561,7 @@ class SiteViews:
         data = self.nodes[node]
         graph = self.lineage.graph
         producer = data["producer"]
+        self.touch([node, *([producer] if producer else []), *data["relogged_by"]])
         consumers = sorted(graph.successors(node))
         hook = data["label"] if data["external"] else f"{data['name']}:v{data['version']}"
         return VersionPage(
@@ -579,6 +606,7 @@ class SiteViews:
         """Build a run's page."""
         data = self.nodes[node]
         graph = self.lineage.graph
+        self.touch([node])
         logged = sorted(graph.successors(node))
         relogged = sorted(n for n in self._relogs().get(node, []))
         return RunPage(
@@ -670,6 +698,11 @@ class SiteViews:
     def not_found_page(self, spec: PageSpec, urls: PageUrls) -> NotFoundPage:
         """Build the 404 page."""
         return NotFoundPage("Page not found")
+
+
+def name_key(name: str) -> str:
+    """Return the key that stands for an artifact name's set of versions in page deps."""
+    return "@name:" + name
 
 
 def group_path(kind: str, group: str) -> str:

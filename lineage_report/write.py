@@ -1,9 +1,11 @@
 """Write: the one writer of the output folder.
 
-Every file goes through `Writer.write`, which refuses paths outside the folder and any
-path written twice in one build (two nodes claiming one page would be a naming bug).
-A build writes into a fresh folder beside the output and swaps it in at the end, so an
-interrupted or failed build leaves the previous site as it was.
+Every file goes through `Writer`, which refuses paths outside the folder and any path
+claimed twice in one build (two nodes claiming one page would be a naming bug).
+A full build writes into a fresh folder beside the output and swaps it in at the end,
+so an interrupted or failed build leaves the previous site as it was. An incremental
+build rewrites only changed files in place, each one atomically (temp file + rename),
+and removes the status file first so that an interrupted one is followed by a full build.
 """
 
 from __future__ import annotations
@@ -18,49 +20,77 @@ MARKER = "lineage.json"  # every site has it; a folder without it is not ours to
 
 
 class Writer:
-    """Writes files into a staging folder; `commit()` swaps it in for the output folder."""
+    """Writes the files of one build and then makes them the output folder."""
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, incremental: bool = False):
         self.output = output.resolve()
         foreign = self.output.is_dir() and not (self.output / MARKER).is_file()
         if foreign and any(self.output.iterdir()):
             raise BuildError(
-                    f"{output} exists and is not a lineage-report site (no {MARKER}); "
-                    "remove it or choose another output folder"
-                )
+                f"{output} exists and is not a lineage-report site (no {MARKER}); "
+                "remove it or choose another output folder"
+            )
+        self.incremental = incremental
         self.staging = self.output.with_name(f".{self.output.name}.building")
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
-        self.staging.mkdir(parents=True)
+        self.root = self.output if incremental else self.staging
+        if not incremental:
+            if self.staging.exists():
+                shutil.rmtree(self.staging)
+            self.staging.mkdir(parents=True)
+        self.claimed: set[str] = set()
         self.written: set[str] = set()
-        self._made: set[Path] = {self.staging}
+        self._made: set[Path] = {self.root}
 
-    def target(self, path: str) -> Path:
-        """Return where a site path goes, refusing anything that would leave the folder."""
+    def claim(self, path: str) -> Path:
+        """Reserve a site path for this build, refusing anything that would leave the folder."""
         pure = PurePosixPath(path)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
             raise BuildError(f"refusing to write outside the output folder: {path!r}")
-        if path in self.written:
+        if path in self.claimed:
             raise BuildError(f"two pages would be written to {path}")
-        self.written.add(path)
-        return self.staging.joinpath(*pure.parts)
+        self.claimed.add(path)
+        return self.root.joinpath(*pure.parts)
 
-    def write(self, path: str, content: str | bytes) -> int:
-        """Write one file; return its size in bytes."""
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        target = self.target(path)
+    def put(self, path: str, data: bytes) -> None:
+        """Write the bytes of a claimed path (workers call this after the parent claimed)."""
+        target = self.root.joinpath(*PurePosixPath(path).parts)
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        with open(target, "wb") as f:
-            f.write(data)
+        if self.incremental:
+            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temp.write_bytes(data)
+            os.replace(temp, target)
+        else:
+            with open(target, "wb") as f:
+                f.write(data)
+        self.written.add(path)
+
+    def write(self, path: str, content: str | bytes) -> int:
+        """Claim and write one file; return its size in bytes."""
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        self.claim(path)
+        self.put(path, data)
         return len(data)
 
+    def unchanged(self, path: str, data: bytes) -> bool:
+        """Tell whether an incremental build would write exactly what is already there."""
+        if not self.incremental:
+            return False
+        target = self.root.joinpath(*PurePosixPath(path).parts)
+        try:
+            return target.stat().st_size == len(data) and target.read_bytes() == data
+        except OSError:
+            return False
+
     def commit(self, keep: list[str]) -> None:
-        """Swap the staging folder in for the output, carrying over the files in `keep`."""
+        """Make this build's files the output folder; other files go unless listed in `keep`."""
+        if self.incremental:
+            self._remove_unclaimed(set(keep))
+            return
         for name in keep:
             old = self.output / name
-            if old.is_file() and name not in self.written:
+            if old.is_file() and name not in self.claimed:
                 self.write(name, old.read_bytes())
         retired = self.output.with_name(f".{self.output.name}.old")
         if retired.exists():
@@ -70,6 +100,16 @@ class Writer:
         os.replace(self.staging, self.output)
         shutil.rmtree(retired, ignore_errors=True)
 
+    def _remove_unclaimed(self, keep: set[str]) -> None:
+        """Delete files this build did not claim (pages of nodes that are gone)."""
+        for folder, _dirs, names in os.walk(self.output):
+            rel_folder = Path(folder).relative_to(self.output).as_posix()
+            for name in names:
+                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+                if rel not in self.claimed and rel not in keep:
+                    os.remove(os.path.join(folder, name))
+
     def abort(self) -> None:
         """Throw the staging folder away, leaving the output as it was."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+        if not self.incremental:
+            shutil.rmtree(self.staging, ignore_errors=True)
