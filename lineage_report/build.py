@@ -145,7 +145,7 @@ def build(config: Config, output: Path | None = None, *, progress: bool = False)
         renderer = Renderer(dirs, site_globals(config))
         records = render_pages(views, renderer, assets, writer, todo, progress, watch)
         records.update(carried_over(changes, pages, todo))
-        for name, data in site_files(lineage, assets, config).items():
+        for name, data in site_files(lineage, assets, config, pages).items():
             write_if_changed(writer, name, data)
         writer.write(STATUS_NAME, encode_status(key, hashes, records, sorted(writer.claimed)))
         writer.commit(config.keep_files)
@@ -176,12 +176,30 @@ def write_if_changed(writer: Writer, name: str, data: bytes) -> None:
         writer.write(name, data)
 
 
-def site_files(lineage: Lineage, assets: list[Asset], config: Config) -> dict[str, bytes]:
+def site_files(
+    lineage: Lineage, assets: list[Asset], config: Config, pages: list[PageSpec]
+) -> dict[str, bytes]:
     """Return the files beside the pages: assets, lineage.json, .nojekyll, sitemap."""
     files = {a.path: a.content for a in assets}
     files[naming.LINEAGE_JSON] = lineage_json(lineage)
     files[".nojekyll"] = b""  # GitHub Pages: serve files as they are, no Jekyll
+    if config.base_url:
+        files["sitemap.xml"] = sitemap(config.base_url, pages)
     return files
+
+
+def sitemap(base_url: str, pages: list[PageSpec]) -> bytes:
+    """Return sitemap.xml: every page's absolute URL (sitemaps need absolute URLs)."""
+    from xml.sax.saxutils import escape
+
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    urls = sorted(base + p.path for p in pages if p.kind != "404")
+    body = "".join(f"  <url><loc>{escape(u)}</loc></url>\n" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{body}</urlset>\n"
+    ).encode()
 
 
 def carried_over(changes, pages: list[PageSpec], todo: list[PageSpec]) -> dict:
@@ -199,7 +217,9 @@ def carried_over(changes, pages: list[PageSpec], todo: list[PageSpec]) -> dict:
 
 def render_pages(views, renderer, assets, writer, todo, progress, watch) -> dict:
     """Render and write the pages in `todo`; return each page's digest and the nodes it showed."""
-    state = RenderState(views, renderer, {a.name: a.path for a in assets}, writer)
+    base = views.lineage.config.base_url
+    base = base + "/" if base and not base.endswith("/") else base
+    state = RenderState(views, renderer, {a.name: a.path for a in assets}, writer, base)
     workers = min(os.cpu_count() or 1, 4)
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     bar = progress_bar(len(todo), progress)
@@ -253,6 +273,7 @@ class RenderState:
     renderer: Renderer
     asset_urls: dict[str, str]
     writer: Writer
+    base_url: str = ""
 
     def render_chunk(self, chunk: list[PageSpec]) -> list:
         """Render and write a chunk of pages; return (path, digest, deps, written) each."""
@@ -278,6 +299,8 @@ class RenderState:
                 nav=nav(urls),
                 root=urls.root,
                 assets={k: urls.to(v) for k, v in self.asset_urls.items()},
+                canonical=self.base_url + spec.path if self.base_url and spec.kind != "404" else "",
+                base_href=self.base_url if spec.kind == "404" else "",
             )
         except BuildError:
             raise

@@ -73,12 +73,13 @@ def setup_logging(quiet: bool) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the site; with --strict, any problem makes the exit code 1 (the site is written)."""
     config = load_config(args.source, base_url=args.base_url)
-    result = build(config, args.output)
+    result = build(config, args.output, progress=not args.quiet)
     if args.timings_json:
         stats = {**result.timings, "pages": result.pages, "bytes": result.bytes_written}
         args.timings_json.write_text(json.dumps(stats, indent=2, sort_keys=True))
     if not args.quiet:
         print(f"Built {result.summary()}")
+        print(f"Stages: {result.stage_times()}")
         print(f"Open {result.output / 'index.html'}")
     if args.strict and result.problems:
         print(f"error: {len(result.problems)} problems (--strict)", file=sys.stderr)

@@ -41,9 +41,22 @@ def theme_dirs(name: str, custom_dir: Path | None) -> list[Path]:
 
 
 def environment(dirs: list[Path]) -> jinja2.Environment:
-    """Return the jinja2 environment over the theme search path."""
+    """Return the jinja2 environment over the theme search path.
+
+    Each bundled theme is also reachable by name (`{% extends "default/version.html" %}`),
+    so an override can extend the very template it replaces and change one block.
+    """
+    bundled = {
+        d.name: jinja2.FileSystemLoader(str(d)) for d in themes_root().iterdir() if d.is_dir()
+    }
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader([str(d) for d in dirs]),
+            jinja2.PrefixLoader(bundled),
+        ]
+    )
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

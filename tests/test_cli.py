@@ -74,14 +74,19 @@ def test_build_prints_summary_and_path_to_open(tmp_path: Path) -> None:
     proc = cli("build", SMALL, "-o", out, "--strict")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert len(lines) == 2, proc.stdout
+    assert len(lines) == 3, proc.stdout
+    assert re.fullmatch(
+        r"Stages: collect \d+\.\d\ds, graph \d+\.\d\ds, views \d+\.\d\ds, "
+        r"render \d+\.\d\ds, write \d+\.\d\ds",
+        lines[1],
+    ), lines[1]
     match = SUMMARY.match(lines[0])
     assert match, lines[0]
     runs, names, versions, external, errors, warnings, pages = map(int, match.groups())
     assert (runs, names, versions, external, errors, warnings) == (5, 2, 4, 1, 0, 0)
     html = {p for p in out.rglob("*.html")}
     assert pages == len(html)
-    assert lines[1] == f"Open {out.resolve() / 'index.html'}"
+    assert lines[2] == f"Open {out.resolve() / 'index.html'}"
     assert (out / "index.html").is_file()
     assert proc.stderr == ""
 

@@ -1,0 +1,176 @@
+"""Builds you can trust: atomic, incremental, reproducible; GitHub Pages; theme overrides."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lineage_report import naming
+from lineage_report.build import build
+from lineage_report.config import load_config
+from lineage_report.errors import BuildError
+from tests.conftest import SAMPLE, SMALL
+from tests.factories import art, manifest, write_project
+
+
+def copy_project(source: Path, tmp_path: Path) -> Path:
+    """Copy a project so a test can change it."""
+    return Path(shutil.copytree(source, tmp_path / "project"))
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    """Return every file of a site with its bytes."""
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_failed_build_leaves_the_previous_site_intact(tmp_path):
+    project = copy_project(SMALL, tmp_path)
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    before = files_of(out)
+    custom = project / "overrides"
+    custom.mkdir()
+    (custom / "run.html").write_text("{% extends 'base.html' %}{% block content %}"
+                                     "{{ page.no_such_field }}{% endblock %}")
+    (project / "lineage-report.toml").write_text(
+        (project / "lineage-report.toml").read_text() + '\n[theme]\ncustom_dir = "overrides"\n')
+    with pytest.raises(BuildError, match=r"error rendering runs/.*\.html for node 'run:"):
+        build(load_config(project), out)
+    assert files_of(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "site"]  # no staging left
+
+
+def test_only_listed_foreign_files_survive_a_build(tmp_path):
+    project = copy_project(SMALL, tmp_path)
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    (out / "CNAME").write_text("lineage.example.org\n")
+    (out / "notes.txt").write_text("scratch")
+    config = load_config(project)
+    config.keep_files = ["CNAME"]
+    build(config, out)
+    assert (out / "CNAME").read_text() == "lineage.example.org\n"
+    assert not (out / "notes.txt").exists()
+
+
+def test_incremental_build_rewrites_only_what_changed(tmp_path):
+    project = write_project(tmp_path / "p", {
+        "a.json": manifest("up", 0, job_type="upload", logged=[art("raw")]),
+        "b.json": manifest("prep", 10, job_type="prep", used=["raw:latest"], logged=[art("clean")]),
+        "c.json": manifest("other", 20, job_type="upload", logged=[art("unrelated")]),
+    })
+    out = tmp_path / "site"
+    first = build(load_config(project), out)
+    assert not first.incremental
+    again = build(load_config(project), out)
+    assert again.incremental
+    assert again.written == [".lineage-report-status.json"]  # nothing else changed
+    doc = manifest("other", 20, job_type="upload", logged=[art("unrelated")], notes="New *notes*")
+    (project / "c.json").write_text(json.dumps(doc))
+    changed = build(load_config(project), out)
+    assert changed.incremental
+    assert changed.written == sorted([
+        ".lineage-report-status.json",
+        "index.html",  # the inputs digest changed
+        "lineage.json",
+        naming.node_path("run:other"),
+    ])
+    assert "<em>notes</em>" in (out / naming.node_path("run:other")).read_text()
+    assert files_of(out) == files_of_full_build(project, tmp_path)
+
+
+def files_of_full_build(project: Path, tmp_path: Path) -> dict[str, bytes]:
+    """Build from scratch into a new folder and return its files (incremental must match)."""
+    fresh = tmp_path / "fresh"
+    build(load_config(project), fresh)
+    return files_of(fresh)
+
+
+def test_incremental_build_follows_renames_and_removals(tmp_path):
+    project = write_project(tmp_path / "p", {
+        "a.json": manifest("up", 0, logged=[art("raw")]),
+        "b.json": manifest("prep", 10, used=["raw:latest"], logged=[art("clean")]),
+    })
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    (project / "a.json").write_text(json.dumps(manifest("up", 0, logged=[art("raw", content="2")],
+                                                        name="renamed-upload")))
+    (project / "b.json").unlink()
+    result = build(load_config(project), out)
+    assert result.incremental
+    assert not (out / naming.node_path("run:prep")).exists()
+    assert not (out / naming.node_path("artifact:clean:v0")).exists()
+    assert "renamed-upload" in (out / naming.node_path("artifact:raw:v0")).read_text()
+    assert files_of(out) == files_of_full_build(project, tmp_path)
+
+
+def test_a_theme_change_rebuilds_every_page(tmp_path):
+    project = copy_project(SMALL, tmp_path)
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    config = load_config(project)
+    custom = tmp_path / "custom"
+    custom.mkdir()
+    (custom / "base.html").write_text((Path(__file__).parent.parent / "themes/default/base.html")
+                                      .read_text().replace("Made by", "Published by"))
+    config.theme_custom_dir = custom
+    result = build(config, out)
+    assert not result.incremental
+    assert all("Published by" in p.read_text() for p in out.rglob("*.html"))
+
+
+def test_source_date_epoch_sets_the_report_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    build(load_config(SMALL), tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "2026-09-21 14:13:20 UTC" in index
+    assert json.loads((tmp_path / "site" / "lineage.json").read_text())["report_time"] == (
+        "2026-09-21T14:13:20Z")
+
+
+def test_base_url_gives_canonical_links_sitemap_and_a_404_that_works_in_a_subpath(tmp_path):
+    config = load_config(SAMPLE, base_url="https://me.github.io/mnist/")
+    out = tmp_path / "site"
+    build(config, out)
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "<loc>https://me.github.io/mnist/index.html</loc>" in sitemap
+    assert "404.html" not in sitemap
+    assert sitemap.count("<loc>") == len([p for p in out.rglob("*.html")]) - 1
+    version = next((out / "versions").glob("mnist-cnn-v6-*.html"))
+    rel = version.relative_to(out).as_posix()
+    assert f'<link rel="canonical" href="https://me.github.io/mnist/{rel}">' in version.read_text()
+    not_found = (out / "404.html").read_text()
+    assert '<base href="https://me.github.io/mnist/">' in not_found
+    assert 'href="index.html"' in not_found  # resolved against the base, at any depth
+    assert (out / ".nojekyll").exists()
+
+
+def test_no_base_url_no_sitemap_but_always_nojekyll(tmp_path):
+    build(load_config(SMALL), tmp_path / "site")
+    assert not (tmp_path / "site" / "sitemap.xml").exists()
+    assert (tmp_path / "site" / ".nojekyll").read_bytes() == b""
+    assert "<base " not in (tmp_path / "site" / "404.html").read_text()
+
+
+def test_theme_custom_dir_overrides_a_block_and_adds_css(tmp_path):
+    project = copy_project(SMALL, tmp_path)
+    overrides = project / "overrides"
+    (overrides / "assets").mkdir(parents=True)
+    (overrides / "assets" / "extra.css").write_text("body { letter-spacing: .01em; }\n")
+    (overrides / "version.html").write_text(
+        '{% extends "default/version.html" %}'
+        '{% block footer %}Audited by the ML platform team · {{ super() }}{% endblock %}'
+    )
+    (project / "lineage-report.toml").write_text(
+        (project / "lineage-report.toml").read_text() + '\n[theme]\ncustom_dir = "overrides"\n')
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    page = next((out / "versions").glob("*.html")).read_text()
+    assert "Audited by the ML platform team · Made by lineage-report" in page
+    css = [p.name for p in (out / "assets").glob("extra.*.css")]
+    assert len(css) == 1 and f'href="../assets/{css[0]}"' in page
+    run_page = next((out / "runs").glob("*.html")).read_text()
+    assert "Audited by" not in run_page and f"assets/{css[0]}" in run_page
