@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 SLUG_CHARS = 48
 _UNSAFE = re.compile(r"[^\w.-]+")
@@ -24,8 +25,9 @@ NOT_FOUND = "404.html"
 LINEAGE_JSON = "lineage.json"
 
 
+@lru_cache(maxsize=1 << 18)
 def page_stem(key: str) -> str:
-    """Return a safe, unique, readable file stem for any string key."""
+    """Return a safe, unique, readable file stem for any string key (cached: pages link a lot)."""
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     text = unicodedata.normalize("NFKC", key).casefold()
     slug = _UNSAFE.sub("-", text).strip("-._")[:SLUG_CHARS].rstrip("-._")
