@@ -121,9 +121,7 @@ def build(config: Config, output: Path | None = None, *, progress: bool = False)
     dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
     assets = collect_assets(dirs)
     hashes = node_hashes(lineage.graph, lineage.inputs)
-    key = build_key(
-        __version__, repr(sorted(vars(config).items())), theme_fingerprint(dirs, assets)
-    )
+    key = build_key(__version__, config_fingerprint(config), theme_fingerprint(dirs, assets))
     changes = plan(output, key, hashes)
     todo = [p for p in pages if changes.needs(p.path, p.kind in SITE_WIDE)]
     watch.lap("views")
@@ -319,6 +317,17 @@ def progress_bar(total: int, enabled: bool):
 
     show = enabled and sys.stderr.isatty() and total > 500
     return tqdm(total=total, unit="page", desc="pages", disable=not show, leave=False)
+
+
+def config_fingerprint(config: Config) -> str:
+    """Describe the settings that shape pages, with paths relative to the project folder."""
+    settings = {}
+    for name, value in sorted(vars(config).items()):
+        if isinstance(value, Path):
+            value = os.path.relpath(value, config.root)
+        settings[name] = value
+    del settings["root"]
+    return repr(settings)
 
 
 def theme_fingerprint(dirs: list[Path], assets: list[Asset]) -> str:

@@ -1,5 +1,809 @@
-"""Placeholder for the `snapshot` subcommand (being written)."""
+"""Audit snapshots: the built site, the exact inputs it came from, and a SHA256SUMS, in one zip.
+
+`snapshot` builds the site into a temporary folder and packs `site/` (the built site),
+`inputs/` (every input file the build read, plus `lineage-report.toml` and the README) and
+`SHA256SUMS` (sha256sum format) into a deterministic zip: the same inputs give the same bytes.
+It prints one digest over `SHA256SUMS` for the CI log or the review ticket, because sums kept
+inside the zip prove nothing against someone who rewrites both.
+
+`verify` checks a zip (read in place) or an unzipped folder against its `SHA256SUMS`, and the
+sums against that digest when given, naming every altered, added or removed file. Entries
+that could escape the folder they are unpacked into are reported as tampering.
+
+`snapshot --single-file` writes one self-contained HTML page instead of the zip, for mail: the
+built pages' bodies, re-serialised through an allow-list (no scripts, every text escaped),
+with a CSS-only router (`:target`) and a Content-Security-Policy that forbids every load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import logging
+import os
+import posixpath
+import re
+import stat
+import sys
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html import escape
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__, naming
+from .build import BuildResult, about, build, build_time
+from .config import Config, load_config
+from .errors import LineageReportError
+from .status import STATUS_NAME
+
+log = logging.getLogger("lineage_report")
+
+SUMS = "SHA256SUMS"
+SITE = "site/"
+INPUTS = "inputs/"
+COVER = "index.html"
+CHUNK = 1 << 20
+MAIL_LIMIT = 20_000_000  # above this, many mail servers refuse the attachment
+SUMS_LIMIT = 64 << 20  # a sums file this big lists ~600,000 files; more is not ours
+FILE_ATTR = (stat.S_IFREG | 0o644) << 16  # a plain rw-r--r-- file, whoever unpacks it
+UNIX = 3  # ZipInfo.create_system: the attributes above are Unix mode bits
+ZIP_MIN = datetime(1980, 1, 1, tzinfo=UTC)  # the zip format cannot say earlier or later
+ZIP_MAX = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
+DIGEST = re.compile(r"(?:sha256:)?([0-9a-fA-F]{64})")
+SUMS_LINE = re.compile(r"(\\?)([0-9a-fA-F]{64}) [ *](.*)")
+
+
+# --- Archive paths -----------------------------------------------------------------
+
+
+def unsafe_reason(name: str) -> str | None:
+    """Return why an archive path could land outside the folder it is unpacked into."""
+    if not name or "\x00" in name:
+        return "empty or NUL in the name"
+    if "\\" in name:
+        return "backslash (a folder separator on Windows)"
+    if name.startswith("/") or re.match(r"[A-Za-z]:", name):
+        return "absolute path"
+    if any(part in ("", ".", "..") for part in name.rstrip("/").split("/")):
+        return "'..', '.' or empty part"
+    return None
+
+
+def show(name: str) -> str:
+    """Return a name fit for a terminal: control, bidi and undecodable characters escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
+# --- SHA256SUMS ---------------------------------------------------------------------
+
+
+def sums_line(hexdigest: str, name: str) -> str:
+    """Return one sha256sum line, escaping a newline or CR in the name the way GNU does."""
+    if "\n" in name or "\r" in name:
+        escaped = name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+        return f"\\{hexdigest}  {escaped}\n"
+    return f"{hexdigest}  {name}\n"
+
+
+def format_sums(hashes: dict[str, str]) -> bytes:
+    """Return a SHA256SUMS file for `name -> hex digest`, sorted by name."""
+    return "".join(sums_line(hashes[n], n) for n in sorted(hashes)).encode("utf-8")
+
+
+def unescape_name(name: str) -> str:
+    """Undo GNU sha256sum's escaping of `\\\\`, `\\n` and `\\r` in a name."""
+    table = {"\\": "\\", "n": "\n", "r": "\r"}
+    return re.sub(r"\\(.)", lambda m: table.get(m.group(1), m.group(0)), name)
+
+
+def parse_sums(data: bytes) -> tuple[dict[str, str], list[str]]:
+    """Read a SHA256SUMS file into `name -> hex`, with a problem for each line it cannot use."""
+    listed: dict[str, str] = {}
+    problems: list[str] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return {}, [f"malformed: {SUMS} is not UTF-8"]
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line:
+            continue
+        match = SUMS_LINE.fullmatch(line)
+        if not match:
+            problems.append(f"malformed: {SUMS} line {number}")
+            continue
+        name = unescape_name(match.group(3)) if match.group(1) else match.group(3)
+        if name in listed:
+            problems.append(f"malformed: {SUMS} lists {show(name)} twice")
+        reason = unsafe_reason(name)
+        if reason:
+            problems.append(f"unsafe path: {show(name)} in {SUMS} ({reason})")
+            continue
+        listed[name] = match.group(2).lower()
+    return listed, problems
+
+
+def snapshot_digest(sums: bytes) -> str:
+    """Return the digest of a whole snapshot: the SHA-256 of its SHA256SUMS file."""
+    return "sha256:" + hashlib.sha256(sums).hexdigest()
+
+
+def normal_digest(text: str) -> str:
+    """Return `sha256:<hex>` for a digest given with or without its prefix, in any case."""
+    match = DIGEST.fullmatch(text.strip())
+    if not match:
+        raise LineageReportError(f"--digest {text!r}: expected sha256:<64 hex digits>")
+    return "sha256:" + match.group(1).lower()
+
+
+# --- Making a snapshot --------------------------------------------------------------
+
+
+@dataclass
+class SnapshotResult:
+    """What `snapshot` wrote: the file, its digest, how many files it holds, its size."""
+
+    path: Path
+    digest: str
+    files: int
+    size: int
+    build: BuildResult
+
+
+# One entry of the zip: its name and how to get its bytes (read late, one at a time).
+Entry = tuple[str, Callable[[], bytes]]
+
+
+def project_path(config: Config, path: Path | None) -> str | None:
+    """Return `path` relative to the project folder (posix), or None when it lies outside."""
+    if path is None or not path.is_file():
+        return None
+    rel = Path(os.path.relpath(os.path.normpath(path), config.root)).as_posix()
+    return None if rel.startswith("../") or rel == ".." or unsafe_reason(rel) else rel
+
+
+def extra_files(config: Config) -> dict[str, Path]:
+    """Return the config file and the README by project path: they shape the site too."""
+    found = {}
+    for path in (config.config_file, config.readme):
+        rel = project_path(config, path)
+        if rel:
+            found[rel] = path
+        elif path is not None and path.is_file():
+            log.warning("%s lies outside the project folder; it is not in %s", path, INPUTS)
+    return found
+
+
+def read_all(paths: dict[str, Path]) -> dict[str, bytes]:
+    """Read each file of `name -> path`."""
+    return {rel: path.read_bytes() for rel, path in paths.items()}
+
+
+def input_reader(config: Config, rel: str, expected: str) -> Callable[[], bytes]:
+    """Return a reader of one input that refuses bytes other than those the build read."""
+
+    def read() -> bytes:
+        data = config.root.joinpath(*rel.split("/")).read_bytes()
+        if hashlib.sha256(data).hexdigest() != expected:
+            raise LineageReportError(f"{rel} changed during the snapshot; run it again")
+        return data
+
+    return read
+
+
+def input_entries(config: Config, inputs: dict[str, str], extras: dict[str, bytes]) -> list[Entry]:
+    """Return the `inputs/` entries: every file the build read, the config and the README."""
+    entries = {INPUTS + rel: input_reader(config, rel, digest) for rel, digest in inputs.items()}
+    for rel, data in extras.items():
+        entries.setdefault(INPUTS + rel, lambda data=data: data)
+    return list(entries.items())
+
+
+def site_entries(site: Path) -> list[Entry]:
+    """Return the `site/` entries: every file of the built site but the incremental cache."""
+    files = sorted(p for p in site.rglob("*") if p.is_file() and p.name != STATUS_NAME)
+    return [(SITE + p.relative_to(site).as_posix(), p.read_bytes) for p in files]
+
+
+def zip_time(result: BuildResult) -> tuple[int, int, int, int, int, int]:
+    """Return the time stamped on every entry: SOURCE_DATE_EPOCH, else the report's time."""
+    try:
+        moment = datetime.fromisoformat(build_time(result.lineage))
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        moment = ZIP_MIN  # no time in the inputs: any fixed time keeps the zip reproducible
+    moment = min(max(moment, ZIP_MIN), ZIP_MAX)
+    return moment.timetuple()[:6]
+
+
+def zip_info(name: str, when: tuple[int, ...]) -> zipfile.ZipInfo:
+    """Return an entry header with nothing that varies between machines or runs."""
+    info = zipfile.ZipInfo(name, date_time=when)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = UNIX
+    info.external_attr = FILE_ATTR
+    info.extra = b""
+    return info
+
+
+def write_zip(output: Path, entries: list[Entry], when: tuple[int, ...]) -> tuple[str, int]:
+    """Write the entries sorted, then SHA256SUMS; return the snapshot digest and entry count."""
+    hashes: dict[str, str] = {}
+    with atomic(output) as tmp, zipfile.ZipFile(tmp, "w") as zf:
+        for name, read in sorted(entries, key=lambda entry: entry[0]):
+            if unsafe_reason(name) or name == SUMS or name in hashes:
+                raise LineageReportError(f"refusing to store {show(name)!r} in the snapshot")
+            data = read()
+            hashes[name] = hashlib.sha256(data).hexdigest()
+            zf.writestr(zip_info(name, when), data, compresslevel=9)
+        sums = format_sums(hashes)
+        zf.writestr(zip_info(SUMS, when), sums, compresslevel=9)
+    return snapshot_digest(sums), len(hashes) + 1
+
+
+class atomic:
+    """A temporary file beside `path` that replaces it on success and vanishes on failure."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp")
+
+    def __enter__(self) -> Path:
+        if self.path.is_dir():
+            raise LineageReportError(f"{self.path} is a folder; give a file name with -o")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return self.tmp
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def make_snapshot(config: Config, output: Path) -> SnapshotResult:
+    """Build the site and pack it with its inputs and their sums into a reproducible zip."""
+    paths = extra_files(config)
+    extras = read_all(paths)
+    with tempfile.TemporaryDirectory(prefix="lineage-snapshot-") as tmp:
+        result = build(config, Path(tmp) / "site")
+        if read_all(paths) != extras:
+            raise LineageReportError("the config or README changed during the snapshot; retry")
+        entries = site_entries(result.output)
+        entries += input_entries(config, result.lineage.inputs, extras)
+        cover = render_cover(config, result, len(entries) + 2)
+        entries.append((COVER, lambda: cover))
+        digest, count = write_zip(output, entries, zip_time(result))
+    return SnapshotResult(output, digest, count, output.stat().st_size, result)
+
+
+COVER_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="{{ generator }}">
+<title>Audit snapshot · {{ title }}</title>
+<style>
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
+code, pre { overflow-wrap: anywhere; white-space: pre-wrap; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.5rem; }
+dd { margin: 0; }
+.open { font-size: 1.3rem; }
+</style>
+</head>
+<body>
+<h1>Audit snapshot: {{ title }}</h1>
+<p class="open"><a href="site/index.html">Open the report</a></p>
+<dl>
+{% for f in fields %}<dt>{{ f.label }}</dt><dd>{% if f.code %}<code>{{ f.text }}</code>
+{% else %}{{ f.text }}{% endif %}</dd>
+{% endfor %}<dt>Files in this snapshot</dt><dd>{{ files }}</dd>
+</dl>
+<h2>What is inside</h2>
+<ul>
+<li><code>site/</code>: the report, as built; it works offline from this folder.</li>
+<li><code>inputs/</code>: the exact input files the report was built from, with the config
+and the README.</li>
+<li><code>SHA256SUMS</code>: the SHA-256 of every other file.</li>
+</ul>
+<h2>Check it</h2>
+<p>The snapshot digest is the SHA-256 of <code>SHA256SUMS</code>. It is not stored in the snapshot
+(anyone could rewrite both); compare it with the digest printed where the snapshot was made
+(the CI log, the review ticket):</p>
+<pre>lineage-report verify audit.zip --digest sha256:&lt;digest&gt;</pre>
+<p>Without the tool, in the unzipped folder:</p>
+<pre>sha256sum -c SHA256SUMS &amp;&amp; sha256sum SHA256SUMS</pre>
+</body>
+</html>
+"""
+
+
+def template(text: str) -> jinja2.Template:
+    """Compile one of this module's page templates, escaping as the theme does."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(text)
+
+
+def render_cover(config: Config, result: BuildResult, files: int) -> bytes:
+    """Render the snapshot's top-level index.html, which points at site/index.html."""
+    page = template(COVER_PAGE).render(
+        title=config.title,
+        generator=f"lineage-report {__version__}",
+        fields=about(result.lineage),
+        files=files,
+    )
+    return page.encode("utf-8")
+
+
+# --- Verifying a snapshot -----------------------------------------------------------
+
+
+@dataclass
+class Scan:
+    """What a snapshot holds: each file's SHA-256, the SHA256SUMS bytes, and what is wrong."""
+
+    hashes: dict[str, str] = field(default_factory=dict)
+    sums: bytes | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Verification:
+    """The outcome of `verify`: files checked, the digest found, and every problem."""
+
+    files: int
+    digest: str
+    problems: list[str]
+    kind: str = "zip"  # "zip", "folder" or "file" (a single-file report checked by digest)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the snapshot is intact."""
+        return not self.problems
+
+
+def hash_stream(read: Callable[[int], bytes]) -> str:
+    """Return the hex SHA-256 of a stream, read in chunks."""
+    sha = hashlib.sha256()
+    while chunk := read(CHUNK):
+        sha.update(chunk)
+    return sha.hexdigest()
+
+
+def record(scan: Scan, name: str, opener: Callable) -> None:
+    """Hash one file into the scan (or keep it whole when it is SHA256SUMS)."""
+    if name in scan.hashes or (name == SUMS and scan.sums is not None):
+        scan.problems.append(f"duplicate: {show(name)}")
+        return
+    with opener() as f:
+        if name == SUMS:
+            scan.sums = f.read(SUMS_LIMIT + 1)
+            if len(scan.sums) > SUMS_LIMIT:
+                scan.problems.append(f"malformed: {SUMS} is over {SUMS_LIMIT >> 20} MB")
+        else:
+            scan.hashes[name] = hash_stream(f.read)
+
+
+def entry_problem(info: zipfile.ZipInfo) -> str | None:
+    """Return why a zip entry cannot be trusted as a plain file, or None."""
+    reason = unsafe_reason(info.orig_filename)
+    if reason:
+        return f"unsafe path: {show(info.orig_filename)} ({reason})"
+    kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == UNIX else 0
+    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+        return f"not a regular file: {show(info.filename)}"
+    if info.flag_bits & 0x1:
+        return f"encrypted: {show(info.filename)}"
+    return None
+
+
+def scan_zip(path: Path) -> Scan:
+    """Hash every entry of a zip in place; refuse entries that are not safe plain files."""
+    scan = Scan()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LineageReportError(f"{path}: not a readable zip file ({exc})") from None
+    with archive:
+        for info in archive.infolist():
+            problem = entry_problem(info)
+            if problem:
+                scan.problems.append(problem)
+            elif not info.is_dir():
+                try:
+                    record(scan, info.filename, lambda info=info: archive.open(info))
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                    scan.problems.append(f"altered: {show(info.filename)} (unreadable: {exc})")
+    return scan
+
+
+def walk_folder(root: Path) -> Iterator[tuple[str, Path]]:
+    """Yield every entry under `root` by its posix path, without following symlinks."""
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        base = Path(folder)
+        for name in sorted(names) + [d for d in dirs if (base / d).is_symlink()]:
+            yield (base / name).relative_to(root).as_posix(), base / name
+
+
+def scan_folder(root: Path) -> Scan:
+    """Hash every file of an unzipped snapshot; a symlink or device is tampering."""
+    scan = Scan()
+    for name, path in walk_folder(root):
+        if path.is_symlink() or not path.is_file():
+            scan.problems.append(f"not a regular file: {show(name)}")
+        else:
+            record(scan, name, functools.partial(open, path, "rb"))
+    return scan
+
+
+def compare(scan: Scan, expected: str | None) -> list[str]:
+    """Return every difference between the files, their SHA256SUMS and the expected digest."""
+    if scan.sums is None:
+        return scan.problems + [f"removed: {SUMS}"]
+    listed, problems = parse_sums(scan.sums)
+    if expected and snapshot_digest(scan.sums) != expected:
+        problems.append(f"altered: {SUMS} (its digest is not {expected})")
+    for name in sorted(listed.keys() | scan.hashes.keys()):
+        if name not in scan.hashes:
+            problems.append(f"removed: {show(name)}")
+        elif name not in listed:
+            problems.append(f"added: {show(name)}")
+        elif listed[name] != scan.hashes[name]:
+            problems.append(f"altered: {show(name)}")
+    return scan.problems + problems
+
+
+def verify(path: Path, digest: str | None = None) -> Verification:
+    """Check a snapshot (a zip, or the folder it was unzipped into) against its sums."""
+    expected = normal_digest(digest) if digest else None
+    if path.is_dir():
+        scan, kind = scan_folder(path), "folder"
+    elif path.is_file() and not zipfile.is_zipfile(path):
+        return verify_file(path, expected)
+    elif path.is_file():
+        scan, kind = scan_zip(path), "zip"
+    else:
+        raise LineageReportError(f"{path}: no such file or folder")
+    found = snapshot_digest(scan.sums) if scan.sums is not None else ""
+    return Verification(len(scan.hashes), found, compare(scan, expected), kind)
+
+
+def verify_file(path: Path, expected: str | None) -> Verification:
+    """Check a file that is not a zip (a single-file report) against the digest given."""
+    if not expected:
+        raise LineageReportError(f"{path}: not a zip; give --digest to check a single file")
+    with open(path, "rb") as f:
+        found = "sha256:" + hash_stream(f.read)
+    problem = f"altered: {show(path.name)} (its digest is not {expected})"
+    return Verification(1, found, [] if found == expected else [problem], "file")
+
+
+# --- The single-file report ---------------------------------------------------------
+
+# Pages left out of the single file: the graph needs its script, 404 is for web servers.
+SKIP_PAGES = {naming.GRAPH, naming.NOT_FOUND}
+KEEP_TAGS = {
+    "a", "abbr", "article", "aside", "b", "blockquote", "br", "caption", "code", "col",
+    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
+    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins", "kbd", "li",
+    "mark", "nav", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong",
+    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
+    "ul", "var", "wbr",
+}  # fmt: skip
+VOID_TAGS = {"br", "col", "hr", "img", "wbr", "area", "base", "embed", "input", "link", "meta",
+             "param", "source", "track"}  # fmt: skip
+# Elements dropped with everything inside them; any other unknown tag is unwrapped.
+DROP_TAGS = {"script", "style", "template", "iframe", "object", "embed", "svg", "math",
+             "canvas", "textarea", "select", "video", "audio", "title", "head", "noembed",
+             "noframes"}  # fmt: skip
+KEEP_ATTRS = {"class", "title", "lang", "dir", "scope", "colspan", "rowspan", "abbr", "role",
+              "aria-label", "aria-hidden", "open", "datetime", "start", "reversed"}  # fmt: skip
+ALIGN = re.compile(r"\s*text-align\s*:\s*(left|right|center)\s*;?\s*", re.I)
+DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp)[;,]", re.I)
+FRAGMENT_SAFE = "/:-._~!$&'()*+,;=@"
+ROUTER_CSS = """
+/* single-file router: one page at a time, chosen by the #fragment; all pages when printing */
+.page + .page { border-top: 3px solid var(--line, #ccc); margin-top: 2rem; }
+@supports selector(:has(*)) {
+  .page { display: none; }
+  .page + .page { border-top: 0; margin-top: 0; }
+  .page:target, .page:has(:target), main:not(:has(:target)) > .page:first-child { display: block; }
+}
+@media print { .page { display: block !important; } }
+"""
+
+
+def page_anchor(path: str) -> str:
+    """Return the in-file id of a site page: its path without `.html`."""
+    return path[: -len(".html")] if path.endswith(".html") else path
+
+
+class PageBody(HTMLParser):
+    """Re-serialises one built page's <main> through an allow-list, rewriting links to ids."""
+
+    def __init__(self, path: str, pages: set[str]):
+        super().__init__(convert_charrefs=True)
+        self.path = path
+        self.pages = pages
+        self.out: list[str] = []
+        self.open: list[str] = []  # our own open elements: the body always comes out balanced
+        self.in_main = False
+        self.skip = 0  # depth inside an element dropped with its content
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Keep an allowed tag with its allowed attributes; drop or unwrap the rest."""
+        if tag == "main":
+            self.in_main = True
+        elif not self.in_main:
+            return
+        elif self.skip or tag in DROP_TAGS:
+            self.skip += tag not in VOID_TAGS
+        elif tag == "img":
+            self.image(dict((k, v or "") for k, v in attrs))
+        elif tag in KEEP_TAGS:
+            self.out.append(f"<{tag}{self.attributes(tag, attrs)}>")
+            if tag not in VOID_TAGS:
+                self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close an element we opened (and any left open inside it)."""
+        if tag == "main":
+            self.in_main = False
+            self.close_all()
+        elif not self.in_main or tag in VOID_TAGS:
+            return
+        elif self.skip:
+            self.skip -= 1
+        elif tag in self.open:
+            while self.open:
+                last = self.open.pop()
+                self.out.append(f"</{last}>")
+                if last == tag:
+                    break
+
+    def handle_data(self, data: str) -> None:
+        """Keep text, escaped again."""
+        if self.in_main and not self.skip:
+            self.out.append(escape(data, quote=False))
+
+    def close_all(self) -> None:
+        """Close whatever the page left open."""
+        while self.open:
+            self.out.append(f"</{self.open.pop()}>")
+
+    def image(self, attrs: dict[str, str]) -> None:
+        """Keep an inline raster image; show any other image as its alt text."""
+        alt = escape(attrs.get("alt", ""), quote=True)
+        if DATA_IMAGE.match(attrs.get("src", "")):
+            self.out.append(f'<img src="{escape(attrs["src"], quote=True)}" alt="{alt}">')
+        else:
+            self.out.append(f'<span class="image-alt">[image: {alt}]</span>')
+
+    def attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> str:
+        """Return the allowed attributes of a tag, ids and links rewritten for the one file."""
+        kept: dict[str, str] = {}
+        for name, value in attrs:
+            value = value or ""
+            if name in kept:
+                continue
+            if name == "id":
+                kept["id"] = f"{page_anchor(self.path)}:{value}"
+            elif name == "href" and tag == "a":
+                self.link(value, kept)
+            elif name == "style" and ALIGN.fullmatch(value):
+                kept["style"] = value
+            elif name in KEEP_ATTRS:
+                kept[name] = value
+        return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in kept.items())
+
+    def link(self, href: str, kept: dict[str, str]) -> None:
+        """Point a site link at its page's id; keep web links; drop anything else."""
+        href = href.strip()
+        parts = urlsplit(href)
+        if parts.scheme.lower() in ("http", "https", "mailto") and not href.startswith("//"):
+            kept.update(href=href, rel="noopener noreferrer")
+            return
+        if parts.scheme or parts.netloc or href.startswith(("/", "\\")):
+            return
+        target = self.path
+        if parts.path:
+            joined = posixpath.join(posixpath.dirname(self.path), unquote(parts.path))
+            target = posixpath.normpath(joined)
+        if target not in self.pages:
+            return  # an asset, lineage.json or the graph: not in the single file
+        anchor = page_anchor(target)
+        fragment = unquote(parts.fragment)
+        kept["href"] = "#" + quote(f"{anchor}:{fragment}" if fragment else anchor, FRAGMENT_SAFE)
+
+
+@dataclass
+class SinglePage:
+    """One site page inside the single file: its id and its cleaned body."""
+
+    anchor: str
+    body: Markup
+
+
+def page_body(site: Path, path: str, pages: set[str]) -> SinglePage:
+    """Return one built page's <main>, cleaned, as a section of the single file."""
+    parser = PageBody(path, pages)
+    parser.feed((site / path).read_text(encoding="utf-8", errors="replace"))
+    parser.close()
+    parser.close_all()
+    return SinglePage(page_anchor(path), Markup("".join(parser.out)))
+
+
+def site_pages(site: Path) -> list[str]:
+    """Return the pages to include, the index first, then by path."""
+    found = {p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.is_file()}
+    found -= SKIP_PAGES
+    return [naming.INDEX] + sorted(found - {naming.INDEX})
+
+
+class Stylesheets(HTMLParser):
+    """Collects the stylesheet links of a page's <head>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Record `<link rel="stylesheet" href>`."""
+        values = {k: v or "" for k, v in attrs}
+        if tag == "link" and "stylesheet" in values.get("rel", "").lower().split():
+            self.hrefs.append(values.get("href", ""))
+
+
+def inline_css(site: Path) -> Markup:
+    """Return the index page's stylesheets as one text safe inside <style>."""
+    parser = Stylesheets()
+    parser.feed((site / naming.INDEX).read_text(encoding="utf-8", errors="replace"))
+    texts = []
+    for href in parser.hrefs:
+        path = (site / unquote(urlsplit(href).path)).resolve()
+        if site.resolve() in path.parents and path.is_file():
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    css = "\n".join(texts)
+    # The file loads nothing (its CSP forbids it anyway), and "</" must not end the <style>.
+    css = re.sub(r"@import[^;]*;", "", css)
+    css = re.sub(r"url\((?!\s*['\"]?data:)[^)]*\)", "none", css, flags=re.I)
+    return Markup(css.replace("</", "<\\/") + ROUTER_CSS)
+
+
+SINGLE_FILE_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; \
+style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="generator" content="{{ generator }}">
+<title>{{ title }}</title>
+<style>
+{{ css }}
+</style>
+</head>
+<body>
+<header class="site-header">
+<a class="brand" href="#index">{{ title }}</a>
+<nav aria-label="Site">
+{% for text, href in nav %}<a href="{{ href }}">{{ text }}</a>{% endfor %}
+</nav>
+</header>
+<main>
+{% for page in pages %}<section class="page" id="{{ page.anchor }}">
+{{ page.body }}
+</section>
+{% endfor %}</main>
+<footer class="site-footer">
+Single-file copy of the report, made by {{ generator }}: {{ pages|length }} pages, the graph
+left out. For an audit, use the snapshot zip (<code>lineage-report snapshot</code>).
+</footer>
+</body>
+</html>
+"""
+
+
+def single_file_html(config: Config, site: Path) -> bytes:
+    """Return the whole built site as one self-contained HTML page."""
+    paths = site_pages(site)
+    pages = set(paths)
+    nav = [
+        (text, "#" + page_anchor(path))
+        for text, path in [
+            ("Overview", naming.INDEX),
+            ("Artifacts", naming.ARTIFACTS),
+            ("Runs", naming.RUNS),
+            ("Problems", naming.PROBLEMS),
+        ]
+        if path in pages
+    ]
+    html = template(SINGLE_FILE_PAGE).render(
+        title=config.title,
+        generator=f"lineage-report {__version__}",
+        css=inline_css(site),
+        nav=nav,
+        pages=[page_body(site, path, pages) for path in paths],
+    )
+    return html.encode("utf-8")
+
+
+def make_single_file(config: Config, output: Path) -> SnapshotResult:
+    """Build the site and write it as one HTML file; its digest is the file's SHA-256."""
+    with tempfile.TemporaryDirectory(prefix="lineage-snapshot-") as tmp:
+        result = build(config, Path(tmp) / "site")
+        data = single_file_html(config, result.output)
+    with atomic(output) as tmp_path:
+        tmp_path.write_bytes(data)
+    if len(data) > MAIL_LIMIT:
+        log.warning("%s is %.0f MB: too big for most mail; send the zip", output, len(data) / 1e6)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    return SnapshotResult(output, digest, 1, len(data), result)
+
+
+# --- Command line -------------------------------------------------------------------
 
 
 def register(subparsers) -> None:
-    """Add no parser yet."""
+    """Add the `snapshot` and `verify` subcommands."""
+    s = subparsers.add_parser("snapshot", help="pack the site, its inputs and their sums")
+    s.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
+    s.add_argument(
+        "-o", "--output", type=Path, help="the zip to write (default: audit.zip; report.html)"
+    )
+    s.add_argument(
+        "--single-file",
+        action="store_true",
+        help="write one self-contained HTML file (for mail) instead of the zip",
+    )
+    s.add_argument("-q", "--quiet", action="store_true", help="print only the digest")
+    s.set_defaults(func=cmd_snapshot)
+
+    v = subparsers.add_parser("verify", help="check a snapshot against its SHA256SUMS")
+    v.add_argument("snapshot", type=Path, help="the snapshot zip, or the folder it was unzipped to")
+    v.add_argument("--digest", help="the snapshot digest printed by `snapshot` (sha256:...)")
+    v.set_defaults(func=cmd_verify)
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """Write the snapshot (or the single file) and print its digest."""
+    config = load_config(args.source)
+    if args.single_file:
+        result = make_single_file(config, args.output or Path("report.html"))
+    else:
+        result = make_snapshot(config, args.output or Path("audit.zip"))
+    if not args.quiet:
+        print(f"Built {result.build.summary()}")
+        what = "1 file" if args.single_file else f"{result.files} files"
+        print(f"Wrote {result.path}: {what}, {result.size:,} bytes")
+    label = "file digest" if args.single_file else "snapshot digest"
+    print(f"{label}: {result.digest}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check a snapshot; print each problem; exit 1 unless it is intact."""
+    outcome = verify(args.snapshot, args.digest)
+    for problem in outcome.problems:
+        print(problem)
+    if not outcome.ok:
+        print(f"FAILED: {len(outcome.problems)} problems in {args.snapshot}", file=sys.stderr)
+        return 1
+    if outcome.kind == "file":
+        print(f"OK: {args.snapshot} matches its digest")
+        return 0
+    print(f"OK: {outcome.files} files match {SUMS}")
+    note = "matches --digest" if args.digest else "compare it with the digest you were given"
+    print(f"snapshot digest: {outcome.digest} ({note})")
+    return 0

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import naming
+from . import graphview, naming
 from .lineage import Lineage
 from .markdown import render_markdown
 from .naming import PageUrls
@@ -581,7 +581,20 @@ class SiteViews:
             upstream=self.lineage_rows(node, True, urls),
             downstream=self.lineage_rows(node, False, urls),
             extra=key_values(data["extra"]),
+            graph=self.node_graph(node, urls),
         )
+
+    def node_graph(self, node: str, urls: PageUrls) -> graphview.GraphView:
+        """Return the interactive graph of a node's page; the page depends on what it draws."""
+        view = graphview.page_graph(
+            self.lineage.graph,
+            node,
+            threshold=self.lineage.config.cluster_threshold,
+            href=urls.node,
+            type_href=lambda tid: type_url(tid, urls),
+        )
+        self.touch(view_nodes(view))
+        return view
 
     def _version_overview(self, data: dict, urls: PageUrls) -> list[Field]:
         """Return the overview fields of a version."""
@@ -623,6 +636,7 @@ class SiteViews:
             upstream=self.lineage_rows(node, True, urls),
             downstream=self.lineage_rows(node, False, urls),
             extra=key_values(_flatten_extra(data["extra"])),
+            graph=self.node_graph(node, urls),
         )
 
     def _relogs(self) -> dict[str, list[str]]:
@@ -693,11 +707,29 @@ class SiteViews:
 
     def graph_page(self, spec: PageSpec, urls: PageUrls) -> GraphPage:
         """Build the project-wide graph page."""
-        return GraphPage("Lineage graph")
+        view = graphview.project_graph(
+            self.lineage.graph,
+            threshold=self.lineage.config.cluster_threshold,
+            href=urls.node,
+            type_href=lambda tid: type_url(tid, urls),
+        )
+        return GraphPage("Lineage graph", view)
 
     def not_found_page(self, spec: PageSpec, urls: PageUrls) -> NotFoundPage:
         """Build the 404 page."""
         return NotFoundPage("Page not found")
+
+
+def type_url(type_id: str, urls: PageUrls) -> str:
+    """Link a type-overview node (`type:artifact:dataset`, `type:run:train`) to its page."""
+    _, kind, group = type_id.split(":", 2)
+    return urls.job_type(group) if kind == "run" else urls.artifact_type(group)
+
+
+def view_nodes(view: graphview.GraphView) -> list[str]:
+    """Return the graph nodes a view shows, cluster members included."""
+    ids = (entry["id"] for entry in view.data.get("nodes", []))
+    return [n for n in ids if not n.startswith(("type:", "cluster:"))]
 
 
 def name_key(name: str) -> str:

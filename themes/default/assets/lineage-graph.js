@@ -19,7 +19,9 @@
   // The same character set as graphview._MERMAID_SAFE: both exporters must write the same text.
   var MERMAID_SAFE = /^[A-Za-z0-9 _.,:\/@+=-]$/;
   var UNSAFE_HREF = /^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|\/\/|\\)/;
+  // Fit the graph, but never so small that labels cannot be read: then centre on the focus.
   var MAX_SCALE = 1.2;
+  var MIN_SCALE = 0.7;
 
   function part(root, name) {
     return root.querySelector('[data-lg="' + name + '"]');
@@ -41,8 +43,9 @@
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   }
 
+  // The same wording as graphview._count ("1 run", "12 runs").
   function noun(kind, n) {
-    return commas(n) + (kind === 'run' ? ' runs' : ' versions');
+    return commas(n) + (kind === 'run' ? ' run' : ' version') + (n === 1 ? '' : 's');
   }
 
   function safeHref(href) {
@@ -79,8 +82,7 @@
       groups[kind] = { color: colour, shapeProperties: { borderRadius: radius } };
       groups['cluster-' + kind] = { color: colour, borderWidth: 2,
         shapeProperties: { borderRadius: radius, borderDashes: [6, 3] },
-        font: { bold: { color: '#0f172a' } }, shadow: { enabled: true, size: 0, x: 4, y: 4,
-          color: c.border } };
+        shadow: { enabled: true, size: 0, x: 5, y: 5, color: c.background } };
       groups['type-' + kind] = { color: colour, borderWidth: 2,
         shapeProperties: { borderRadius: radius } };
     });
@@ -534,7 +536,10 @@
         if (!li.hidden) shown++;
       }
       var text = commas(shown) + ' of ' + commas(items.length) + ' shown';
-      if (items.length < e.n) {
+      if (items.length === 0) {
+        text = 'The ' + commas(e.n) + ' members are not listed in this page (too many to embed); ' +
+          'the tables below list them all';
+      } else if (items.length < e.n) {
         text += '; this page lists ' + commas(items.length) + ' of the ' + commas(e.n) +
           ' members (the most recent), the tables below list them all';
       }
@@ -697,8 +702,14 @@
     }
 
     fit() {
-      this.network.fit({ animation: false });
-      if (this.network.getScale() > MAX_SCALE) this.network.moveTo({ scale: MAX_SCALE });
+      var net = this.network;
+      net.fit({ animation: false });
+      if (net.getScale() > MAX_SCALE) net.moveTo({ scale: MAX_SCALE });
+      if (net.getScale() >= MIN_SCALE) return;
+      var focus = this.state.focus;
+      var position = focus !== null && this.nodeSet.get(focus) !== null
+        ? net.getPosition(focus) : net.getViewPosition();
+      net.moveTo({ position: position, scale: MIN_SCALE });
     }
 
     // ------------------------------------------------------------ start

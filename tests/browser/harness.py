@@ -1,0 +1,209 @@
+"""A stand-in site for the graph's browser tests, until the core site builds the sample project.
+
+It builds lineage graphs shaped like the contract's (node attributes as graph.py sets them),
+renders `themes/default/partials/graph.html` into bare pages with a minimal jinja2
+environment (autoescape and StrictUndefined, as the site's), and copies the assets next to
+them, vis-network from the installed pyvis package.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jinja2
+import networkx as nx
+import pyvis
+
+from lineage_report import graphview
+
+ROOT = Path(__file__).resolve().parents[2]
+THEME = ROOT / "themes" / "default"
+VIS = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
+ASSETS = {
+    "vis-network.min.js": VIS,
+    "lineage-graph.js": THEME / "assets" / "lineage-graph.js",
+    "lineage-graph.css": THEME / "assets" / "lineage-graph.css",
+}
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ graph.title }}</title></head>
+<body><h1>{{ graph.title }}</h1>
+{% include "partials/graph.html" %}
+</body></html>
+"""
+HOSTILE = "</script><script>window.__pwned = 1</script><!--"
+
+
+def add_artifact(g, name, version, type_, *, producer=None, aliases=(), created=None, **extra):
+    """Add an artifact version node (and its producer's edge); return its id."""
+    node = f"artifact:{name}:v{version}" if version is not None else f"artifact:{name}:latest"
+    label = f"{name}:v{version}" if version is not None else f"{name}:latest"
+    g.add_node(
+        node,
+        kind="artifact",
+        label=label,
+        group=type_,
+        source="",
+        name=name,
+        type=type_,
+        version=version,
+        aliases=list(aliases),
+        digest="sha256:" + format(abs(hash(node)) % 16**16, "016x") * 4,
+        created_at=created,
+        size=extra.pop("size", 123_456),
+        file_count=extra.pop("file_count", 3),
+        description=extra.pop("description", f"The **{name}** {type_}, see [docs](http://x)."),
+        metadata={},
+        external=extra.pop("external", False),
+        producer=producer,
+    )
+    if producer:
+        g.add_edge(producer, node)
+    return node
+
+
+def add_run(g, run_id, job_type, *, used=(), name=None, started=None, duration=120.0):
+    """Add a run node with edges from the artifacts it used; return its id."""
+    node = f"run:{run_id}"
+    g.add_node(
+        node,
+        kind="run",
+        label=name or run_id,
+        group=job_type,
+        source=f"runs/{run_id}.json",
+        run_id=run_id,
+        name=name or run_id,
+        job_type=job_type,
+        project="mnist",
+        state="finished",
+        started_at=started,
+        finished_at=None,
+        duration_s=duration,
+        config={},
+        summary={},
+        tags=[],
+        notes="",
+    )
+    for artifact in used:
+        g.add_edge(artifact, node)
+    return node
+
+
+def sample_graph() -> nx.DiGraph:
+    """Return a pipeline like the sample project: upload, preprocess, split, sweep, eval."""
+    g = nx.DiGraph()
+    t = "2026-11-20T10:{:02d}:00Z".format
+    up = add_run(g, "upload-1", "upload", name="upload-raw", started=t(0))
+    raw = add_artifact(g, "mnist-raw", 0, "raw_data", producer=up, created=t(1))
+    imagenet = add_artifact(g, "imagenet-subset", None, "dataset", external=True)
+    pre = add_run(g, "prep-1", "preprocess", used=[raw], name="clean-pass", started=t(2))
+    clean0 = add_artifact(g, "mnist-clean", 0, "dataset", producer=pre, created=t(3))
+    pre2 = add_run(g, "prep-2", "preprocess", used=[raw], name="clean-pass-2", started=t(4))
+    clean = add_artifact(g, "mnist-clean", 1, "dataset", producer=pre2, created=t(5))
+    g.nodes[clean0]["aliases"] = []
+    split = add_run(g, "split-1", "split", used=[clean], name="split-80-10-10", started=t(6))
+    parts = {}
+    for i, part in enumerate(("train", "val", "test")):
+        parts[part] = add_artifact(
+            g, f"mnist-{part}", 0, "dataset", producer=split, created=t(7 + i)
+        )
+    models = []
+    for i in range(8):
+        run = add_run(
+            g,
+            f"sweep-{i:02d}",
+            "train",
+            used=[parts["train"], parts["val"], imagenet],
+            name=f"lively-sweep-{i}",
+            started=t(10 + i),
+            duration=600.0 + i,
+        )
+        aliases = ["latest"] if i == 7 else ["best"] if i == 6 else []
+        models.append(
+            add_artifact(
+                g, "mnist-cnn", i, "model", producer=run, aliases=aliases, created=t(20 + i)
+            )
+        )
+    for i, model in enumerate(models[5:]):
+        ev = add_run(g, f"eval-{i}", "evaluate", used=[model, parts["test"]], started=t(30 + i))
+        add_artifact(g, "eval-report", i, "report", producer=ev, created=t(35 + i))
+    deploy = add_run(g, "deploy-1", "deploy", used=[models[6]], name="ship-it", started=t(40))
+    g.nodes[models[6]]["aliases"].append("production")
+    add_artifact(g, "serving-bundle", 0, "bundle", producer=deploy, created=t(41))
+    return g
+
+
+def hub_graph(consumers: int, *, outputs: bool = False) -> nx.DiGraph:
+    """Return a hub dataset used by `consumers` runs (each logging a model when `outputs`)."""
+    g = nx.DiGraph()
+    up = add_run(g, "make-hub", "preprocess", started="2026-01-01T00:00:00Z")
+    hub = add_artifact(g, "hub-data", 0, "dataset", producer=up, created="2026-01-01T01:00:00Z")
+    for i in range(consumers):
+        stamp = f"2026-02-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"
+        run = add_run(g, f"c{i:05d}", "train", used=[hub], name=f"consumer-{i:05d}", started=stamp)
+        if outputs:
+            add_artifact(g, f"m{i:05d}", 0, "model", producer=run, created=stamp)
+    return g
+
+
+def hostile_graph() -> nx.DiGraph:
+    """Return a small graph whose names and types try to break out of the page."""
+    g = nx.DiGraph()
+    run = add_run(g, HOSTILE, HOSTILE, name=HOSTILE)
+    add_artifact(g, HOSTILE, 0, HOSTILE, producer=run, description=HOSTILE, aliases=[HOSTILE])
+    add_run(g, "ok-1", "train", used=[f"artifact:{HOSTILE}:v0"], name="\u202eevil\u2028name")
+    return g
+
+
+def environment() -> jinja2.Environment:
+    """Return a jinja2 environment like the site's: theme loader, autoescape, StrictUndefined."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(THEME)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def write_site(out: Path, pages: dict[str, graphview.GraphView]) -> dict[str, Path]:
+    """Write one page per view (file name -> view) and the assets; return name -> path."""
+    assets_dir = out / "assets"
+    assets_dir.mkdir(parents=True, exist_ok=True)
+    for name, source in ASSETS.items():
+        shutil.copyfile(source, assets_dir / name)
+    site = {"assets": {name: f"assets/{name}" for name in ASSETS}}
+    template = environment().from_string(PAGE)
+    written = {}
+    for name, view in pages.items():
+        path = out / name
+        path.write_text(template.render(graph=view, assets=site["assets"]), encoding="utf-8")
+        written[name] = path
+    return written
+
+
+SAMPLE_PAGES = {
+    "artifact:mnist-train:v0": "train.html",
+    "artifact:mnist-cnn:v6": "model.html",
+}
+
+
+def sample_href(node_id: str) -> str:
+    """Return the harness page of a node (two real pages, the rest point nowhere)."""
+    return SAMPLE_PAGES.get(node_id, "missing/" + node_id.replace(":", "_") + ".html")
+
+
+def build_harness(out: Path, *, hub_consumers: int = 10_000) -> dict[str, Path]:
+    """Write the harness site: sample pages, project pages, hub page, hostile page."""
+    g = sample_graph()
+    hub = hub_graph(hub_consumers, outputs=True)
+    pages = {
+        "train.html": graphview.page_graph(g, "artifact:mnist-train:v0", href=sample_href),
+        "model.html": graphview.page_graph(g, "artifact:mnist-cnn:v6", href=sample_href),
+        "project.html": graphview.project_graph(g, href=sample_href),
+        "hub.html": graphview.page_graph(hub, "artifact:hub-data:v0", href=sample_href),
+        "overview.html": graphview.project_graph(g, href=sample_href, limit=3),
+        "types.html": graphview.type_overview(g),
+        "hostile.html": graphview.page_graph(
+            hostile_graph(), f"artifact:{HOSTILE}:v0", href=sample_href
+        ),
+    }
+    return write_site(out, pages)

@@ -1,0 +1,339 @@
+"""Graph views: layout, clusters, page size, escaping, Mermaid and pyvis export."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+
+import jinja2
+import networkx as nx
+import pytest
+
+from lineage_report import graphview
+from lineage_report.graphview import mermaid, page_graph, project_graph, to_pyvis, type_overview
+from tests.browser import harness
+from tests.browser.harness import HOSTILE, add_artifact, add_run, hub_graph, sample_graph
+
+TRAIN = "artifact:mnist-train:v0"
+
+
+def drawn(view):
+    """Return the entries drawn when the page opens (clusters, not their members)."""
+    return [e for e in view.data["nodes"] if "c" not in e]
+
+
+def drawn_pairs(view):
+    """Return the drawn edges as (from id, to id)."""
+    entries = view.data["nodes"]
+    pairs = graphview._drawn_pairs(entries, view.data["edges"])
+    return [(entries[a]["id"], entries[b]["id"]) for a, b in pairs]
+
+
+def fan_out(width: int) -> nx.DiGraph:
+    """Return a dataset used by `width` training runs."""
+    g = nx.DiGraph()
+    data = add_artifact(g, "data", 0, "dataset")
+    for i in range(width):
+        add_run(g, f"r{i}", "train", used=[data])
+    return g
+
+
+# ---------------------------------------------------------------- layout
+
+
+def test_layout_is_deterministic_whatever_the_insertion_order():
+    g = sample_graph()
+    shuffled = nx.DiGraph()
+    shuffled.add_nodes_from(sorted(g.nodes(data=True), reverse=True))
+    shuffled.add_edges_from(sorted(g.edges(), reverse=True))
+    for focus in (TRAIN, "run:sweep-03", "artifact:mnist-raw:v0"):
+        assert page_graph(g, focus).data_json == page_graph(shuffled, focus).data_json
+    assert project_graph(g).data_json == project_graph(shuffled).data_json
+
+
+def test_edges_go_left_to_right_and_rows_do_not_overlap():
+    for view in (page_graph(sample_graph(), TRAIN), project_graph(sample_graph())):
+        x = {e["id"]: e["x"] for e in drawn(view)}
+        assert all(x[u] < x[v] for u, v in drawn_pairs(view))
+        columns = defaultdict(list)
+        for e in drawn(view):
+            columns[e["x"]].append(e["y"])
+        for ys in columns.values():
+            ys.sort()
+            assert all(b - a >= graphview.Y_GAP - 1 for a, b in zip(ys, ys[1:], strict=False))
+
+
+def test_inputs_sit_next_to_their_consumer():
+    view = page_graph(sample_graph(), "artifact:mnist-cnn:v6")
+    x = {e["id"]: e["x"] for e in drawn(view)}
+    assert x["artifact:imagenet-subset:latest"] == x[TRAIN] == x["run:sweep-06"] - graphview.X_GAP
+
+
+def test_a_chain_is_drawn_level():
+    view = page_graph(sample_graph(), TRAIN)
+    focus_x = next(e["x"] for e in drawn(view) if e["id"] == TRAIN)
+    assert len({e["y"] for e in drawn(view) if e["x"] <= focus_x}) == 1
+
+
+def test_cycles_do_not_stop_the_layout():
+    g = nx.DiGraph()
+    a = add_artifact(g, "a", 0, "dataset")
+    r = add_run(g, "r", "train", used=[a])
+    b = add_artifact(g, "b", 0, "dataset", producer=r)
+    add_run(g, "r2", "train", used=[b])
+    g.add_edge("run:r2", a)  # a cycle, reported as a problem by graph.py, still drawn
+    view = page_graph(g, a)
+    assert {e["id"] for e in drawn(view)} == set(g.nodes)
+
+
+# ---------------------------------------------------------------- clusters
+
+
+@pytest.mark.parametrize(("width", "clusters"), [(5, 0), (6, 1)])
+def test_cluster_threshold(width, clusters):
+    view = page_graph(fan_out(width), "artifact:data:v0")
+    assert view.cluster_count == clusters
+    assert len(drawn(view)) == 1 + (1 if clusters else width)
+    if clusters:
+        (cluster,) = [e for e in view.data["nodes"] if e["k"] == "cluster"]
+        assert cluster["l"] == "6 runs · train" and cluster["n"] == 6
+        members = [e["id"] for e in view.data["nodes"] if "c" in e]
+        assert sorted(members) == [f"run:r{i}" for i in range(6)]
+
+
+def test_threshold_is_a_parameter():
+    assert page_graph(fan_out(6), "artifact:data:v0", threshold=6).cluster_count == 0
+
+
+def test_focus_is_never_clustered():
+    g = fan_out(8)
+    view = page_graph(g, "run:r3")
+    assert view.data["focus"] == "run:r3"
+    assert [e["id"] for e in view.data["nodes"] if e.get("f")] == ["run:r3"]
+
+
+def test_sweep_level_and_its_models_are_clusters():
+    view = page_graph(sample_graph(), TRAIN)
+    labels = sorted(e["l"] for e in view.data["nodes"] if e["k"] == "cluster")
+    assert labels == ["8 runs · train", "8 versions · model"]
+    assert ("artifact:mnist-train:v0", "cluster:6:run:0") in drawn_pairs(view)
+
+
+def all_pairs(entries, flat):
+    """Return every embedded edge as (from id, to id), members included."""
+    return {
+        (entries[a]["id"], entries[b]["id"]) for a, b in zip(flat[::2], flat[1::2], strict=True)
+    }
+
+
+def test_a_member_keeps_its_own_edges():
+    view = page_graph(sample_graph(), TRAIN)
+    pairs = all_pairs(view.data["nodes"], view.data["edges"])
+    assert (TRAIN, "run:sweep-06") in pairs
+    assert ("run:sweep-06", "artifact:mnist-cnn:v6") in pairs
+    assert ("artifact:mnist-cnn:v6", "run:deploy-1") in pairs
+
+
+def test_crowded_layer_of_many_small_types_folds_into_one_cluster():
+    g = nx.DiGraph()
+    data = add_artifact(g, "data", 0, "dataset")
+    for i in range(300):
+        add_run(g, f"r{i}", f"job-{i:03d}", used=[data])
+    view = page_graph(g, "artifact:data:v0")
+    assert len(drawn(view)) <= graphview.MAX_LAYER + 1
+    assert any(e["l"].endswith("job types") for e in drawn(view))
+
+
+# ---------------------------------------------------------------- page size
+
+
+def test_hub_page_stays_small_and_does_not_grow_with_consumers():
+    small = page_graph(hub_graph(1_000), "artifact:hub-data:v0", href=harness.sample_href)
+    big = page_graph(hub_graph(10_000), "artifact:hub-data:v0", href=harness.sample_href)
+    assert len(small.data["nodes"]) == len(big.data["nodes"]) == 3 + graphview.MEMBER_CAP
+    assert len(drawn(big)) == 3
+    # Only the counts differ ("1,000" and "10,000" twice): the page does not grow with them.
+    assert abs(big.byte_size - small.byte_size) <= 8
+    assert big.byte_size < 100_000
+
+
+def test_hub_with_outputs_stays_under_the_page_budget():
+    view = page_graph(hub_graph(10_000, outputs=True), "artifact:hub-data:v0")
+    assert view.byte_size < 200_000
+    assert "1 step downstream" in view.note
+
+
+def test_same_neighbourhood_same_bytes_in_a_ten_times_larger_project():
+    small = sample_graph()
+    big = sample_graph()
+    for i in range(10):  # unrelated pipelines elsewhere in the project
+        run = add_run(big, f"other-{i}", "train")
+        for v in range(5):
+            add_artifact(big, f"other-{i}", v, "model", producer=run)
+    for focus in (TRAIN, "run:sweep-03"):
+        assert page_graph(small, focus).data_json == page_graph(big, focus).data_json
+
+
+def test_members_embedded_in_a_page_stay_within_budget():
+    g = nx.DiGraph()
+    data = add_artifact(g, "data", 0, "dataset")
+    for t in range(30):
+        for i in range(300):
+            add_run(g, f"r{t}-{i}", f"type-{t}", used=[data])
+    view = page_graph(g, "artifact:data:v0")
+    members = [e for e in view.data["nodes"] if "c" in e]
+    assert len(members) <= graphview.MEMBER_BUDGET
+    assert view.byte_size < 400_000
+
+
+def test_walk_stops_after_the_step_that_passes_the_limit():
+    g = hub_graph(50, outputs=True)
+    view = page_graph(g, "run:make-hub", limit=20)
+    assert view.total_count == 1 + 1 + 50  # the run, the hub, its consumers; not their models
+    assert view.note.startswith("Lineage shown for 2 steps downstream")
+
+
+def test_project_too_big_to_draw_shows_the_type_overview():
+    view = project_graph(sample_graph(), limit=3)
+    assert view.data["nodes"] == [] and view.data["types"]["nodes"]
+    assert "type overview" in view.note
+
+
+def test_a_view_over_the_byte_budget_drops_members_and_previews(monkeypatch):
+    monkeypatch.setattr(graphview, "MAX_BYTES", 8_000)
+    view = page_graph(sample_graph(), TRAIN)
+    assert view.byte_size <= 8_000 and view.note == graphview.LEAN_NOTE
+    assert not [e for e in view.data["nodes"] if "c" in e]
+    assert [e["id"] for e in view.data["nodes"] if "p" in e] == [TRAIN]
+    assert view.cluster_count == 2
+
+
+def test_no_view_exceeds_the_byte_budget_even_with_huge_ids():
+    g = nx.DiGraph()
+    previous = None
+    for i in range(300):
+        run = add_run(g, f"{i:03d}" + "r" * 3000, "train", used=[previous] if previous else [])
+        previous = add_artifact(g, f"{i:03d}" + "a" * 3000, 0, "dataset", producer=run)
+    for view in (project_graph(g), page_graph(g, previous)):
+        assert view.byte_size <= graphview.MAX_BYTES
+        assert view.data["nodes"] == [] and "type overview" in view.note
+        assert len(view.data["types"]["nodes"]) == 2
+
+
+# ---------------------------------------------------------------- previews and links
+
+
+def test_preview_rows_are_plain_text():
+    view = page_graph(sample_graph(), "artifact:mnist-cnn:v6")
+    entry = next(e for e in view.data["nodes"] if e["id"] == "artifact:mnist-cnn:v6")
+    rows = dict(entry["p"])
+    assert rows["Type"] == "model" and rows["Version"] == "v6"
+    assert rows["Aliases"] == "best, production"
+    assert rows["Size"] == "123.5 KB" and rows["Produced by"] == "lively-sweep-6"
+    assert rows["Description"] == "The mnist-cnn model, see docs."
+    run = dict(next(e for e in view.data["nodes"] if e["id"] == "run:sweep-06")["p"])
+    assert run == {
+        "Job type": "train",
+        "State": "finished",
+        "Started": "2026-11-20T10:16:00Z",
+        "Duration": "10 min 6 s",
+        "ID": "sweep-06",
+        "Project": "mnist",
+    }
+
+
+def test_links_with_a_scheme_are_dropped():
+    links = {TRAIN: "javascript:alert(1)", "run:sweep-03": "//evil.example/x"}
+    view = page_graph(sample_graph(), TRAIN, href=lambda n: links.get(n, "page.html"))
+    hrefs = {e["id"]: e.get("h") for e in view.data["nodes"]}
+    assert hrefs[TRAIN] is None and hrefs["run:sweep-03"] is None
+    assert hrefs["run:split-1"] == "page.html"
+
+
+def test_type_overview_has_one_node_per_type():
+    view = type_overview(sample_graph())
+    counts = {e["id"]: e["n"] for e in view.data["nodes"]}
+    assert counts["type:run:train"] == 8 and counts["type:artifact:model"] == 8
+    pairs = all_pairs(view.data["nodes"], view.data["edges"])
+    assert ("type:run:train", "type:artifact:model") in pairs
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def hostile_view():
+    """Return the page of an artifact whose every string is a script payload."""
+    g = harness.hostile_graph()
+    g.nodes[f"artifact:{HOSTILE}:v0"]["description"] = "a\u2028b\u2029c & <b>\ud800"
+    return page_graph(g, f"artifact:{HOSTILE}:v0", href=lambda n: "x.html")
+
+
+def test_data_json_cannot_close_the_script_element():
+    view = hostile_view()
+    text = str(view.data_json)
+    assert "</script" not in text.lower() and "<!--" not in text
+    assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
+    assert json.loads(text)["focus"] == f"artifact:{HOSTILE}:v0"
+    text.encode("utf-8")  # lone surrogates are escaped, so the page can be written
+
+
+def test_partial_renders_hostile_data_as_data():
+    env = harness.environment()
+    html = env.get_template("partials/graph.html").render(
+        graph=hostile_view(), assets={k: f"assets/{k}" for k in harness.ASSETS}
+    )
+    assert html.count("<script") == 3 and html.count("</script>") == 3
+    assert "<script>window.__pwned" not in html
+
+
+def test_partial_needs_its_variables():
+    env = harness.environment()
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("partials/graph.html").render(graph=hostile_view(), assets={})
+
+
+MERMAID_NODE = re.compile(r'^  n\d+(\[\["|\(\["|\[")[A-Za-z0-9 _.,:/@+=#;<>-]*("\]\]|"\]\)|"\])$')
+
+
+def test_mermaid_escapes_every_label():
+    g = nx.DiGraph()
+    weird = 'a"b]c[d<e>f#g\nh|i`j{k}\u00e9\U0001f600'
+    a = add_artifact(g, weird, 0, weird)
+    add_run(g, weird, "train", used=[a], name=weird)
+    text = mermaid(page_graph(g, a))
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    node_lines = [line for line in lines if re.match(r"^  n\d+[\[(]", line)]
+    assert len(node_lines) == 2
+    for line in node_lines:
+        assert MERMAID_NODE.match(line), line
+        assert line.replace("<br/>", "").count("<") == 0
+    assert "#128512;" in text and "#34;" in text
+    assert "  n0 --> n1" in lines
+
+
+def test_mermaid_of_the_sample_page():
+    text = mermaid(page_graph(sample_graph(), TRAIN))
+    assert '  n6[["8 runs #183; train"]]' in text
+    assert '  n5["dataset<br/>mnist-train:v0"]' in text
+    assert "  class n5 focus" in text
+
+
+# ---------------------------------------------------------------- pyvis
+
+
+def test_to_pyvis_draws_the_same_view_without_physics():
+    g = sample_graph()
+    net = to_pyvis(g, focus=TRAIN)
+    view = page_graph(g, TRAIN)
+    assert len(net.nodes) == view.node_count == 16
+    assert len(net.edges) == len(drawn_pairs(view))
+    assert all("x" in n and n["physics"] is False for n in net.nodes)
+    assert net.options.physics.enabled is False
+    assert len(to_pyvis(g).nodes) == project_graph(g).node_count
+
+
+def test_to_pyvis_labels_cannot_close_a_script():
+    net = to_pyvis(harness.hostile_graph())
+    assert all("</" not in n["label"] for n in net.nodes)
