@@ -332,8 +332,8 @@ def test_index_shows_title_readme_and_counts(sample_site: Path) -> None:
     html = read(sample_site, naming.INDEX)
     assert "<title>MNIST digit classifier</title>" in html
     readme = re.search(r'<section class="readme">(.*?)</section>', html, re.S).group(1)
-    assert "<h1>MNIST digit classifier</h1>" in readme
-    assert "<h2>Pipeline</h2>" in readme and "<table>" in readme
+    assert "<p>The <code>digits-api</code> service reads handwritten digits" in readme
+    assert "<h2>The pipeline</h2>" in readme and "<table>" in readme
     totals = dict(re.findall(r"<dt>([\w ]+)</dt>\s*<dd>([\d,]+)</dd>", html))
     # Artifacts counts logged names; the external imagenet-resnet18 is counted on its own.
     assert {k: totals[k] for k in ("Runs", "Artifacts", "Versions", "External inputs")} == {
