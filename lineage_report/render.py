@@ -9,6 +9,7 @@ string we print came from an untrusted manifest.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,10 @@ class Asset:
 
 def vis_network_files() -> dict[str, Path]:
     """Return vis-network's files from the installed pyvis package (we vendor no JavaScript)."""
-    import pyvis
-
-    lib = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+    spec = importlib.util.find_spec("pyvis")  # locate without importing (pyvis imports IPython)
+    if spec is None or not spec.origin:
+        raise BuildError("pyvis is not installed; it provides vis-network's files")
+    lib = Path(spec.origin).parent / "lib" / "vis-9.1.2"
     return {
         "vis-network.min.js": lib / "vis-network.min.js",
         "vis-network.css": lib / "vis-network.css",
