@@ -142,13 +142,13 @@
     // One list per rank, each in index order: types, artifacts, versions newest first, runs.
     const found = [[], [], [], [], []];
     let worst = 4; // the worst rank that can still show
-    const list = index.entries;
-    for (let i = 0; i < list.length && found[0].length < LIMIT; i++) {
-      const r = rank(list[i], query, worst);
+    const entries = index.entries;
+    for (let i = 0; i < entries.length && found[0].length < LIMIT; i++) {
+      const r = rank(entries[i], query, worst);
       if (r < 0) {
         continue;
       }
-      found[r].push(list[i]);
+      found[r].push(entries[i]);
       // Once LIMIT results rank better than `worst`, nothing ranked `worst` can show.
       let better = 0;
       for (let k = 0; k < worst; k++) {
@@ -244,6 +244,9 @@
   /* Keyboard ---------------------------------------------------------------- */
 
   function onKey(event) {
+    if (event.isComposing) {
+      return; // the key belongs to an input method (Enter picks a character)
+    }
     const count = list.hidden ? 0 : results.length;
     if (event.key === "ArrowDown" && count) {
       event.preventDefault();
@@ -269,7 +272,8 @@
   }
 
   function onPageKey(event) {
-    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) {
+    const modified = event.ctrlKey || event.metaKey || event.altKey;
+    if (event.key !== "/" || modified || event.defaultPrevented) {
       return;
     }
     if (!typing(event.target)) {
