@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from .graph import build_graph
 from .lineage import Lineage
 from .problems import Problems
 from .render import Asset, Renderer, collect_assets, theme_dirs
+from .search import search_index
 from .status import STATUS_NAME, build_key, encode_status, node_hashes, plan
 from .views import Field, PageSpec, SiteViews, fmt_time
 from .write import Writer
@@ -120,6 +122,8 @@ def build(config: Config, output: Path | None = None, *, progress: bool = False)
     pages = views.pages()
     dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
     assets = collect_assets(dirs)
+    # A fixed name: a content-hashed one would change every page whenever any manifest changes.
+    assets.append(Asset("search-index.js", "assets/search-index.js", search_index(lineage.graph)))
     hashes = node_hashes(lineage.graph, lineage.inputs)
     key = build_key(__version__, config_fingerprint(config), theme_fingerprint(dirs, assets))
     changes = plan(output, key, hashes)
@@ -239,20 +243,31 @@ def render_pages(views, renderer, assets, writer, todo, progress, watch) -> dict
 
 
 def _drain(results, bar, writer: Writer) -> dict:
-    """Gather chunk results into status records, advancing the progress bar."""
-    records = {}
+    """Gather chunk results into status records, advancing the progress bar.
+
+    A full build's pages are already in the staging folder. An incremental build writes
+    in place, so its changed pages are held until every page has rendered: a template
+    error then leaves the site as it was.
+    """
+    records, held = {}, []
     for chunk in results:
-        for path, digest, deps, written in chunk:
+        for path, digest, deps, data in chunk:
             records[path] = (digest, deps)
-            if written:
-                writer.written.add(path)  # a worker's writer is a copy: note it here too
+            if data is not None:
+                held.append((path, data))
+            elif not writer.incremental:
+                writer.written.add(path)  # written by a worker, whose writer is a copy
         bar.update(len(chunk))
+    for path, data in held:
+        if not writer.unchanged(path, data):
+            writer.put(path, data)
     return records
 
 
 def _can_fork() -> bool:
-    """Tell whether worker processes can be forked here (not on Windows or macOS spawn)."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Tell whether worker processes can be forked here: a fork start method, and no other
+    thread running (forking a threaded process, as under `serve`, can deadlock)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 _STATE: RenderState | None = None
@@ -274,16 +289,17 @@ class RenderState:
     base_url: str = ""
 
     def render_chunk(self, chunk: list[PageSpec]) -> list:
-        """Render and write a chunk of pages; return (path, digest, deps, written) each."""
+        """Render a chunk of pages: (path, digest, deps, bytes to write later or None) each."""
         out = []
         for spec in chunk:
             data = self.render(spec).encode("utf-8")
             deps = sorted(self.views.deps)
-            written = not self.writer.unchanged(spec.path, data)
-            if written:
-                self.writer.put(spec.path, data)
             digest = hashlib.blake2b(data, digest_size=10).hexdigest()
-            out.append((spec.path, digest, deps, written))
+            if self.writer.incremental:
+                out.append((spec.path, digest, deps, data))
+            else:
+                self.writer.put(spec.path, data)
+                out.append((spec.path, digest, deps, None))
         return out
 
     def render(self, spec: PageSpec) -> str:

@@ -1,0 +1,239 @@
+"""Search: the site-wide search index, one shared JavaScript file loaded lazily by the browser.
+
+`search_index(graph)` returns `window.LINEAGE_SEARCH = {...};`, which
+`themes/default/assets/search.js` loads with a `<script>` element (so it works from
+`file://`) only when a reader first focuses the search box: no page grows with the project.
+
+The format (version 1) is compact, since a 120,000-node project has 120,000 entries:
+
+    {"v": 1, "k": [kind names], "s": [shared strings], "e": [entries]}
+
+An entry is `[kind, tkeep, title, pkeep, path, group, alt, field...]`, trailing empty
+items dropped. `kind` indexes "k". The title and the page path (from the site root, as
+`naming` gives it) are front-coded: keep the first `tkeep` (`pkeep`) UTF-16 units of the
+previous entry's title (path), then append `title` (`path`). `alt` is a second name (a
+version's artifact name, a run's id when it differs from the run's name). The fields are
+the other searchable texts (a version's metadata keys, description excerpt and aliases; a
+run's config keys and tags), each field's values joined by "\\n". `group`, `alt` and the
+fields may be integers: indexes into "s", the texts used by more than one entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+import networkx as nx
+
+from . import naming
+
+FORMAT = 1
+KINDS = ("type", "job type", "artifact", "version", "run")
+TYPE, JOB_TYPE, ARTIFACT, VERSION, RUN = range(len(KINDS))
+EXCERPT_CHARS = 100  # characters of a description kept for search
+KEY_LIMIT = 20  # metadata keys, config keys, tags or aliases kept per entry
+VALUE_CHARS = 60  # characters kept of one key, tag or alias
+PREFIX = b"window.LINEAGE_SEARCH = "
+SUFFIX = b";\n"
+
+_SPACE = re.compile(r"\s+")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP = re.compile(r"[*_`#>|~]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What could end the script element or open markup, and the two line terminators that
+# older JavaScript engines reject inside strings. JSON has them only inside strings.
+_SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029]")
+
+Entry = list[Any]
+
+
+def search_index(graph: nx.DiGraph) -> bytes:
+    """Return the search index of a lineage graph as a JavaScript file."""
+    entries = type_entries(graph) + artifact_entries(graph)
+    entries += version_entries(graph) + run_entries(graph)
+    strings = intern(entries)
+    data = {"v": FORMAT, "k": list(KINDS), "s": strings, "e": front_code(entries)}
+    return PREFIX + script_json(data).encode("utf-8") + SUFFIX
+
+
+# ---------------------------------------------------------------- entries, in result order
+
+
+def type_entries(graph: nx.DiGraph) -> list[Entry]:
+    """Return one entry per artifact type, then one per job type."""
+    art_types = {d["group"] for _, d in graph.nodes(data=True) if d["kind"] == "artifact"}
+    job_types = {d["group"] for _, d in graph.nodes(data=True) if d["kind"] == "run"}
+    # Paths come from the raw names, as the pages' own do; only the shown text is cleaned.
+    return [[TYPE, text(t), naming.type_path(t)] for t in sorted(art_types)] + [
+        [JOB_TYPE, text(j), naming.job_type_path(j)] for j in sorted(job_types)
+    ]
+
+
+def artifact_entries(graph: nx.DiGraph) -> list[Entry]:
+    """Return one entry per artifact name, with the type of its newest version."""
+    newest: dict[str, tuple] = {}
+    for node, data in graph.nodes(data=True):
+        if data["kind"] == "artifact":
+            name, key = data["name"], version_key(node, data)
+            if name not in newest or key < newest[name][0]:
+                newest[name] = (key, text(data["group"]))
+    return [
+        [ARTIFACT, text(name), naming.artifact_path(name), newest[name][1]]
+        for name in sorted(newest)
+    ]
+
+
+def version_entries(graph: nx.DiGraph) -> list[Entry]:
+    """Return one entry per artifact version or external reference, newest first per name."""
+    nodes = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] == "artifact"]
+    nodes.sort(key=lambda nd: (text(nd[1]["name"]), *version_key(*nd)))
+    return [
+        [
+            VERSION,
+            text(data["label"]),
+            naming.node_path(node),
+            text(data["group"]),
+            text(data["name"]),
+            keys_field(data.get("metadata")),
+            excerpt(data.get("description")),
+            values_field(data.get("aliases")),
+        ]
+        for node, data in nodes
+    ]
+
+
+def run_entries(graph: nx.DiGraph) -> list[Entry]:
+    """Return one entry per run, by display name then id."""
+    nodes = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] == "run"]
+    nodes.sort(key=lambda nd: (text(nd[1]["label"]), nd[0]))
+    return [
+        [
+            RUN,
+            text(data["label"]),
+            naming.node_path(node),
+            text(data["group"]),
+            "" if data["run_id"] == data["label"] else text(data["run_id"]),
+            keys_field(data.get("config")),
+            values_field(data.get("tags")),
+        ]
+        for node, data in nodes
+    ]
+
+
+def version_key(node: str, data: dict) -> tuple:
+    """Order an artifact's nodes as its page does: newest version first, references last."""
+    version = data["version"]
+    return (version is None, -(version or 0), node)
+
+
+# ---------------------------------------------------------------- field values
+
+
+def text(value: Any) -> str:
+    """Return a name-like attribute as a string: "" for None, no lone surrogates."""
+    if value is None:
+        return ""
+    value = value if type(value) is str else str(value)
+    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+
+
+@lru_cache(maxsize=65_536)
+def clean(value: str, limit: int = VALUE_CHARS) -> str:
+    """Return one value on a single line, at most `limit` characters."""
+    return text(_SPACE.sub(" ", value[: limit * 4]).strip()[:limit])
+
+
+def keys_field(mapping: Any) -> str:
+    """Return a dict's keys as one field: sorted, at most KEY_LIMIT of them."""
+    if not isinstance(mapping, dict) or not mapping:
+        return ""
+    return _keys_field(tuple(str(k) for k in mapping))
+
+
+@lru_cache(maxsize=4_096)
+def _keys_field(keys: tuple[str, ...]) -> str:
+    """Return the field of a tuple of keys (cached: sweeps repeat the same keys)."""
+    return "\n".join(sorted({clean(k) for k in keys} - {""})[:KEY_LIMIT])
+
+
+def values_field(items: Any) -> str:
+    """Return a list's values (aliases, tags) as one field, in order, without repeats."""
+    if not isinstance(items, list | tuple) or not items:
+        return ""
+    values = (clean(str(v)) for v in items[: KEY_LIMIT * 2])
+    return "\n".join(list(dict.fromkeys(v for v in values if v))[:KEY_LIMIT])
+
+
+def excerpt(markdown: Any) -> str:
+    """Return the start of a markdown text as plain words, at most EXCERPT_CHARS long."""
+    if not isinstance(markdown, str) or not markdown:
+        return ""
+    # Only the head is ever kept, so cutting first keeps huge descriptions cheap.
+    return _excerpt(markdown[: EXCERPT_CHARS * 8])
+
+
+@lru_cache(maxsize=4_096)
+def _excerpt(head: str) -> str:
+    """Return the excerpt of the head of a markdown text."""
+    plain = _SPACE.sub(" ", _MARKUP.sub("", _LINK.sub(r"\1", head))).strip()
+    if len(plain) <= EXCERPT_CHARS:
+        return text(plain)
+    cut = plain[: EXCERPT_CHARS - 1]
+    space = cut.rfind(" ")
+    return text((cut[:space] if space > EXCERPT_CHARS // 2 else cut) + "…")
+
+
+# ---------------------------------------------------------------- compaction and output
+
+
+def intern(entries: list[Entry]) -> list[str]:
+    """Replace texts used by several entries (after title and path) by shared-string indexes."""
+    counts = Counter(v for e in entries for v in e[3:] if len(v) > 2)
+    # Most used first, so the commonest texts get the shortest indexes.
+    strings = sorted((s for s, n in counts.items() if n > 1), key=lambda s: (-counts[s], s))
+    index = {s: i for i, s in enumerate(strings)}
+    for entry in entries:
+        entry[3:] = [index.get(v, v) for v in entry[3:]]
+    return strings
+
+
+def front_code(entries: list[Entry]) -> list[Entry]:
+    """Front-code titles and paths against the previous entry's, and drop trailing blanks."""
+    coded, title, path = [], "", ""
+    for kind, new_title, new_path, *rest in entries:
+        while rest and rest[-1] == "":
+            rest.pop()
+        coded.append([kind, *shared(title, new_title), *shared(path, new_path), *rest])
+        title, path = new_title, new_path
+    return coded
+
+
+def shared(previous: str, current: str) -> tuple[int, str]:
+    """Return how many UTF-16 units `current` keeps of `previous`, and what it appends."""
+    low, high = 0, min(len(previous), len(current))
+    while low < high:  # binary search: string slices compare in C, a loop would not
+        middle = (low + high + 1) // 2
+        if previous[:middle] == current[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    kept = current[:low]
+    # JavaScript counts UTF-16 units: a character beyond U+FFFF is two of them.
+    units = low if kept.isascii() else len(kept.encode("utf-16-le", "surrogatepass")) // 2
+    return units, current[low:]
+
+
+def script_json(data: Any) -> str:
+    """Serialise data as JSON that cannot end or break the script element holding it."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _UNSAFE_IN_SCRIPT.sub(lambda m: _SCRIPT_ESCAPES[m.group()], text)
