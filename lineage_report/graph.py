@@ -13,7 +13,7 @@ import fnmatch
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import networkx as nx
 
@@ -24,6 +24,7 @@ from .problems import Problem, Problems, pointer
 
 ARTIFACT = "artifact"
 RUN = "run"
+EARLIEST = datetime.min.replace(tzinfo=UTC)  # for sorting runs with no times among others
 
 
 @dataclass
@@ -205,7 +206,7 @@ def claimed_version(art: LoggedArtifact) -> int | None:
 def version_number(value: str | int | None) -> int | None:
     """Parse `v3`, `3` or 3 into 3; anything else is None."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return value if value >= 0 else None
     if isinstance(value, str) and re.fullmatch(r"v?\d+", value):
         return int(value.lstrip("v"))
     return None
@@ -296,7 +297,7 @@ def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record,
     ]
     culprit = max(
         runs,
-        key=lambda u: (run_time(u.record.manifest.run) or datetime.min, u.record.manifest.run.id),
+        key=lambda u: (run_time(u.record.manifest.run) or EARLIEST, u.record.manifest.run.id),
     )
     path = " → ".join([u for u, _ in cycle] + [cycle[0][0]])
     problem = Problem(
@@ -318,10 +319,15 @@ def report_unresolved(usages: list[Usage], config: Config, problems: Problems) -
             usage.record.path,
             where,
             f"'{usage.display}' was not logged by any run here; shown as an external "
-            f'input (declare it with external = ["{usage.name}:*"] in '
+            f'input (declare it with external = ["{external_pattern(usage)}"] in '
             "lineage-report.toml)",
             "graph.unresolved",
         )
+
+
+def external_pattern(usage: Usage) -> str:
+    """Return the `external` pattern that would declare this reference: `name:*` or `name@*`."""
+    return f"{usage.name}@*" if "@" in usage.display[len(usage.name) :] else f"{usage.name}:*"
 
 
 def is_declared_external(usage: Usage, config: Config) -> bool:

@@ -19,6 +19,7 @@ from .problems import Problem, pointer
 MANIFEST_VERSION = 1
 STATES = ("finished", "failed", "crashed", "running")
 Name = Annotated[str, msgspec.Meta(min_length=1)]
+VersionNumber = Annotated[int, msgspec.Meta(ge=0)]
 
 
 class GitInfo(msgspec.Struct, kw_only=True):
@@ -52,7 +53,7 @@ class UsedRef(msgspec.Struct, kw_only=True):
     """A used artifact given as an object: by version, alias or digest."""
 
     name: Name
-    version: str | int | None = None
+    version: str | VersionNumber | None = None
     alias: str | None = None
     digest: str | None = None
     type: str | None = None
@@ -82,7 +83,7 @@ class LoggedArtifact(msgspec.Struct, kw_only=True):
     name: Name
     type: Name
     digest: str | None = None
-    version: str | int | None = None
+    version: str | VersionNumber | None = None
     aliases: list[str] = []
     description: str = ""
     metadata: dict[str, Any] = {}
@@ -96,7 +97,7 @@ class Manifest(msgspec.Struct, kw_only=True):
 
     manifest_version: int
     run: RunInfo
-    used_artifacts: list[str | UsedRef] = []
+    used_artifacts: list[Name | UsedRef] = []
     logged_artifacts: list[LoggedArtifact] = []
 
 

@@ -285,3 +285,56 @@ def test_unknown_keys_are_kept(tmp_path):
         "/logged_artifacts/0": {"future_field": {"k": 1}},
     }
     assert lineage.artifact("x:v0").extra == {"future_field": {"k": 1}}
+
+
+def test_negative_versions_are_invalid(tmp_path):
+    lineage = load(
+        tmp_path,
+        {
+            "a.json": manifest("a", 0, logged=[art("x", version=-1)]),
+            "b.json": manifest("b", 10, used=[{"name": "x", "version": -1}]),
+        },
+    )
+    assert [str(p) for p in lineage.problems] == [
+        "a.json: /logged_artifacts/0/version: expected an integer >= 0 [manifest.invalid]",
+        "b.json: /used_artifacts/0/version: expected an integer >= 0 [manifest.invalid]",
+    ]
+
+
+def test_cycle_through_a_run_without_times(tmp_path):
+    lineage = load(
+        tmp_path,
+        {
+            "a.json": manifest("a", 0, used=["y:v0"], logged=[art("x")]),
+            "b.json": {
+                "manifest_version": 1,
+                "run": {"id": "b"},
+                "used_artifacts": ["x:v0"],
+                "logged_artifacts": [art("y")],
+            },
+        },
+    )
+    # The run with times is the newest on the cycle, so it goes; b's input is then unresolved.
+    assert [p.kind for p in lineage.problems] == ["graph.cycle", "graph.unresolved"]
+    assert "run:a" not in lineage.graph and "run:b" in lineage.graph
+
+
+def test_digest_reference_warning_suggests_a_pattern_that_matches(tmp_path):
+    lineage = load(
+        tmp_path, {"a.json": manifest("a", 0, used=[{"name": "w", "digest": "sha256:ab"}])}
+    )
+    [problem] = lineage.problems
+    assert 'external = ["w@*"]' in problem.message
+    declared = load(
+        tmp_path / "2",
+        {"a.json": manifest("a", 0, used=[{"name": "w", "digest": "sha256:ab"}])},
+        'external = ["w@*"]\n',
+    )
+    assert declared.problems == []
+
+
+def test_an_empty_reference_is_invalid(tmp_path):
+    lineage = load(tmp_path, {"a.json": manifest("a", 0, used=[""])})
+    assert [str(p) for p in lineage.problems] == [
+        "a.json: /used_artifacts/0: expected a string of length >= 1 [manifest.invalid]"
+    ]
