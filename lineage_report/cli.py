@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `lineage-report query ... | head`: the reader left early
+        sys.stderr.close()
+        return 0
 
 
 def setup_logging(quiet: bool) -> None:
