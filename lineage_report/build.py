@@ -109,7 +109,9 @@ def load_lineage(config: Config, watch: Stopwatch | None = None) -> Lineage:
     return Lineage(graph, problems.sorted(), config, collected.inputs)
 
 
-def build(config: Config, output: Path | None = None, *, progress: bool = False) -> BuildResult:
+def build(
+    config: Config, output: Path | None = None, *, progress: bool = False, jobs: int | None = None
+) -> BuildResult:
     """Build the site of the project described by `config` into `output`."""
     output = (output or config.output or config.root / "site").resolve()
     watch = Stopwatch()
@@ -145,7 +147,7 @@ def build(config: Config, output: Path | None = None, *, progress: bool = False)
         for spec in pages:
             writer.claim(spec.path)
         renderer = Renderer(dirs, site_globals(config))
-        records = render_pages(views, renderer, assets, writer, todo, progress, watch)
+        records = render_pages(views, renderer, assets, writer, todo, progress, watch, jobs)
         records.update(carried_over(changes, pages, todo))
         for name, data in site_files(lineage, assets, config, pages).items():
             write_if_changed(writer, name, data)
@@ -217,12 +219,12 @@ def carried_over(changes, pages: list[PageSpec], todo: list[PageSpec]) -> dict:
     }
 
 
-def render_pages(views, renderer, assets, writer, todo, progress, watch) -> dict:
+def render_pages(views, renderer, assets, writer, todo, progress, watch, jobs=None) -> dict:
     """Render and write the pages in `todo`; return each page's digest and the nodes it showed."""
     base = views.lineage.config.base_url
     base = base + "/" if base and not base.endswith("/") else base
     state = RenderState(views, renderer, {a.name: a.path for a in assets}, writer, base)
-    workers = min(os.cpu_count() or 1, 4)
+    workers = jobs or min(os.cpu_count() or 1, 4)
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     bar = progress_bar(len(todo), progress)
     records: dict[str, tuple[str, list[str]]] = {}
@@ -331,6 +333,7 @@ def progress_bar(total: int, enabled: bool):
     """Return a progress bar on a terminal, or a silent stand-in."""
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked after this
     show = enabled and sys.stderr.isatty() and total > 500
     return tqdm(total=total, unit="page", desc="pages", disable=not show, leave=False)
 
