@@ -31,6 +31,7 @@ class Writer:
                 "remove it or choose another output folder"
             )
         self.incremental = incremental
+        self._lock = lock_output(self.output)
         self.staging = self.output.with_name(f".{self.output.name}.building")
         self.root = self.output if incremental else self.staging
         if not incremental:
@@ -87,6 +88,7 @@ class Writer:
         """Make this build's files the output folder; other files go unless listed in `keep`."""
         if self.incremental:
             self._remove_unclaimed(set(keep))
+            self._unlock()
             return
         for name in keep:
             old = self.output / name
@@ -99,6 +101,7 @@ class Writer:
             os.replace(self.output, retired)
         os.replace(self.staging, self.output)
         shutil.rmtree(retired, ignore_errors=True)
+        self._unlock()
 
     def _remove_unclaimed(self, keep: set[str]) -> None:
         """Delete files this build did not claim (pages of nodes that are gone)."""
@@ -113,3 +116,27 @@ class Writer:
         """Throw the staging folder away, leaving the output as it was."""
         if not self.incremental:
             shutil.rmtree(self.staging, ignore_errors=True)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        """Let the next build of this output start."""
+        if self._lock is not None:
+            Path(self._lock.name).unlink(missing_ok=True)
+            self._lock.close()
+            self._lock = None
+
+
+def lock_output(output: Path):
+    """Hold a lock beside the output folder, so two builds never write it at once."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; builds of one folder must not overlap
+        return None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(output.with_name(f".{output.name}.lock"), "w")  # noqa: SIM115 (held open)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise BuildError(f"another build is writing {output}; try again when it is done") from None
+    return handle

@@ -174,3 +174,17 @@ def test_theme_custom_dir_overrides_a_block_and_adds_css(tmp_path):
     assert len(css) == 1 and f'href="../assets/{css[0]}"' in page
     run_page = next((out / "runs").glob("*.html")).read_text()
     assert "Audited by" not in run_page and f"assets/{css[0]}" in run_page
+
+
+def test_two_builds_never_write_one_folder_at_once(tmp_path):
+    from lineage_report.write import lock_output
+
+    out = tmp_path / "site"
+    held = lock_output(out.resolve())
+    try:
+        with pytest.raises(BuildError, match="another build is writing .*site; try again"):
+            build(load_config(SMALL), out)
+    finally:
+        held.close()
+    build(load_config(SMALL), out)  # once the other build is done, this one goes ahead
+    assert (out / "index.html").is_file()
