@@ -6,7 +6,7 @@ Builds `sample_project` into a temporary folder, opens it from file:// in the sa
 the browser tests (the system's Chromium, 1280x800) and writes two PNGs:
 
 - `screenshot-model.png`: the version page of `mnist-cnn:v6` (the `best` model), scrolled
-  to its lineage graph;
+  to its lineage graph, the preview of the run that logged it open;
 - `screenshot-project-graph.png`: the project graph (graph.html), the sweep's cluster open,
   its member list filtered by the search box and one run pulled out with its own edges.
 
@@ -57,13 +57,14 @@ def open_graph(page, url: str) -> None:
 
 
 def shoot_model(page, site: Path, out: Path) -> None:
-    """Photograph the model's version page, its lineage heading at the top of the window."""
+    """Photograph the model's version page at its lineage section, its producer's preview open."""
     open_graph(page, (site / naming.node_path(MODEL)).as_uri())
     # The section's heading a little below the top edge, the graph and its tables under it.
     page.evaluate(
         "() => window.scrollTo(0, document.querySelector('#lineage').getBoundingClientRect().top"
         " + window.scrollY - 16)"
     )
+    page.evaluate("id => window.lineageView.select(id)", SWEEP_RUN)
     page.evaluate(REDRAWN)
     page.screenshot(path=str(out))
 

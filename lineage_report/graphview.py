@@ -26,6 +26,8 @@ import msgspec
 import networkx as nx
 from markupsafe import Markup
 
+from .markdown import plain_excerpt
+
 __all__ = [
     "GraphView",
     "escape_json",
@@ -70,8 +72,6 @@ _SCRIPT_ESCAPES = (
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Control characters, line breaks and bidi overrides: shown as one space in labels and previews.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_MARKS = re.compile(r"<[^>]*>|[#>*_`~|\\]+")
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\)")
 _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 _.,:/@+=-]")
 
@@ -821,9 +821,7 @@ def _excerpt(markdown: object, limit: int = TEXT_MAX) -> str:
     """Return the start of a markdown text as plain text (links keep their words)."""
     if not isinstance(markdown, str) or not markdown:
         return ""
-    text = _MD_LINK.sub(r"\1", markdown[: limit * 4])
-    text = _MD_MARKS.sub(" ", text)
-    return _text(" ".join(text.split()), limit)
+    return _text(plain_excerpt(markdown, limit), limit)
 
 
 def _is_int(value: object) -> bool:

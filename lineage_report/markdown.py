@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -20,7 +21,29 @@ def render_markdown(text: str) -> Markup:
     return Markup(_MD.render(text))
 
 
-def excerpt(text: str, chars: int = 200) -> str:
-    """Return the first `chars` characters of a markdown text as plain text, for previews."""
-    plain = " ".join(text.replace("#", " ").replace("*", "").split())
-    return plain if len(plain) <= chars else plain[: chars - 1] + "…"
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKS = re.compile(r"<[^>]*>|[#>*_`~|\\]+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)])")
+
+
+@lru_cache(maxsize=4096)
+def plain_excerpt(markdown: str, limit: int = 200) -> str:
+    """Return the start of a markdown text as plain words, at most `limit` characters.
+
+    Tables and code blocks are skipped (their cells read as noise in a one-line preview);
+    links keep their words. Previews and the search index share this one reading.
+    """
+    lines, fenced = [], False
+    for line in markdown[: limit * 8].splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and not stripped.startswith("|"):
+            lines.append(stripped)
+    plain = _MARKS.sub(" ", _LINK.sub(r"\1", " ".join(lines)))
+    plain = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(plain.split()))
+    if len(plain) <= limit:
+        return plain
+    cut = plain[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut) + "…"

@@ -29,6 +29,7 @@ from typing import Any
 import networkx as nx
 
 from . import naming
+from .markdown import plain_excerpt
 
 FORMAT = 1
 KINDS = ("type", "job type", "artifact", "version", "run")
@@ -40,8 +41,6 @@ PREFIX = b"window.LINEAGE_SEARCH = "
 SUFFIX = b";\n"
 
 _SPACE = re.compile(r"\s+")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MARKUP = re.compile(r"[*_`#>|~]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # What could end the script element or open markup, and the two line terminators that
 # older JavaScript engines reject inside strings. JSON has them only inside strings.
@@ -178,19 +177,7 @@ def excerpt(markdown: Any) -> str:
     """Return the start of a markdown text as plain words, at most EXCERPT_CHARS long."""
     if not isinstance(markdown, str) or not markdown:
         return ""
-    # Only the head is ever kept, so cutting first keeps huge descriptions cheap.
-    return _excerpt(markdown[: EXCERPT_CHARS * 8])
-
-
-@lru_cache(maxsize=4_096)
-def _excerpt(head: str) -> str:
-    """Return the excerpt of the head of a markdown text."""
-    plain = _SPACE.sub(" ", _MARKUP.sub("", _LINK.sub(r"\1", head))).strip()
-    if len(plain) <= EXCERPT_CHARS:
-        return text(plain)
-    cut = plain[: EXCERPT_CHARS - 1]
-    space = cut.rfind(" ")
-    return text((cut[:space] if space > EXCERPT_CHARS // 2 else cut) + "…")
+    return text(plain_excerpt(markdown, EXCERPT_CHARS))
 
 
 # ---------------------------------------------------------------- compaction and output

@@ -1,11 +1,13 @@
-"""Playwright fixtures: Debian's headless Chromium, a fresh context per test, a request watcher.
+"""Playwright fixtures: a headless Chromium, a fresh context per test, a request watcher.
 
-No browser is downloaded: the tests use /usr/bin/chromium and are skipped, with the reason,
-only where it is absent.
+No browser is downloaded at test time: the tests use the system's Chromium (Debian's
+/usr/bin/chromium, or `chromium` on the PATH), else Playwright's own build where `.ci/test`
+installed it (machines without apt), and are skipped, with the reason, where neither exists.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,16 +60,38 @@ def watch(page, site: Path) -> Watcher:
     return watcher
 
 
+def system_chromium() -> Path | None:
+    """Return the system's Chromium: Debian's, else `chromium` on the PATH, else None."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    return Path(found) if found else None
+
+
+def chromium_executable(playwright) -> Path | None:
+    """Return the Chromium to drive: the system's, else Playwright's own build if installed."""
+    system = system_chromium()
+    if system is not None:
+        return system
+    bundled = Path(playwright.chromium.executable_path)
+    return bundled if bundled.exists() else None
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Launch Debian's Chromium headless once per session."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
+    """Launch a headless Chromium once per session (see the module docstring for which)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        executable = chromium_executable(playwright)
+        if executable is None:
+            pytest.skip(
+                f"no Chromium: neither {CHROMIUM}, `chromium` on the PATH nor Playwright's own "
+                "(Debian: apt-get install chromium; elsewhere: python -m playwright install "
+                "chromium)"
+            )
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
         )
         yield chromium
         chromium.close()

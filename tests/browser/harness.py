@@ -1,9 +1,11 @@
-"""A stand-in site for the graph's browser tests, until the core site builds the sample project.
+"""Graph pages for the browser tests: a harness site, and helpers that drive any graph page.
 
-It builds lineage graphs shaped like the contract's (node attributes as graph.py sets them),
-renders `themes/default/partials/graph.html` into bare pages with a minimal jinja2
+The harness builds lineage graphs shaped like the contract's (node attributes as graph.py
+sets them) for what the sample project cannot show (a hub with 10,000 consumers, hostile
+names), renders `themes/default/partials/graph.html` into bare pages with a minimal jinja2
 environment (autoescape and StrictUndefined, as the site's), and copies the assets next to
-them, vis-network from the installed pyvis package.
+them, vis-network from the installed pyvis package. The helpers at the end (`open_graph`,
+`lv`, `cluster_of`, `node_spot`, `open_cluster`) work on these pages and on the real site's alike.
 """
 
 from __future__ import annotations
@@ -207,3 +209,39 @@ def build_harness(out: Path, *, hub_consumers: int = 10_000) -> dict[str, Path]:
         ),
     }
     return write_site(out, pages)
+
+
+# --- driving a graph page -------------------------------------------------------------------
+
+
+def open_graph(page, site: Path, path: str | Path, watch, fragment: str = ""):
+    """Open a page of `site` (relative path), wait for its first drawing; return its watcher."""
+    watcher = watch(page, site)
+    page.goto((site / path).as_uri() + fragment)
+    page.evaluate("window.lineageView.ready")
+    return watcher
+
+
+def lv(page, call: str):
+    """Evaluate `window.lineageView.<call>` in the page."""
+    return page.evaluate(f"window.lineageView.{call}")
+
+
+def cluster_of(page, label: str) -> dict:
+    """Return the cluster whose label is `label`."""
+    return next(c for c in lv(page, "clusters()") if c["label"] == label)
+
+
+def node_spot(page, node_id: str) -> dict:
+    """Scroll the graph into view; return a node's position in the viewport ({x, y})."""
+    page.locator('[data-lg="canvas"]').scroll_into_view_if_needed()
+    return page.evaluate("id => window.lineageView.domPosition(id)", node_id)
+
+
+def open_cluster(page, label: str):
+    """Click a cluster node on the canvas; return the cluster panel locator."""
+    spot = node_spot(page, cluster_of(page, label)["id"])
+    page.mouse.click(spot["x"], spot["y"])
+    panel = page.locator('[data-lg="cluster"]')
+    panel.wait_for(state="visible")
+    return panel

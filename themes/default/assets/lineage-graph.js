@@ -15,13 +15,19 @@
     run: { background: '#dcfce7', border: '#16a34a' },
   };
   var FOCUS_BORDER = '#d97706';
+  var FONT = 'system-ui, -apple-system, Segoe UI, sans-serif';
   var LABEL_CHARS = 28;
   // The same character set as graphview._MERMAID_SAFE: both exporters must write the same text.
   var MERMAID_SAFE = /^[A-Za-z0-9 _.,:\/@+=-]$/;
   var UNSAFE_HREF = /^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|\/\/|\\)/;
   // Fit the graph, but never so small that labels cannot be read: then centre on the focus.
   var MAX_SCALE = 1.2;
-  var MIN_SCALE = 0.7;
+  var MIN_SCALE = 0.75;
+  // A graph a few rows high gets a shorter canvas (never below MIN_HEIGHT, never above the
+  // stylesheet's height); NODE_BOX is a node's size in graph units, PAD the fit's margin in px.
+  var MIN_HEIGHT = 400;
+  var NODE_BOX = { width: 220, height: 60 };
+  var PAD = 90;
 
   function part(root, name) {
     return root.querySelector('[data-lg="' + name + '"]');
@@ -37,6 +43,20 @@
   function shorten(text, limit) {
     var chars = Array.from(String(text || ''));
     return chars.length <= limit ? chars.join('') : chars.slice(0, limit - 1).join('') + '…';
+  }
+
+  // vis-network's 'html' labels (canvas text, never DOM) read <b>, <i>, <code> and their end
+  // tags as styling, and its entity decoding is broken in 9.1.2 (a line that starts with '&'
+  // is garbled). So a zero-width space follows every '<' of a name, and every line of a label
+  // starts with a tag: names are drawn exactly as written.
+  function labelText(text) {
+    return String(text).replace(/[\r\n]+/g, ' ').replace(/</g, '<\u200b');
+  }
+
+  // Two lines: the type, small and grey (in <i>, styled by the `ital` font), then the name.
+  function twoLines(top, main) {
+    var first = top ? '<i>' + labelText(shorten(top, LABEL_CHARS)) + '</i>\n' : '';
+    return first + '<b>' + labelText(shorten(main, LABEL_CHARS)) + '</b>';
   }
 
   function commas(n) {
@@ -96,9 +116,10 @@
         multiselect: false, selectConnectedEdges: true },
       nodes: { shape: 'box', borderWidth: 1.5,
         margin: { top: 8, bottom: 8, left: 10, right: 10 },
-        widthConstraint: { minimum: 150, maximum: 210 },
-        font: { face: 'system-ui, -apple-system, Segoe UI, sans-serif', size: 14,
-          color: '#0f172a' } },
+        widthConstraint: { minimum: 150, maximum: 220 },
+        font: { face: FONT, size: 15, color: '#0f172a', multi: 'html',
+          ital: { face: FONT, size: 12, color: '#475569', mod: '' },
+          bold: { face: FONT, size: 15, color: '#0f172a', mod: '' } } },
       edges: { arrows: { to: { enabled: true, scaleFactor: 0.6 } }, width: 1.2,
         color: { color: '#94a3b8', highlight: '#334155', hover: '#334155' },
         smooth: { enabled: true, type: 'cubicBezier', forceDirection: 'horizontal',
@@ -275,13 +296,13 @@
       var kind = e.ck || e.k;
       var node = { id: e.id, x: p.x, y: p.y };
       if (e.k === 'cluster') {
-        node.label = shorten(e.l, LABEL_CHARS + 6);
+        node.label = e.g === undefined ? twoLines('cluster', e.l) : twoLines(e.g, noun(kind, e.n));
         node.group = 'cluster-' + kind;
       } else if (e.k === 'type') {
-        node.label = shorten(e.g || '(none)', LABEL_CHARS) + '\n' + noun(kind, e.n);
+        node.label = twoLines(e.g || '(none)', noun(kind, e.n));
         node.group = 'type-' + kind;
       } else {
-        node.label = (e.g ? shorten(e.g, LABEL_CHARS) + '\n' : '') + shorten(e.l, LABEL_CHARS);
+        node.label = twoLines(e.g, e.l);
         node.group = e.e ? 'external' : kind;
       }
       if (e.id === this.state.focus) {
@@ -290,7 +311,7 @@
         node.color = { background: c.background, border: FOCUS_BORDER,
           highlight: { background: '#ffffff', border: FOCUS_BORDER },
           hover: { background: c.background, border: FOCUS_BORDER } };
-        node.font = { size: 15, color: '#0f172a' };
+        node.font = { bold: { size: 16 } };
       }
       return node;
     }
@@ -319,11 +340,16 @@
     // ------------------------------------------------------------ state and URL fragment
 
     setState(patch, options) {
+      // A new view, focus, direction or depth draws another graph: show it whole. Pulling
+      // members out or filtering keeps the camera, so the eye can follow the change.
+      var refit = ['view', 'focus', 'dir', 'depth'].some((key) => key in patch &&
+        patch[key] !== this.state[key]) || Boolean(options && options.fit);
       Object.assign(this.state, patch);
       this.render();
       this.syncControls();
       if (this.panelCluster !== null) this.refreshMembers();
       if (!(options && options.fromHash)) this.writeHash();
+      if (refit && this.network) this.fit();
     }
 
     encodeState() {
@@ -403,12 +429,13 @@
       return true;
     }
 
+    // Expanding or collapsing every cluster reshapes the whole graph: show it whole.
     expand(clusterId) {
       var out = new Set(this.state.out);
       this.clusterIds(clusterId).forEach((c) => {
         (this.membersOf.get(c) || []).forEach((m) => out.add(this.entries[m].id));
       });
-      this.setState({ out: out });
+      this.setState({ out: out }, { fit: clusterId === undefined || clusterId === null });
     }
 
     collapse(clusterId) {
@@ -419,7 +446,7 @@
           this.dragged.delete(this.entries[m].id);
         });
       });
-      this.setState({ out: out });
+      this.setState({ out: out }, { fit: clusterId === undefined || clusterId === null });
     }
 
     clusterIds(clusterId) {
@@ -739,11 +766,27 @@
       this.nodeSet = new vis.DataSet([]);
       this.edgeSet = new vis.DataSet([]);
       this.render();
+      this.sizeCanvas();
       this.network = new vis.Network(this.parts.canvas,
         { nodes: this.nodeSet, edges: this.edgeSet }, visOptions());
       this.bindNetwork();
       this.syncControls();
       this.fit();
+    }
+
+    // The height the first drawing needs at the scale fit() will choose, within the bounds.
+    sizeCanvas() {
+      var canvas = this.parts.canvas;
+      var most = canvas.clientHeight;
+      var points = Array.from(this.current.pos.values());
+      if (!points.length || most <= MIN_HEIGHT) return;
+      var xs = points.map((p) => p.x);
+      var ys = points.map((p) => p.y);
+      var width = Math.max.apply(null, xs) - Math.min.apply(null, xs) + NODE_BOX.width;
+      var height = Math.max.apply(null, ys) - Math.min.apply(null, ys) + NODE_BOX.height;
+      var scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, (canvas.clientWidth - PAD) / width));
+      var wanted = Math.round(height * scale + 2 * PAD);
+      if (wanted < most) canvas.style.height = Math.max(MIN_HEIGHT, wanted) + 'px';
     }
 
     bindNetwork() {
