@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from .manifest import (
     parse_json,
 )
 from .problems import Problems, pointer
+from .status import STATUS_NAME
 
 
 @dataclass
@@ -99,11 +101,12 @@ def walk_files(root: Path, skip: set[Path]) -> list[Path]:
     seen: set[tuple[int, int]] = set()
     files: list[Path] = []
     for folder, dirs, names in os.walk(root, followlinks=True):
-        stat = os.stat(folder)
-        if (stat.st_dev, stat.st_ino) in seen or Path(folder).resolve() in skip:
+        info = os.stat(folder)
+        built = (Path(folder) / STATUS_NAME).is_file()  # a site we built: never input
+        if (info.st_dev, info.st_ino) in seen or Path(folder).resolve() in skip or built:
             dirs[:] = []
             continue
-        seen.add((stat.st_dev, stat.st_ino))
+        seen.add((info.st_dev, info.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         files.extend(Path(folder) / n for n in sorted(names) if not n.startswith("."))
     return files
@@ -128,24 +131,33 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def read_bytes(rel: str, path: Path, limit_mb: float, problems: Problems) -> bytes | None:
-    """Return the file's bytes, or None after reporting why it cannot be read."""
+    """Return the file's bytes, or None after reporting why it cannot be read.
+
+    Only regular files are read (a FIFO would wait forever, /dev/zero never ends), and
+    never more than the limit plus one byte, whatever the file claims its size is.
+    """
+    limit = int(limit_mb * 1_000_000)
     try:
-        size = path.stat().st_size
-        if size > limit_mb * 1_000_000:
-            problems.error(
-                rel,
-                "",
-                f"file is {size / 1e6:.1f} MB, over the {limit_mb:g} MB limit "
-                "(max_manifest_mb in lineage-report.toml)",
-                "manifest.too-large",
-            )
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            problems.error(rel, "", "not a regular file; skipped", "manifest.unreadable")
             return None
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
     except OSError as exc:
+        message = f"cannot read the file: {exc.strerror or exc}"
+        problems.error(rel, "", message, "manifest.unreadable")
+        return None
+    if len(raw) > limit:
+        size = max(len(raw), path.stat().st_size)
         problems.error(
-            rel, "", f"cannot read the file: {exc.strerror or exc}", "manifest.unreadable"
+            rel,
+            "",
+            f"file is {size / 1e6:.1f} MB, over the {limit_mb:g} MB limit "
+            "(max_manifest_mb in lineage-report.toml)",
+            "manifest.too-large",
         )
         return None
+    return raw
 
 
 # Files other tools write beside their lineage, read through the file that names them.

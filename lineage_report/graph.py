@@ -218,6 +218,8 @@ def parse_ref(ref: str | UsedRef) -> tuple[str, str, str | int]:
         if ref.digest:
             return ref.name, "digest", ref.digest
         number = version_number(ref.version)
+        if number is None and ref.alias and re.fullmatch(r"v\d+", ref.alias):
+            number = int(ref.alias[1:])  # as in W&B, "v3" is also an alias of version 3
         if number is not None:
             return ref.name, "version", number
         return ref.name, "alias", ref.alias or "latest"

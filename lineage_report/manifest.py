@@ -20,6 +20,7 @@ MANIFEST_VERSION = 1
 STATES = ("finished", "failed", "crashed", "running")
 Name = Annotated[str, msgspec.Meta(min_length=1)]
 VersionNumber = Annotated[int, msgspec.Meta(ge=0)]
+Size = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # bytes; bounded so sums stay sane
 
 
 class GitInfo(msgspec.Struct, kw_only=True):
@@ -64,7 +65,7 @@ class FileEntry(msgspec.Struct, kw_only=True):
     """One file of a logged artifact."""
 
     path: str
-    size: int | None = None
+    size: Size | None = None
     digest: str | None = None
 
 
@@ -73,7 +74,7 @@ class Reference(msgspec.Struct, kw_only=True):
 
     uri: str
     digest: str | None = None
-    size: int | None = None
+    size: Size | None = None
     name: str | None = None
 
 
@@ -165,11 +166,15 @@ def parse_json(path: str, raw: bytes) -> Any:
         )
     try:
         return _DECODER.decode(raw)
+    except RecursionError:
+        fail(path, "", "invalid JSON: nested too deeply", "manifest.invalid-json")
     except msgspec.DecodeError as exc:
-        message = str(exc)
+        message = _AT.match(str(exc)).group("msg")  # drop msgspec's "- at `$[...]`"
         match = _BYTE.search(message)
         offset = int(match.group(1)) if match else len(raw)
-        where = line_column(raw, offset)
+        if "trailing characters" in message:
+            offset -= 1  # msgspec counts one past the first extra character
+        where = line_column(raw, max(offset, 0))
         text = _BYTE.sub("", message).strip().rstrip(",")
         if not raw.strip():
             text = "the file is empty"
@@ -204,11 +209,38 @@ def check_manifest(path: str, data: Any) -> Manifest:
             "manifest.unknown-version",
         )
     try:
-        return msgspec.convert(data, Manifest)
+        manifest = msgspec.convert(data, Manifest)
+    except RecursionError:
+        fail(path, "", "nested too deeply", "manifest.invalid")
     except msgspec.ValidationError as exc:
         match = _AT.match(str(exc))
         location = _json_pointer(match.group("path") or "")
         fail(path, location, _plain_message(match.group("msg"), data, location), "manifest.invalid")
+    check_times(path, manifest)
+    return manifest
+
+
+def check_times(path: str, manifest: Manifest) -> None:
+    """Refuse timestamps that cannot be moved to UTC (year 1 or 9999 with an offset)."""
+    run = manifest.run
+    moments = [
+        (pointer("run", "started_at"), run.started_at),
+        (pointer("run", "finished_at"), run.finished_at),
+    ]
+    moments += [
+        (pointer("logged_artifacts", i, "created_at"), a.created_at)
+        for i, a in enumerate(manifest.logged_artifacts)
+    ]
+    for where, moment in moments:
+        try:
+            utc(moment)
+        except OverflowError:
+            fail(
+                path,
+                where,
+                f"timestamp {moment.isoformat()} is out of range in UTC",
+                "manifest.invalid",
+            )
 
 
 def _json_type(python_type: str) -> str:

@@ -9,8 +9,20 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 # html=False renders raw HTML as text; markdown-it's validateLink refuses javascript:,
-# vbscript:, file: and data: links (but images' data:image/...), so links stay inert.
-_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# vbscript:, file: and data: links, so links stay inert. Images are off: an <img> would
+# load from another host when the report is opened (a tracking pixel, and not offline);
+# `![alt](url)` reads as "!" and a link to the image instead.
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").disable("image")
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _validate_link(url: str) -> bool:
+    """Allow web and mail links only: a relative path or anchor means nothing in the report
+    (its pages and ids are ours, not the author's), so it stays text."""
+    return url.strip().lower().startswith(_SAFE_SCHEMES)
+
+
+_MD.validateLink = _validate_link
 
 
 @lru_cache(maxsize=4096)

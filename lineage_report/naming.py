@@ -14,7 +14,8 @@ import unicodedata
 from functools import lru_cache
 
 SLUG_CHARS = 48
-_UNSAFE = re.compile(r"[^\w.-]+")
+# No dots: Windows takes the part before the first dot of `nul.txt` as a device name.
+_UNSAFE = re.compile(r"[^\w-]+")
 
 INDEX = "index.html"
 ARTIFACTS = "artifacts/index.html"
@@ -30,7 +31,7 @@ def page_stem(key: str) -> str:
     """Return a safe, unique, readable file stem for any string key (cached: pages link a lot)."""
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     text = unicodedata.normalize("NFKC", key).casefold()
-    slug = _UNSAFE.sub("-", text).strip("-._")[:SLUG_CHARS].rstrip("-._")
+    slug = _UNSAFE.sub("-", text).strip("-_")[:SLUG_CHARS].rstrip("-_")
     return f"{slug}-{digest}" if slug else digest
 
 
