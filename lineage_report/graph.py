@@ -277,18 +277,16 @@ def before(when: datetime | None, start: datetime | None) -> bool:
 
 def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record, Problem]]:
     """Return a rejection for the newest run on a cycle, if the lineage has one."""
-    graph = nx.DiGraph()
-    producer: dict[str, Record] = {}
+    edges = set()
     for usage in usages:
         if usage.version:
-            graph.add_edge(usage.version.node_id, "run:" + usage.record.manifest.run.id)
-            producer[usage.version.node_id] = usage.version.entry.record
-    for node, record in producer.items():
-        graph.add_edge("run:" + record.manifest.run.id, node)
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
+            edges.add((usage.version.node_id, "run:" + usage.record.manifest.run.id))
+            edges.add(("run:" + usage.version.entry.record.manifest.run.id, usage.version.node_id))
+    stuck = nodes_on_or_after_cycles(edges)
+    if not stuck:
         return []
+    graph = nx.DiGraph(sorted((u, v) for u, v in edges if u in stuck and v in stuck))
+    cycle = nx.find_cycle(graph)
     on_cycle = {u for u, _ in cycle}
     runs = [
         u
@@ -301,7 +299,11 @@ def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record,
         runs,
         key=lambda u: (run_time(u.record.manifest.run) or EARLIEST, u.record.manifest.run.id),
     )
-    path = " → ".join([u for u, _ in cycle] + [cycle[0][0]])
+    # Start the story at what the culprit used: "its input → it → ... → its input".
+    hops = [u for u, _ in cycle]
+    start = hops.index(culprit.version.node_id)
+    hops = hops[start:] + hops[:start]
+    path = " → ".join([*hops, hops[0]])
     problem = Problem(
         culprit.record.path,
         culprit.record.location + pointer("used_artifacts", culprit.index),
@@ -309,6 +311,25 @@ def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record,
         "graph.cycle",
     )
     return [(culprit.record, problem)]
+
+
+def nodes_on_or_after_cycles(edges: set[tuple[str, str]]) -> set[str]:
+    """Return the nodes a topological sort cannot reach (empty for a DAG): Kahn's algorithm,
+    far cheaper than a networkx cycle search on a graph that almost always has none."""
+    succ: dict[str, list[str]] = defaultdict(list)
+    indegree: dict[str, int] = defaultdict(int)
+    for u, v in edges:
+        succ[u].append(v)
+        indegree[v] += 1
+        indegree.setdefault(u, 0)
+    ready = [n for n, d in indegree.items() if d == 0]
+    while ready:
+        node = ready.pop()
+        for other in succ[node]:
+            indegree[other] -= 1
+            if indegree[other] == 0:
+                ready.append(other)
+    return {n for n, d in indegree.items() if d > 0}
 
 
 def report_unresolved(usages: list[Usage], config: Config, problems: Problems) -> None:
@@ -423,7 +444,9 @@ def version_attrs(artifact: Artifact, version: Version, aliases: list[str]) -> d
         "external": False,
         "producer": "run:" + entry.record.manifest.run.id,
         "relogged_by": ["run:" + e.record.manifest.run.id for e in version.relogs],
-        "extra": entry.record.extra.get(pointer("logged_artifacts", entry.index), {}),
+        "extra": entry.record.extra.get(pointer("logged_artifacts", entry.index), {})
+        if entry.record.extra
+        else {},
     }
 
 

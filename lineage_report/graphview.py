@@ -871,24 +871,26 @@ def _duration(seconds: object) -> str:
 
 
 def _types_data(graph, nodes: Iterable[str], edges: Iterable[Edge], type_href) -> dict[str, Any]:
-    """Return the type-level overview of nodes: one entry per artifact type and job type."""
+    """Return the type-level overview of nodes: one entry per artifact type and job type.
+
+    Types keep the places they have in the whole project's type overview (laid out once
+    per graph), so the overview reads the same on every page and costs a page only counts.
+    """
     counts: dict[str, int] = defaultdict(int)
-    kind_group: dict[str, tuple[str, str]] = {}
     type_of = {}
     for n in nodes:
         attrs = graph.nodes[n]
-        kind, group = _kind(attrs), str(attrs.get("group") or "")
-        tid = f"type:{kind}:{group}"
+        tid = _type_id(attrs)
         type_of[n] = tid
         counts[tid] += 1
-        kind_group[tid] = (kind, group)
     pairs = sorted({(type_of[u], type_of[v]) for u, v in edges if type_of[u] != type_of[v]})
-    pos = _place(_layering(counts, pairs), pairs)
+    pos = _type_positions(graph)
+    x0 = min(pos[t][0] for t in counts) if counts else 0
     entries = []
-    for tid in sorted(pos, key=lambda t: (pos[t][0], pos[t][1], t)):
-        kind, group = kind_group[tid]
+    for tid in sorted(counts, key=lambda t: (pos[t][0], pos[t][1], t)):
+        kind, group = tid.split(":", 2)[1:]
         entry = {"id": tid, "k": "type", "ck": kind, "g": _text(group, GROUP_MAX)}
-        entry.update(l=entry["g"], n=counts[tid], x=pos[tid][0], y=pos[tid][1])
+        entry.update(l=entry["g"], n=counts[tid], x=pos[tid][0] - x0, y=pos[tid][1])
         link = _safe_href(type_href(tid)) if type_href else None
         if link:
             entry["h"] = link
@@ -897,7 +899,25 @@ def _types_data(graph, nodes: Iterable[str], edges: Iterable[Edge], type_href) -
     return {"nodes": entries, "edges": [index[t] for pair in pairs for t in pair]}
 
 
-# ---------------------------------------------------------------- mermaid and pyvis
+def _type_id(attrs: Mapping[str, Any]) -> str:
+    """Return the type-overview id of a node: `type:artifact:dataset`, `type:run:train`."""
+    return f"type:{_kind(attrs)}:{attrs.get('group') or ''}"
+
+
+_TYPE_POSITIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _type_positions(graph: nx.DiGraph) -> dict[str, tuple[int, int]]:
+    """Lay out the whole project's type overview once per graph; return each type's place."""
+    cached = _TYPE_POSITIONS.get(graph)
+    if cached is None:
+        type_of = {n: _type_id(attrs) for n, attrs in graph.nodes(data=True)}
+        pairs = sorted(
+            {(type_of[u], type_of[v]) for u, v in graph.edges() if type_of[u] != type_of[v]}
+        )
+        types = dict.fromkeys(sorted(set(type_of.values())), 0)
+        cached = _TYPE_POSITIONS[graph] = _place(_layering(types, pairs), pairs)
+    return cached
 
 
 def _mermaid_text(drawn: list[dict], pairs: list[tuple[int, int]], focus: str | None) -> str:

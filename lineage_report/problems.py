@@ -43,8 +43,10 @@ class Problem:
 
 def pointer(*parts: object) -> str:
     """Return a JSON pointer (RFC 6901) to the value at `parts`."""
-    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-    return "".join("/" + p for p in escaped)
+    text = "/".join(map(str, parts))
+    if "~" in text or text.count("/") != len(parts) - 1:  # a part holds "~" or "/": escape
+        text = "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "/" + text if parts else ""
 
 
 class Problems:

@@ -450,8 +450,9 @@ GRAPH = [
             ),
         },
         [
-            "bad/cycle2.json: /used_artifacts/0: cycle in the lineage: artifact:loop-y:v0 → "
-            "run:loop-a → artifact:loop-x:v0 → run:loop-b → artifact:loop-y:v0; "
+            # The story starts at what the skipped run (loop-b, the newest) used.
+            "bad/cycle2.json: /used_artifacts/0: cycle in the lineage: artifact:loop-x:v0 → "
+            "run:loop-b → artifact:loop-y:v0 → run:loop-a → artifact:loop-x:v0; "
             "this manifest is skipped [graph.cycle]",
             "bad/cycle1.json: /used_artifacts/0: 'loop-y:v0' was not logged by any run here; "
             'shown as an external input (declare it with external = ["loop-y:*"] in '
