@@ -33,10 +33,12 @@ def test_failed_build_leaves_the_previous_site_intact(tmp_path):
     before = files_of(out)
     custom = project / "overrides"
     custom.mkdir()
-    (custom / "run.html").write_text("{% extends 'base.html' %}{% block content %}"
-                                     "{{ page.no_such_field }}{% endblock %}")
+    (custom / "run.html").write_text(
+        "{% extends 'base.html' %}{% block content %}{{ page.no_such_field }}{% endblock %}"
+    )
     (project / "lineage-report.toml").write_text(
-        (project / "lineage-report.toml").read_text() + '\n[theme]\ncustom_dir = "overrides"\n')
+        (project / "lineage-report.toml").read_text() + '\n[theme]\ncustom_dir = "overrides"\n'
+    )
     with pytest.raises(BuildError, match=r"error rendering runs/.*\.html for node 'run:"):
         build(load_config(project), out)
     assert files_of(out) == before
@@ -57,11 +59,16 @@ def test_only_listed_foreign_files_survive_a_build(tmp_path):
 
 
 def test_incremental_build_rewrites_only_what_changed(tmp_path):
-    project = write_project(tmp_path / "p", {
-        "a.json": manifest("up", 0, job_type="upload", logged=[art("raw")]),
-        "b.json": manifest("prep", 10, job_type="prep", used=["raw:latest"], logged=[art("clean")]),
-        "c.json": manifest("other", 20, job_type="upload", logged=[art("unrelated")]),
-    })
+    project = write_project(
+        tmp_path / "p",
+        {
+            "a.json": manifest("up", 0, job_type="upload", logged=[art("raw")]),
+            "b.json": manifest(
+                "prep", 10, job_type="prep", used=["raw:latest"], logged=[art("clean")]
+            ),
+            "c.json": manifest("other", 20, job_type="upload", logged=[art("unrelated")]),
+        },
+    )
     out = tmp_path / "site"
     first = build(load_config(project), out)
     assert not first.incremental
@@ -72,12 +79,14 @@ def test_incremental_build_rewrites_only_what_changed(tmp_path):
     (project / "c.json").write_text(json.dumps(doc))
     changed = build(load_config(project), out)
     assert changed.incremental
-    assert changed.written == sorted([
-        ".lineage-report-status.json",
-        "index.html",  # the inputs digest changed
-        "lineage.json",
-        naming.node_path("run:other"),
-    ])
+    assert changed.written == sorted(
+        [
+            ".lineage-report-status.json",
+            "index.html",  # the inputs digest changed
+            "lineage.json",
+            naming.node_path("run:other"),
+        ]
+    )
     assert "<em>notes</em>" in (out / naming.node_path("run:other")).read_text()
     assert files_of(out) == files_of_full_build(project, tmp_path)
 
@@ -90,14 +99,18 @@ def files_of_full_build(project: Path, tmp_path: Path) -> dict[str, bytes]:
 
 
 def test_incremental_build_follows_renames_and_removals(tmp_path):
-    project = write_project(tmp_path / "p", {
-        "a.json": manifest("up", 0, logged=[art("raw")]),
-        "b.json": manifest("prep", 10, used=["raw:latest"], logged=[art("clean")]),
-    })
+    project = write_project(
+        tmp_path / "p",
+        {
+            "a.json": manifest("up", 0, logged=[art("raw")]),
+            "b.json": manifest("prep", 10, used=["raw:latest"], logged=[art("clean")]),
+        },
+    )
     out = tmp_path / "site"
     build(load_config(project), out)
-    (project / "a.json").write_text(json.dumps(manifest("up", 0, logged=[art("raw", content="2")],
-                                                        name="renamed-upload")))
+    (project / "a.json").write_text(
+        json.dumps(manifest("up", 0, logged=[art("raw", content="2")], name="renamed-upload"))
+    )
     (project / "b.json").unlink()
     result = build(load_config(project), out)
     assert result.incremental
@@ -114,8 +127,11 @@ def test_a_theme_change_rebuilds_every_page(tmp_path):
     config = load_config(project)
     custom = tmp_path / "custom"
     custom.mkdir()
-    (custom / "base.html").write_text((Path(__file__).parent.parent / "themes/default/base.html")
-                                      .read_text().replace("Made by", "Published by"))
+    (custom / "base.html").write_text(
+        (Path(__file__).parent.parent / "themes/default/base.html")
+        .read_text()
+        .replace("Made by", "Published by")
+    )
     config.theme_custom_dir = custom
     result = build(config, out)
     assert not result.incremental
@@ -128,7 +144,8 @@ def test_source_date_epoch_sets_the_report_time(tmp_path, monkeypatch):
     index = (tmp_path / "site" / "index.html").read_text()
     assert "2026-09-21 14:13:20 UTC" in index
     assert json.loads((tmp_path / "site" / "lineage.json").read_text())["report_time"] == (
-        "2026-09-21T14:13:20Z")
+        "2026-09-21T14:13:20Z"
+    )
 
 
 def test_base_url_gives_canonical_links_sitemap_and_a_404_that_works_in_a_subpath(tmp_path):
@@ -162,10 +179,11 @@ def test_theme_custom_dir_overrides_a_block_and_adds_css(tmp_path):
     (overrides / "assets" / "extra.css").write_text("body { letter-spacing: .01em; }\n")
     (overrides / "version.html").write_text(
         '{% extends "default/version.html" %}'
-        '{% block footer %}Audited by the ML platform team · {{ super() }}{% endblock %}'
+        "{% block footer %}Audited by the ML platform team · {{ super() }}{% endblock %}"
     )
     (project / "lineage-report.toml").write_text(
-        (project / "lineage-report.toml").read_text() + '\n[theme]\ncustom_dir = "overrides"\n')
+        (project / "lineage-report.toml").read_text() + '\n[theme]\ncustom_dir = "overrides"\n'
+    )
     out = tmp_path / "site"
     build(load_config(project), out)
     page = next((out / "versions").glob("*.html")).read_text()

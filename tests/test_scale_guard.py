@@ -14,12 +14,22 @@ from tests.factories import art, manifest, write_project
 def pipeline(prefix: str, start: int) -> dict:
     """Return the manifests of one small upload → prep → train pipeline."""
     return {
-        f"{prefix}-1.json": manifest(f"{prefix}-up", start, job_type="upload",
-                                     logged=[art(f"{prefix}-raw")]),
-        f"{prefix}-2.json": manifest(f"{prefix}-prep", start + 1, job_type="prep",
-                                     used=[f"{prefix}-raw:latest"], logged=[art(f"{prefix}-clean")]),
-        f"{prefix}-3.json": manifest(f"{prefix}-train", start + 2, used=[f"{prefix}-clean:latest"],
-                                     logged=[art(f"{prefix}-model", "model")]),
+        f"{prefix}-1.json": manifest(
+            f"{prefix}-up", start, job_type="upload", logged=[art(f"{prefix}-raw")]
+        ),
+        f"{prefix}-2.json": manifest(
+            f"{prefix}-prep",
+            start + 1,
+            job_type="prep",
+            used=[f"{prefix}-raw:latest"],
+            logged=[art(f"{prefix}-clean")],
+        ),
+        f"{prefix}-3.json": manifest(
+            f"{prefix}-train",
+            start + 2,
+            used=[f"{prefix}-clean:latest"],
+            logged=[art(f"{prefix}-model", "model")],
+        ),
     }
 
 

@@ -337,7 +337,11 @@ def test_index_shows_title_readme_and_counts(sample_site: Path) -> None:
     totals = dict(re.findall(r"<dt>([\w ]+)</dt>\s*<dd>([\d,]+)</dd>", html))
     # Artifacts counts logged names; the external imagenet-resnet18 is counted on its own.
     assert {k: totals[k] for k in ("Runs", "Artifacts", "Versions", "External inputs")} == {
-        "Runs": "33", "Artifacts": "8", "Versions": "30", "External inputs": "1"}
+        "Runs": "33",
+        "Artifacts": "8",
+        "Versions": "30",
+        "External inputs": "1",
+    }
     assert "0 errors, 0 warnings" in html
     counts = [[c.text for c in row] for t in tables(html, "counts") for row in t.rows]
     jobs = {row[0]: int(row[1]) for row in counts if len(row) == 2}
