@@ -147,6 +147,14 @@ class Lineage:
             if self.graph.nodes[node]["kind"] == "artifact":
                 yield ArtifactVersion(self, node)
 
+    def to_pyvis(self, focus: str | Node | None = None, depth: int | None = None, **options):
+        """Return a pyvis Network of the same view the site draws, for Jupyter notebooks."""
+        from .graphview import to_pyvis
+
+        node = self.node(focus).id if focus is not None else None
+        threshold = options.pop("threshold", self.config.cluster_threshold)
+        return to_pyvis(self.graph, node, depth, threshold=threshold, **options)
+
     def upstream(self, node: str | Node, depth: int | None = None) -> list[ArtifactVersion | Run]:
         """Return what `node` comes from, nearest first, up to `depth` edges away."""
         return self._walk(self.node(node).id, self.graph.predecessors, depth)

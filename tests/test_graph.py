@@ -338,3 +338,20 @@ def test_an_empty_reference_is_invalid(tmp_path):
     assert [str(p) for p in lineage.problems] == [
         "a.json: /used_artifacts/0: expected a string of length >= 1 [manifest.invalid]"
     ]
+
+
+def test_to_pyvis_gives_the_view_for_notebooks(tmp_path):
+    lineage = load(
+        tmp_path,
+        {
+            "1.json": manifest("up", 0, job_type="upload", logged=[art("raw")]),
+            "2.json": manifest(
+                "prep", 10, job_type="prep", used=["raw:latest"], logged=[art("clean")]
+            ),
+            "3.json": manifest("other", 20, job_type="upload", logged=[art("unrelated")]),
+        },
+    )
+    network = lineage.to_pyvis("clean:v0", depth=2)
+    ids = sorted(n["id"] for n in network.nodes)
+    assert ids == ["artifact:clean:v0", "artifact:raw:v0", "run:prep"]
+    assert all(n.get("physics") is False or "x" in n for n in network.nodes)
