@@ -30,8 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_project"
 UPLOAD = "runs/upload-zesty-leaf-1.json"  # logs mnist-raw:v0
 RAW_PAGE = naming.node_path("artifact:mnist-raw:v0")
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -313,67 +311,3 @@ def test_cli_serve_reports_a_port_in_use(server: Server, project: Path):
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=20)
     assert done.returncode == 1
     assert f"error: cannot listen on 127.0.0.1:{port}" in done.stderr
-
-
-# -- in a real browser ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Launch Debian's Chromium headless once for this module's browser tests."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    """Return a page in a fresh browser context."""
-    context = browser.new_context()
-    yield context.new_page()
-    context.close()
-
-
-@pytest.mark.browser
-def test_open_page_reloads_itself_after_a_manifest_change(server: Server, project: Path, page):
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(server.url + RAW_PAGE)
-    page.wait_for_load_state("load")
-    page.evaluate("window.__before_reload = true")
-    page.wait_for_timeout(200)  # let the script's first long-poll reach the server
-    began = time.monotonic()
-    describe_raw(project, "# Reloaded by itself")
-    page.wait_for_function("document.body.textContent.includes('Reloaded by itself')", timeout=8000)
-    elapsed = time.monotonic() - began
-    assert page.evaluate("window.__before_reload") is None  # a new document, not a patch
-    assert errors == []
-    print(f"change to reloaded page: {elapsed:.2f}s")
-
-
-@pytest.mark.browser
-def test_failed_build_shows_its_error_as_text_in_a_banner(server: Server, project: Path, page):
-    page.goto(server.url)
-    hostile = "<img src=x onerror=window.__pwned=1>"
-    config = project / "lineage-report.toml"
-    good = config.read_text(encoding="utf-8")
-    config.write_text(good + f'\n[theme]\ncustom_dir = "{hostile}"\n', encoding="utf-8")
-    banner = page.locator("#lineage-report-build-error")
-    banner.wait_for(state="visible", timeout=8000)
-    assert hostile in banner.text_content()
-    assert page.locator("#lineage-report-build-error img").count() == 0
-    assert page.evaluate("window.__pwned") is None
-    assert "MNIST digit classifier" in page.text_content("h1")  # the last good site
-
-    config.write_text(good.replace("MNIST digit classifier", "Fixed title"), encoding="utf-8")
-    page.wait_for_function(
-        "document.querySelector('h1').textContent.includes('Fixed')", timeout=8000
-    )
-    assert banner.count() == 0
