@@ -37,7 +37,8 @@ from .write import Writer
 log = logging.getLogger("lineage_report")
 
 # Pages that show the whole project: always rendered again (there are few of them).
-SITE_WIDE = {"index", "artifacts", "runs", "problems", "graph", "404", "jobs", "types"}
+# A type's or job type's pages list their members, so they follow those members instead.
+SITE_WIDE = {"index", "artifacts", "runs", "problems", "graph", "404"}
 PARALLEL_FROM = 3_000  # pages; below this, forking workers costs more than it saves
 CHUNK = 250  # pages per task handed to a worker
 

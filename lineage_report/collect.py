@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from .config import Config
 from .manifest import (
     DecodeFailure,
@@ -41,7 +39,6 @@ class Record:
     manifest: Manifest
     digests: list[str]
     extra: dict[str, Any] = field(default_factory=dict)
-    fingerprint: bytes = b""
 
     @property
     def where(self) -> str:
@@ -252,7 +249,6 @@ def read_document(rel: str, location: str, data: Any, problems: Problems) -> Rec
         manifest,
         digests,
         gather_extra(data),
-        fingerprint=msgspec.json.encode(data, order="sorted"),
     )
 
 

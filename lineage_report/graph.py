@@ -118,7 +118,7 @@ def drop_duplicate_runs(records: list[Record], problems: Problems) -> list[Recor
         first = kept.get(run_id)
         if first is None:
             kept[run_id] = record
-        elif first.fingerprint != record.fingerprint:
+        elif (first.manifest, first.extra) != (record.manifest, record.extra):
             problems.error(
                 record.path,
                 pointer("run", "id")

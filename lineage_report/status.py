@@ -24,7 +24,11 @@ def node_hashes(graph: nx.DiGraph, inputs: dict[str, str]) -> dict[str, str]:
     encode = msgspec.json.Encoder(order="sorted").encode
     hashes: dict[str, str] = {}
     names: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
+        # A type's list is ordered by time, so its key covers each member's time too.
+        when = data.get("started_at") or data.get("created_at") or ""
+        groups.setdefault(group_key(data["kind"], data["group"]), []).append(f"{node}\t{when}")
         source = inputs.get(data["source"], "")
         blob = encode(
             [data, sorted(graph.predecessors(node)), sorted(graph.successors(node)), source]
@@ -32,10 +36,17 @@ def node_hashes(graph: nx.DiGraph, inputs: dict[str, str]) -> dict[str, str]:
         hashes[node] = hashlib.blake2b(blob, digest_size=10).hexdigest()
         if data["kind"] == "artifact":
             names.setdefault(data["name"], []).append(node)
-    for name, members in names.items():
+    memberships = {"@name:" + name: members for name, members in names.items()}
+    memberships.update(groups)
+    for key, members in memberships.items():
         blob = "\n".join(sorted(members)).encode("utf-8", "surrogatepass")
-        hashes["@name:" + name] = hashlib.blake2b(blob, digest_size=10).hexdigest()
+        hashes[key] = hashlib.blake2b(blob, digest_size=10).hexdigest()
     return hashes
+
+
+def group_key(kind: str, group: str) -> str:
+    """Return the key that stands for the members of a job type or artifact type in deps."""
+    return f"@group:{kind}:{group}"
 
 
 def build_key(*parts: bytes | str) -> str:

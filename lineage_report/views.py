@@ -18,6 +18,7 @@ from . import graphview, naming
 from .lineage import Lineage
 from .markdown import render_markdown
 from .naming import PageUrls
+from .status import group_key
 
 LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
 FILE_LIMIT = 500  # files listed on a version page
@@ -682,12 +683,14 @@ class SiteViews:
 
     def group_page(self, spec: PageSpec, urls: PageUrls) -> GroupPage:
         """Build one part of an artifact type's or job type's list."""
-        members = self._by_group[("run" if spec.kind == "jobs" else "artifact", spec.key)]
+        kind = "run" if spec.kind == "jobs" else "artifact"
+        members = self._by_group[(kind, spec.key)]
+        self.touch([group_key(kind, spec.key)])
         start = (spec.part - 1) * PAGE_SIZE
         rows = [self.row(n, urls) for n in members[start : start + PAGE_SIZE]]
-        kind = "Job type" if spec.kind == "jobs" else "Artifact type"
+        label = "Job type" if spec.kind == "jobs" else "Artifact type"
         return GroupPage(
-            f"{kind}: {spec.key}", kind, rows, len(members), self._pager(spec, len(members), urls)
+            f"{label}: {spec.key}", label, rows, len(members), self._pager(spec, len(members), urls)
         )
 
     def _pager(self, spec: PageSpec, size: int, urls: PageUrls) -> Pager:

@@ -206,3 +206,16 @@ def test_two_builds_never_write_one_folder_at_once(tmp_path):
         held.close()
     build(load_config(SMALL), out)  # once the other build is done, this one goes ahead
     assert (out / "index.html").is_file()
+
+
+def test_incremental_type_pages_follow_new_members_and_new_times(tmp_path):
+    runs = {f"r{i}.json": manifest(f"r{i}", i, job_type="train") for i in range(6)}
+    project = write_project(tmp_path / "p", runs)
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    (project / "r0.json").write_text(json.dumps(manifest("r0", 99, job_type="train")))
+    (project / "r9.json").write_text(json.dumps(manifest("r9", 50, job_type="train")))
+    result = build(load_config(project), out)
+    assert result.incremental
+    assert naming.job_type_path("train") in result.written
+    assert files_of(out) == files_of_full_build(project, tmp_path)
