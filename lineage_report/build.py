@@ -10,7 +10,6 @@ rendered through the same Writer, whose paths the parent has already claimed.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
@@ -20,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import msgspec
 
 from . import __version__, naming
 from .collect import collect
@@ -421,4 +422,4 @@ def lineage_json(lineage: Lineage) -> bytes:
     data["report_time"] = build_time(lineage)
     data["inputs"] = [{"path": p, "sha256": d} for p, d in sorted(lineage.inputs.items())]
     data["inputs_digest"] = lineage.inputs_digest()
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return msgspec.json.encode(data, order="sorted", enc_hook=str)
