@@ -9,6 +9,7 @@ rendered through the same Writer, whose paths the parent has already claimed.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -236,11 +237,13 @@ def render_pages(views, renderer, assets, writer, todo, progress, watch, jobs=No
     else:
         global _STATE
         _STATE = state
+        gc.freeze()  # keep the collector off the shared graph, so forked pages stay shared
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 records.update(_drain(pool.imap_unordered(_render_chunk, chunks), bar, writer))
         finally:
             _STATE = None
+            gc.unfreeze()
     bar.close()
     watch.lap("render")
     return records

@@ -339,17 +339,22 @@ class SiteViews:
             groups[(data["kind"], data["group"])].append(node)
             if data["kind"] == "artifact":
                 names[data["name"]].append(node)
-        self._by_group = {k: sorted(v, key=self._order) for k, v in groups.items()}
+        self._by_group = {k: self.newest_first(v) for k, v in groups.items()}
         self._names = {k: sorted(v, key=self._version_order) for k, v in names.items()}
         self.deps: set[str] = set()
 
     # ordering -------------------------------------------------------------------
 
-    def _order(self, node: str) -> tuple:
-        """Order a group's members: newest first, then by id."""
-        data = self.nodes[node]
-        when = data.get("started_at") or data.get("created_at") or ""
-        return (_inverse(when), node)
+    def newest_first(self, nodes) -> list[str]:
+        """Order nodes newest first (by start or creation time), then by id; untimed last."""
+
+        def when(node: str) -> tuple[bool, str]:
+            data = self.nodes[node]
+            time = data.get("started_at") or data.get("created_at") or ""
+            return (time != "", time)
+
+        # Two stable sorts: ids ascending, then times descending keeps ids in order on ties.
+        return sorted(sorted(nodes), key=when, reverse=True)
 
     def _version_order(self, node: str) -> tuple:
         """Order an artifact's nodes: versions newest first, external references last."""
@@ -488,7 +493,7 @@ class SiteViews:
                 (Link(j, urls.job_type(j)), len(self._by_group[("run", j)])) for j in job_types
             ],
             latest=[self.row(n, urls) for n in latest[:LIST_LIMIT]],
-            recent_runs=[self.row(n, urls) for n in sorted(runs, key=self._order)[:20]],
+            recent_runs=[self.row(n, urls) for n in self.newest_first(runs)[:20]],
             errors=errors,
             warnings=len(problems) - errors,
             problems_link=Link("Problems", urls.to(naming.PROBLEMS)),
@@ -674,7 +679,7 @@ class SiteViews:
     def runs_page(self, spec: PageSpec, urls: PageUrls) -> RunsPage:
         """Build the runs index: job types and the most recent runs."""
         job_types = sorted(g for k, g in self._by_group if k == "run")
-        runs = sorted(self._all("run"), key=self._order)
+        runs = self.newest_first(self._all("run"))
         return RunsPage(
             "Runs",
             [(Link(j, urls.job_type(j)), len(self._by_group[("run", j)])) for j in job_types],
@@ -748,11 +753,6 @@ def group_path(kind: str, group: str) -> str:
 def part_path(base: str, part: int) -> str:
     """Return the path of part `part` of a paged list: `x.html`, `x-p2.html`, ..."""
     return base if part == 1 else base.replace(".html", f"-p{part}.html")
-
-
-def _inverse(text: str) -> tuple:
-    """Sort key that puts later ISO times first (empty last)."""
-    return (text == "", tuple(-ord(c) for c in text))
 
 
 def _flatten_extra(extra: dict[str, dict]) -> dict[str, Any]:

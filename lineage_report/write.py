@@ -44,13 +44,13 @@ class Writer:
 
     def claim(self, path: str) -> Path:
         """Reserve a site path for this build, refusing anything that would leave the folder."""
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
+        parts = path.split("/")
+        if not path or path.startswith("/") or "\\" in path or {"", ".", ".."} & set(parts):
             raise BuildError(f"refusing to write outside the output folder: {path!r}")
         if path in self.claimed:
             raise BuildError(f"two pages would be written to {path}")
         self.claimed.add(path)
-        return self.root.joinpath(*pure.parts)
+        return self.root.joinpath(*parts)
 
     def put(self, path: str, data: bytes) -> None:
         """Write the bytes of a claimed path (workers call this after the parent claimed)."""

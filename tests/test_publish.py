@@ -219,3 +219,18 @@ def test_incremental_type_pages_follow_new_members_and_new_times(tmp_path):
     assert result.incremental
     assert naming.job_type_path("train") in result.written
     assert files_of(out) == files_of_full_build(project, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "path", ["../x.html", "/etc/x", "a//b.html", "a/./b.html", "a\\b", "", "a/../../b.html"]
+)
+def test_the_writer_refuses_paths_that_leave_the_output(tmp_path, path):
+    from lineage_report.write import Writer
+
+    writer = Writer(tmp_path / "site")
+    try:
+        with pytest.raises(BuildError, match="refusing to write outside the output folder"):
+            writer.write(path, b"x")
+    finally:
+        writer.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
