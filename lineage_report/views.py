@@ -58,6 +58,7 @@ class Cut:
 
     rows: list
     total: int | None
+    full: str = ""  # relative link to lineage.json, which holds every row
 
     @property
     def hidden(self) -> int | None:
@@ -305,9 +306,14 @@ def key_values(mapping: dict | None, limit: int = LIST_LIMIT) -> list[KeyValue]:
     return rows
 
 
-def cut(rows: list, limit: int = LIST_LIMIT) -> Cut:
+def cut(rows: list, urls: PageUrls, limit: int = LIST_LIMIT) -> Cut:
     """Keep the first `limit` rows and remember how many there were."""
-    return Cut(rows[:limit], len(rows))
+    return Cut(rows[:limit], len(rows), full_data(urls))
+
+
+def full_data(urls: PageUrls) -> str:
+    """Return the link to lineage.json, where a cut list's every row is."""
+    return urls.to(naming.LINEAGE_JSON)
 
 
 def short_digest(digest: str | None) -> str:
@@ -436,7 +442,7 @@ class SiteViews:
 
     def rows(self, nodes: list[str], urls: PageUrls, limit: int = LIST_LIMIT) -> Cut:
         """Describe up to `limit` nodes as rows."""
-        return Cut([self.row(n, urls) for n in nodes[:limit]], len(nodes))
+        return Cut([self.row(n, urls) for n in nodes[:limit]], len(nodes), full_data(urls))
 
     def lineage_rows(self, node: str, upstream: bool, urls: PageUrls) -> Cut:
         """List the node's upstream or downstream, nearest first, up to LIST_LIMIT rows.
@@ -455,7 +461,7 @@ class SiteViews:
             found.extend((n, depth) for n in level)
         self.touch(seen)
         rows = [self.row(n, urls, d) for n, d in found[:LIST_LIMIT]]
-        return Cut(rows, None if len(found) > LIST_LIMIT else len(found))
+        return Cut(rows, None if len(found) > LIST_LIMIT else len(found), full_data(urls))
 
     # pages ------------------------------------------------------------------------
 
@@ -513,7 +519,12 @@ class SiteViews:
         for art_type in sorted(by_type):
             names = sorted(by_type[art_type])
             rows = [self._name_row(n, urls) for n in names[:LIST_LIMIT]]
-            groups.append((Link(art_type, urls.artifact_type(art_type)), Cut(rows, len(names))))
+            groups.append(
+                (
+                    Link(art_type, urls.artifact_type(art_type)),
+                    Cut(rows, len(names), full_data(urls)),
+                )
+            )
         return ArtifactsPage("Artifacts", groups)
 
     def _name_row(self, name: str, urls: PageUrls) -> NodeRow:
@@ -538,7 +549,7 @@ class SiteViews:
             spec.key,
             spec.key,
             Link(art_type, urls.artifact_type(art_type)),
-            Cut(rows, len(versions)),
+            Cut(rows, len(versions), full_data(urls)),
             [self.row(n, urls) for n in external],
         )
 
@@ -578,7 +589,7 @@ class SiteViews:
             overview=self._version_overview(data, urls),
             description=render_markdown(data["description"]),
             metadata=key_values(data["metadata"]),
-            files=cut(data["files"], FILE_LIMIT),
+            files=cut(data["files"], urls, FILE_LIMIT),
             references=data["references"][:FILE_LIMIT],
             producer=Link(self.nodes[producer]["label"], urls.node(producer)) if producer else None,
             producer_config=key_values(self.nodes[producer]["config"]) if producer else [],
@@ -711,7 +722,7 @@ class SiteViews:
         problems = self.lineage.problems
         rows = [ProblemRow(p.severity, p.path, p.location, p.message, p.kind) for p in problems]
         errors = sum(1 for p in problems if p.severity == "error")
-        return ProblemsPage("Problems", cut(rows, 2_000), errors, len(problems) - errors)
+        return ProblemsPage("Problems", cut(rows, urls, 2_000), errors, len(problems) - errors)
 
     def graph_page(self, spec: PageSpec, urls: PageUrls) -> GraphPage:
         """Build the project-wide graph page."""
