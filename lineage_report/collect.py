@@ -58,8 +58,7 @@ def collect(config: Config, problems: Problems) -> Collected:
     """Read every input file of the project and return the usable records, in path order."""
     collected = Collected([], {})
     openlineage: list[tuple[str, bytes]] = []
-    for path, fmt in find_inputs(config):
-        rel = path.relative_to(config.root).as_posix()
+    for rel, path, fmt in find_inputs(config):
         raw = read_bytes(rel, path, config.max_manifest_mb, problems)
         if raw is None:
             continue
@@ -79,33 +78,35 @@ def collect(config: Config, problems: Problems) -> Collected:
     return collected
 
 
-def find_inputs(config: Config) -> list[tuple[Path, str]]:
-    """Return the input files and their formats, sorted by path; symlinks followed, no loops."""
+def find_inputs(config: Config) -> list[tuple[str, Path, str]]:
+    """Return (relative path, path, format) of the inputs, sorted; symlinks followed once."""
     patterns = [(glob_regex(p), "auto") for p in config.manifests]
     patterns += [(glob_regex(s.path), s.format) for s in config.sources]
     skip = {config.output.resolve()} if config.output else set()
-    found: dict[str, tuple[Path, str]] = {}
-    for path in walk_files(config.root, skip):
-        rel = path.relative_to(config.root).as_posix()
+    found: dict[str, tuple[str, Path, str]] = {}
+    for rel in walk_files(config.root, skip):
         fmt = next((f for regex, f in reversed(patterns) if regex.fullmatch(rel)), None)
         if fmt is not None:
-            found[rel] = (path, fmt)
+            found[rel] = (rel, config.root / rel, fmt)
     return [found[rel] for rel in sorted(found)]
 
 
-def walk_files(root: Path, skip: set[Path]) -> list[Path]:
-    """List the files under `root`, following symlinked folders once and skipping hidden ones."""
+def walk_files(root: Path, skip: set[Path]) -> list[str]:
+    """List the files under `root` as posix paths relative to it, following symlinked
+    folders once and skipping hidden ones and sites we built."""
     seen: set[tuple[int, int]] = set()
-    files: list[Path] = []
+    files: list[str] = []
     for folder, dirs, names in os.walk(root, followlinks=True):
         info = os.stat(folder)
-        built = (Path(folder) / STATUS_NAME).is_file()  # a site we built: never input
-        if (info.st_dev, info.st_ino) in seen or Path(folder).resolve() in skip or built:
+        built = os.path.isfile(os.path.join(folder, STATUS_NAME))  # our site: never input
+        if (info.st_dev, info.st_ino) in seen or built or Path(folder).resolve() in skip:
             dirs[:] = []
             continue
         seen.add((info.st_dev, info.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        files.extend(Path(folder) / n for n in sorted(names) if not n.startswith("."))
+        prefix = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        files.extend(prefix + n for n in sorted(names) if not n.startswith("."))
     return files
 
 
@@ -197,9 +198,13 @@ def read_manifest(
     except DecodeFailure as exc:
         problems.add(exc.problem)
         return None
-    if folder is not None and not inline_wandb_files(rel, data, folder, problems):
+    linked = folder is not None and _FILES_LINK.search(raw)  # a cheap look before the walk
+    if linked and not inline_wandb_files(rel, data, folder, problems):
         return None
     return read_document(rel, location, data, problems)
+
+
+_FILES_LINK = re.compile(rb'"files"\s*:\s*"')
 
 
 def inline_wandb_files(rel: str, data: Any, folder: Path, problems: Problems) -> bool:
