@@ -21,6 +21,12 @@ def copy_project(source: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(source, tmp_path / "project"))
 
 
+def use_overrides(project: Path) -> None:
+    """Point the project's theme.custom_dir at its `overrides` folder."""
+    config = project / "lineage-report.toml"
+    config.write_text(config.read_text() + '\n[theme]\ncustom_dir = "overrides"\n')
+
+
 def files_of(site: Path) -> dict[str, bytes]:
     """Return every file of a site with its bytes."""
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
@@ -36,9 +42,7 @@ def test_failed_build_leaves_the_previous_site_intact(tmp_path):
     (custom / "run.html").write_text(
         "{% extends 'base.html' %}{% block content %}{{ page.no_such_field }}{% endblock %}"
     )
-    (project / "lineage-report.toml").write_text(
-        (project / "lineage-report.toml").read_text() + '\n[theme]\ncustom_dir = "overrides"\n'
-    )
+    use_overrides(project)
     with pytest.raises(BuildError, match=r"error rendering runs/.*\.html for node 'run:"):
         build(load_config(project), out)
     assert files_of(out) == before
@@ -181,9 +185,7 @@ def test_theme_custom_dir_overrides_a_block_and_adds_css(tmp_path):
         '{% extends "default/version.html" %}'
         "{% block footer %}Audited by the ML platform team · {{ super() }}{% endblock %}"
     )
-    (project / "lineage-report.toml").write_text(
-        (project / "lineage-report.toml").read_text() + '\n[theme]\ncustom_dir = "overrides"\n'
-    )
+    use_overrides(project)
     out = tmp_path / "site"
     build(load_config(project), out)
     page = next((out / "versions").glob("*.html")).read_text()
