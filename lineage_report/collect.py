@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import re
 import stat
 from dataclasses import dataclass, field
@@ -222,7 +223,8 @@ def inline_wandb_files(rel: str, data: Any, folder: Path, problems: Problems) ->
             return False
         from .readers import wandb_manifest_files
 
-        files, found = wandb_manifest_files(art["files"], target.read_bytes())
+        named = posixpath.join(posixpath.dirname(rel), art["files"])  # as the project names it
+        files, found = wandb_manifest_files(named, target.read_bytes())
         problems.extend(found)
         if any(p.severity == "error" for p in found):
             return False

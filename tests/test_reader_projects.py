@@ -1,0 +1,112 @@
+"""Other tools' lineage through the whole pipeline: detected or configured formats, built sites."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import lineage_report
+from lineage_report import naming
+from lineage_report.build import build
+from lineage_report.config import load_config
+from tests.factories import manifest, write_project
+from tests.linkcheck import check_site
+from tests.test_readers import fill_marquez
+
+CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpus"
+MARQUEZ = CORPUS / "marquez-seed" / "metadata.template.json"
+DBT = CORPUS / "dbt-docs-jaffle-shop" / "manifest.json"
+
+
+def test_detected_openlineage_and_dbt_files_build_one_site(tmp_path):
+    project = tmp_path / "project"
+    (project / "marquez").mkdir(parents=True)
+    (project / "dbt").mkdir()
+    (project / "marquez" / "events.json").write_text(fill_marquez(MARQUEZ.read_text()))
+    shutil.copy(DBT, project / "dbt" / "manifest.json")
+    lineage = lineage_report.load(project)
+    jobs = {run.job_type for run in lineage.runs()}
+    assert "etl_menus" in jobs and "dbt model" in jobs
+    assert len(list(lineage.runs())) == 13 + 14
+    assert [p for p in lineage.problems if p.severity == "error"] == []
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    assert check_site(out) == []
+    menus = lineage.artifact("food_delivery/public.menus:v0")
+    assert (out / naming.node_path(menus.id)).is_file()
+
+
+def test_sources_choose_the_format_per_glob(tmp_path):
+    events = [
+        {
+            "eventType": "START",
+            "eventTime": "2026-11-20T10:00:00Z",
+            "run": {"runId": "r-1"},
+            "job": {"namespace": "etl", "name": "load"},
+            "inputs": [],
+            "outputs": [{"namespace": "db", "name": "table"}],
+            "producer": "test",
+            "schemaURL": "https://openlineage.io/spec/1-0-5/OpenLineage.json",
+        },
+        {
+            "eventType": "COMPLETE",
+            "eventTime": "2026-11-20T10:05:00Z",
+            "run": {"runId": "r-1"},
+            "job": {"namespace": "etl", "name": "load"},
+            "inputs": [],
+            "outputs": [{"namespace": "db", "name": "table"}],
+            "producer": "test",
+            "schemaURL": "https://openlineage.io/spec/1-0-5/OpenLineage.json",
+        },
+    ]
+    project = write_project(
+        tmp_path / "p",
+        {"stream/day1.log": "\n".join(json.dumps(e) for e in events) + "\n"},
+        config='manifests = []\n[[sources]]\npath = "stream/*.log"\nformat = "openlineage"\n',
+    )
+    lineage = lineage_report.load(project)
+    [run] = list(lineage.runs())
+    assert run.state == "finished" and run.job_type == "load"
+    assert [a.name for a in run.logged_artifacts()] == ["db/table"]
+    assert lineage.inputs == {
+        "stream/day1.log": hashlib.sha256((project / "stream/day1.log").read_bytes()).hexdigest()
+    }
+
+
+def test_a_wandb_manifest_stands_in_for_an_artifacts_files(tmp_path):
+    md5 = base64.b64encode(hashlib.md5(b"weights").digest()).decode()
+    wandb = {
+        "version": 1,
+        "storagePolicy": "wandb-storage-policy-v1",
+        "contents": {"model.pt": {"digest": md5, "size": 7}},
+    }
+    logged = {"name": "cnn", "type": "model", "files": "wandb_manifest.json"}
+    project = write_project(
+        tmp_path / "p",
+        {
+            "runs/train.json": manifest("train", logged=[logged]),
+            "runs/wandb_manifest.json": wandb,
+        },
+    )
+    lineage = lineage_report.load(project)
+    assert lineage.problems == []
+    model = lineage.artifact("cnn:v0")
+    assert model.files == [
+        {"path": "model.pt", "size": 7, "digest": "md5:" + hashlib.md5(b"weights").hexdigest()}
+    ]
+    assert model.digest == lineage_report.digest.artifact_digest(
+        [("model.pt", "md5:" + hashlib.md5(b"weights").hexdigest())]
+    )
+
+
+def test_a_missing_wandb_manifest_names_where_it_was_looked_for(tmp_path):
+    logged = {"name": "cnn", "type": "model", "files": "wandb_manifest.json"}
+    project = write_project(tmp_path / "p", {"runs/train.json": manifest("train", logged=[logged])})
+    [problem] = lineage_report.load(project).problems
+    assert str(problem) == (
+        "runs/train.json: /logged_artifacts/0/files: W&B manifest 'wandb_manifest.json' "
+        "not found beside this manifest [manifest.invalid]"
+    )
