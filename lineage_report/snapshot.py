@@ -10,9 +10,8 @@ inside the zip prove nothing against someone who rewrites both.
 sums against that digest when given, naming every altered, added or removed file. Entries
 that could escape the folder they are unpacked into are reported as tampering.
 
-`snapshot --single-file` writes one self-contained HTML page instead of the zip, for mail: the
-built pages' bodies, re-serialised through an allow-list (no scripts, every text escaped),
-with a CSS-only router (`:target`) and a Content-Security-Policy that forbids every load.
+`snapshot --single-file` writes one self-contained HTML page instead, for mail: see
+`singlefile`. The CLI wiring of both subcommands is here.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import functools
 import hashlib
 import logging
 import os
-import posixpath
 import re
 import stat
 import sys
@@ -32,18 +30,15 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
-from markupsafe import Markup
 
-from . import __version__, naming
+from . import __version__
 from .build import BuildResult, about, build, build_time
 from .config import Config, load_config
 from .errors import LineageReportError
+from .render import environment, themes_root
 from .status import STATUS_NAME
 
 log = logging.getLogger("lineage_report")
@@ -53,7 +48,6 @@ SITE = "site/"
 INPUTS = "inputs/"
 COVER = "index.html"
 CHUNK = 1 << 20
-MAIL_LIMIT = 20_000_000  # above this, many mail servers refuse the attachment
 SUMS_LIMIT = 64 << 20  # a sums file this big lists ~600,000 files; more is not ours
 FILE_ATTR = (stat.S_IFREG | 0o644) << 16  # a plain rw-r--r-- file, whoever unpacks it
 UNIX = 3  # ZipInfo.create_system: the attributes above are Unix mode bits
@@ -286,57 +280,15 @@ def make_snapshot(config: Config, output: Path) -> SnapshotResult:
     return SnapshotResult(output, digest, count, output.stat().st_size, result)
 
 
-COVER_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="{{ generator }}">
-<title>Audit snapshot · {{ title }}</title>
-<style>
-body { font: 15px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
-code, pre { overflow-wrap: anywhere; white-space: pre-wrap; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.5rem; }
-dd { margin: 0; }
-.open { font-size: 1.3rem; }
-</style>
-</head>
-<body>
-<h1>Audit snapshot: {{ title }}</h1>
-<p class="open"><a href="site/index.html">Open the report</a></p>
-<dl>
-{% for f in fields %}<dt>{{ f.label }}</dt><dd>{% if f.code %}<code>{{ f.text }}</code>
-{% else %}{{ f.text }}{% endif %}</dd>
-{% endfor %}<dt>Files in this snapshot</dt><dd>{{ files }}</dd>
-</dl>
-<h2>What is inside</h2>
-<ul>
-<li><code>site/</code>: the report, as built; it works offline from this folder.</li>
-<li><code>inputs/</code>: the exact input files the report was built from, with the config
-and the README.</li>
-<li><code>SHA256SUMS</code>: the SHA-256 of every other file.</li>
-</ul>
-<h2>Check it</h2>
-<p>The snapshot digest is the SHA-256 of <code>SHA256SUMS</code>. It is not stored in the snapshot
-(anyone could rewrite both); compare it with the digest printed where the snapshot was made
-(the CI log, the review ticket):</p>
-<pre>lineage-report verify audit.zip --digest sha256:&lt;digest&gt;</pre>
-<p>Without the tool, in the unzipped folder:</p>
-<pre>sha256sum -c SHA256SUMS &amp;&amp; sha256sum SHA256SUMS</pre>
-</body>
-</html>
-"""
-
-
-def template(text: str) -> jinja2.Template:
-    """Compile one of this module's page templates, escaping as the theme does."""
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(text)
+def snapshot_template(name: str) -> jinja2.Template:
+    """Return one of the snapshot's own page templates (`themes/default/snapshot/<name>`)."""
+    # The bundled theme only: a custom theme styles the site, not the snapshot's wrapper pages.
+    return environment([themes_root() / "default"]).get_template(f"snapshot/{name}")
 
 
 def render_cover(config: Config, result: BuildResult, files: int) -> bytes:
     """Render the snapshot's top-level index.html, which points at site/index.html."""
-    page = template(COVER_PAGE).render(
+    page = snapshot_template("cover.html").render(
         title=config.title,
         generator=f"lineage-report {__version__}",
         fields=about(result.lineage),
@@ -489,269 +441,6 @@ def verify_file(path: Path, expected: str | None) -> Verification:
     return Verification(1, found, [] if found == expected else [problem], "file")
 
 
-# --- The single-file report ---------------------------------------------------------
-
-# Pages left out of the single file: the graph needs its script, 404 is for web servers.
-SKIP_PAGES = {naming.GRAPH, naming.NOT_FOUND}
-KEEP_TAGS = {
-    "a", "abbr", "article", "aside", "b", "blockquote", "br", "caption", "code", "col",
-    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
-    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins", "kbd", "li",
-    "mark", "nav", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong",
-    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
-    "ul", "var", "wbr",
-}  # fmt: skip
-VOID_TAGS = {"br", "col", "hr", "img", "wbr", "area", "base", "embed", "input", "link", "meta",
-             "param", "source", "track"}  # fmt: skip
-# Elements dropped with everything inside them; any other unknown tag is unwrapped.
-DROP_TAGS = {"script", "style", "template", "iframe", "object", "embed", "svg", "math",
-             "canvas", "textarea", "select", "video", "audio", "title", "head", "noembed",
-             "noframes"}  # fmt: skip
-KEEP_ATTRS = {"class", "title", "lang", "dir", "scope", "colspan", "rowspan", "abbr", "role",
-              "aria-label", "aria-hidden", "open", "datetime", "start", "reversed"}  # fmt: skip
-ALIGN = re.compile(r"\s*text-align\s*:\s*(left|right|center)\s*;?\s*", re.I)
-DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp)[;,]", re.I)
-FRAGMENT_SAFE = "/:-._~!$&'()*+,;=@"
-ROUTER_CSS = """
-/* single-file router: one page at a time, chosen by the #fragment; all pages when printing */
-.page + .page { border-top: 3px solid var(--line, #ccc); margin-top: 2rem; }
-@supports selector(:has(*)) {
-  .page { display: none; }
-  .page + .page { border-top: 0; margin-top: 0; }
-  .page:target, .page:has(:target), main:not(:has(:target)) > .page:first-child { display: block; }
-}
-@media print { .page { display: block !important; } }
-"""
-
-
-def page_anchor(path: str) -> str:
-    """Return the in-file id of a site page: its path without `.html`."""
-    return path[: -len(".html")] if path.endswith(".html") else path
-
-
-class PageBody(HTMLParser):
-    """Re-serialises one built page's <main> through an allow-list, rewriting links to ids."""
-
-    def __init__(self, path: str, pages: set[str]):
-        super().__init__(convert_charrefs=True)
-        self.path = path
-        self.pages = pages
-        self.out: list[str] = []
-        self.open: list[str] = []  # our own open elements: the body always comes out balanced
-        self.in_main = False
-        self.skip = 0  # depth inside an element dropped with its content
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Keep an allowed tag with its allowed attributes; drop or unwrap the rest."""
-        if tag == "main":
-            self.in_main = True
-        elif not self.in_main:
-            return
-        elif self.skip or tag in DROP_TAGS:
-            self.skip += tag not in VOID_TAGS
-        elif tag == "img":
-            self.image(dict((k, v or "") for k, v in attrs))
-        elif tag in KEEP_TAGS:
-            self.out.append(f"<{tag}{self.attributes(tag, attrs)}>")
-            if tag not in VOID_TAGS:
-                self.open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        """Close an element we opened (and any left open inside it)."""
-        if tag == "main":
-            self.in_main = False
-            self.close_all()
-        elif not self.in_main or tag in VOID_TAGS:
-            return
-        elif self.skip:
-            self.skip -= 1
-        elif tag in self.open:
-            while self.open:
-                last = self.open.pop()
-                self.out.append(f"</{last}>")
-                if last == tag:
-                    break
-
-    def handle_data(self, data: str) -> None:
-        """Keep text, escaped again."""
-        if self.in_main and not self.skip:
-            self.out.append(escape(data, quote=False))
-
-    def close_all(self) -> None:
-        """Close whatever the page left open."""
-        while self.open:
-            self.out.append(f"</{self.open.pop()}>")
-
-    def image(self, attrs: dict[str, str]) -> None:
-        """Keep an inline raster image; show any other image as its alt text."""
-        alt = escape(attrs.get("alt", ""), quote=True)
-        if DATA_IMAGE.match(attrs.get("src", "")):
-            self.out.append(f'<img src="{escape(attrs["src"], quote=True)}" alt="{alt}">')
-        else:
-            self.out.append(f'<span class="image-alt">[image: {alt}]</span>')
-
-    def attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> str:
-        """Return the allowed attributes of a tag, ids and links rewritten for the one file."""
-        kept: dict[str, str] = {}
-        for name, value in attrs:
-            value = value or ""
-            if name in kept:
-                continue
-            if name == "id":
-                kept["id"] = f"{page_anchor(self.path)}:{value}"
-            elif name == "href" and tag == "a":
-                self.link(value, kept)
-            elif name == "style" and ALIGN.fullmatch(value):
-                kept["style"] = value
-            elif name in KEEP_ATTRS:
-                kept[name] = value
-        return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in kept.items())
-
-    def link(self, href: str, kept: dict[str, str]) -> None:
-        """Point a site link at its page's id; keep web links; drop anything else."""
-        href = href.strip()
-        parts = urlsplit(href)
-        if parts.scheme.lower() in ("http", "https", "mailto") and not href.startswith("//"):
-            kept.update(href=href, rel="noopener noreferrer")
-            return
-        if parts.scheme or parts.netloc or href.startswith(("/", "\\")):
-            return
-        target = self.path
-        if parts.path:
-            joined = posixpath.join(posixpath.dirname(self.path), unquote(parts.path))
-            target = posixpath.normpath(joined)
-        if target not in self.pages:
-            return  # an asset, lineage.json or the graph: not in the single file
-        anchor = page_anchor(target)
-        fragment = unquote(parts.fragment)
-        kept["href"] = "#" + quote(f"{anchor}:{fragment}" if fragment else anchor, FRAGMENT_SAFE)
-
-
-@dataclass
-class SinglePage:
-    """One site page inside the single file: its id and its cleaned body."""
-
-    anchor: str
-    body: Markup
-
-
-def page_body(site: Path, path: str, pages: set[str]) -> SinglePage:
-    """Return one built page's <main>, cleaned, as a section of the single file."""
-    parser = PageBody(path, pages)
-    parser.feed((site / path).read_text(encoding="utf-8", errors="replace"))
-    parser.close()
-    parser.close_all()
-    return SinglePage(page_anchor(path), Markup("".join(parser.out)))
-
-
-def site_pages(site: Path) -> list[str]:
-    """Return the pages to include, the index first, then by path."""
-    found = {p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.is_file()}
-    found -= SKIP_PAGES
-    return [naming.INDEX] + sorted(found - {naming.INDEX})
-
-
-class Stylesheets(HTMLParser):
-    """Collects the stylesheet links of a page's <head>."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Record `<link rel="stylesheet" href>`."""
-        values = {k: v or "" for k, v in attrs}
-        if tag == "link" and "stylesheet" in values.get("rel", "").lower().split():
-            self.hrefs.append(values.get("href", ""))
-
-
-def inline_css(site: Path) -> Markup:
-    """Return the index page's stylesheets as one text safe inside <style>."""
-    parser = Stylesheets()
-    parser.feed((site / naming.INDEX).read_text(encoding="utf-8", errors="replace"))
-    texts = []
-    for href in parser.hrefs:
-        path = (site / unquote(urlsplit(href).path)).resolve()
-        if site.resolve() in path.parents and path.is_file():
-            texts.append(path.read_text(encoding="utf-8", errors="replace"))
-    css = "\n".join(texts)
-    # The file loads nothing (its CSP forbids it anyway), and "</" must not end the <style>.
-    css = re.sub(r"@import[^;]*;", "", css)
-    css = re.sub(r"url\((?!\s*['\"]?data:)[^)]*\)", "none", css, flags=re.I)
-    return Markup(css.replace("</", "<\\/") + ROUTER_CSS)
-
-
-SINGLE_FILE_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; \
-style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<meta name="generator" content="{{ generator }}">
-<title>{{ title }}</title>
-<style>
-{{ css }}
-</style>
-</head>
-<body>
-<header class="site-header">
-<a class="brand" href="#index">{{ title }}</a>
-<nav aria-label="Site">
-{% for text, href in nav %}<a href="{{ href }}">{{ text }}</a>{% endfor %}
-</nav>
-</header>
-<main>
-{% for page in pages %}<section class="page" id="{{ page.anchor }}">
-{{ page.body }}
-</section>
-{% endfor %}</main>
-<footer class="site-footer">
-Single-file copy of the report, made by {{ generator }}: {{ pages|length }} pages, the graph
-left out. For an audit, use the snapshot zip (<code>lineage-report snapshot</code>).
-</footer>
-</body>
-</html>
-"""
-
-
-def single_file_html(config: Config, site: Path) -> bytes:
-    """Return the whole built site as one self-contained HTML page."""
-    paths = site_pages(site)
-    pages = set(paths)
-    nav = [
-        (text, "#" + page_anchor(path))
-        for text, path in [
-            ("Overview", naming.INDEX),
-            ("Artifacts", naming.ARTIFACTS),
-            ("Runs", naming.RUNS),
-            ("Problems", naming.PROBLEMS),
-        ]
-        if path in pages
-    ]
-    html = template(SINGLE_FILE_PAGE).render(
-        title=config.title,
-        generator=f"lineage-report {__version__}",
-        css=inline_css(site),
-        nav=nav,
-        pages=[page_body(site, path, pages) for path in paths],
-    )
-    return html.encode("utf-8")
-
-
-def make_single_file(config: Config, output: Path) -> SnapshotResult:
-    """Build the site and write it as one HTML file; its digest is the file's SHA-256."""
-    with tempfile.TemporaryDirectory(prefix="lineage-snapshot-") as tmp:
-        result = build(config, Path(tmp) / "site")
-        data = single_file_html(config, result.output)
-    with atomic(output) as tmp_path:
-        tmp_path.write_bytes(data)
-    if len(data) > MAIL_LIMIT:
-        log.warning("%s is %.0f MB: too big for most mail; send the zip", output, len(data) / 1e6)
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    return SnapshotResult(output, digest, 1, len(data), result)
-
-
 # --- Command line -------------------------------------------------------------------
 
 
@@ -780,6 +469,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     """Write the snapshot (or the single file) and print its digest."""
     config = load_config(args.source)
     if args.single_file:
+        # Imported here: singlefile builds on this module's SnapshotResult and atomic writer.
+        from .singlefile import make_single_file
+
         result = make_single_file(config, args.output or Path("report.html"))
     else:
         result = make_snapshot(config, args.output or Path("audit.zip"))
