@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import logging
 import multiprocessing
 import os
@@ -239,8 +240,12 @@ def render_pages(views, renderer, assets, writer, todo, progress, watch, jobs=No
         _STATE = state
         gc.freeze()  # keep the collector off the shared graph, so forked pages stay shared
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                records.update(_drain(pool.imap_unordered(_render_chunk, chunks), bar, writer))
+            # The parent renders its share too: one process fewer holding a copy of the graph.
+            with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+                theirs = [c for i, c in enumerate(chunks) if i % workers]
+                pending = pool.imap_unordered(_render_chunk, theirs)  # workers start now
+                mine = (state.render_chunk(c) for c in chunks[::workers])
+                records.update(_drain(itertools.chain(mine, pending), bar, writer))
         finally:
             _STATE = None
             gc.unfreeze()
