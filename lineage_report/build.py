@@ -74,16 +74,27 @@ class BuildResult:
         external = sum(1 for d in kinds if d["kind"] == "artifact" and d["external"])
         errors = sum(1 for p in self.problems if p.severity == "error")
         how = f", {len(self.written)} files written (incremental)" if self.incremental else ""
-        return (
-            f"{runs} runs, {names} artifacts, {versions} versions, {external} external inputs, "
-            f"{errors} errors, {len(self.problems) - errors} warnings, "
-            f"{self.pages} pages{how} in {self.timings.get('total', 0):.2f}s"
-        )
+        counts = [
+            (runs, "run"),
+            (names, "artifact"),
+            (versions, "version"),
+            (external, "external input"),
+            (errors, "error"),
+            (len(self.problems) - errors, "warning"),
+            (self.pages, "page"),
+        ]
+        told = ", ".join(plural(n, noun) for n, noun in counts)
+        return f"{told}{how} in {self.timings.get('total', 0):.2f}s"
 
     def stage_times(self) -> str:
         """Return each stage's time, for the summary of long builds."""
         stages = ("collect", "graph", "views", "render", "write")
         return ", ".join(f"{s} {self.timings[s]:.2f}s" for s in stages if s in self.timings)
+
+
+def plural(count: int, noun: str) -> str:
+    """Return `1 run`, `2 runs`: a count with its noun."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 class Stopwatch:

@@ -21,9 +21,9 @@ import lineage_report
 from tests.conftest import ROOT, SAMPLE, SMALL
 
 SUMMARY = re.compile(
-    r"^Built (\d+) runs, (\d+) artifacts, (\d+) versions, (\d+) external inputs, "
-    r"(\d+) errors, (\d+) warnings, "
-    r"(\d+) pages in \d+\.\d\ds$"
+    r"^Built (\d+) runs?, (\d+) artifacts?, (\d+) versions?, (\d+) external inputs?, "
+    r"(\d+) errors?, (\d+) warnings?, "
+    r"(\d+) pages? in \d+\.\d\ds$"
 )
 BAD_MANIFEST = {
     "manifest_version": 1,
