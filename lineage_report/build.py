@@ -73,7 +73,11 @@ class BuildResult:
         names = len({d["name"] for d in kinds if d["kind"] == "artifact" and not d["external"]})
         external = sum(1 for d in kinds if d["kind"] == "artifact" and d["external"])
         errors = sum(1 for p in self.problems if p.severity == "error")
-        how = f", {len(self.written)} files written (incremental)" if self.incremental else ""
+        how = (
+            f", {plural(len(self.written), 'file')} written (incremental)"
+            if self.incremental
+            else ""
+        )
         counts = [
             (runs, "run"),
             (names, "artifact"),

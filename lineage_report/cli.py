@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .build import build, load_lineage
+from .build import build, load_lineage, plural
 from .config import load_config
 from .errors import LineageReportError
 
@@ -87,7 +87,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"Stages: {result.stage_times()}")
         print(f"Open {result.output / 'index.html'}")
     if args.strict and result.problems:
-        print(f"error: {len(result.problems)} problems (--strict)", file=sys.stderr)
+        print(f"error: {plural(len(result.problems), 'problem')} (--strict)", file=sys.stderr)
         return 1
     return 0
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import CONFIG_NAME, Config
 from .manifest import (
     DecodeFailure,
     LoggedArtifact,
@@ -59,7 +59,16 @@ def collect(config: Config, problems: Problems) -> Collected:
     """Read every input file of the project and return the usable records, in path order."""
     collected = Collected([], {})
     openlineage: list[tuple[str, bytes]] = []
-    for rel, path, fmt in find_inputs(config):
+    inputs = find_inputs(config)
+    if not inputs:  # most likely a wrong folder or glob: say so, and let --strict fail
+        globs = ", ".join([*config.manifests, *(src.path for src in config.sources)]) or "none"
+        problems.warning(
+            CONFIG_NAME if config.config_file else ".",
+            "",
+            f"no input files match the manifest globs ({globs})",
+            "collect.no-inputs",
+        )
+    for rel, path, fmt in inputs:
         raw = read_bytes(rel, path, config.max_manifest_mb, problems)
         if raw is None:
             continue

@@ -106,7 +106,7 @@ def test_problems_print_on_stderr_and_strict_decides_the_exit_code(
         assert (
             "artifact &#39;corpus-extra&#39; has no digest" in (out / "problems.html").read_text()
         )
-    assert proc.stderr.splitlines()[-1] == "error: 1 problems (--strict)"
+    assert proc.stderr.splitlines()[-1] == "error: 1 problem (--strict)"
 
 
 def test_a_bad_entry_skips_its_manifest_whole(broken_project: Path) -> None:

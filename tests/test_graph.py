@@ -355,3 +355,12 @@ def test_to_pyvis_gives_the_view_for_notebooks(tmp_path):
     ids = sorted(n["id"] for n in network.nodes)
     assert ids == ["artifact:clean:v0", "artifact:raw:v0", "run:prep"]
     assert all(n.get("physics") is False or "x" in n for n in network.nodes)
+
+
+def test_a_project_without_inputs_says_so(tmp_path):
+    lineage = load(tmp_path, {"notes.txt": "not lineage"}, 'manifests = ["runs/*.json"]\n')
+    assert messages(lineage) == [
+        "lineage-report.toml: no input files match the manifest globs (runs/*.json) "
+        "[collect.no-inputs]"
+    ]
+    assert lineage.problems[0].severity == "warning"
