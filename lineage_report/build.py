@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,15 +117,30 @@ class Stopwatch:
         self.timings["total"] = now - self.start
 
 
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector for a stage that allocates millions of objects and
+    makes almost no cycles: its passes there cost more than they free (measured: collect and
+    graph run 2-2.5x faster). Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_lineage(config: Config, watch: Stopwatch | None = None) -> Lineage:
     """Collect the project's inputs and build its lineage graph."""
     problems = Problems()
-    collected = collect(config, problems)
-    if watch:
-        watch.lap("collect")
-    graph = build_graph(collected.records, config, problems)
-    if watch:
-        watch.lap("graph")
+    with gc_paused():
+        collected = collect(config, problems)
+        if watch:
+            watch.lap("collect")
+        graph = build_graph(collected.records, config, problems)
+        if watch:
+            watch.lap("graph")
     return Lineage(graph, problems.sorted(), config, collected.inputs)
 
 
@@ -139,16 +155,18 @@ def build(
     lineage = load_lineage(config, watch)
 
     # 3. Views: every page's path, the theme and its assets, and what changed since last time.
-    views = SiteViews(lineage, readme=read_readme(config), about=about(lineage))
-    pages = views.pages()
-    dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
-    assets = collect_assets(dirs)
-    # A fixed name: a content-hashed one would change every page whenever any manifest changes.
-    assets.append(Asset("search-index.js", "assets/search-index.js", search_index(lineage.graph)))
-    hashes = node_hashes(lineage.graph, lineage.inputs)
-    key = build_key(__version__, config_fingerprint(config), theme_fingerprint(dirs, assets))
-    changes = plan(output, key, hashes)
-    todo = [p for p in pages if changes.needs(p.path, p.kind in SITE_WIDE)]
+    with gc_paused():
+        views = SiteViews(lineage, readme=read_readme(config), about=about(lineage))
+        pages = views.pages()
+        dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
+        assets = collect_assets(dirs)
+        # A fixed name: a content-hashed one would change every page when any manifest changes.
+        index = search_index(lineage.graph)
+        assets.append(Asset("search-index.js", "assets/search-index.js", index))
+        hashes = node_hashes(lineage.graph, lineage.inputs)
+        key = build_key(__version__, config_fingerprint(config), theme_fingerprint(dirs, assets))
+        changes = plan(output, key, hashes)
+        todo = [p for p in pages if changes.needs(p.path, p.kind in SITE_WIDE)]
     watch.lap("views")
 
     # 4-5. Render the pages that need it and write them; then the site-wide files.
@@ -167,10 +185,12 @@ def build(
             writer.claim(spec.path)
         renderer = Renderer(dirs, site_globals(config))
         records = render_pages(views, renderer, assets, writer, todo, progress, watch, jobs)
-        records.update(carried_over(changes, pages, todo))
-        for name, data in site_files(lineage, assets, config, pages).items():
-            write_if_changed(writer, name, data)
-        writer.write(STATUS_NAME, encode_status(key, hashes, records, sorted(writer.claimed)))
+        with gc_paused():
+            records.update(carried_over(changes, pages, todo))
+            for name, data in site_files(lineage, assets, config, pages).items():
+                write_if_changed(writer, name, data)
+            status = encode_status(key, hashes, records, sorted(writer.claimed))
+            writer.write(STATUS_NAME, status)
         writer.commit(config.keep_files)
     except BaseException:
         writer.abort()
@@ -249,7 +269,9 @@ def render_pages(views, renderer, assets, writer, todo, progress, watch, jobs=No
     records: dict[str, tuple[str, list[str]]] = {}
     if len(todo) < PARALLEL_FROM or workers < 2 or not _can_fork():
         results = (state.render_chunk(c) for c in chunks)
-        records.update(_drain(results, bar, writer))
+        # Few pages (an incremental build): whatever cyclic garbage they leave stays small.
+        with gc_paused() if len(todo) < PARALLEL_FROM else nullcontext():
+            records.update(_drain(results, bar, writer))
     else:
         global _STATE
         _STATE = state

@@ -188,15 +188,9 @@ class Lineage:
 
 def load(path: str | Path) -> Lineage:
     """Read a project folder (or a folder of manifests) and return its lineage."""
-    from .collect import collect
-    from .graph import build_graph
-    from .problems import Problems
+    from .build import load_lineage  # the same collect → graph as every build
 
     source = Path(path)
     if not source.is_dir():
         raise LineageReportError(f"{path}: not a folder")
-    config = load_config(source)
-    problems = Problems()
-    collected = collect(config, problems)
-    graph = build_graph(collected.records, config, problems)
-    return Lineage(graph, problems.sorted(), config, collected.inputs)
+    return load_lineage(load_config(source))
