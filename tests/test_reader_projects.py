@@ -39,29 +39,22 @@ def test_detected_openlineage_and_dbt_files_build_one_site(tmp_path):
     assert (out / naming.node_path(menus.id)).is_file()
 
 
+def event(kind: str, time: str) -> dict:
+    """Return an OpenLineage RunEvent of run r-1 of job etl/load, writing db/table."""
+    return {
+        "eventType": kind,
+        "eventTime": time,
+        "run": {"runId": "r-1"},
+        "job": {"namespace": "etl", "name": "load"},
+        "inputs": [],
+        "outputs": [{"namespace": "db", "name": "table"}],
+        "producer": "test",
+        "schemaURL": "https://openlineage.io/spec/1-0-5/OpenLineage.json",
+    }
+
+
 def test_sources_choose_the_format_per_glob(tmp_path):
-    events = [
-        {
-            "eventType": "START",
-            "eventTime": "2026-11-20T10:00:00Z",
-            "run": {"runId": "r-1"},
-            "job": {"namespace": "etl", "name": "load"},
-            "inputs": [],
-            "outputs": [{"namespace": "db", "name": "table"}],
-            "producer": "test",
-            "schemaURL": "https://openlineage.io/spec/1-0-5/OpenLineage.json",
-        },
-        {
-            "eventType": "COMPLETE",
-            "eventTime": "2026-11-20T10:05:00Z",
-            "run": {"runId": "r-1"},
-            "job": {"namespace": "etl", "name": "load"},
-            "inputs": [],
-            "outputs": [{"namespace": "db", "name": "table"}],
-            "producer": "test",
-            "schemaURL": "https://openlineage.io/spec/1-0-5/OpenLineage.json",
-        },
-    ]
+    events = [event("START", "2026-11-20T10:00:00Z"), event("COMPLETE", "2026-11-20T10:05:00Z")]
     project = write_project(
         tmp_path / "p",
         {"stream/day1.log": "\n".join(json.dumps(e) for e in events) + "\n"},
