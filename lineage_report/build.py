@@ -31,7 +31,7 @@ from .config import Config
 from .errors import BuildError
 from .graph import build_graph
 from .lineage import Lineage
-from .problems import Problems
+from .problems import Problems, count_errors
 from .render import Asset, Renderer, collect_assets, theme_dirs
 from .search import search_index
 from .status import STATUS_NAME, build_key, encode_status, node_hashes, plan
@@ -73,7 +73,7 @@ class BuildResult:
         versions = sum(1 for d in kinds if d["kind"] == "artifact" and not d["external"])
         names = len({d["name"] for d in kinds if d["kind"] == "artifact" and not d["external"]})
         external = sum(1 for d in kinds if d["kind"] == "artifact" and d["external"])
-        errors = sum(1 for p in self.problems if p.severity == "error")
+        errors = count_errors(self.problems)
         how = (
             f", {plural(len(self.written), 'file')} written (incremental)"
             if self.incremental

@@ -49,6 +49,11 @@ def pointer(*parts: object) -> str:
     return "/" + text if parts else ""
 
 
+def count_errors(problems: list[Problem]) -> int:
+    """Count the errors among problems (the rest are warnings)."""
+    return sum(1 for p in problems if p.severity == ERROR)
+
+
 class Problems:
     """The problems of one build: collected in order, each logged once when found."""
 
@@ -81,16 +86,6 @@ class Problems:
     def sorted(self) -> list[Problem]:
         """Return the problems in a stable order: by file, then location."""
         return sorted(self.items)
-
-    @property
-    def errors(self) -> int:
-        """Count the errors."""
-        return sum(1 for p in self.items if p.severity == ERROR)
-
-    @property
-    def warnings(self) -> int:
-        """Count the warnings."""
-        return sum(1 for p in self.items if p.severity == WARNING)
 
     def __len__(self) -> int:
         return len(self.items)

@@ -18,6 +18,7 @@ from . import graphview, naming
 from .lineage import Lineage
 from .markdown import render_markdown
 from .naming import PageUrls
+from .problems import count_errors
 from .status import group_key
 
 LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
@@ -477,7 +478,7 @@ class SiteViews:
             key=lambda n: self.nodes[n]["name"],
         )
         problems = lineage.problems
-        errors = sum(1 for p in problems if p.severity == "error")
+        errors = count_errors(problems)
         return IndexPage(
             title=lineage.config.title,
             readme=render_markdown(self.readme),
@@ -721,7 +722,7 @@ class SiteViews:
         """Build the list of every problem."""
         problems = self.lineage.problems
         rows = [ProblemRow(p.severity, p.path, p.location, p.message, p.kind) for p in problems]
-        errors = sum(1 for p in problems if p.severity == "error")
+        errors = count_errors(problems)
         return ProblemsPage("Problems", cut(rows, urls, 2_000), errors, len(problems) - errors)
 
     def graph_page(self, spec: PageSpec, urls: PageUrls) -> GraphPage:
