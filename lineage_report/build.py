@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,15 +26,25 @@ from pathlib import Path
 import msgspec
 
 from . import __version__, naming
-from .collect import collect
+from .collect import ManifestCache, collect
 from .config import Config
 from .errors import BuildError
 from .graph import build_graph
 from .lineage import Lineage
 from .problems import Problems, count_errors
 from .render import Asset, Renderer, collect_assets, theme_dirs
-from .search import search_index
-from .status import STATUS_NAME, build_key, encode_status, node_hashes, plan
+from .search import SEARCHED, search_index
+from .status import (
+    GRAPH_ATTRS,
+    SHOWN_ATTRS,
+    STATUS_NAME,
+    Status,
+    build_key,
+    encode_nodes,
+    encode_status,
+    load_status,
+    plan,
+)
 from .views import Field, PageSpec, SiteViews, fmt_time
 from .write import Writer
 
@@ -42,7 +52,9 @@ log = logging.getLogger("lineage_report")
 
 # Pages that show the whole project: always rendered again (there are few of them).
 # A type's or job type's pages list their members, so they follow those members instead.
-SITE_WIDE = {"index", "artifacts", "runs", "problems", "graph", "404"}
+# The project graph page follows what it draws of each node (status.GRAPH_ATTRS).
+SITE_WIDE = {"index", "artifacts", "runs", "problems", "404"}
+SEARCH_INDEX = "assets/search-index.js"  # a fixed name: a hashed one would change every page
 PARALLEL_FROM = 3_000  # pages; below this, forking workers costs more than it saves
 CHUNK = 250  # pages per task handed to a worker
 
@@ -118,24 +130,33 @@ class Stopwatch:
 
 
 @contextmanager
-def gc_paused():
+def gc_paused(freeze: bool = False):
     """Pause the cyclic garbage collector for a stage that allocates millions of objects and
     makes almost no cycles: its passes there cost more than they free (measured: collect and
-    graph run 2-2.5x faster). Reference counting still frees everything as usual."""
+    graph run 2-2.5x faster). Reference counting still frees everything as usual.
+
+    With `freeze`, what the stage made is then left out of later passes (`gc.freeze`), until
+    `gc.unfreeze`: the first pass after the pause would otherwise scan all of it (~0.3 s
+    for a 60,000-node graph) only to find it alive.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        if freeze:
+            gc.freeze()
     finally:
         if was_enabled:
             gc.enable()
 
 
-def load_lineage(config: Config, watch: Stopwatch | None = None) -> Lineage:
+def load_lineage(
+    config: Config, watch: Stopwatch | None = None, cache: ManifestCache | None = None
+) -> Lineage:
     """Collect the project's inputs and build its lineage graph."""
     problems = Problems()
     with gc_paused():
-        collected = collect(config, problems)
+        collected = collect(config, problems, cache)
         if watch:
             watch.lap("collect")
         graph = build_graph(collected.records, config, problems)
@@ -151,22 +172,35 @@ def build(
     output = (output or config.output or config.root / "site").resolve()
     watch = Stopwatch()
 
-    # 1-2. Collect the manifests and build the whole graph before anything is written.
-    lineage = load_lineage(config, watch)
+    # The collector stays off what is gathered here, which lives until the build ends.
+    with gc_paused(freeze=True):
+        # 1-2. Collect the manifests (reading only those changed since the last build's
+        # status) and build the whole graph before anything is written.
+        old = load_status(output)
+        cache = manifest_cache(config, output, old)
+        lineage = load_lineage(config, watch, cache)
 
-    # 3. Views: every page's path, the theme and its assets, and what changed since last time.
-    with gc_paused():
-        views = SiteViews(lineage, readme=read_readme(config), about=about(lineage))
+        # 3. Views: every page's path, the theme, its assets, and what changed since last time.
+        report_time = build_time(lineage)
+        views = SiteViews(lineage, readme=read_readme(config), about=about(lineage, report_time))
         pages = views.pages()
         dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
         assets = collect_assets(dirs)
-        # A fixed name: a content-hashed one would change every page when any manifest changes.
-        index = search_index(lineage.graph)
-        assets.append(Asset("search-index.js", "assets/search-index.js", index))
-        hashes = node_hashes(lineage.graph, lineage.inputs)
-        key = build_key(__version__, config_fingerprint(config), theme_fingerprint(dirs, assets))
-        changes = plan(output, key, hashes)
-        todo = [p for p in pages if changes.needs(p.path, p.kind in SITE_WIDE)]
+        shipped = [a.path for a in assets] + [SEARCH_INDEX]
+        key = build_key(
+            __version__,
+            config_fingerprint(config),
+            theme_fingerprint(dirs, shipped),
+            repr((GRAPH_ATTRS, SHOWN_ATTRS, SEARCHED)),  # what the aspects hash
+        )
+        # A rebuild keeps the nodes' bytes for lineage.json; a full build (a long render)
+        # frees them, and lineage.json encodes the nodes again, in one go.
+        keep = old is not None and old.key == key
+        encoded, hashes = encode_nodes(lineage.graph, lineage.inputs, keep)
+        changes = plan(old, key, hashes, lineage.graph)
+        assets.append(search_asset(lineage, output, changes.unchanged("search")))
+        always = SITE_WIDE if changes.unchanged("graph") else SITE_WIDE | {"graph"}
+        todo = [p for p in pages if changes.needs(p.path, p.kind in always, own_node(p))]
     watch.lap("views")
 
     # 4-5. Render the pages that need it and write them; then the site-wide files.
@@ -186,20 +220,45 @@ def build(
         renderer = Renderer(dirs, site_globals(config))
         records = render_pages(views, renderer, assets, writer, todo, progress, watch, jobs)
         with gc_paused():
-            records.update(carried_over(changes, pages, todo))
-            for name, data in site_files(lineage, assets, config, pages).items():
+            files = site_files(lineage, assets, config, pages, encoded, report_time)
+            for name, data in files.items():
                 write_if_changed(writer, name, data)
-            status = encode_status(key, hashes, records, sorted(writer.claimed))
+            files = encoded = None  # free them (lineage.json's bytes) before the status
+            claimed = sorted(writer.claimed)
+            stamp = cache.settle()  # the status's time: the cache trusts what settled before
+            manifests = (cache.key, cache.new)
+            written = ([p.path for p in pages], records)
+            status = encode_status(key, hashes, changes, written, claimed, manifests)
             writer.write(STATUS_NAME, status)
+            os.utime(writer.root / STATUS_NAME, ns=(stamp, stamp))
         writer.commit(config.keep_files)
     except BaseException:
         writer.abort()
         raise
+    finally:
+        gc.unfreeze()  # a long-lived process (serve) frees this build's cycles later
     watch.lap("write")
     result.written = sorted(writer.written)
     result.bytes_written = sum(s for s in _sizes(writer, result.written))
     result.timings = dict(watch.timings)
     return result
+
+
+def own_node(spec: PageSpec) -> str | None:
+    """Return the node whose own page this is, if it is one (it shows all of the node)."""
+    return spec.key if spec.kind == "node" else None
+
+
+def manifest_cache(config: Config, output: Path, old: Status | None) -> ManifestCache:
+    """Return the manifests the last build read, if it read them the way this one would."""
+    key = build_key(__version__, config_fingerprint(config))
+    if old is None or old.manifests_key != key or os.name != "posix":  # ctime: change time
+        return ManifestCache(key)
+    try:
+        stamp = (output / STATUS_NAME).stat().st_mtime_ns
+    except OSError:
+        return ManifestCache(key)
+    return ManifestCache(key, old.manifests, stamp)
 
 
 def _sizes(writer: Writer, paths: list[str]):
@@ -219,12 +278,28 @@ def write_if_changed(writer: Writer, name: str, data: bytes) -> None:
         writer.write(name, data)
 
 
+def search_asset(lineage: Lineage, output: Path, unchanged: bool) -> Asset:
+    """Return the search index: the last build's file when no node's entry changed since."""
+    content = None
+    if unchanged:
+        with suppress(OSError):  # gone: make it again
+            content = (output / SEARCH_INDEX).read_bytes()
+    if content is None:
+        content = search_index(lineage.graph)
+    return Asset("search-index.js", SEARCH_INDEX, content)
+
+
 def site_files(
-    lineage: Lineage, assets: list[Asset], config: Config, pages: list[PageSpec]
+    lineage: Lineage,
+    assets: list[Asset],
+    config: Config,
+    pages: list[PageSpec],
+    encoded: dict[str, bytes] | None = None,
+    report_time: str | None = None,
 ) -> dict[str, bytes]:
     """Return the files beside the pages: assets, lineage.json, .nojekyll, sitemap."""
     files = {a.path: a.content for a in assets}
-    files[naming.LINEAGE_JSON] = lineage_json(lineage)
+    files[naming.LINEAGE_JSON] = lineage_json(lineage, encoded, report_time)
     files[".nojekyll"] = b""  # GitHub Pages: serve files as they are, no Jekyll
     if config.base_url:
         files["sitemap.xml"] = sitemap(config.base_url, pages)
@@ -245,19 +320,6 @@ def sitemap(base_url: str, pages: list[PageSpec]) -> bytes:
     ).encode()
 
 
-def carried_over(changes, pages: list[PageSpec], todo: list[PageSpec]) -> dict:
-    """Return the status records of pages an incremental build did not render again."""
-    if not changes.incremental:
-        return {}
-    rendered = {p.path for p in todo}
-    old = changes.old
-    return {
-        p.path: (old.pages[p.path].digest, [old.nodes[i] for i in old.pages[p.path].deps])
-        for p in pages
-        if p.path not in rendered
-    }
-
-
 def render_pages(views, renderer, assets, writer, todo, progress, watch, jobs=None) -> dict:
     """Render and write the pages in `todo`; return each page's digest and the nodes it showed."""
     base = views.lineage.config.base_url
@@ -268,19 +330,18 @@ def render_pages(views, renderer, assets, writer, todo, progress, watch, jobs=No
     bar = progress_bar(len(todo), progress)
     records: dict[str, tuple[str, list[str]]] = {}
     if len(todo) < PARALLEL_FROM or workers < 2 or not _can_fork():
-        results = (state.render_chunk(c) for c in chunks)
-        # Few pages (an incremental build): whatever cyclic garbage they leave stays small.
-        with gc_paused() if len(todo) < PARALLEL_FROM else nullcontext():
-            records.update(_drain(results, bar, writer))
+        with gc_paused():
+            records.update(_drain((state.render_chunk(c) for c in chunks), bar, writer))
     else:
         global _STATE
         _STATE = state
         gc.freeze()  # keep the collector off the shared graph, so forked pages stay shared
         try:
             # The parent renders its share too: one process fewer holding a copy of the graph.
-            with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            with gc_paused(), multiprocessing.get_context("fork").Pool(workers - 1) as pool:
                 theirs = [c for i, c in enumerate(chunks) if i % workers]
                 pending = pool.imap_unordered(_render_chunk, theirs)  # workers start now
+                pending = _own_ids(pending, {n: n for n in views.nodes})
                 mine = (state.render_chunk(c) for c in chunks[::workers])
                 records.update(_drain(itertools.chain(mine, pending), bar, writer))
         finally:
@@ -311,6 +372,19 @@ def _drain(results, bar, writer: Writer) -> dict:
         if not writer.unchanged(path, data):
             writer.put(path, data)
     return records
+
+
+def _own_ids(results, ids: dict[str, str]):
+    """Yield workers' chunk results with node ids swapped for the parent's own strings.
+
+    Unpickled ids are fresh copies: kept in the status records for every page, they cost
+    ~200 MB at 120,000 nodes, where the parent's own strings cost nothing more.
+    """
+    for chunk in results:
+        yield [
+            (path, digest, [ids.get(d, d) for d in deps], data)
+            for path, digest, deps, data in chunk
+        ]
 
 
 def _can_fork() -> bool:
@@ -349,6 +423,9 @@ class RenderState:
             else:
                 self.writer.put(spec.path, data)
                 out.append((spec.path, digest, deps, None))
+        # Rendering runs with the collector paused (its passes cost ~4% and found no cycles);
+        # a young-generation pass per chunk still frees any a custom theme might make.
+        gc.collect(0)
         return out
 
     def render(self, spec: PageSpec) -> str:
@@ -396,14 +473,14 @@ def config_fingerprint(config: Config) -> str:
     return repr(settings)
 
 
-def theme_fingerprint(dirs: list[Path], assets: list[Asset]) -> str:
-    """Hash the theme's templates and assets, so a theme change rebuilds every page."""
+def theme_fingerprint(dirs: list[Path], asset_paths: list[str]) -> str:
+    """Hash the theme's templates and asset paths: a theme change rebuilds every page."""
     sha = hashlib.sha256()
     for folder in dirs:
         for file in sorted(folder.rglob("*.html")):
             sha.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes())
-    for asset in assets:
-        sha.update(asset.path.encode())
+    for path in asset_paths:
+        sha.update(path.encode())
     return sha.hexdigest()
 
 
@@ -438,11 +515,12 @@ def build_time(lineage: Lineage) -> str:
     return max(times, default="")
 
 
-def about(lineage: Lineage) -> list[Field]:
+def about(lineage: Lineage, report_time: str | None = None) -> list[Field]:
     """Return what the index page says about the report itself (for audits)."""
+    report_time = build_time(lineage) if report_time is None else report_time
     return [
         Field("Generated by", f"lineage-report {__version__}"),
-        Field("Report time", fmt_time(build_time(lineage)) or "unknown"),
+        Field("Report time", fmt_time(report_time) or "unknown"),
         Field("Inputs", f"{len(lineage.inputs):,} files"),
         Field("Inputs digest", lineage.inputs_digest(), code=True),
     ]
@@ -455,16 +533,32 @@ def read_readme(config: Config) -> str:
     return ""
 
 
-def lineage_json(lineage: Lineage) -> bytes:
-    """Serialise the whole graph as networkx node-link JSON, sorted, for machines."""
-    import networkx as nx
+def lineage_json(
+    lineage: Lineage, encoded: dict[str, bytes] | None = None, report_time: str | None = None
+) -> bytes:
+    """Serialise the whole graph as networkx node-link JSON, sorted, for machines.
 
-    data = nx.node_link_data(lineage.graph, edges="edges")
-    data["nodes"].sort(key=lambda n: n["id"])
-    data["edges"].sort(key=lambda e: (e["source"], e["target"]))
+    The nodes come already encoded (status.encode_nodes, as their hashes used them) when
+    the build kept them; else they are encoded here.
+    """
+    graph = lineage.graph
+    if encoded is None:
+        nodes = [{**data, "id": node} for node, data in sorted(graph.nodes(data=True))]
+    else:
+        listed = b",".join(map(encoded.__getitem__, sorted(encoded)))
+        nodes = msgspec.Raw(b"".join((b"[", listed, b"]")))
+    edges = [{**d, "source": u, "target": v} for u, v, d in graph.edges(data=True)]
+    edges.sort(key=lambda e: (e["source"], e["target"]))
+    data = {
+        "directed": graph.is_directed(),
+        "multigraph": graph.is_multigraph(),
+        "graph": graph.graph,
+        "nodes": nodes,
+        "edges": edges,
+    }
     data["problems"] = [p.to_json() for p in lineage.problems]
     data["generator"] = f"lineage-report {__version__}"
-    data["report_time"] = build_time(lineage)
+    data["report_time"] = build_time(lineage) if report_time is None else report_time
     data["inputs"] = [{"path": p, "sha256": d} for p, d in sorted(lineage.inputs.items())]
     data["inputs_digest"] = lineage.inputs_digest()
     return msgspec.json.encode(data, order="sorted", enc_hook=str)

@@ -2,6 +2,11 @@
 
 A file that cannot be used is reported (`path: location: message`) and skipped whole;
 the files beside it are unaffected. Nothing here knows about the graph.
+
+A build keeps what it read of each plain manifest file (its record, or its problems) in
+its status file, and the next build reuses it while the file's stat (device, inode, size,
+modification and change times) is the same. Problems of a cached file are reported
+again, as if it had been read.
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ import os
 import posixpath
 import re
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from .config import CONFIG_NAME, Config
 from .manifest import (
@@ -27,8 +35,12 @@ from .manifest import (
     logged_digest,
     parse_json,
 )
-from .problems import Problems, pointer
+from .problems import Problem, Problems, pointer
 from .status import STATUS_NAME
+
+# A file changed less than this before it was read could change again within its
+# clock's tick (2 s on FAT), keeping its stat: its cache entry must be confirmed.
+SETTLE_NS = 2_000_000_000
 
 
 @dataclass
@@ -55,7 +67,7 @@ class Collected:
     inputs: dict[str, str]
 
 
-def collect(config: Config, problems: Problems) -> Collected:
+def collect(config: Config, problems: Problems, cache: ManifestCache | None = None) -> Collected:
     """Read every input file of the project and return the usable records, in path order."""
     collected = Collected([], {})
     openlineage: list[tuple[str, bytes]] = []
@@ -69,6 +81,9 @@ def collect(config: Config, problems: Problems) -> Collected:
             "collect.no-inputs",
         )
     for rel, path, fmt in inputs:
+        info = cache.look(path) if cache and fmt in ("auto", "manifest") else None
+        if info is not None and cache.reuse(rel, info, collected, problems):
+            continue
         raw = read_bytes(rel, path, config.max_manifest_mb, problems)
         if raw is None:
             continue
@@ -78,6 +93,9 @@ def collect(config: Config, problems: Problems) -> Collected:
             openlineage.append((rel, raw))  # one stream: a run's events may span files
         elif fmt == "dbt":
             collected.records.extend(read_dbt_file(rel, path, raw, problems))
+        elif fmt == "manifest" and info is not None and not _FILES_LINK.search(raw):
+            record = cache.read(rel, path, info, raw, collected.inputs[rel], problems)
+            collected.records.extend([record] if record else [])
         elif fmt == "manifest":
             record = read_manifest(rel, "", raw, problems, path.parent)
             collected.records.extend([record] if record else [])
@@ -294,3 +312,120 @@ def gather_extra(data: dict[str, Any]) -> dict[str, Any]:
         if more:
             extra[pointer("logged_artifacts", i)] = more
     return extra
+
+
+# ---------------------------------------------------------------- the manifest cache
+
+
+class Parsed(msgspec.Struct, array_like=True):
+    """What reading one manifest file gave: its record's parts, or None, and its problems."""
+
+    stat: list[int]  # device, inode, size, modification and change times (ns)
+    sha256: str
+    manifest: Manifest | None
+    digests: list[str]
+    extra: dict[str, Any]
+    problems: list[tuple[str, str, str, str, str]]
+
+
+class HeldProblems(Problems):
+    """Problems kept for a cache entry, reported (and logged) only when replayed."""
+
+    def add(self, problem: Problem) -> None:
+        """Keep a problem, without logging it."""
+        self.items.append(problem)
+
+
+class ManifestCache:
+    """Manifests read by the last build, reused while their file's stat is unchanged.
+
+    Only plain manifest files are cached: their record depends on their bytes alone.
+    Files that name a W&B manifest, dbt and OpenLineage files are read every time.
+
+    An entry is trusted only if its file's last change came SETTLE_NS before `stamp`:
+    every entry was read (or confirmed, by `settle`) after that, so it holds the file's
+    last content, and any later change moves the stat.
+    """
+
+    def __init__(self, key: str, old: dict[str, msgspec.Raw] | None = None, stamp: int = 0):
+        self.key = key
+        self.old = old or {}
+        self.stamp = stamp
+        self.new: dict[str, msgspec.Raw] = {}
+        self.since = time.time_ns()  # reads come after this
+        self._unsettled: dict[str, tuple[Path, list[int], str]] = {}
+        self._decode = msgspec.json.Decoder(Parsed).decode
+
+    def look(self, path: Path) -> list[int] | None:
+        """Return the file's stat key, or None when it is not a regular file."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+    def reuse(self, rel: str, info: list[int], collected: Collected, problems: Problems) -> bool:
+        """Add the cached reading of an unchanged, settled file; tell whether there was one."""
+        raw = self.old.get(rel)
+        if raw is None or max(info[3], info[4]) >= self.stamp - SETTLE_NS:
+            return False
+        try:
+            parsed = self._decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return False
+        if parsed.stat != info:
+            return False
+        self.new[rel] = raw
+        collected.inputs[rel] = parsed.sha256
+        problems.extend([Problem(*p) for p in parsed.problems])
+        if parsed.manifest is not None:
+            collected.records.append(Record(rel, "", parsed.manifest, parsed.digests, parsed.extra))
+        return True
+
+    def read(
+        self, rel: str, path: Path, info: list[int], raw: bytes, sha256: str, problems: Problems
+    ) -> Record | None:
+        """Read a manifest file, keeping what it gave for the next build."""
+        if max(info[3], info[4]) >= self.since - SETTLE_NS:
+            self._unsettled[rel] = (path, info, sha256)
+        held = HeldProblems()
+        record = read_manifest(rel, "", raw, held)
+        problems.extend(held.items)
+        found = [(p.path, p.location, p.message, p.kind, p.severity) for p in held.items]
+        if record is None:
+            self._keep(rel, Parsed(info, sha256, None, [], {}, found))
+        else:
+            parts = (record.manifest, record.digests, record.extra)
+            self._keep(rel, Parsed(info, sha256, *parts, found))
+        return record
+
+    def _keep(self, rel: str, parsed: Parsed) -> None:
+        """Keep an entry, if it reads back exactly as it is."""
+        try:
+            blob = msgspec.json.encode(parsed)
+            exact = self._decode(blob) == parsed
+        except (UnicodeError, TypeError, ValueError, OverflowError, msgspec.MsgspecError):
+            return  # text a JSON file cannot hold (lone surrogates) or numbers it cannot
+        if exact:
+            self.new[rel] = msgspec.Raw(blob)
+
+    def settle(self) -> int:
+        """Confirm the entries of files that were still changing when read; return the stamp.
+
+        A file settled since is read again: if its bytes moved while its stat did not,
+        its entry goes. One still changing keeps its entry, which `stamp` then refuses.
+        """
+        stamp = time.time_ns()
+        for rel, (path, info, sha256) in self._unsettled.items():
+            now = self.look(path)
+            if rel not in self.new or now != info or max(now[3], now[4]) >= stamp - SETTLE_NS:
+                continue  # another stat, or too recent: not trusted next time anyway
+            try:
+                same = hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+            except OSError:
+                same = False
+            if not same:
+                del self.new[rel]
+        return stamp

@@ -20,6 +20,7 @@ import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -93,7 +94,8 @@ class GraphView:
     @property
     def byte_size(self) -> int:
         """Return the size of the embedded data in bytes (UTF-8)."""
-        return len(self.data_json.encode("utf-8"))
+        text = self.data_json
+        return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,54 @@ def _count(n: int, kind: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+# ---------------------------------------------------------------- per-graph facts
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What every page's view looks up about nodes, gathered once per graph.
+
+    Plain dicts instead of networkx's views: a page asks these questions hundreds of
+    times, and a project asks them for every page.
+    """
+
+    succ: dict[str, dict]  # networkx's own adjacency dicts (read, never changed)
+    pred: dict[str, dict]
+    kind: dict[str, str]  # "run" or "artifact"
+    group: dict[str, str]  # the job type or artifact type as given ("" for none)
+    label_group: dict[str, str]  # the same, as one line of text for labels and filters
+    when: dict[str, str]  # creation or start time, sortable ("" if unknown)
+    acyclic: bool  # lineage graphs are (the collector rejects cycles): no back edges to find
+
+
+# One per graph, like the entries below: views treat the graph as read-only.
+_FACTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _facts(graph: nx.DiGraph) -> _Facts:
+    """Return the graph's facts, gathering them on first use."""
+    facts = _FACTS.get(graph)
+    if facts is None:
+        attrs = dict(graph.nodes(data=True))
+        group = {n: str(a.get("group") or "") for n, a in attrs.items()}
+        facts = _FACTS[graph] = _Facts(
+            succ=dict(graph.adjacency()),
+            pred=dict(graph.reverse(copy=False).adjacency()),
+            kind={n: _kind(a) for n, a in attrs.items()},
+            group=group,
+            label_group={n: _text(g, GROUP_MAX) for n, g in group.items()},
+            when={n: _timestamp(a) for n, a in attrs.items()},
+            acyclic=nx.is_directed_acyclic_graph(graph),
+        )
+    return facts
+
+
+def prepare(graph: nx.DiGraph) -> None:
+    """Gather the per-graph facts now (before forking render workers, so they share them)."""
+    _facts(graph)
+    _type_positions(graph)
+
+
 # ---------------------------------------------------------------- public API
 
 
@@ -143,12 +193,13 @@ def page_graph(
         raise ValueError(f"page_graph: no node {focus!r} in the graph")
     if direction not in ("both", "up", "down"):
         raise ValueError(f"page_graph: direction must be both, up or down, not {direction!r}")
-    nodes, cut = _neighbourhood(graph, focus, depth, limit, direction)
+    facts = _facts(graph)
+    nodes, cut = _neighbourhood(facts, focus, depth, limit, direction)
     label = _text(graph.nodes[focus].get("label") or focus, LABEL_MAX)
     return _view(
         graph,
         nodes,
-        _induced_edges(graph, nodes),
+        _induced_edges(facts, nodes),
         mode="page",
         title=title or f"Lineage of {label}",
         focus=focus,
@@ -196,8 +247,9 @@ def type_overview(
 ) -> GraphView:
     """Return one node per artifact type and job type, with edges where lineage joins them."""
     nodes = list(graph.nodes)
-    types = _types_data(graph, nodes, graph.edges(), type_href)
-    head = _Head("types", title, None, None, len(nodes), _groups(graph, nodes))
+    facts = _facts(graph)
+    types = _types_data(graph, facts, nodes, graph.edges(), type_href)
+    head = _Head("types", title, None, None, len(nodes), _groups(facts, nodes))
     return _finish(head, "", types["nodes"], types["edges"], None, 0)
 
 
@@ -266,11 +318,11 @@ def to_pyvis(
 
 
 def _neighbourhood(
-    graph: nx.DiGraph, focus: str, depth: int | None, limit: int, direction: str
+    facts: _Facts, focus: str, depth: int | None, limit: int, direction: str
 ) -> tuple[list[str], dict[str, int]]:
     """Return focus plus its upstream and downstream nodes, and where each walk stopped."""
     nodes, cut = [focus], {}
-    for way, adj in (("up", graph.pred), ("down", graph.succ)):
+    for way, adj in (("up", facts.pred), ("down", facts.succ)):
         if direction in ("both", way):
             found, stopped = _walk(adj, focus, depth, limit)
             nodes.extend(found)
@@ -298,12 +350,12 @@ def _walk(adj: Mapping, start: str, depth: int | None, limit: int) -> tuple[list
     return found, None
 
 
-def _induced_edges(graph: nx.DiGraph, nodes: list[str]) -> list[Edge]:
+def _induced_edges(facts: _Facts, nodes: list[str]) -> list[Edge]:
     """Return the edges among `nodes`, sorted, without scanning a hub's every neighbour."""
     inside = set(nodes)
     edges = []
     for u in nodes:
-        succ = graph.succ[u]
+        succ = facts.succ[u]
         # A hub on a small page: test the page's nodes against it, not its 10,000 successors.
         targets = (
             (v for v in succ if v in inside)
@@ -331,45 +383,46 @@ def _cut_note(cut: dict[str, int], limit: int) -> str:
 # ---------------------------------------------------------------- layout
 
 
-def _layering(nodes: Iterable[str], edges: Iterable[Edge]) -> dict[str, int]:
-    """Return each node's layer: longest path from the sources, inputs pulled next to use."""
-    succ, pred = _adjacency(nodes, edges)
-    back = _back_edges(succ)
-    indeg = {n: sum(1 for p in pred[n] if (p, n) not in back) for n in succ}
+def _layering(nodes: Iterable[str], edges: Iterable[Edge], acyclic: bool = False) -> dict[str, int]:
+    """Return each node's layer: longest path from the sources, inputs pulled next to use.
+
+    Back edges (of a cycle) are left out first; `acyclic` says there are none to look for.
+    """
+    if not acyclic:
+        edges = list(edges)
+        back = _back_edges(_adjacency(nodes, edges))
+        edges = [e for e in edges if e not in back]
+    succ = {n: [] for n in nodes}
+    indeg = dict.fromkeys(succ, 0)
+    for u, v in edges:
+        succ[u].append(v)
+        indeg[v] += 1
+    sources = [n for n, d in indeg.items() if d == 0]
     layer = dict.fromkeys(succ, 0)
-    queue = deque(n for n in sorted(succ) if indeg[n] == 0)
+    queue = deque(sources)
     while queue:
         n = queue.popleft()
+        below = layer[n] + 1
         for m in succ[n]:
-            if (n, m) in back:
-                continue
-            layer[m] = max(layer[m], layer[n] + 1)
+            if layer[m] < below:
+                layer[m] = below
             indeg[m] -= 1
             if indeg[m] == 0:
                 queue.append(m)
-    for n, outs in succ.items():
-        forward = [layer[m] for m in outs if (n, m) not in back]
-        if forward and _only_back_edges_in(pred[n], n, back):
-            layer[n] = min(forward) - 1  # an input sits just before its first consumer
+    for n in sources:
+        if succ[n]:
+            layer[n] = min(layer[m] for m in succ[n]) - 1  # an input sits just before its first use
     return layer
 
 
-def _only_back_edges_in(preds: list[str], node: str, back: set[Edge]) -> bool:
-    """Return whether a node has no incoming edge once back edges are ignored."""
-    return all((p, node) in back for p in preds)
-
-
-def _adjacency(nodes: Iterable[str], edges: Iterable[Edge]):
-    """Return sorted successor and predecessor lists over `nodes`."""
+def _adjacency(nodes: Iterable[str], edges: Iterable[Edge]) -> dict[str, list[str]]:
+    """Return sorted successor lists over `nodes` (a depth-first search's order)."""
     succ = {n: [] for n in nodes}
-    pred = {n: [] for n in succ}
     for u, v in edges:
         succ[u].append(v)
-        pred[v].append(u)
-    for lists in (succ, pred):
-        for n in lists:
-            lists[n].sort()
-    return succ, pred
+    for outs in succ.values():
+        outs.sort()
+    return succ
 
 
 def _back_edges(succ: dict[str, list[str]]) -> set[Edge]:
@@ -428,11 +481,11 @@ def _straighten(columns, keys, sides, ys) -> None:
     for k in keys:
         col = columns[k]
         wanted = [_mean(sides[n][0], ys, ys[n]) for n in col]
-        ys.update(zip(col, _spread(wanted, Y_GAP), strict=True))
+        ys.update(zip(col, _spread(wanted, Y_GAP) if len(col) > 1 else wanted, strict=True))
     for k in keys[::-1]:
         col = columns[k]
         wanted = [ys[n] if sides[n][0] else _mean(sides[n][1], ys, ys[n]) for n in col]
-        ys.update(zip(col, _spread(wanted, Y_GAP), strict=True))
+        ys.update(zip(col, _spread(wanted, Y_GAP) if len(col) > 1 else wanted, strict=True))
 
 
 def _center(column: list[str], ys: dict[str, float]) -> None:
@@ -444,7 +497,9 @@ def _center(column: list[str], ys: dict[str, float]) -> None:
 
 def _mean(nodes: list[str], ys: dict[str, float], default: float) -> float:
     """Return the mean y of nodes, or default for none."""
-    return sum(ys[m] for m in nodes) / len(nodes) if nodes else default
+    if not nodes:
+        return default
+    return ys[nodes[0]] if len(nodes) == 1 else sum(map(ys.__getitem__, nodes)) / len(nodes)
 
 
 def _spread(wanted: list[float], gap: float) -> list[float]:
@@ -470,22 +525,30 @@ def _spread(wanted: list[float], gap: float) -> list[float]:
 
 
 def _plan_clusters(
-    graph: nx.DiGraph, layer: dict[str, int], focus: str | None, threshold: int
+    facts: _Facts, layer: dict[str, int], focus: str | None, threshold: int
 ) -> list[_Cluster]:
     """Return the clusters: per layer, kind and type, the groups above `threshold` nodes."""
+    kinds, groups = facts.kind, facts.group
+    per_type: dict[tuple[int, str, str], int] = defaultdict(int)
+    per_kind: dict[tuple[int, str], int] = defaultdict(int)
+    for n, lay in layer.items():
+        per_type[lay, kinds[n], groups[n]] += 1
+        per_kind[lay, kinds[n]] += 1
+    crowded = max(per_kind.values(), default=0) >= MAX_LAYER
+    if not crowded and max(per_type.values(), default=0) <= threshold:
+        return []  # no type above the threshold, no crowded layer: nothing to cluster
     buckets: dict[tuple[int, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for n in sorted(layer):
         if n == focus:
             continue  # the focused node is always drawn on its own
-        attrs = graph.nodes[n]
-        buckets[(layer[n], _kind(attrs))][str(attrs.get("group") or "")].append(n)
+        buckets[(layer[n], kinds[n])][groups[n]].append(n)
     clusters = []
-    for (lay, kind), groups in sorted(buckets.items()):
-        clusters.extend(_layer_clusters(graph, lay, kind, groups, threshold))
+    for (lay, kind), members in sorted(buckets.items()):
+        clusters.extend(_layer_clusters(facts, lay, kind, members, threshold))
     return clusters
 
 
-def _layer_clusters(graph, lay: int, kind: str, groups: dict[str, list[str]], threshold: int):
+def _layer_clusters(facts, lay: int, kind: str, groups: dict[str, list[str]], threshold: int):
     """Return one layer's clusters for one kind; small types fold together when crowded."""
     out, folded, used = [], [], 0
     for group, members in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
@@ -495,19 +558,19 @@ def _layer_clusters(graph, lay: int, kind: str, groups: dict[str, list[str]], th
             continue
         used += cost
         if len(members) > threshold:
-            out.append(_cluster(graph, lay, kind, group, members, 1, len(out)))
+            out.append(_cluster(facts, lay, kind, group, members, 1, len(out)))
     if len(folded) == 1 and len(folded[0][1]) > threshold:
-        out.append(_cluster(graph, lay, kind, folded[0][0], folded[0][1], 1, len(out)))
+        out.append(_cluster(facts, lay, kind, folded[0][0], folded[0][1], 1, len(out)))
     elif sum(len(m) for _, m in folded) > 1:
         members = [n for _, m in folded for n in m]
-        out.append(_cluster(graph, lay, kind, None, members, len(folded), len(out)))
+        out.append(_cluster(facts, lay, kind, None, members, len(folded), len(out)))
     return out
 
 
-def _cluster(graph, lay, kind, group, members, group_count, index) -> _Cluster:
+def _cluster(facts, lay, kind, group, members, group_count, index) -> _Cluster:
     """Return a cluster with its members sorted most recent first, then by id."""
     by_id = sorted(members)
-    ordered = sorted(by_id, key=lambda n: _timestamp(graph.nodes[n]), reverse=True)
+    ordered = sorted(by_id, key=facts.when.__getitem__, reverse=True)
     cid = f"cluster:{lay}:{kind}:{index}"
     return _Cluster(cid, lay, kind, group, tuple(ordered), group_count)
 
@@ -549,13 +612,14 @@ def _view(
     draw_limit: int | None = None,
 ) -> GraphView:
     """Lay out, cluster and serialise the view of `nodes`; leaner while it exceeds MAX_BYTES."""
-    layer = _layering(nodes, edges)
-    clusters = _plan_clusters(graph, layer, focus, threshold)
+    facts = _facts(graph)
+    layer = _layering(nodes, edges, facts.acyclic)
+    clusters = _plan_clusters(facts, layer, focus, threshold)
     rep = {m: c.id for c in clusters for m in c.members}
     drawn_layer = {n: lay for n, lay in layer.items() if n not in rep}
     drawn_layer.update((c.id, c.layer) for c in clusters)
-    head = _Head(mode, title, focus, depth, len(nodes), _groups(graph, nodes))
-    types = _types_data(graph, nodes, edges, type_href)
+    head = _Head(mode, title, focus, depth, len(nodes), _groups(facts, nodes))
+    types = _types_data(graph, facts, nodes, edges, type_href)
     if draw_limit is not None and len(drawn_layer) > draw_limit:
         note = (
             f"The project graph has {len(nodes):,} nodes ({len(drawn_layer):,} after clustering), "
@@ -626,11 +690,12 @@ def _entries(graph, pos, clusters, focus, href, member_cap, previews=True):
     by_id = {c.id: c for c in clusters}
     drawn = sorted(pos, key=lambda n: (pos[n][0], pos[n][1], n))
     entries = []
+    cache = _entry_cache(graph)
     for n in drawn:
         if n in by_id:
             entry = _cluster_entry(by_id[n])
         else:
-            entry = _node_entry(graph, n, href)
+            entry = _node_entry(graph, cache, n, href)
             if n == focus:
                 entry["f"] = 1
             elif not previews:
@@ -641,7 +706,7 @@ def _entries(graph, pos, clusters, focus, href, member_cap, previews=True):
     shares = _member_shares(clusters, member_cap)
     for cluster in sorted(clusters, key=lambda c: index[c.id]):
         for m in cluster.members[: shares[cluster.id]]:
-            entry = _node_entry(graph, m, href)
+            entry = _node_entry(graph, cache, m, href)
             entry["c"] = index[cluster.id]
             index[m] = len(entries)
             entries.append(entry)
@@ -687,12 +752,12 @@ def _data_dict(head: _Head, note: str, entries, flat, types) -> dict[str, Any]:
     }
 
 
-def _groups(graph: nx.DiGraph, nodes: list[str]) -> dict[str, list[str]]:
+def _groups(facts: _Facts, nodes: list[str]) -> dict[str, list[str]]:
     """Return the artifact types and job types in the view, for the filter controls."""
     seen: dict[str, set[str]] = {"artifact": set(), "run": set()}
+    kinds, groups = facts.kind, facts.label_group
     for n in nodes:
-        attrs = graph.nodes[n]
-        seen[_kind(attrs)].add(_text(attrs.get("group") or "", GROUP_MAX))
+        seen[kinds[n]].add(groups[n])
     return {kind: sorted(values) for kind, values in seen.items()}
 
 
@@ -708,11 +773,16 @@ def _kind(attrs: Mapping[str, Any]) -> str:
     return "run" if attrs.get("kind") == "run" else "artifact"
 
 
-def _node_entry(graph: nx.DiGraph, n: str, href: Href | None) -> dict[str, Any]:
-    """Return one node's entry, with its link from the current page."""
+def _entry_cache(graph: nx.DiGraph) -> dict[str, dict[str, Any]]:
+    """Return the graph's cache of node entries without links."""
     cache = _ENTRIES.get(graph)
     if cache is None:
         cache = _ENTRIES[graph] = {}
+    return cache
+
+
+def _node_entry(graph: nx.DiGraph, cache: dict, n: str, href: Href | None) -> dict[str, Any]:
+    """Return one node's entry, with its link from the current page."""
     base = cache.get(n)
     if base is None:
         base = cache[n] = _base_entry(graph, n)
@@ -754,9 +824,11 @@ def _cluster_entry(cluster: _Cluster) -> dict[str, Any]:
 
 def _safe_href(link: object) -> str | None:
     """Return a relative URL, or None for anything else (a scheme could run script)."""
-    if not isinstance(link, str) or not link or _SCHEME.match(link):
+    if not isinstance(link, str) or not link:
         return None
-    return link
+    if link.startswith("../") or not _SCHEME.match(link):  # "../": our own links, the most
+        return link
+    return None
 
 
 def _aliases(attrs: Mapping[str, Any]) -> list[str]:
@@ -813,7 +885,9 @@ def _text(value: object, limit: int = TEXT_MAX) -> str:
     """Return value as one line of plain text, cut to `limit` characters with an ellipsis."""
     if value is None or value is False:
         return ""
-    text = _CONTROL.sub(" ", str(value)).strip()
+    text = str(value)
+    # Printable text has none of _CONTROL's characters: skip the pattern (most text is).
+    text = text.strip() if text.isprintable() else _CONTROL.sub(" ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -870,33 +944,40 @@ def _duration(seconds: object) -> str:
 # ---------------------------------------------------------------- type overview
 
 
-def _types_data(graph, nodes: Iterable[str], edges: Iterable[Edge], type_href) -> dict[str, Any]:
+def _types_data(
+    graph, facts: _Facts, nodes: Iterable[str], edges: Iterable[Edge], type_href
+) -> dict[str, Any]:
     """Return the type-level overview of nodes: one entry per artifact type and job type.
 
     Types keep the places they have in the whole project's type overview (laid out once
     per graph), so the overview reads the same on every page and costs a page only counts.
     """
     counts: dict[str, int] = defaultdict(int)
-    type_of = {}
-    for n in nodes:
-        attrs = graph.nodes[n]
-        tid = _type_id(attrs)
-        type_of[n] = tid
+    kinds, groups = facts.kind, facts.group
+    type_of = {n: f"type:{kinds[n]}:{groups[n]}" for n in nodes}
+    for tid in type_of.values():
         counts[tid] += 1
     pairs = sorted({(type_of[u], type_of[v]) for u, v in edges if type_of[u] != type_of[v]})
     pos = _type_positions(graph)
     x0 = min(pos[t][0] for t in counts) if counts else 0
     entries = []
     for tid in sorted(counts, key=lambda t: (pos[t][0], pos[t][1], t)):
-        kind, group = tid.split(":", 2)[1:]
-        entry = {"id": tid, "k": "type", "ck": kind, "g": _text(group, GROUP_MAX)}
-        entry.update(l=entry["g"], n=counts[tid], x=pos[tid][0] - x0, y=pos[tid][1])
+        entry = dict(_type_entry(tid))
+        entry.update(n=counts[tid], x=pos[tid][0] - x0, y=pos[tid][1])
         link = _safe_href(type_href(tid)) if type_href else None
         if link:
             entry["h"] = link
         entries.append(entry)
     index = {e["id"]: i for i, e in enumerate(entries)}
     return {"nodes": entries, "edges": [index[t] for pair in pairs for t in pair]}
+
+
+@lru_cache(maxsize=4096)
+def _type_entry(tid: str) -> dict[str, Any]:
+    """Return the parts of a type's entry that are the same on every page (copy before use)."""
+    kind, group = tid.split(":", 2)[1:]
+    text = _text(group, GROUP_MAX)
+    return {"id": tid, "k": "type", "ck": kind, "g": text, "l": text}
 
 
 def _type_id(attrs: Mapping[str, Any]) -> str:

@@ -35,6 +35,7 @@ def page_stem(key: str) -> str:
     return f"{slug}-{digest}" if slug else digest
 
 
+@lru_cache(maxsize=1 << 18)
 def node_path(node_id: str) -> str:
     """Return the page of a graph node: a run or an artifact version."""
     folder = "runs" if node_id.startswith("run:") else "versions"

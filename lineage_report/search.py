@@ -56,6 +56,19 @@ _UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029]")
 Entry = list[Any]
 
 
+# Every attribute an entry is made from; metadata and config count by their keys only.
+# A build reuses the last index when no node's entry_source changed (status.Plan).
+SEARCHED = ("kind", "label", "group", "name", "version", "run_id", "description", "aliases", "tags")
+
+
+def entry_source(data: dict) -> list:
+    """Return what a node's search entry (and its type's and artifact's) is made from."""
+    keys = [
+        list(m) if isinstance(m, dict) else m for m in (data.get("metadata"), data.get("config"))
+    ]
+    return [*(data.get(name) for name in SEARCHED), *keys]
+
+
 def search_index(graph: nx.DiGraph) -> bytes:
     """Return the search index of a lineage graph as a JavaScript file."""
     entries = type_entries(graph) + artifact_entries(graph)

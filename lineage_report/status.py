@@ -4,36 +4,117 @@ It records the build's key (tool version, settings, theme files), one hash per g
 node (its attributes, its neighbours and its manifest's bytes), and per page the hash
 of what was written and the nodes the page showed. A later build re-renders a page only
 when one of those nodes changed, or when the page is one of the few site-wide ones.
+
+Most pages show only part of each node: the search index and the project graph page
+show some attributes of every node, and any page but a node's own shows less of it
+than its own page does. For each such aspect (ASPECTS) the status keeps one hash per
+node of the part shown, so a change to the rest (a run's notes, say) remakes neither
+the search index nor the graph page, and re-renders only the node's own page.
+
+The status also carries the manifest cache (collect.ManifestCache): what the build read
+of each manifest file, under its own key. The status file's modification time is the
+cache's stamp: it trusts files that had settled before it.
+
+A status that is missing, of another format, inconsistent or unreadable is ignored:
+the build is then a full one, reading every manifest.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
 import msgspec
 import networkx as nx
 
+from .search import entry_source
+
 STATUS_NAME = ".lineage-report-status.json"
-STATUS_FORMAT = 1
+STATUS_FORMAT = 2
+
+# What the project graph page (graphview.project_graph) shows of a node, besides its
+# edges: labels, groups and the tooltips' fields. Notes, config, metadata and the like
+# are not drawn. tests/test_incremental_speed.py checks the list against graphview.
+GRAPH_ATTRS = (
+    "kind",
+    "label",
+    "group",
+    "external",
+    "aliases",
+    "version",
+    "producer",
+    "type",
+    "digest",
+    "created_at",
+    "size",
+    "file_count",
+    "description",
+    "job_type",
+    "state",
+    "started_at",
+    "duration_s",
+    "run_id",
+    "project",
+)
 
 
-def node_hashes(graph: nx.DiGraph, inputs: dict[str, str]) -> dict[str, str]:
-    """Hash every node with its neighbours; a run's hash also covers its manifest's bytes."""
-    encode = msgspec.json.Encoder(order="sorted").encode
+# What any page but a node's own shows of it (rows, tooltips, a version's producer's
+# config...), besides its neighbours: a change elsewhere (a run's notes, say) re-renders
+# only the node's own page. tests/test_incremental_speed.py checks the list against views.
+SHOWN_ATTRS = (*GRAPH_ATTRS, "name", "config", "relogged_by")
+
+
+def shown_source(graph: nx.DiGraph, node: str, data: dict) -> list:
+    """Return what pages other than a node's own show of it, and its neighbours."""
+    around = [sorted(graph.predecessors(node)), sorted(graph.successors(node))]
+    return [[data.get(name) for name in SHOWN_ATTRS], *around]
+
+
+def graph_source(graph: nx.DiGraph, node: str, data: dict) -> list:
+    """Return what the project graph draws from a node: some attributes and its out-edges."""
+    return [[data.get(name) for name in GRAPH_ATTRS], sorted(graph.successors(node))]
+
+
+def search_source(graph: nx.DiGraph, node: str, data: dict) -> list:
+    """Return what the search index is made from for a node."""
+    return entry_source(data)
+
+
+ASPECTS: dict[str, Callable[[nx.DiGraph, str, dict], Any]] = {
+    "graph": graph_source,
+    "search": search_source,
+    "shown": shown_source,
+}
+
+
+def encode_nodes(
+    graph: nx.DiGraph, inputs: dict[str, str], keep: bool = True
+) -> tuple[dict[str, bytes] | None, dict[str, str]]:
+    """Encode every node as lineage.json lists it, and hash it with its neighbours.
+
+    A run's hash also covers its manifest's bytes. One pass makes both: encoding every
+    node is most of the cost of hashing it, and lineage.json needs the same bytes
+    (returned unless `keep` is false: they take as much memory as lineage.json).
+    """
+    encode = msgspec.json.Encoder(order="sorted", enc_hook=str).encode
+    pred, succ = graph.pred, graph.succ
+    encoded: dict[str, bytes] = {}
     hashes: dict[str, str] = {}
     names: dict[str, list[str]] = {}
     groups: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
+        blob = encode({**data, "id": node})
+        if keep:
+            encoded[node] = blob
+        around = encode((sorted(pred[node]), sorted(succ[node]), inputs.get(data["source"], "")))
+        hashes[node] = hashlib.blake2b(blob + b"\n" + around, digest_size=10).hexdigest()
         # A type's list is ordered by time, so its key covers each member's time too.
         when = data.get("started_at") or data.get("created_at") or ""
         groups.setdefault(group_key(data["kind"], data["group"]), []).append(f"{node}\t{when}")
-        source = inputs.get(data["source"], "")
-        blob = encode(
-            [data, sorted(graph.predecessors(node)), sorted(graph.successors(node)), source]
-        )
-        hashes[node] = hashlib.blake2b(blob, digest_size=10).hexdigest()
         if data["kind"] == "artifact":
             names.setdefault(data["name"], []).append(node)
     memberships = {"@name:" + name: members for name, members in names.items()}
@@ -41,7 +122,13 @@ def node_hashes(graph: nx.DiGraph, inputs: dict[str, str]) -> dict[str, str]:
     for key, members in memberships.items():
         blob = "\n".join(sorted(members)).encode("utf-8", "surrogatepass")
         hashes[key] = hashlib.blake2b(blob, digest_size=10).hexdigest()
-    return hashes
+    return (encoded if keep else None), hashes
+
+
+def aspect_hash(source: Any) -> str:
+    """Hash the part of a node that one aspect shows."""
+    blob = msgspec.json.encode(source, enc_hook=str)
+    return hashlib.blake2b(blob, digest_size=10).hexdigest()
 
 
 def group_key(kind: str, group: str) -> str:
@@ -58,22 +145,24 @@ def build_key(*parts: bytes | str) -> str:
     return sha.hexdigest()
 
 
-class PageRecord(msgspec.Struct, array_like=True):
-    """What a build knows about one written page."""
-
-    digest: str
-    deps: list[int]
+Index = Annotated[int, msgspec.Meta(ge=0)]  # a node's place in Status.nodes
 
 
 class Status(msgspec.Struct):
-    """The status file's content."""
+    """The status file's content; `hashes` and each aspect's list run parallel to `nodes`,
+    `digests` and `deps` to `pages` (parallel lists read three times faster than records)."""
 
     format: int
     key: str
     nodes: list[str]
     hashes: list[str]
-    pages: dict[str, PageRecord]
+    aspects: dict[str, list[str]]  # ASPECTS name -> per node hash ("" for membership keys)
+    pages: list[str]  # every page written, sorted
+    digests: list[str]  # each page's content hash
+    deps: list[list[Index]]  # the nodes each page showed
     files: list[str] = []
+    manifests_key: str = ""  # the key of the manifest cache: tool version and settings
+    manifests: dict[str, msgspec.Raw] = {}  # input file -> collect.Parsed, still encoded
 
 
 @dataclass
@@ -81,47 +170,165 @@ class Plan:
     """Which pages a build must render, given the previous build's status."""
 
     incremental: bool
-    changed: set[str] = field(default_factory=set)
+    changed: set[str] = field(default_factory=set)  # nodes (and keys) whose hash changed
     old: Status | None = None
+    aspects: dict[str, dict[str, str]] = field(default_factory=dict)  # ASPECTS, by node
+    before: dict[str, dict[str, str]] = field(default_factory=dict)  # the last build's
+    seen: set[str] = field(default_factory=set)  # changed in what other pages show
+    _seen_at: set[int] = field(default_factory=set)  # their old indexes
+    _page_at: dict[str, int] = field(default_factory=dict)  # old index of each page
 
-    def needs(self, path: str, always: bool) -> bool:
-        """Tell whether a page must be rendered again."""
-        if not self.incremental or always or path not in self.old.pages:
+    def __post_init__(self) -> None:
+        if self.old is not None:
+            self._seen_at = {i for i, n in enumerate(self.old.nodes) if n in self.seen}
+            self._page_at = {path: i for i, path in enumerate(self.old.pages)}
+
+    def needs(self, path: str, always: bool, own: str | None = None) -> bool:
+        """Tell whether a page must be rendered again; `own` is the node of a node's page."""
+        at = self._page_at.get(path)
+        if not self.incremental or always or at is None or own in self.changed:
             return True
-        nodes = self.old.nodes
-        return any(nodes[i] in self.changed for i in self.old.pages[path].deps)
+        return not self._seen_at.isdisjoint(self.old.deps[at])
+
+    def unchanged(self, name: str) -> bool:
+        """Tell whether what one aspect shows is exactly what the last build showed."""
+        return self.incremental and self.aspects[name] == self.before[name]
+
+    def page_table(
+        self, paths: list[str], rendered: dict[str, tuple[str, list[str]]], nodes: list[str]
+    ) -> tuple[list[str], list[str], list[list[int]]]:
+        """Return every page, sorted, with its digest and its nodes' indexes in `nodes`:
+        the records of the pages rendered, the last build's for the others."""
+        index = {n: i for i, n in enumerate(nodes)}
+        fresh = {
+            path: (digest, sorted(index[d] for d in deps if d in index))
+            for path, (digest, deps) in rendered.items()
+        }
+        if self.incremental and nodes == self.old.nodes and self._same_pages(paths):
+            # The usual rebuild: the same nodes and pages, so only rendered rows change.
+            digests, deps = list(self.old.digests), list(self.old.deps)
+            for path, (digest, ids) in fresh.items():
+                digests[self._page_at[path]], deps[self._page_at[path]] = digest, ids
+            return self.old.pages, digests, deps
+        records = {**self._kept([p for p in paths if p not in fresh], index), **fresh}
+        order = sorted(records)
+        return order, [records[p][0] for p in order], [records[p][1] for p in order]
+
+    def _same_pages(self, paths: list[str]) -> bool:
+        """Tell whether `paths` (each once) are the last build's pages."""
+        return len(paths) == len(self._page_at) and all(p in self._page_at for p in paths)
+
+    def _kept(self, paths: list[str], index: dict[str, int]) -> dict[str, tuple]:
+        """Return the last build's records of pages not rendered again, reindexed."""
+        if not self.incremental:
+            return {}  # a full build renders every page
+        moved = [index.get(n) for n in self.old.nodes]
+        return {
+            path: (
+                self.old.digests[at],
+                sorted(moved[i] for i in self.old.deps[at] if moved[i] is not None),
+            )
+            for path in paths
+            for at in (self._page_at[path],)
+        }
 
 
 def load_status(output: Path) -> Status | None:
     """Read the previous build's status, or None when there is none usable."""
-    path = output / STATUS_NAME
     try:
-        status = msgspec.json.decode(path.read_bytes(), type=Status)
+        status = msgspec.json.decode((output / STATUS_NAME).read_bytes(), type=Status)
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    return status if status.format == STATUS_FORMAT else None
+        return None  # none, unreadable, or another format's fields
+    return status if status.format == STATUS_FORMAT and consistent(status) else None
 
 
-def plan(output: Path, key: str, hashes: dict[str, str]) -> Plan:
-    """Compare this build with the last one: which nodes changed since."""
-    old = load_status(output)
+def consistent(status: Status) -> bool:
+    """Tell whether a status holds together: parallel lists, page deps that index nodes."""
+    count = len(status.nodes)
+    if len(status.hashes) != count or status.aspects.keys() != ASPECTS.keys():
+        return False
+    if any(len(hashes) != count for hashes in status.aspects.values()):
+        return False
+    if not len(status.pages) == len(status.digests) == len(status.deps):
+        return False
+    if any(a >= b for a, b in itertools.pairwise(status.pages)):  # sorted, each once
+        return False
+    deps = [d for d in status.deps if d]
+    return not deps or max(map(max, deps)) < count  # none is negative (Index)
+
+
+def plan(old: Status | None, key: str, hashes: dict[str, str], graph: nx.DiGraph) -> Plan:
+    """Compare this build with the last one (its status): which nodes changed since, and
+    which of those changed in what pages other than their own show."""
     if old is None or old.key != key:
-        return Plan(incremental=False)
+        return Plan(incremental=False, aspects=node_aspects(graph, {}, set()))
     before = dict(zip(old.nodes, old.hashes, strict=True))
     changed = {n for n, h in hashes.items() if before.get(n) != h}
     changed |= before.keys() - hashes.keys()
-    return Plan(incremental=True, changed=changed, old=old)
+    last = {name: old_aspect(old, name) for name in ASPECTS}
+    aspects = node_aspects(graph, last, changed)
+    shown = aspects["shown"]
+    # Membership keys and removed nodes count as seen; so does a node other pages show.
+    seen = {n for n in changed if n not in shown or shown[n] != last["shown"].get(n)}
+    return Plan(True, changed, old, aspects, last, seen)
+
+
+def node_aspects(graph: nx.DiGraph, last: dict[str, dict[str, str]], changed: set[str]) -> dict:
+    """Return each aspect's hash of every node; unchanged nodes keep the last build's."""
+    return {
+        name: _aspect(graph, source, last.get(name, {}), changed)
+        for name, source in ASPECTS.items()
+    }
+
+
+def _aspect(
+    graph: nx.DiGraph, source: Callable, before: dict[str, str], changed: set[str]
+) -> dict[str, str]:
+    """Return one aspect's hash of every node: the last build's, but for changed nodes."""
+    if not before:
+        return {node: aspect_hash(source(graph, node, d)) for node, d in graph.nodes(data=True)}
+    hashes = dict(before)
+    for node in changed:  # new and removed nodes count as changed
+        if node in graph:
+            hashes[node] = aspect_hash(source(graph, node, graph.nodes[node]))
+        else:
+            hashes.pop(node, None)
+    return hashes
+
+
+def old_aspect(old: Status, name: str) -> dict[str, str]:
+    """Return the last build's hashes of one aspect, by node."""
+    pairs = zip(old.nodes, old.aspects[name], strict=True)
+    return {node: value for node, value in pairs if value}
 
 
 def encode_status(
-    key: str, hashes: dict[str, str], pages: dict[str, tuple[str, list[str]]], files: list[str]
+    key: str,
+    hashes: dict[str, str],
+    changes: Plan,
+    pages: tuple[list[str], dict[str, tuple[str, list[str]]]],
+    files: list[str],
+    manifests: tuple[str, dict[str, msgspec.Raw]] = ("", {}),
 ) -> bytes:
-    """Serialise the status of the build that just ran."""
+    """Serialise the status of the build that just ran.
+
+    `pages`: every page's path, and the pages rendered with their digest and the node
+    ids they showed (the others keep the last build's records, from `changes`);
+    `manifests`: the manifest cache's key and entries.
+    """
     nodes = sorted(hashes)
-    index = {n: i for i, n in enumerate(nodes)}
-    records = {
-        path: PageRecord(digest, sorted(index[d] for d in deps if d in index))
-        for path, (digest, deps) in sorted(pages.items())
-    }
-    status = Status(STATUS_FORMAT, key, nodes, [hashes[n] for n in nodes], records, sorted(files))
+    paths, digests, deps = changes.page_table(*pages, nodes)
+    status = Status(
+        STATUS_FORMAT,
+        key,
+        nodes,
+        [hashes[n] for n in nodes],
+        {name: [by_node.get(n, "") for n in nodes] for name, by_node in changes.aspects.items()},
+        paths,
+        digests,
+        deps,
+        sorted(files),
+        manifests[0],
+        dict(sorted(manifests[1].items())),
+    )
     return msgspec.json.encode(status)

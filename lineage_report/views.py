@@ -349,6 +349,7 @@ class SiteViews:
         self._by_group = {k: self.newest_first(v) for k, v in groups.items()}
         self._names = {k: sorted(v, key=self._version_order) for k, v in names.items()}
         self.deps: set[str] = set()
+        self._row_facts: dict[str, tuple[str, str, str, str, bool]] = {}
 
     # ordering -------------------------------------------------------------------
 
@@ -426,20 +427,21 @@ class SiteViews:
     def row(self, node: str, urls: PageUrls, distance: int = 0) -> NodeRow:
         """Describe a node for a table row."""
         self.deps.add(node)
+        facts = self._row_facts.get(node)
+        if facts is None:
+            facts = self._row_facts[node] = self._describe(node)
+        label, kind, group, detail, external = facts
+        return NodeRow(Link(label, urls.node(node)), kind, group, detail, distance, external)
+
+    def _describe(self, node: str) -> tuple[str, str, str, str, bool]:
+        """Return what a node's row says on every page (kept: a node appears on many)."""
         data = self.nodes[node]
         if data["kind"] == "run":
             detail = " · ".join(x for x in (data["state"], fmt_time(data["started_at"])) if x)
         else:
             aliases = ", ".join(data["aliases"])
             detail = "external input" if data["external"] else aliases
-        return NodeRow(
-            Link(data["label"], urls.node(node)),
-            data["kind"],
-            data["group"],
-            detail,
-            distance,
-            data.get("external", False),
-        )
+        return data["label"], data["kind"], data["group"], detail, data.get("external", False)
 
     def rows(self, nodes: list[str], urls: PageUrls, limit: int = LIST_LIMIT) -> Cut:
         """Describe up to `limit` nodes as rows."""

@@ -40,9 +40,10 @@ class Writer:
             self.staging.mkdir(parents=True)
         self.claimed: set[str] = set()
         self.written: set[str] = set()
-        self._made: set[Path] = {self.root}
+        self._root = str(self.root)
+        self._made: set[str] = {self._root}
 
-    def claim(self, path: str) -> Path:
+    def claim(self, path: str) -> None:
         """Reserve a site path for this build, refusing anything that would leave the folder."""
         parts = path.split("/")
         if not path or path.startswith("/") or "\\" in path or {"", ".", ".."} & set(parts):
@@ -50,17 +51,20 @@ class Writer:
         if path in self.claimed:
             raise BuildError(f"two pages would be written to {path}")
         self.claimed.add(path)
-        return self.root.joinpath(*parts)
 
     def put(self, path: str, data: bytes) -> None:
         """Write the bytes of a claimed path (workers call this after the parent claimed)."""
-        target = self.root.joinpath(*PurePosixPath(path).parts)
-        if target.parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
+        # Plain strings, not Path objects: this runs once per page. `claim` checked the path.
+        folder, _, name = path.rpartition("/")
+        parent = os.path.join(self._root, folder) if folder else self._root
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        target = os.path.join(parent, name)
         if self.incremental:
-            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            temp.write_bytes(data)
+            temp = os.path.join(parent, f".{name}.{os.getpid()}.tmp")
+            with open(temp, "wb") as f:
+                f.write(data)
             os.replace(temp, target)
         else:
             with open(target, "wb") as f:
