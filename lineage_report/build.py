@@ -2,21 +2,16 @@
 
 collect → graph → views → render → write. Everything is gathered (the whole graph,
 every page's path, what changed since the last build) before the first file is
-written, since pages link across the graph. Large sites render in worker processes
-(forked after the graph is built, so they share it); each worker writes the pages it
-rendered through the same Writer, whose paths the parent has already claimed.
+written, since pages link across the graph. Large sites render on every core
+(crew.py: workers forked after the graph and the plan are made, so they share them).
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import itertools
 import logging
-import multiprocessing
 import os
-import sys
-import threading
 import time
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -28,7 +23,7 @@ import msgspec
 from . import __version__, naming
 from .collect import ManifestCache, collect
 from .config import Config
-from .errors import BuildError
+from .crew import Crew, RenderState
 from .graph import build_graph
 from .lineage import Lineage
 from .problems import Problems, count_errors
@@ -55,8 +50,6 @@ log = logging.getLogger("lineage_report")
 # The project graph page follows what it draws of each node (status.GRAPH_ATTRS).
 SITE_WIDE = {"index", "artifacts", "runs", "problems", "404"}
 SEARCH_INDEX = "assets/search-index.js"  # a fixed name: a hashed one would change every page
-PARALLEL_FROM = 3_000  # pages; below this, forking workers costs more than it saves
-CHUNK = 250  # pages per task handed to a worker
 
 
 @dataclass
@@ -193,6 +186,8 @@ def build(
             theme_fingerprint(dirs, shipped),
             repr((GRAPH_ATTRS, SHOWN_ATTRS, SEARCHED)),  # what the aspects hash
         )
+        # Made before the render workers fork, which then share them: a forked process
+        # copies each page of memory it touches, and making these touches every node.
         # A rebuild keeps the nodes' bytes for lineage.json; a full build (a long render)
         # frees them, and lineage.json encodes the nodes again, in one go.
         keep = old is not None and old.key == key
@@ -205,21 +200,16 @@ def build(
 
     # 4-5. Render the pages that need it and write them; then the site-wide files.
     writer = Writer(output, incremental=changes.incremental)
-    result = BuildResult(
-        writer.output,
-        lineage,
-        pages=len(pages),
-        rendered=len(todo),
-        incremental=changes.incremental,
-    )
     try:
         if changes.incremental:
             (output / STATUS_NAME).unlink(missing_ok=True)
         for spec in pages:
             writer.claim(spec.path)
         renderer = Renderer(dirs, site_globals(config))
-        records = render_pages(views, renderer, assets, writer, todo, progress, watch, jobs)
+        state = RenderState(views, renderer, asset_urls(assets), writer, base_url(config))
         with gc_paused():
+            records = Crew(state, todo, jobs, progress).finish()
+            watch.lap("render")
             files = site_files(lineage, assets, config, pages, encoded, report_time)
             for name, data in files.items():
                 write_if_changed(writer, name, data)
@@ -238,6 +228,13 @@ def build(
     finally:
         gc.unfreeze()  # a long-lived process (serve) frees this build's cycles later
     watch.lap("write")
+    result = BuildResult(
+        writer.output,
+        lineage,
+        pages=len(pages),
+        rendered=len(todo),
+        incremental=changes.incremental,
+    )
     result.written = sorted(writer.written)
     result.bytes_written = sum(s for s in _sizes(writer, result.written))
     result.timings = dict(watch.timings)
@@ -320,146 +317,15 @@ def sitemap(base_url: str, pages: list[PageSpec]) -> bytes:
     ).encode()
 
 
-def render_pages(views, renderer, assets, writer, todo, progress, watch, jobs=None) -> dict:
-    """Render and write the pages in `todo`; return each page's digest and the nodes it showed."""
-    base = views.lineage.config.base_url
-    base = base + "/" if base and not base.endswith("/") else base
-    state = RenderState(views, renderer, {a.name: a.path for a in assets}, writer, base)
-    workers = jobs or min(os.cpu_count() or 1, 4)
-    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    bar = progress_bar(len(todo), progress)
-    records: dict[str, tuple[str, list[str]]] = {}
-    if len(todo) < PARALLEL_FROM or workers < 2 or not _can_fork():
-        with gc_paused():
-            records.update(_drain((state.render_chunk(c) for c in chunks), bar, writer))
-    else:
-        global _STATE
-        _STATE = state
-        gc.freeze()  # keep the collector off the shared graph, so forked pages stay shared
-        try:
-            # The parent renders its share too: one process fewer holding a copy of the graph.
-            with gc_paused(), multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-                theirs = [c for i, c in enumerate(chunks) if i % workers]
-                pending = pool.imap_unordered(_render_chunk, theirs)  # workers start now
-                pending = _own_ids(pending, {n: n for n in views.nodes})
-                mine = (state.render_chunk(c) for c in chunks[::workers])
-                records.update(_drain(itertools.chain(mine, pending), bar, writer))
-        finally:
-            _STATE = None
-            gc.unfreeze()
-    bar.close()
-    watch.lap("render")
-    return records
+def asset_urls(assets: list[Asset]) -> dict[str, str]:
+    """Return each asset's path in the site, by name, for the pages to link."""
+    return {a.name: a.path for a in assets}
 
 
-def _drain(results, bar, writer: Writer) -> dict:
-    """Gather chunk results into status records, advancing the progress bar.
-
-    A full build's pages are already in the staging folder. An incremental build writes
-    in place, so its changed pages are held until every page has rendered: a template
-    error then leaves the site as it was.
-    """
-    records, held = {}, []
-    for chunk in results:
-        for path, digest, deps, data in chunk:
-            records[path] = (digest, deps)
-            if data is not None:
-                held.append((path, data))
-            elif not writer.incremental:
-                writer.written.add(path)  # written by a worker, whose writer is a copy
-        bar.update(len(chunk))
-    for path, data in held:
-        if not writer.unchanged(path, data):
-            writer.put(path, data)
-    return records
-
-
-def _own_ids(results, ids: dict[str, str]):
-    """Yield workers' chunk results with node ids swapped for the parent's own strings.
-
-    Unpickled ids are fresh copies: kept in the status records for every page, they cost
-    ~200 MB at 120,000 nodes, where the parent's own strings cost nothing more.
-    """
-    for chunk in results:
-        yield [
-            (path, digest, [ids.get(d, d) for d in deps], data)
-            for path, digest, deps, data in chunk
-        ]
-
-
-def _can_fork() -> bool:
-    """Tell whether worker processes can be forked here: a fork start method, and no other
-    thread running (forking a threaded process, as under `serve`, can deadlock)."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-_STATE: RenderState | None = None
-
-
-def _render_chunk(chunk: list[PageSpec]) -> list:
-    """Render a chunk in a worker process, using the state inherited from the parent."""
-    return _STATE.render_chunk(chunk)
-
-
-@dataclass
-class RenderState:
-    """What rendering needs: shared by the parent and (forked) workers."""
-
-    views: SiteViews
-    renderer: Renderer
-    asset_urls: dict[str, str]
-    writer: Writer
-    base_url: str = ""
-
-    def render_chunk(self, chunk: list[PageSpec]) -> list:
-        """Render a chunk of pages: (path, digest, deps, bytes to write later or None) each."""
-        out = []
-        for spec in chunk:
-            data = self.render(spec).encode("utf-8")
-            deps = sorted(self.views.deps)
-            digest = hashlib.blake2b(data, digest_size=10).hexdigest()
-            if self.writer.incremental:
-                out.append((spec.path, digest, deps, data))
-            else:
-                self.writer.put(spec.path, data)
-                out.append((spec.path, digest, deps, None))
-        # Rendering runs with the collector paused (its passes cost ~4% and found no cycles);
-        # a young-generation pass per chunk still frees any a custom theme might make.
-        gc.collect(0)
-        return out
-
-    def render(self, spec: PageSpec) -> str:
-        """Render one page; a failure names the page and the manifest it came from."""
-        urls = naming.PageUrls(spec.path)
-        try:
-            model = self.views.model(spec)
-            return self.renderer.render(
-                spec.template,
-                page=model,
-                nav=nav(urls),
-                root=urls.root,
-                assets={k: urls.to(v) for k, v in self.asset_urls.items()},
-                canonical=self.base_url + spec.path if self.base_url and spec.kind != "404" else "",
-                base_href=self.base_url if spec.kind == "404" else "",
-            )
-        except BuildError:
-            raise
-        except Exception as exc:
-            nodes = self.views.nodes
-            source = nodes[spec.key]["source"] if spec.key in nodes else ""
-            origin = f" (from {source})" if source else ""
-            raise BuildError(
-                f"error rendering {spec.path} for {spec.kind} '{spec.key}'{origin}: {exc}"
-            ) from exc
-
-
-def progress_bar(total: int, enabled: bool):
-    """Return a progress bar on a terminal, or a silent stand-in."""
-    from tqdm import tqdm
-
-    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked after this
-    show = enabled and sys.stderr.isatty() and total > 500
-    return tqdm(total=total, unit="page", desc="pages", disable=not show, leave=False)
+def base_url(config: Config) -> str:
+    """Return the site's public URL with one trailing slash, or "" when it has none."""
+    base = config.base_url or ""
+    return base if not base or base.endswith("/") else base + "/"
 
 
 def config_fingerprint(config: Config) -> str:
@@ -482,17 +348,6 @@ def theme_fingerprint(dirs: list[Path], asset_paths: list[str]) -> str:
     for path in asset_paths:
         sha.update(path.encode())
     return sha.hexdigest()
-
-
-def nav(urls: naming.PageUrls) -> list[tuple[str, str]]:
-    """Return the site's navigation links, relative to one page."""
-    return [
-        ("Overview", urls.to(naming.INDEX)),
-        ("Artifacts", urls.to(naming.ARTIFACTS)),
-        ("Runs", urls.to(naming.RUNS)),
-        ("Graph", urls.to(naming.GRAPH)),
-        ("Problems", urls.to(naming.PROBLEMS)),
-    ]
 
 
 def site_globals(config: Config) -> dict:

@@ -141,7 +141,6 @@ class _Facts:
     group: dict[str, str]  # the job type or artifact type as given ("" for none)
     label_group: dict[str, str]  # the same, as one line of text for labels and filters
     when: dict[str, str]  # creation or start time, sortable ("" if unknown)
-    acyclic: bool  # lineage graphs are (the collector rejects cycles): no back edges to find
 
 
 # One per graph, like the entries below: views treat the graph as read-only.
@@ -161,7 +160,6 @@ def _facts(graph: nx.DiGraph) -> _Facts:
             group=group,
             label_group={n: _text(g, GROUP_MAX) for n, g in group.items()},
             when={n: _timestamp(a) for n, a in attrs.items()},
-            acyclic=nx.is_directed_acyclic_graph(graph),
         )
     return facts
 
@@ -383,15 +381,22 @@ def _cut_note(cut: dict[str, int], limit: int) -> str:
 # ---------------------------------------------------------------- layout
 
 
-def _layering(nodes: Iterable[str], edges: Iterable[Edge], acyclic: bool = False) -> dict[str, int]:
+def _layering(nodes: Iterable[str], edges: Iterable[Edge]) -> dict[str, int]:
     """Return each node's layer: longest path from the sources, inputs pulled next to use.
 
-    Back edges (of a cycle) are left out first; `acyclic` says there are none to look for.
+    The back edges of a cycle (of a depth-first search in id order) are left out. Lineage
+    graphs have no cycles, so they are looked for only when the first pass gets stuck.
     """
-    if not acyclic:
-        edges = list(edges)
+    nodes, edges = list(nodes), list(edges)
+    layer = _longest_paths(nodes, edges)
+    if layer is None:
         back = _back_edges(_adjacency(nodes, edges))
-        edges = [e for e in edges if e not in back]
+        layer = _longest_paths(nodes, [e for e in edges if e not in back])
+    return layer
+
+
+def _longest_paths(nodes: list[str], edges: list[Edge]) -> dict[str, int] | None:
+    """Return each node's longest path from a source (Kahn's order); None on a cycle."""
     succ = {n: [] for n in nodes}
     indeg = dict.fromkeys(succ, 0)
     for u, v in edges:
@@ -400,8 +405,10 @@ def _layering(nodes: Iterable[str], edges: Iterable[Edge], acyclic: bool = False
     sources = [n for n, d in indeg.items() if d == 0]
     layer = dict.fromkeys(succ, 0)
     queue = deque(sources)
+    done = 0
     while queue:
         n = queue.popleft()
+        done += 1
         below = layer[n] + 1
         for m in succ[n]:
             if layer[m] < below:
@@ -409,6 +416,8 @@ def _layering(nodes: Iterable[str], edges: Iterable[Edge], acyclic: bool = False
             indeg[m] -= 1
             if indeg[m] == 0:
                 queue.append(m)
+    if done < len(succ):
+        return None
     for n in sources:
         if succ[n]:
             layer[n] = min(layer[m] for m in succ[n]) - 1  # an input sits just before its first use
@@ -613,7 +622,7 @@ def _view(
 ) -> GraphView:
     """Lay out, cluster and serialise the view of `nodes`; leaner while it exceeds MAX_BYTES."""
     facts = _facts(graph)
-    layer = _layering(nodes, edges, facts.acyclic)
+    layer = _layering(nodes, edges)
     clusters = _plan_clusters(facts, layer, focus, threshold)
     rep = {m: c.id for c in clusters for m in c.members}
     drawn_layer = {n: lay for n, lay in layer.items() if n not in rep}
@@ -986,6 +995,15 @@ def _type_id(attrs: Mapping[str, Any]) -> str:
 
 
 _TYPE_POSITIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# Stands in a page's deps for the type overview's layout: where each type sits depends on
+# every type in the project, so a new job type moves the overview on every page.
+TYPES_KEY = "@types"
+
+
+def type_layout(graph: nx.DiGraph) -> list[tuple[str, tuple[int, int]]]:
+    """Return where each type sits in the project's type overview, sorted by type."""
+    return sorted(_type_positions(graph).items())
 
 
 def _type_positions(graph: nx.DiGraph) -> dict[str, tuple[int, int]]:

@@ -31,6 +31,7 @@ from typing import Annotated, Any
 import msgspec
 import networkx as nx
 
+from .graphview import TYPES_KEY, type_layout
 from .search import entry_source
 
 STATUS_NAME = ".lineage-report-status.json"
@@ -122,6 +123,7 @@ def encode_nodes(
     for key, members in memberships.items():
         blob = "\n".join(sorted(members)).encode("utf-8", "surrogatepass")
         hashes[key] = hashlib.blake2b(blob, digest_size=10).hexdigest()
+    hashes[TYPES_KEY] = aspect_hash(type_layout(graph))
     return (encoded if keep else None), hashes
 
 

@@ -418,6 +418,11 @@ class SiteViews:
         self.deps = set()
         return builder(spec, urls)
 
+    def locality(self, spec: PageSpec) -> tuple[str, str]:
+        """Return a sort key that puts the pages of nodes from neighbouring manifests together."""
+        source = self.nodes[spec.key]["source"] if spec.kind == "node" else ""
+        return (source, spec.path)
+
     # rows -----------------------------------------------------------------------
 
     def touch(self, nodes) -> None:
@@ -614,6 +619,8 @@ class SiteViews:
             type_href=lambda tid: type_url(tid, urls),
         )
         self.touch(view_nodes(view))
+        if view.data.get("types"):
+            self.touch([graphview.TYPES_KEY])  # the overview's places follow every type
         return view
 
     def _version_overview(self, data: dict, urls: PageUrls) -> list[Field]:

@@ -450,6 +450,21 @@ def test_an_added_run_carries_the_other_records_over_reindexed(tmp_path, settled
     assert files_of(out) == fresh_build(project, tmp_path)
 
 
+def test_a_new_job_type_moves_the_type_overview_on_every_page(tmp_path, settled):
+    # Where a type sits in every page's type overview depends on all the project's
+    # types: a run of a new job type must re-render pages that show none of its nodes.
+    project = three_runs(tmp_path / "p")
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    late = manifest("late", 30, job_type="evaluate", used=["clean:latest"], logged=[art("m")])
+    rewrite(project, "d.json", late)
+    (project / "a.json").unlink()  # raw becomes an external input: the types move
+    result = build(load_config(project), out)
+    assert result.incremental
+    assert naming.node_path("run:other") in result.written  # none of its lineage changed
+    assert files_of(out) == fresh_build(project, tmp_path)
+
+
 # ---------------------------------------------------------------- guards on the aspects
 
 

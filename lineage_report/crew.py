@@ -1,0 +1,226 @@
+"""Rendering pages on every core: this process and forked workers share one list of pages.
+
+The pages are sorted so that neighbouring pages show neighbouring nodes, cut into chunks
+and taken from both ends: workers from the front, this process from the back, until they
+meet. So each process touches mostly its own part of the graph (a forked worker copies
+every page of memory it touches, since reference counts write to it), the work balances
+itself, and a build can start its workers before it has finished its own serial work.
+Workers write the pages of a full build through the Writer they inherited (the parent
+has claimed every path); an incremental build's pages come back to the parent, which
+writes them once every page has rendered, so a failed render leaves the site as it was.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import sys
+import threading
+from dataclasses import dataclass
+
+from . import naming
+from .errors import BuildError
+from .render import Renderer
+from .views import PageSpec, SiteViews
+from .write import Writer
+
+PARALLEL_FROM = 3_000  # pages; below this, forking workers costs more than it saves
+CHUNK = 250  # pages per chunk: one task for a worker
+
+Record = tuple[str, list[str]]  # a page's digest and the nodes it showed
+
+
+@dataclass
+class RenderState:
+    """What rendering a page needs: shared by this process and the (forked) workers."""
+
+    views: SiteViews
+    renderer: Renderer
+    asset_urls: dict[str, str]
+    writer: Writer
+    base_url: str = ""
+
+    def render_chunk(self, chunk: list[PageSpec]) -> list:
+        """Render a chunk of pages: (path, digest, deps, bytes to write later or None) each."""
+        out = []
+        for spec in chunk:
+            data = self.render(spec).encode("utf-8")
+            deps = sorted(self.views.deps)
+            digest = hashlib.blake2b(data, digest_size=10).hexdigest()
+            if self.writer.incremental:
+                out.append((spec.path, digest, deps, data))
+            else:
+                self.writer.put(spec.path, data)
+                out.append((spec.path, digest, deps, None))
+        # Rendering runs with the collector paused (its passes cost ~4% and found no cycles);
+        # a young-generation pass per chunk still frees any a custom theme might make.
+        gc.collect(0)
+        return out
+
+    def render(self, spec: PageSpec) -> str:
+        """Render one page; a failure names the page and the manifest it came from."""
+        urls = naming.PageUrls(spec.path)
+        try:
+            model = self.views.model(spec)
+            return self.renderer.render(
+                spec.template,
+                page=model,
+                nav=nav(urls),
+                root=urls.root,
+                assets={k: urls.to(v) for k, v in self.asset_urls.items()},
+                canonical=self.base_url + spec.path if self.base_url and spec.kind != "404" else "",
+                base_href=self.base_url if spec.kind == "404" else "",
+            )
+        except BuildError:
+            raise
+        except Exception as exc:
+            nodes = self.views.nodes
+            source = nodes[spec.key]["source"] if spec.key in nodes else ""
+            origin = f" (from {source})" if source else ""
+            raise BuildError(
+                f"error rendering {spec.path} for {spec.kind} '{spec.key}'{origin}: {exc}"
+            ) from exc
+
+
+def nav(urls: naming.PageUrls) -> list[tuple[str, str]]:
+    """Return the site's navigation links, relative to one page."""
+    return [
+        ("Overview", urls.to(naming.INDEX)),
+        ("Artifacts", urls.to(naming.ARTIFACTS)),
+        ("Runs", urls.to(naming.RUNS)),
+        ("Graph", urls.to(naming.GRAPH)),
+        ("Problems", urls.to(naming.PROBLEMS)),
+    ]
+
+
+class Crew:
+    """Renders a list of pages here and, for a long list, in forked workers started at once.
+
+    Start it with the collector paused (the workers inherit that); `finish` renders what
+    the workers have not taken and returns every page's record.
+    """
+
+    def __init__(self, state: RenderState, pages: list[PageSpec], jobs: int | None, progress: bool):
+        self.state = state
+        ordered = sorted(pages, key=state.views.locality)
+        self.chunks = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+        self.bar = progress_bar(len(ordered), progress)
+        self.pool = self.pending = None
+        self._counted = 0  # chunks the workers took that the progress bar counts
+        workers = jobs or min(os.cpu_count() or 1, 4)
+        if len(ordered) >= PARALLEL_FROM and workers >= 2 and _can_fork():
+            self._start(workers - 1)
+
+    def _start(self, count: int) -> None:
+        """Fork the workers; each takes chunks from the front until it meets this process."""
+        global _CREW
+        context = multiprocessing.get_context("fork")
+        self.lock = context.Lock()  # guards both ends
+        self.front = context.RawValue("l", 0)  # the next chunk a worker takes
+        self.back = context.RawValue("l", len(self.chunks))  # ours from here on
+        _CREW = self
+        gc.freeze()  # keep the collector off the shared graph, so forked pages stay shared
+        self.pool = context.Pool(count)
+        # One ticket per chunk at most: a worker turns each into the next chunk, or nothing.
+        self.pending = self.pool.imap_unordered(_work_one, range(len(self.chunks)))
+
+    def take(self, from_front: bool) -> int | None:
+        """Return the index of the next chunk from one end, or None once the ends meet."""
+        with self.lock:
+            if self.front.value >= self.back.value:
+                return None
+            end = self.front if from_front else self.back
+            end.value += 1 if from_front else -1
+            return end.value - 1 if from_front else end.value
+
+    def finish(self) -> dict[str, Record]:
+        """Render the chunks the workers did not take; return the records of every page."""
+        global _CREW
+        try:
+            if self.pool is None:
+                results = [self.state.render_chunk(c) for c in self._each(self.chunks)]
+                return self._gather(results, [])
+            mine = []
+            while (index := self.take(from_front=False)) is not None:
+                mine.append(self.state.render_chunk(self.chunks[index]))
+                self._advance(len(self.chunks[index]))
+            ids = {n: n for n in self.state.views.nodes}
+            theirs = [_own_ids(chunk, ids) for chunk in self.pending if chunk]
+            return self._gather(mine, theirs)
+        finally:
+            if self.pool is not None:
+                self.pool.terminate()
+                self.pool.join()
+                _CREW = None
+            self.bar.close()
+
+    def _advance(self, pages: int) -> None:
+        """Move the progress bar on by our pages and by the chunks the workers have taken."""
+        front = self.front.value
+        pages += sum(len(c) for c in self.chunks[self._counted : front])
+        self._counted = max(front, self._counted)
+        self.bar.update(pages)
+
+    def _each(self, chunks: list[list[PageSpec]]):
+        """Yield the chunks, advancing the progress bar after each."""
+        for chunk in chunks:
+            yield chunk
+            self.bar.update(len(chunk))
+
+    def _gather(self, mine: list, theirs: list) -> dict[str, Record]:
+        """Turn chunk results into records; write an incremental build's changed pages.
+
+        A full build's pages are already in the staging folder. An incremental build
+        writes in place, so its changed pages were held until every page had rendered.
+        """
+        writer = self.state.writer
+        records, held = {}, []
+        for chunk in [*mine, *theirs]:
+            for path, digest, deps, data in chunk:
+                records[path] = (digest, deps)
+                if data is not None:
+                    held.append((path, data))
+                elif not writer.incremental:
+                    writer.written.add(path)  # perhaps by a worker, whose writer is a copy
+        self.bar.update(self.bar.total - self.bar.n)
+        for path, data in held:
+            if not writer.unchanged(path, data):
+                writer.put(path, data)
+        return records
+
+
+_CREW: Crew | None = None  # the crew a forked worker inherited
+
+
+def _work_one(_ticket: int) -> list:
+    """Render the next chunk from the front, in a worker ([] once the ends have met)."""
+    index = _CREW.take(from_front=True)
+    return [] if index is None else _CREW.state.render_chunk(_CREW.chunks[index])
+
+
+def _own_ids(chunk: list, ids: dict[str, str]) -> list:
+    """Return a worker's chunk result with node ids swapped for this process's own strings.
+
+    Unpickled ids are fresh copies: kept in the status records of every page, they would
+    cost ~200 MB at 120,000 nodes, where this process's own strings cost nothing more.
+    """
+    return [
+        (path, digest, [ids.get(d, d) for d in deps], data) for path, digest, deps, data in chunk
+    ]
+
+
+def _can_fork() -> bool:
+    """Tell whether worker processes can be forked here: a fork start method, and no other
+    thread running (forking a threaded process, as under `serve`, can deadlock)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def progress_bar(total: int, enabled: bool):
+    """Return a progress bar on a terminal, or a silent stand-in."""
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked after this
+    show = enabled and sys.stderr.isatty() and total > 500
+    return tqdm(total=total, unit="page", desc="pages", disable=not show, leave=False)
