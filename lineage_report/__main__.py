@@ -1,7 +1,5 @@
 """Run the command line as `python -m lineage_report`."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

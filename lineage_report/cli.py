@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 problems found under --strict (or by `check`), or a use
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
@@ -64,6 +65,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `lineage-report query ... | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
         return 0
+
+
+def run() -> None:
+    """Run the `lineage-report` command and exit without tearing the build down object by
+    object: freeing a large site's graph one object at a time takes seconds (1.5 s at
+    60,000 nodes), where the operating system frees a process's memory at once."""
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to tell
+            stream.flush()
+    os._exit(code)
 
 
 def setup_logging(quiet: bool) -> None:
