@@ -199,7 +199,11 @@ def build(
     watch.lap("views")
 
     # 4-5. Render the pages that need it and write them; then the site-wide files.
-    writer = Writer(output, incremental=changes.incremental)
+    try:
+        writer = Writer(output, incremental=changes.incremental)
+    except BaseException:
+        gc.unfreeze()
+        raise
     try:
         if changes.incremental:
             (output / STATUS_NAME).unlink(missing_ok=True)

@@ -203,8 +203,8 @@ def _work_one(_ticket: int) -> list:
 def _own_ids(chunk: list, ids: dict[str, str]) -> list:
     """Return a worker's chunk result with node ids swapped for this process's own strings.
 
-    Unpickled ids are fresh copies: kept in the status records of every page, they would
-    cost ~200 MB at 120,000 nodes, where this process's own strings cost nothing more.
+    Unpickled ids are fresh copies (one per id and chunk): kept in the status records of
+    every page they would add up, where this process's own strings cost nothing more.
     """
     return [
         (path, digest, [ids.get(d, d) for d in deps], data) for path, digest, deps, data in chunk
