@@ -240,7 +240,7 @@ def build(
         incremental=changes.incremental,
     )
     result.written = sorted(writer.written)
-    result.bytes_written = sum(s for s in _sizes(writer, result.written))
+    result.bytes_written = sum(writer.written.values())
     result.timings = dict(watch.timings)
     return result
 
@@ -260,15 +260,6 @@ def manifest_cache(config: Config, output: Path, old: Status | None) -> Manifest
     except OSError:
         return ManifestCache(key)
     return ManifestCache(key, old.manifests, stamp)
-
-
-def _sizes(writer: Writer, paths: list[str]):
-    """Yield the size of each file written."""
-    for path in paths:
-        try:
-            yield (writer.output / path).stat().st_size
-        except OSError:
-            yield 0
 
 
 def write_if_changed(writer: Writer, name: str, data: bytes) -> None:

@@ -43,17 +43,17 @@ class RenderState:
     base_url: str = ""
 
     def render_chunk(self, chunk: list[PageSpec]) -> list:
-        """Render a chunk of pages: (path, digest, deps, bytes to write later or None) each."""
+        """Render a chunk of pages: (path, digest, deps, bytes to write later or None, size)."""
         out = []
         for spec in chunk:
             data = self.render(spec).encode("utf-8")
             deps = sorted(self.views.deps)
             digest = hashlib.blake2b(data, digest_size=10).hexdigest()
             if self.writer.incremental:
-                out.append((spec.path, digest, deps, data))
+                out.append((spec.path, digest, deps, data, len(data)))
             else:
                 self.writer.put(spec.path, data)
-                out.append((spec.path, digest, deps, None))
+                out.append((spec.path, digest, deps, None, len(data)))
         # Rendering runs with the collector paused (its passes cost ~4% and found no cycles);
         # a young-generation pass per chunk still frees any a custom theme might make.
         gc.collect(0)
@@ -178,12 +178,12 @@ class Crew:
         writer = self.state.writer
         records, held = {}, []
         for chunk in [*mine, *theirs]:
-            for path, digest, deps, data in chunk:
+            for path, digest, deps, data, size in chunk:
                 records[path] = (digest, deps)
                 if data is not None:
                     held.append((path, data))
                 elif not writer.incremental:
-                    writer.written.add(path)  # perhaps by a worker, whose writer is a copy
+                    writer.written[path] = size  # perhaps by a worker, whose writer is a copy
         self.bar.update(self.bar.total - self.bar.n)
         for path, data in held:
             if not writer.unchanged(path, data):
@@ -207,7 +207,8 @@ def _own_ids(chunk: list, ids: dict[str, str]) -> list:
     every page they would add up, where this process's own strings cost nothing more.
     """
     return [
-        (path, digest, [ids.get(d, d) for d in deps], data) for path, digest, deps, data in chunk
+        (path, digest, [ids.get(d, d) for d in deps], data, size)
+        for path, digest, deps, data, size in chunk
     ]
 
 

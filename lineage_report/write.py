@@ -39,7 +39,7 @@ class Writer:
                 shutil.rmtree(self.staging)
             self.staging.mkdir(parents=True)
         self.claimed: set[str] = set()
-        self.written: set[str] = set()
+        self.written: dict[str, int] = {}  # path -> bytes, of the files this build wrote
         self._root = str(self.root)
         self._made: set[str] = {self._root}
 
@@ -69,7 +69,7 @@ class Writer:
         else:
             with open(target, "wb") as f:
                 f.write(data)
-        self.written.add(path)
+        self.written[path] = len(data)
 
     def write(self, path: str, content: str | bytes) -> int:
         """Claim and write one file; return its size in bytes."""

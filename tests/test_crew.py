@@ -75,8 +75,11 @@ def same_site(tmp_path: Path) -> None:
     crew.Crew.finish = watched
     together = build(load_config(SAMPLE), tmp_path / "two", jobs=2)
     alone = build(load_config(SAMPLE), tmp_path / "one", jobs=1)
-    assert files_of(tmp_path / "two") == files_of(tmp_path / "one")
+    site = files_of(tmp_path / "two")
+    assert site == files_of(tmp_path / "one")
     assert together.written == alone.written and together.pages == 90
+    # Pages written by the worker count too (the timings JSON reports these bytes).
+    assert together.bytes_written == alone.bytes_written == sum(map(len, site.values()))
     [(front, chunks)] = taken  # the two-process build forked; the one-process build did not
     assert chunks == 23
     assert 0 < front < chunks  # the worker took some chunks from the front, we the rest
