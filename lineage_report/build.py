@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ import msgspec
 from . import __version__, naming
 from .collect import ManifestCache, collect
 from .config import Config
-from .crew import Crew, RenderState
+from .crew import Crew, RenderState, side_job, worth_forking
 from .graph import build_graph
 from .lineage import Lineage
 from .problems import Problems, count_errors
@@ -191,9 +192,12 @@ def build(
         # A rebuild keeps the nodes' bytes for lineage.json; a full build (a long render)
         # frees them, and lineage.json encodes the nodes again, in one go.
         keep = old is not None and old.key == key
-        encoded, hashes = encode_nodes(lineage.graph, lineage.inputs, keep)
-        changes = plan(old, key, hashes, lineage.graph)
-        assets.append(search_asset(lineage, output, changes.unchanged("search")))
+        # A full build of a large site makes the search index on the other core meanwhile.
+        elsewhere = not keep and worth_forking(len(pages), jobs)
+        with side_job(search_index, lineage.graph, start=elsewhere) as index:
+            encoded, hashes = encode_nodes(lineage.graph, lineage.inputs, keep)
+            changes = plan(old, key, hashes, lineage.graph)
+            assets.append(search_asset(output, changes.unchanged("search"), index))
         always = SITE_WIDE if changes.unchanged("graph") else SITE_WIDE | {"graph"}
         todo = [p for p in pages if changes.needs(p.path, p.kind in always, own_node(p))]
     watch.lap("views")
@@ -270,14 +274,14 @@ def write_if_changed(writer: Writer, name: str, data: bytes) -> None:
         writer.write(name, data)
 
 
-def search_asset(lineage: Lineage, output: Path, unchanged: bool) -> Asset:
+def search_asset(output: Path, unchanged: bool, make: Callable[[], bytes]) -> Asset:
     """Return the search index: the last build's file when no node's entry changed since."""
     content = None
     if unchanged:
         with suppress(OSError):  # gone: make it again
             content = (output / SEARCH_INDEX).read_bytes()
     if content is None:
-        content = search_index(lineage.graph)
+        content = make()
     return Asset("search-index.js", SEARCH_INDEX, content)
 
 

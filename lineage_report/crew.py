@@ -18,7 +18,10 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from . import naming
 from .errors import BuildError
@@ -109,9 +112,8 @@ class Crew:
         self.bar = progress_bar(len(ordered), progress)
         self.pool = self.pending = None
         self._counted = 0  # chunks the workers took that the progress bar counts
-        workers = jobs or min(os.cpu_count() or 1, 4)
-        if len(ordered) >= PARALLEL_FROM and workers >= 2 and _can_fork():
-            self._start(workers - 1)
+        if worth_forking(len(ordered), jobs):
+            self._start(processes(jobs) - 1)
 
     def _start(self, count: int) -> None:
         """Fork the workers; each takes chunks from the front until it meets this process."""
@@ -210,6 +212,59 @@ def _own_ids(chunk: list, ids: dict[str, str]) -> list:
         (path, digest, [ids.get(d, d) for d in deps], data, size)
         for path, digest, deps, data, size in chunk
     ]
+
+
+@contextmanager
+def side_job(make: Callable[..., Any], *args: Any, start: bool = True):
+    """Make `make(*args)` in a forked process while the block runs; yield a function that
+    returns the result. The fork only reads, and its copies of what it reads go with it.
+
+    Without `start`, or where forking is not possible, the function makes it here.
+    """
+    if not start or not _can_fork():
+        yield lambda: make(*args)
+        return
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_side, args=(send, make, args))
+    child.start()
+    send.close()
+
+    def result():
+        try:
+            made, value = receive.recv()
+        except EOFError:  # the process died: make it here
+            return make(*args)
+        if not made:
+            raise BuildError(value)
+        return value
+
+    try:
+        yield result
+    finally:
+        receive.close()
+        child.terminate()  # done already, unless the block failed before asking
+        child.join()
+
+
+def _side(send, make: Callable[..., Any], args: tuple) -> None:
+    """Send what `make(*args)` returns, or what went wrong (in the forked process)."""
+    try:
+        outcome = (True, make(*args))
+    except Exception as exc:
+        outcome = (False, f"{type(exc).__name__}: {exc}")
+    send.send(outcome)
+    send.close()
+
+
+def processes(jobs: int | None) -> int:
+    """Return how many processes render: `jobs` (-j), else one per core, at most four."""
+    return jobs or min(os.cpu_count() or 1, 4)
+
+
+def worth_forking(pages: int, jobs: int | None) -> bool:
+    """Tell whether a build of this many pages should use other processes, and can."""
+    return processes(jobs) >= 2 and pages >= PARALLEL_FROM and _can_fork()
 
 
 def _can_fork() -> bool:

@@ -111,3 +111,21 @@ def failing_page(tmp_path: Path) -> None:
         build(config, out, jobs=2)
     assert files_of(out) == before
     assert multiprocessing.active_children() == []
+
+
+def test_a_side_job_returns_its_result_its_error_or_is_stopped(tmp_path):
+    in_fresh_process(side_jobs, tmp_path)
+
+
+def side_jobs(tmp_path: Path) -> None:
+    """The body of the test above: a forked job's result, its failure, its end."""
+    with crew.side_job(sorted, "cab") as made:
+        assert made() == ["a", "b", "c"]
+    failing = pytest.raises(BuildError, match="^ZeroDivisionError: integer division or modulo")
+    with failing, crew.side_job(divmod, 1, 0) as made:
+        made()
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="the block failed"), crew.side_job(time.sleep, 60):
+        raise RuntimeError("the block failed")
+    assert time.monotonic() - started < 30  # stopped, not waited for
+    assert multiprocessing.active_children() == []
