@@ -164,12 +164,6 @@ def _facts(graph: nx.DiGraph) -> _Facts:
     return facts
 
 
-def prepare(graph: nx.DiGraph) -> None:
-    """Gather the per-graph facts now (before forking render workers, so they share them)."""
-    _facts(graph)
-    _type_positions(graph)
-
-
 # ---------------------------------------------------------------- public API
 
 
@@ -962,8 +956,7 @@ def _types_data(
     per graph), so the overview reads the same on every page and costs a page only counts.
     """
     counts: dict[str, int] = defaultdict(int)
-    kinds, groups = facts.kind, facts.group
-    type_of = {n: f"type:{kinds[n]}:{groups[n]}" for n in nodes}
+    type_of = _type_ids(facts, nodes)
     for tid in type_of.values():
         counts[tid] += 1
     pairs = sorted({(type_of[u], type_of[v]) for u, v in edges if type_of[u] != type_of[v]})
@@ -989,9 +982,10 @@ def _type_entry(tid: str) -> dict[str, Any]:
     return {"id": tid, "k": "type", "ck": kind, "g": text, "l": text}
 
 
-def _type_id(attrs: Mapping[str, Any]) -> str:
-    """Return the type-overview id of a node: `type:artifact:dataset`, `type:run:train`."""
-    return f"type:{_kind(attrs)}:{attrs.get('group') or ''}"
+def _type_ids(facts: _Facts, nodes: Iterable[str]) -> dict[str, str]:
+    """Return each node's type-overview id: `type:artifact:dataset`, `type:run:train`."""
+    kinds, groups = facts.kind, facts.group
+    return {n: f"type:{kinds[n]}:{groups[n]}" for n in nodes}
 
 
 _TYPE_POSITIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -1010,7 +1004,7 @@ def _type_positions(graph: nx.DiGraph) -> dict[str, tuple[int, int]]:
     """Lay out the whole project's type overview once per graph; return each type's place."""
     cached = _TYPE_POSITIONS.get(graph)
     if cached is None:
-        type_of = {n: _type_id(attrs) for n, attrs in graph.nodes(data=True)}
+        type_of = _type_ids(_facts(graph), graph)
         pairs = sorted(
             {(type_of[u], type_of[v]) for u, v in graph.edges() if type_of[u] != type_of[v]}
         )
