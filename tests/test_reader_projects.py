@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import shutil
-from pathlib import Path
 
 import lineage_report
 from lineage_report import naming
@@ -14,11 +13,8 @@ from lineage_report.build import build
 from lineage_report.config import load_config
 from tests.factories import manifest, write_project
 from tests.linkcheck import check_site
-from tests.test_readers import fill_marquez
-
-CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpus"
-MARQUEZ = CORPUS / "marquez-seed" / "metadata.template.json"
-DBT = CORPUS / "dbt-docs-jaffle-shop" / "manifest.json"
+from tests.test_readers import JAFFLE as DBT
+from tests.test_readers import MARQUEZ, fill_marquez
 
 
 def test_detected_openlineage_and_dbt_files_build_one_site(tmp_path):

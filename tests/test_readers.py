@@ -1,9 +1,9 @@
 """Tests for the readers: OpenLineage, dbt and W&B file lists into manifest-v1 documents.
 
 Real data: the Marquez demo events (time placeholders filled in as Marquez's seed.sh does)
-and dbt-docs' jaffle_shop manifest.json. Hand-made events and manifests cover the edge
-cases. Every document any test produces goes through `sanity()`, our own check of the
-manifest-v1 shape, and through the lead's manifest model when it is importable.
+and dbt-docs' jaffle_shop manifest.json, both in tests/data with their sources. Hand-made
+events and manifests cover the edge cases. Every document any test produces goes through
+`sanity()`, our own check of the manifest-v1 shape, and through the collector's manifest model.
 """
 
 from __future__ import annotations
@@ -28,14 +28,11 @@ from lineage_report.readers import (
     wandb_manifest_files,
 )
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-MARQUEZ = CORPUS / "marquez-seed" / "metadata.template.json"
-JAFFLE = CORPUS / "dbt-docs-jaffle-shop" / "manifest.json"
+DATA = Path(__file__).parent / "data"
+MARQUEZ = DATA / "marquez-seed" / "metadata.template.json"
+JAFFLE = DATA / "dbt-jaffle-shop" / "manifest.json"
 STATES = {"finished", "failed", "crashed", "running"}
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
-
-needs_marquez = pytest.mark.skipif(not MARQUEZ.exists(), reason="shared corpus not present")
-needs_jaffle = pytest.mark.skipif(not JAFFLE.exists(), reason="shared corpus not present")
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -144,7 +141,6 @@ def marquez():
     return docs, problems
 
 
-@needs_marquez
 def test_marquez_runs_and_datasets(marquez):
     docs, problems = marquez
     assert problems == []
@@ -161,7 +157,6 @@ def test_marquez_runs_and_datasets(marquez):
     assert menus["project"] == "food_delivery" and menus["name"] == "etl_menus"
 
 
-@needs_marquez
 def test_marquez_graph_is_the_documented_dag(marquez):
     docs, _ = marquez
     g = graph(docs)
@@ -174,7 +169,6 @@ def test_marquez_graph_is_the_documented_dag(marquez):
     assert {r["digest"] for r in used} <= logged
 
 
-@needs_marquez
 def test_marquez_facets_land_where_the_site_shows_them(marquez):
     docs, _ = marquez
     run = by_job(docs)["etl_delivery_7_days"]
@@ -196,7 +190,6 @@ def test_marquez_facets_land_where_the_site_shows_them(marquez):
     assert len(with_lineage) == 5
 
 
-@needs_marquez
 def test_marquez_template_unfilled_reports_times_and_keeps_lineage():
     docs, problems = read_openlineage("metadata.template.json", MARQUEZ.read_bytes())
     sanity(docs)
@@ -444,7 +437,6 @@ def read_manifest(manifest: dict, run_results: dict | None = None):
     return docs, problems
 
 
-@needs_jaffle
 def test_jaffle_shop_nodes_become_runs_and_artifacts():
     raw = JAFFLE.read_bytes()
     assert detect_format("manifest.json", raw) == "dbt"
@@ -477,7 +469,6 @@ def test_jaffle_shop_nodes_become_runs_and_artifacts():
     assert runs["run stg_orders"]["run"]["tags"] == ["hourly", "staging"]
 
 
-@needs_jaffle
 def test_jaffle_shop_graph(jaffle_manifest):
     docs, _ = read_manifest(jaffle_manifest)
     g = graph(docs)
@@ -501,7 +492,6 @@ def test_jaffle_shop_graph(jaffle_manifest):
     assert v1["used_artifacts"][0]["name"] == "jaffle_shop.dim_customers.v2"
 
 
-@needs_jaffle
 def test_seed_digest_is_its_csv_checksum(jaffle_manifest):
     docs, _ = read_manifest(jaffle_manifest)
     seed = next(d.data for d in docs if d.data["run"]["name"] == "seed raw_customers")
@@ -522,7 +512,6 @@ def _result(uid, status, start="2024-05-01T10:00:00Z", end="2024-05-01T10:00:05Z
     }
 
 
-@needs_jaffle
 def test_run_results_give_state_and_times(jaffle_manifest):
     ids = [
         u for u, n in jaffle_manifest["nodes"].items() if n["resource_type"] in ("model", "seed")
@@ -560,7 +549,6 @@ def test_run_results_give_state_and_times(jaffle_manifest):
     assert ephemeral["run"]["summary"] == {"status": "ephemeral"}
 
 
-@needs_jaffle
 def test_bad_nodes_and_run_results_cost_only_themselves(jaffle_manifest):
     manifest = copy.deepcopy(jaffle_manifest)
     manifest["nodes"]["model.jaffle_shop.broken"] = {"resource_type": "model"}

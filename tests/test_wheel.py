@@ -1,15 +1,17 @@
 """The wheel, installed in a fresh virtual environment, builds the sample site: themes ship.
 
 The wheel is built from the repository with pip (no build isolation, no index: hatchling and
-the runtime dependencies come from the system, so no network is needed) and installed with
-`--no-deps` into a venv made with `--system-site-packages`. The build then runs from another
-working directory with PYTHONPATH cleared, so the repository's `themes/` cannot be found by
-accident: if the site builds, the templates and assets came from inside the wheel.
+the runtime dependencies come from the test run's environment, so no network is needed) and
+installed with `--no-deps` into a venv that sees the test run's own packages (whether the
+suite runs in a venv or not). The build then runs from another working directory with
+PYTHONPATH cleared, so the repository's `themes/` cannot be found by accident: if the site
+builds, the templates and assets came from inside the wheel.
 """
 
 from __future__ import annotations
 
 import os
+import site
 import subprocess
 import sys
 import zipfile
@@ -60,8 +62,21 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=folder.parent,
     )
     python = folder / "bin" / "python"
+    see_outer_packages(python)
     run(python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel, cwd=folder.parent)
     return folder
+
+
+def see_outer_packages(python: Path) -> None:
+    """Let the new venv import what the test run's own interpreter has installed.
+
+    `--system-site-packages` reaches the base interpreter's packages only: when the suite
+    itself runs in a venv, the runtime dependencies live in that venv, so a `.pth` file
+    names its site folders too (after the new venv's own, so the wheel still comes first).
+    """
+    own = run(python, "-c", "import site; print(site.getsitepackages()[0])", cwd=python.parent)
+    outer = [*site.getsitepackages(), site.getusersitepackages()]
+    Path(own.stdout.strip(), "outer-site-packages.pth").write_text("\n".join(outer) + "\n")
 
 
 def test_wheel_holds_the_package_and_the_default_theme(wheel: Path) -> None:
