@@ -34,6 +34,7 @@ from .status import (
     GRAPH_ATTRS,
     SHOWN_ATTRS,
     STATUS_NAME,
+    Plan,
     Status,
     build_key,
     encode_nodes,
@@ -42,7 +43,7 @@ from .status import (
     plan,
 )
 from .views import Field, PageSpec, SiteViews, fmt_time
-from .write import Writer
+from .write import OutputFolder, Writer
 
 log = logging.getLogger("lineage_report")
 
@@ -160,10 +161,30 @@ def load_lineage(
 
 
 def build(
-    config: Config, output: Path | None = None, *, progress: bool = False, jobs: int | None = None
+    config: Config,
+    output: Path | None = None,
+    *,
+    progress: bool = False,
+    jobs: int | None = None,
+    force: bool = False,
 ) -> BuildResult:
-    """Build the site of the project described by `config` into `output`."""
-    output = (output or config.output or config.root / "site").resolve()
+    """Build the site of the project described by `config` into `output`.
+
+    `force` builds into a folder that holds files the tool did not write (they are kept).
+    """
+    # 0. Before any work: may this build write there? (Never over the project or files
+    # of anyone else's; locked against a second build.)
+    given = output or config.output or config.root / "site"
+    folder = OutputFolder(given, config.root, config.keep_files, force)
+    try:
+        return _build(config, folder, progress, jobs)
+    finally:
+        folder.release()  # a build that failed before writing
+
+
+def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | None) -> BuildResult:
+    """Build the site into an output folder that was checked and locked."""
+    output = folder.path
     watch = Stopwatch()
 
     # The collector stays off what is gathered here, which lives until the build ends.
@@ -199,18 +220,16 @@ def build(
             changes = plan(old, key, hashes, lineage.graph)
             assets.append(search_asset(output, changes.unchanged("search"), index))
         always = SITE_WIDE if changes.unchanged("graph") else SITE_WIDE | {"graph"}
-        todo = [p for p in pages if changes.needs(p.path, p.kind in always, own_node(p))]
+        todo = [p for p in pages if must_render(changes, p, p.kind in always, folder)]
     watch.lap("views")
 
     # 4-5. Render the pages that need it and write them; then the site-wide files.
     try:
-        writer = Writer(output, incremental=changes.incremental)
+        writer = Writer(folder, incremental=changes.incremental)
     except BaseException:
         gc.unfreeze()
         raise
     try:
-        if changes.incremental:
-            (output / STATUS_NAME).unlink(missing_ok=True)
         for spec in pages:
             writer.claim(spec.path)
         renderer = Renderer(dirs, site_globals(config))
@@ -229,7 +248,7 @@ def build(
             status = encode_status(key, hashes, changes, written, claimed, manifests)
             writer.write(STATUS_NAME, status)
             os.utime(writer.root / STATUS_NAME, ns=(stamp, stamp))
-        writer.commit(config.keep_files)
+        writer.commit()
     except BaseException:
         writer.abort()
         raise
@@ -247,6 +266,11 @@ def build(
     result.bytes_written = sum(writer.written.values())
     result.timings = dict(watch.timings)
     return result
+
+
+def must_render(changes: Plan, spec: PageSpec, always: bool, folder: OutputFolder) -> bool:
+    """Tell whether a page must be rendered: it changed, or the last site lacks it."""
+    return changes.needs(spec.path, always, own_node(spec)) or not folder.has(spec.path)
 
 
 def own_node(spec: PageSpec) -> str | None:

@@ -36,6 +36,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     b.add_argument("--timings-json", type=Path, help="write per-stage timings to this file")
     b.add_argument("-j", "--jobs", type=int, help="worker processes for rendering (default: cores)")
+    b.add_argument(
+        "--force",
+        action="store_true",
+        help="build into a folder holding files lineage-report did not write (they are kept)",
+    )
 
     b.add_argument("--base-url", help="the URL the site is served from (canonical links)")
     b.set_defaults(func=cmd_build)
@@ -91,7 +96,7 @@ def setup_logging(quiet: bool) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the site; with --strict, any problem makes the exit code 1 (the site is written)."""
     config = load_config(args.source, base_url=args.base_url)
-    result = build(config, args.output, progress=not args.quiet, jobs=args.jobs)
+    result = build(config, args.output, progress=not args.quiet, jobs=args.jobs, force=args.force)
     if args.timings_json:
         stats = {**result.timings, "pages": result.pages, "bytes": result.bytes_written}
         args.timings_json.write_text(json.dumps(stats, indent=2, sort_keys=True))

@@ -12,10 +12,12 @@ writes them once every page has rendered, so a failed render leaves the site as 
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -29,6 +31,7 @@ from .render import Renderer
 from .views import PageSpec, SiteViews
 from .write import Writer
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 PARALLEL_FROM = 3_000  # pages; below this, forking workers costs more than it saves
 CHUNK = 250  # pages per chunk: one task for a worker
 
@@ -124,7 +127,7 @@ class Crew:
         self.back = context.RawValue("l", len(self.chunks))  # ours from here on
         _CREW = self
         gc.freeze()  # keep the collector off the shared graph, so forked pages stay shared
-        self.pool = context.Pool(count)
+        self.pool = context.Pool(count, initializer=die_with_parent, initargs=(os.getpid(),))
         # One ticket per chunk at most: a worker turns each into the next chunk, or nothing.
         self.pending = self.pool.imap_unordered(_work_one, range(len(self.chunks)))
 
@@ -249,12 +252,24 @@ def side_job(make: Callable[..., Any], *args: Any, start: bool = True):
 
 def _side(send, make: Callable[..., Any], args: tuple) -> None:
     """Send what `make(*args)` returns, or what went wrong (in the forked process)."""
+    die_with_parent(os.getppid())
     try:
         outcome = (True, make(*args))
     except Exception as exc:
         outcome = (False, f"{type(exc).__name__}: {exc}")
     send.send(outcome)
     send.close()
+
+
+def die_with_parent(parent: int) -> None:
+    """Have Linux kill this forked process when the build that forked it dies, even by
+    kill -9: a worker left alone would go on writing pages into the build's folders."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def processes(jobs: int | None) -> int:

@@ -24,6 +24,9 @@ PROBLEMS = "problems.html"
 GRAPH = "graph.html"
 NOT_FOUND = "404.html"
 LINEAGE_JSON = "lineage.json"
+# The status file marks a folder as a site of ours (write.py) and keeps the last build's
+# record for the next one (status.py).
+STATUS_NAME = ".lineage-report-status.json"
 
 
 @lru_cache(maxsize=1 << 18)

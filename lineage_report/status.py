@@ -32,10 +32,10 @@ import msgspec
 import networkx as nx
 
 from .graphview import TYPES_KEY, type_layout
+from .naming import STATUS_NAME
 from .search import entry_source
 
-STATUS_NAME = ".lineage-report-status.json"
-STATUS_FORMAT = 2
+STATUS_FORMAT = 2  # every format keeps `format` and `files`: they mark a site (write.py)
 
 # What the project graph page (graphview.project_graph) shows of a node, besides its
 # edges: labels, groups and the tooltips' fields. Notes, config, metadata and the like

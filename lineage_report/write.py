@@ -1,43 +1,229 @@
-"""Write: the one writer of the output folder.
+"""Write: the one writer of the output folder, and its guard.
 
+A folder is a site of ours only when it holds the status file (naming.STATUS_NAME) of a
+known format; the files that status lists are the only ones a build may replace or
+delete. A build refuses an output that is a file, the project folder itself or a folder
+containing it, and one that holds files the tool did not write, unless they are listed
+in `keep_files` or the build is forced (`--force`); either way those files are kept.
+
+Every build writes into a staging folder beside the output (`.NAME.building`), so an
+interrupted or failed build leaves the previous site as it was:
+- a full build stages the whole site, carries the kept files in (hard links), and swaps
+  the two folders in one atomic exchange (renameat2 on Linux; two renames elsewhere);
+- an incremental build stages only the files it wrote, then moves them in, removes the
+  pages of nodes that are gone, and puts the status back last. While it moves, the status
+  says "interrupted", so a build after a kill in that window is a full one.
 Every file goes through `Writer`, which refuses paths outside the folder and any path
 claimed twice in one build (two nodes claiming one page would be a naming bug).
-A full build writes into a fresh folder beside the output and swaps it in at the end,
-so an interrupted or failed build leaves the previous site as it was. An incremental
-build rewrites only changed files in place, each one atomically (temp file + rename),
-and removes the status file first so that an interrupted one is followed by a full build.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import logging
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+
+import msgspec
 
 from .errors import BuildError
+from .naming import STATUS_NAME
 
-MARKER = "lineage.json"  # every site has it; a folder without it is not ours to replace
+STAGING_MARK = ".lineage-report-building"  # in a staging folder from its first moment
+LOCK_TEXT = b"lineage-report build lock\n"
+EXAMPLES = 3  # foreign files named in a refusal
+
+log = logging.getLogger("lineage_report")
+
+
+class SiteStatus(msgspec.Struct):
+    """The part of a status file that says a folder is ours: its format and its files.
+    Every status format keeps these two fields (status.Status)."""
+
+    format: int
+    files: list[str]
+
+
+def read_site_status(folder: Path) -> SiteStatus | None:
+    """Return the ownership part of a folder's status file, or None when it has none."""
+    try:
+        status = msgspec.json.decode((folder / STATUS_NAME).read_bytes(), type=SiteStatus)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return status if status.format >= 1 else None
+
+
+def inventory(folder: Path) -> tuple[set[str], set[str]]:
+    """Return a folder's files (symlinks included, never followed) and its empty folders,
+    as paths relative to it."""
+    files: set[str] = set()
+    empty: set[str] = set()
+    for parent, dirs, names in os.walk(folder):
+        rel = os.path.relpath(parent, folder).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        for name in dirs[:]:
+            if os.path.islink(os.path.join(parent, name)):
+                dirs.remove(name)  # a link to a folder is one entry, never walked
+                names.append(name)
+        files.update(prefix + name for name in names)
+        if not dirs and not names and prefix:
+            empty.add(rel)
+    return files, empty
+
+
+def is_kept(path: str, keep: list[str]) -> bool:
+    """Tell whether a path is listed in `keep_files`, itself or through a listed folder."""
+    return any(path == k or path.startswith(k.rstrip("/") + "/") for k in keep)
+
+
+class OutputFolder:
+    """An output folder a build may write: checked, locked and inventoried."""
+
+    def __init__(
+        self,
+        output: Path,
+        project: Path | None = None,
+        keep: list[str] | None = None,
+        force: bool = False,
+    ):
+        self.given = output
+        self.path = output.resolve()
+        self.staging = self.path.with_name(f".{self.path.name}.building")
+        self.retired = self.path.with_name(f".{self.path.name}.old")
+        check_place(output, self.path, project)
+        self._lock = lock_output(self.path)
+        try:
+            for leftover in (self.staging, self.retired):
+                clear_leftover(leftover)
+            self._take_stock(list(keep or []), force)
+        except BaseException:
+            self.release()
+            raise
+
+    def _take_stock(self, keep: list[str], force: bool) -> None:
+        """List the files of the last build and those to keep; refuse any other file."""
+        files, empty = inventory(self.path) if self.path.is_dir() else (set(), set())
+        status = read_site_status(self.path)
+        if status is None and STATUS_NAME in files:
+            raise BuildError(
+                f"{self.given} has a damaged {STATUS_NAME}, so lineage-report cannot tell "
+                "the files it wrote from yours, and it never deletes yours: delete the "
+                "folder (or choose another) and build again"
+            )
+        self.format = status.format if status else 0
+        listed = set(status.files) if status else set()
+        self.owned = {p for p in files if p in listed or p in (STATUS_NAME, STAGING_MARK)}
+        foreign = sorted(p for p in files - self.owned if not is_kept(p, keep))
+        if foreign and not force:
+            raise BuildError(refusal(self.given, foreign, status is not None))
+        self.carried = sorted(files - self.owned)
+        self.folders = sorted(empty)  # empty folders of the user's: kept too
+
+    def has(self, path: str) -> bool:
+        """Tell whether the last build wrote this file and it is still there."""
+        return path in self.owned
+
+    def release(self) -> None:
+        """Let the next build of this output start."""
+        if self._lock is not None:
+            Path(self._lock.name).unlink(missing_ok=True)
+            self._lock.close()
+            self._lock = None
+
+
+def check_place(given: Path, output: Path, project: Path | None) -> None:
+    """Refuse an output that is a file, the project folder or a folder that contains it."""
+    if output.exists() and not output.is_dir():
+        raise BuildError(f"{given} is a file, not a folder; choose a folder for the site")
+    if project is None:
+        return
+    project = project.resolve()
+    if output == project:
+        raise BuildError(
+            f"{given} is the project folder itself: a build there would replace its "
+            f"manifests; choose another output folder (default: {project / 'site'})"
+        )
+    if project.is_relative_to(output):
+        raise BuildError(
+            f"{given} contains the project folder {project}: a build there would replace "
+            "it; choose an output folder outside it or inside the project"
+        )
+
+
+def refusal(given: Path, foreign: list[str], ours: bool) -> str:
+    """Return the message that refuses an output holding files the tool did not write."""
+    names = ", ".join(repr(p) for p in foreign[:EXAMPLES])
+    more = f" and {len(foreign) - EXAMPLES:,} more" if len(foreign) > EXAMPLES else ""
+    files = f"{len(foreign):,} file{'' if len(foreign) == 1 else 's'}"
+    head = (
+        f"{given} holds"
+        if ours
+        else f"{given} is not a lineage-report site (no status file) and holds"
+    )
+    return (
+        f"{head} {files} lineage-report did not write ({names}{more}); a build never "
+        "deletes them: choose an empty or new folder, list them in keep_files, or pass "
+        "--force to build beside them (they are kept)"
+    )
+
+
+def clear_leftover(folder: Path) -> None:
+    """Remove what an interrupted build left beside the output, and nothing of anyone else's."""
+    if not os.path.lexists(folder):
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        raise BuildError(not_ours(folder))
+    if (folder / STAGING_MARK).is_file():
+        shutil.rmtree(folder)  # a staging folder: all ours (kept files are links to originals)
+        return
+    status = read_site_status(folder)
+    if status is not None:
+        remove_files(folder, set(status.files) | {STATUS_NAME})
+    if any(folder.iterdir()):
+        raise BuildError(not_ours(folder))
+    folder.rmdir()
+
+
+def not_ours(folder: Path) -> str:
+    """Return the message for a folder in the writer's way that lineage-report did not make."""
+    return (
+        f"{folder} exists and was not made by lineage-report; a build stages its site "
+        "there: move it away and build again"
+    )
+
+
+def remove_files(folder: Path, paths: set[str], folders: list[str] = ()) -> None:
+    """Delete the listed files of a folder, then the listed folders and those this leaves
+    empty; a folder that still holds anything stays."""
+    emptied = set(folders)
+    for path in paths:
+        try:
+            os.remove(os.path.join(folder, *path.split("/")))
+        except (FileNotFoundError, IsADirectoryError):
+            continue  # gone, or a folder where the list says file: not ours to judge
+        emptied.add(path.rpartition("/")[0])
+    for rel in sorted(emptied, key=lambda p: p.count("/"), reverse=True):
+        parts = rel.split("/") if rel else []
+        while parts:
+            try:
+                os.rmdir(os.path.join(folder, *parts))
+            except OSError:  # not empty, or gone
+                break
+            parts.pop()
 
 
 class Writer:
-    """Writes the files of one build and then makes them the output folder."""
+    """Writes the files of one build into a staging folder, then makes them the output."""
 
-    def __init__(self, output: Path, incremental: bool = False):
-        self.output = output.resolve()
-        foreign = self.output.is_dir() and not (self.output / MARKER).is_file()
-        if foreign and any(self.output.iterdir()):
-            raise BuildError(
-                f"{output} exists and is not a lineage-report site (no {MARKER}); "
-                "remove it or choose another output folder"
-            )
+    def __init__(self, output: Path | OutputFolder, incremental: bool = False):
+        self.folder = output if isinstance(output, OutputFolder) else OutputFolder(output)
+        self.output = self.folder.path
         self.incremental = incremental
-        self._lock = lock_output(self.output)
-        self.staging = self.output.with_name(f".{self.output.name}.building")
-        self.root = self.output if incremental else self.staging
-        if not incremental:
-            if self.staging.exists():
-                shutil.rmtree(self.staging)
-            self.staging.mkdir(parents=True)
+        self.root = self.staging = self.folder.staging
+        self.staging.mkdir(parents=True)
+        (self.staging / STAGING_MARK).write_bytes(b"")
         self.claimed: set[str] = set()
         self.written: dict[str, int] = {}  # path -> bytes, of the files this build wrote
         self._root = str(self.root)
@@ -60,15 +246,8 @@ class Writer:
         if parent not in self._made:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
-        target = os.path.join(parent, name)
-        if self.incremental:
-            temp = os.path.join(parent, f".{name}.{os.getpid()}.tmp")
-            with open(temp, "wb") as f:
-                f.write(data)
-            os.replace(temp, target)
-        else:
-            with open(target, "wb") as f:
-                f.write(data)
+        with open(os.path.join(parent, name), "wb") as f:
+            f.write(data)
         self.written[path] = len(data)
 
     def write(self, path: str, content: str | bytes) -> int:
@@ -78,56 +257,116 @@ class Writer:
         self.put(path, data)
         return len(data)
 
+    def has(self, path: str) -> bool:
+        """Tell whether the last build's site holds this file (a rebuild may keep it)."""
+        return self.folder.has(path)
+
     def unchanged(self, path: str, data: bytes) -> bool:
         """Tell whether an incremental build would write exactly what is already there."""
-        if not self.incremental:
+        if not self.incremental or not self.has(path):
             return False
-        target = self.root.joinpath(*PurePosixPath(path).parts)
+        target = os.path.join(self.output, *path.split("/"))
         try:
-            return target.stat().st_size == len(data) and target.read_bytes() == data
+            return os.path.getsize(target) == len(data) and Path(target).read_bytes() == data
         except OSError:
             return False
 
-    def commit(self, keep: list[str]) -> None:
-        """Make this build's files the output folder; other files go unless listed in `keep`."""
-        if self.incremental:
-            self._remove_unclaimed(set(keep))
-            self._unlock()
-            return
-        for name in keep:
-            old = self.output / name
-            if old.is_file() and name not in self.claimed:
-                self.write(name, old.read_bytes())
-        retired = self.output.with_name(f".{self.output.name}.old")
-        if retired.exists():
-            shutil.rmtree(retired)
-        if self.output.exists():
-            os.replace(self.output, retired)
-        os.replace(self.staging, self.output)
-        shutil.rmtree(retired, ignore_errors=True)
-        self._unlock()
+    def commit(self) -> None:
+        """Make this build's files the output folder, keeping every file it did not write."""
+        try:
+            if self.incremental:
+                self._move_in()
+            else:
+                self._swap_in()
+        finally:
+            self.folder.release()
 
-    def _remove_unclaimed(self, keep: set[str]) -> None:
-        """Delete files this build did not claim (pages of nodes that are gone)."""
-        for folder, _dirs, names in os.walk(self.output):
-            rel_folder = Path(folder).relative_to(self.output).as_posix()
-            for name in names:
-                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-                if rel not in self.claimed and rel not in keep:
-                    os.remove(os.path.join(folder, name))
+    def _move_in(self) -> None:
+        """Incremental: move the staged files in, drop stale pages, put the status last."""
+        owned = self.folder.owned
+        stale = {p for p in owned if p not in self.claimed} - {STATUS_NAME}
+        interrupted = SiteStatus(self.folder.format, sorted(owned | self.claimed))
+        atomic_write(self.output / STATUS_NAME, msgspec.json.encode(interrupted))
+        for path in sorted(self.written, key=lambda p: p == STATUS_NAME):
+            target = os.path.join(self.output, *path.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(os.path.join(self._root, *path.split("/")), target)
+        remove_files(self.output, stale | {STAGING_MARK})
+        shutil.rmtree(self.staging)
+
+    def _swap_in(self) -> None:
+        """Full build: carry the kept files into the staged site, then swap the folders."""
+        self._refuse_clashes()
+        for path in self.folder.carried:
+            carry(self.output / path, self.staging / path)
+        for path in self.folder.folders:
+            (self.staging / path).mkdir(parents=True, exist_ok=True)
+        if not self.output.exists():
+            os.replace(self.staging, self.output)
+            remove_files(self.output, {STAGING_MARK})
+            return
+        if exchange(self.staging, self.output):
+            old = self.staging  # the previous site now sits where the staging folder was
+        else:
+            old = self.folder.retired
+            os.replace(self.output, old)
+            os.replace(self.staging, self.output)
+        remove_files(self.output, {STAGING_MARK})
+        # The old site's files and the links of the carried ones: their originals live on.
+        remove_files(old, self.folder.owned | set(self.folder.carried), self.folder.folders)
+        try:
+            old.rmdir()
+        except OSError:  # a file appeared in the old site during the build: never delete it
+            log.warning("%s: files added during the build were left here", old)
+
+    def _refuse_clashes(self) -> None:
+        """Refuse to replace a kept file (or folder) with a file of the site."""
+        folders = {p.rpartition("/")[0] for p in self.claimed}
+        for path in self.folder.carried + self.folder.folders:
+            parents = path.split("/")[:-1]
+            above = ("/".join(parents[: i + 1]) for i in range(len(parents)))
+            if path in self.claimed or path in folders or any(p in self.claimed for p in above):
+                raise BuildError(
+                    f"{self.folder.given / path} is a file of yours (kept) where the site "
+                    "has one of its own; move it away and build again"
+                )
 
     def abort(self) -> None:
         """Throw the staging folder away, leaving the output as it was."""
-        if not self.incremental:
-            shutil.rmtree(self.staging, ignore_errors=True)
-        self._unlock()
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.folder.release()
 
-    def _unlock(self) -> None:
-        """Let the next build of this output start."""
-        if self._lock is not None:
-            Path(self._lock.name).unlink(missing_ok=True)
-            self._lock.close()
-            self._lock = None
+
+def carry(source: Path, target: Path) -> None:
+    """Bring a kept file into the new site: a hard link, a copy where links are not possible."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2); False where it cannot be done."""
+    rename = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if rename is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if rename(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False  # the file system cannot exchange: two renames instead
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace a file in one step: a reader sees the old bytes or the new, never a mix."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
 
 
 def lock_output(output: Path):
@@ -137,10 +376,24 @@ def lock_output(output: Path):
     except ImportError:  # Windows: no advisory locks; builds of one folder must not overlap
         return None
     output.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(output.with_name(f".{output.name}.lock"), "w")  # noqa: SIM115 (held open)
+    path = output.with_name(f".{output.name}.lock")
+    if path.is_symlink() or (path.exists() and not is_our_lock(path)):
+        raise BuildError(f"{path} exists and is not lineage-report's lock; move it away")
+    handle = open(path, "ab+")  # noqa: SIM115 (held open); "a": never truncate
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         raise BuildError(f"another build is writing {output}; try again when it is done") from None
+    if handle.tell() == 0:
+        handle.write(LOCK_TEXT)
+        handle.flush()
     return handle
+
+
+def is_our_lock(path: Path) -> bool:
+    """Tell whether a lock file is one a build of ours left (empty or with our text)."""
+    try:
+        return path.is_file() and path.read_bytes() in (b"", LOCK_TEXT)
+    except OSError:
+        return False

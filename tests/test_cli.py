@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 
 import lineage_report
+from lineage_report import naming
 from tests.conftest import ROOT, SAMPLE, SMALL
+from tests.factories import manifest
 
 SUMMARY = re.compile(
     r"^Built (\d+) runs?, (\d+) artifacts?, (\d+) versions?, (\d+) external inputs?, "
@@ -199,15 +201,21 @@ def test_refuses_to_build_into_a_foreign_folder(tmp_path: Path) -> None:
 
 def test_rebuilds_over_its_own_site_and_into_an_empty_folder(tmp_path: Path) -> None:
     """An existing site (or an empty folder) is a fine output; stale pages do not survive."""
+    project = tmp_path / "project"
+    shutil.copytree(SMALL, project)
+    extra = project / "runs" / "zz-extra.json"
+    extra.write_text(json.dumps(manifest("gone-soon", 7)))
     out = tmp_path / "site"
     out.mkdir()
-    assert cli("build", SMALL, "-o", out, "-q").returncode == 0
-    (out / "versions" / "stale.html").write_text("old")
-    proc = cli("build", SMALL, "-o", out, "-q")
+    assert cli("build", project, "-o", out, "-q").returncode == 0
+    stale = out / naming.node_path("run:gone-soon")
+    assert stale.is_file()
+    extra.unlink()
+    proc = cli("build", project, "-o", out, "-q")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
-    assert not (out / "versions" / "stale.html").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "site"]
 
 
 def test_version() -> None:

@@ -283,9 +283,6 @@ def newer_format(data: dict) -> bytes:
 @pytest.mark.parametrize(
     "spoil",
     [
-        lambda data: b"\x00garbage",
-        lambda data: b'{"format": 2}',
-        lambda data: json.dumps(data).encode()[:-100],
         dep_out_of_range,
         negative_dep,
         short_digests,
@@ -295,9 +292,6 @@ def newer_format(data: dict) -> bytes:
         newer_format,
     ],
     ids=[
-        "garbage",
-        "fields-missing",
-        "truncated",
         "dep-out-of-range",
         "negative-dep",
         "short-digests",
@@ -319,6 +313,35 @@ def test_a_stale_or_corrupt_status_means_a_full_build(tmp_path, reads, settled, 
     assert not result.incremental
     assert sorted(reads) == ["a.json", "b.json", "c.json"]  # no cache either
     assert files_of(out) == fresh_build(project, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda data: b"\x00garbage",
+        lambda data: b'{"format": 2}',
+        lambda data: json.dumps(data).encode()[:-100],
+    ],
+    ids=["garbage", "fields-missing", "truncated"],
+)
+def test_a_damaged_status_stops_the_build_and_deletes_nothing(tmp_path, spoil):
+    """Without its format and file list, the status no longer tells the tool's files from
+    the user's: the build is refused, the folder left as it was (a full build needs it
+    gone; before the safety rules it replaced the whole folder)."""
+    project = three_runs(tmp_path / "p")
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    status = out / STATUS_NAME
+    status.write_bytes(spoil(json.loads(status.read_bytes())))
+    before = files_of(out)
+    with pytest.raises(BuildError) as caught:
+        build(load_config(project), out)
+    assert str(caught.value) == (
+        f"{out} has a damaged {STATUS_NAME}, so lineage-report cannot tell the files it "
+        "wrote from yours, and it never deletes yours: delete the folder (or choose "
+        "another) and build again"
+    )
+    assert files_of(out) == before
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,9 @@ def test_failed_build_leaves_the_previous_site_intact(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "site"]  # no staging left
 
 
-def test_only_listed_foreign_files_survive_a_build(tmp_path):
+def test_foreign_files_are_kept_when_listed_and_refused_otherwise(tmp_path):
+    """A build never deletes a file it did not write: listed in keep_files, it is kept;
+    any other stops the build, which names it (--force builds beside it, keeping it)."""
     project = copy_project(SMALL, tmp_path)
     out = tmp_path / "site"
     build(load_config(project), out)
@@ -57,9 +59,13 @@ def test_only_listed_foreign_files_survive_a_build(tmp_path):
     (out / "notes.txt").write_text("scratch")
     config = load_config(project)
     config.keep_files = ["CNAME"]
-    build(config, out)
+    with pytest.raises(BuildError, match="holds 1 file lineage-report did not write .'notes.txt'"):
+        build(config, out)
+    assert (out / "notes.txt").read_text() == "scratch"
+    build(config, out, force=True)
     assert (out / "CNAME").read_text() == "lineage.example.org\n"
-    assert not (out / "notes.txt").exists()
+    assert (out / "notes.txt").read_text() == "scratch"
+    assert (out / "index.html").is_file()
 
 
 def test_incremental_build_rewrites_only_what_changed(tmp_path):

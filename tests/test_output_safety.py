@@ -1,0 +1,313 @@
+"""A build never destroys what it did not write, and an interrupted one leaves a whole site.
+
+Real folders, real symlinks, the real command line, and real `kill -9`s of real builds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lineage_report.build import build
+from lineage_report.config import load_config
+from lineage_report.errors import BuildError
+from lineage_report.naming import STATUS_NAME
+from lineage_report.write import STAGING_MARK, exchange
+from tests.conftest import ROOT, SAMPLE, SMALL
+from tests.test_cli import cli
+
+
+def tree(folder: Path) -> dict[str, bytes | str]:
+    """Return every entry under a folder: a file's bytes, a link's target, '/' for a folder."""
+    found: dict[str, bytes | str] = {}
+    for parent, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            path = Path(parent, name)
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                found[rel] = "-> " + os.readlink(path)
+            elif path.is_dir():
+                found[rel] = "/"
+            else:
+                found[rel] = path.read_bytes()
+    return found
+
+
+def home_like(folder: Path) -> Path:
+    """Make a folder that looks like someone's home, with a file named lineage.json."""
+    (folder / "Documents").mkdir(parents=True)
+    (folder / "Documents" / "thesis.tex").write_text("chapter one")
+    (folder / ".ssh").mkdir()
+    (folder / ".ssh" / "id_ed25519").write_text("SECRET KEY")
+    (folder / "lineage.json").write_text('{"mine": true}')
+    (folder / "Music").mkdir()  # an empty folder
+    return folder
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+def test_a_folder_with_a_file_named_lineage_json_is_not_taken_for_a_site(tmp_path):
+    home = home_like(tmp_path / "somewhere")
+    before = tree(home)
+    proc = cli("build", SAMPLE, "-o", home)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"error: {home} is not a lineage-report site (no status file) and holds 3 files "
+        "lineage-report did not write ('.ssh/id_ed25519', 'Documents/thesis.tex', "
+        "'lineage.json'); a build never deletes them: choose an empty or new folder, list "
+        "them in keep_files, or pass --force to build beside them (they are kept)\n"
+    )
+    assert tree(home) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["somewhere"]
+
+
+def test_the_project_folder_itself_is_refused(tmp_path):
+    project = Path(shutil.copytree(SMALL, tmp_path / "proj"))
+    before = tree(project)
+    proc = cli("build", project, "-o", project)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"error: {project} is the project folder itself: a build there would replace its "
+        f"manifests; choose another output folder (default: {project / 'site'})\n"
+    )
+    assert tree(project) == before
+
+
+def test_a_folder_that_contains_the_project_is_refused(tmp_path):
+    outer = tmp_path / "outer"
+    project = Path(shutil.copytree(SMALL, outer / "proj"))
+    before = tree(outer)
+    proc = cli("build", project, "-o", outer)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"error: {outer} contains the project folder {project}: a build there would replace "
+        "it; choose an output folder outside it or inside the project\n"
+    )
+    assert tree(outer) == before
+
+
+def test_the_project_through_a_symlink_is_still_the_project(tmp_path):
+    project = Path(shutil.copytree(SMALL, tmp_path / "proj"))
+    (tmp_path / "alias").symlink_to(project)
+    proc = cli("build", project, "-o", tmp_path / "alias")
+    assert proc.returncode == 1
+    assert "is the project folder itself" in proc.stderr
+    assert (project / "runs").is_dir()
+
+
+def test_an_output_that_is_a_regular_file_is_refused(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("<p>my report</p>")
+    for attempt in range(2):  # the second build must not crash on what the first left
+        proc = cli("build", SMALL, "-o", target)
+        assert proc.returncode == 1, attempt
+        assert proc.stderr == (
+            f"error: {target} is a file, not a folder; choose a folder for the site\n"
+        )
+    assert target.read_text() == "<p>my report</p>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+@pytest.mark.parametrize("suffix", [".old", ".building"])
+def test_a_users_folder_with_the_staging_name_is_not_deleted(tmp_path, suffix):
+    mine = tmp_path / f".site{suffix}"
+    mine.mkdir()
+    (mine / "draft.md").write_text("mine")
+    proc = cli("build", SMALL, "-o", tmp_path / "site")
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"error: {mine} exists and was not made by lineage-report; a build stages its site "
+        "there: move it away and build again\n"
+    )
+    assert (mine / "draft.md").read_text() == "mine"
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_users_file_named_like_the_lock_is_not_truncated(tmp_path):
+    lock = tmp_path / ".site.lock"
+    lock.write_text("my notes")
+    proc = cli("build", SMALL, "-o", tmp_path / "site")
+    assert proc.returncode == 1
+    assert proc.stderr == f"error: {lock} exists and is not lineage-report's lock; move it away\n"
+    assert lock.read_text() == "my notes"
+
+
+# --- what a build may replace, and what it keeps ------------------------------------------
+
+
+def test_force_builds_beside_foreign_files_and_keeps_every_one(tmp_path):
+    home = home_like(tmp_path / "somewhere")
+    proc = cli("build", SMALL, "-o", home, "--force", "-q")
+    assert proc.returncode == 1  # even forced, a build never replaces a file of the user's
+    assert proc.stderr == (
+        f"error: {home / 'lineage.json'} is a file of yours (kept) where the site has one of "
+        "its own; move it away and build again\n"
+    )
+    (home / "lineage.json").rename(home / "my-lineage.json")
+    (home / "link").symlink_to("/etc/hostname")
+    mine = tree(home)
+    proc = cli("build", SMALL, "-o", home, "--force", "-q")
+    assert proc.returncode == 0, proc.stderr
+    after = tree(home)
+    assert {k: after.get(k) for k in mine} == mine  # every file, link and folder kept as it was
+    assert (home / "index.html").is_file() and (home / STATUS_NAME).is_file()
+    # A second forced build (full, after a settings change) keeps them again.
+    project = Path(shutil.copytree(SMALL, tmp_path / "proj"))
+    config = project / "lineage-report.toml"
+    config.write_text(config.read_text().replace("title = ", 'title = "Changed" #', 1))
+    assert cli("build", project, "-o", home, "--force", "-q").returncode == 0
+    after = tree(home)
+    assert {k: after.get(k) for k in mine} == mine
+    assert "Changed" in (home / "index.html").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "somewhere"]
+
+
+def test_a_rebuild_removes_only_the_pages_it_wrote(tmp_path):
+    project = Path(shutil.copytree(SMALL, tmp_path / "proj"))
+    toml = project / "lineage-report.toml"
+    toml.write_text(toml.read_text() + '\nkeep_files = ["CNAME", "extras"]\n')
+    config = load_config(project)
+    out = tmp_path / "site"
+    build(config, out)
+    (out / "CNAME").write_text("lineage.example.org\n")
+    (out / "extras").mkdir()
+    (out / "extras" / "logo.svg").write_text("<svg/>")
+    for manifest in sorted((project / "runs").glob("*.json"))[1:]:
+        manifest.unlink()  # most pages become stale
+    result = build(load_config(project), out)
+    assert result.incremental
+    assert (out / "CNAME").read_text() == "lineage.example.org\n"
+    assert (out / "extras" / "logo.svg").read_text() == "<svg/>"
+    fresh = tmp_path / "fresh"
+    build(config, fresh)
+    expected = tree(fresh)
+    got = tree(out)
+    assert sorted(set(got) - set(expected)) == ["CNAME", "extras", "extras/logo.svg"]
+    assert {k: got[k] for k in expected if k != STATUS_NAME} == {
+        k: v for k, v in expected.items() if k != STATUS_NAME
+    }
+
+
+def test_a_kept_file_where_the_site_has_a_page_is_refused(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("<p>my own index</p>")
+    with pytest.raises(BuildError, match=r"site/index.html is a file of yours \(kept\) where"):
+        build(load_config(SMALL), out, force=True)
+    assert tree(out) == {"index.html": b"<p>my own index</p>"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_killed_builds_staging_folder_is_cleared_by_the_next(tmp_path):
+    out = tmp_path / "site"
+    staging = tmp_path / ".site.building"
+    staging.mkdir()
+    (staging / STAGING_MARK).write_bytes(b"")
+    (staging / "index.html").write_text("half")
+    build(load_config(SMALL), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_exchange_swaps_two_real_folders_in_one_step(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x").write_text("from a")
+    (b / "y").write_text("from b")
+    assert exchange(a, b)  # Linux: renameat2(RENAME_EXCHANGE); the commit relies on it here
+    assert tree(a) == {"y": b"from b"} and tree(b) == {"x": b"from a"}
+
+
+# --- kill -9 -----------------------------------------------------------------------------
+
+
+def start_build(project: Path, out: Path) -> subprocess.Popen:
+    """Start a real build in its own process (its workers are its children)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "lineage_report", "build", project, "-o", out, "-q"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def children(pid: int) -> list[int]:
+    """Return the processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def kill_during(project: Path, out: Path, delay: float) -> bool:
+    """Start a build, kill -9 it after `delay` seconds; tell whether it was still running."""
+    proc = start_build(project, out)
+    time.sleep(delay)
+    workers = children(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.02)  # workers die with their parent (PR_SET_PDEATHSIG)
+    assert not [w for w in workers if is_alive(w)], "a worker outlived its killed build"
+    return proc.returncode == -signal.SIGKILL
+
+
+def is_alive(pid: int) -> bool:
+    """Tell whether a process runs (a zombie, already dead, does not count)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["incremental", "full"])
+def test_a_killed_build_leaves_the_old_site_or_the_new_one(tmp_path, kind):
+    """kill -9 at many moments of a build: the output is always one whole site."""
+    project = Path(shutil.copytree(SAMPLE, tmp_path / "proj"))
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    old = tree(out)
+    if kind == "full":  # a new title changes every page
+        config = project / "lineage-report.toml"
+        config.write_text(config.read_text().replace("title = ", 'title = "Renamed" #', 1))
+    else:  # a run's notes change its page and a few others
+        manifest = sorted((project / "runs").rglob("*.json"))[0]
+        data = json.loads(manifest.read_text())
+        data["run"]["notes"] = "Changed after review."
+        manifest.write_text(json.dumps(data))
+    new_site = tmp_path / "expected"
+    build(load_config(project), new_site)
+    new = {k: v for k, v in tree(new_site).items() if k != STATUS_NAME}
+    pristine = tmp_path / "pristine"
+    shutil.copytree(out, pristine, symlinks=True)
+    started = time.monotonic()
+    assert start_build(project, tmp_path / "timing").wait() == 0
+    took = time.monotonic() - started
+    old = {k: v for k, v in old.items() if k != STATUS_NAME}
+    killed = 0
+    for step in range(10):
+        shutil.rmtree(out)
+        shutil.copytree(pristine, out, symlinks=True)
+        killed += kill_during(project, out, took * (step + 0.5) / 10)
+        now = {k: v for k, v in tree(out).items() if k != STATUS_NAME}
+        assert now in (old, new), f"a mixed site after a kill at {step + 0.5}/10 of the build"
+        # The next build finishes the job, whatever the kill left beside the output.
+        finish = start_build(project, out)
+        assert finish.wait() == 0, finish.stderr.read().decode()
+        assert {k: v for k, v in tree(out).items() if k != STATUS_NAME} == new
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")]
+    assert killed >= 5  # most kills landed while the build ran
