@@ -3,12 +3,15 @@
 `snapshot --single-file` builds the site into a temporary folder and keeps each page's
 `<main>`, re-serialised through an allow-list (no scripts, every text escaped, links rewritten
 to in-file ids). A CSS-only router (`:target`) shows one page at a time, and a
-Content-Security-Policy forbids every load. The file's digest is its own SHA-256; `verify`
-checks it with `--digest`. The page template is `themes/default/snapshot/single-file.html`.
+Content-Security-Policy forbids every load and every script, and allows only the file's own
+stylesheet and the table alignments the allow-list keeps (by their hashes). The file's
+digest is its own SHA-256; `verify` checks it with `--digest`. The page template is
+`themes/default/snapshot/single-file.html`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import posixpath
@@ -56,6 +59,9 @@ KEEP_ATTRS = {"class", "title", "lang", "dir", "scope", "colspan", "rowspan", "a
               "aria-label", "aria-hidden", "open", "datetime", "start", "reversed"}  # fmt: skip
 WEB_SCHEMES = ("http", "https", "mailto")
 ALIGN = re.compile(r"\s*text-align\s*:\s*(left|right|center)\s*;?\s*", re.I)
+# The style="" values a kept table cell may carry, spelled as markdown-it writes them: the
+# policy allows exactly these (by hash), so no other inline style applies.
+ALIGNMENTS = ("text-align:left", "text-align:right", "text-align:center")
 DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp)[;,]", re.I)
 FRAGMENT_SAFE = "/:-._~!$&'()*+,;=@"
 ROUTER_CSS = """
@@ -150,8 +156,8 @@ class PageBody(HTMLParser):
                 kept["id"] = f"{page_anchor(self.path)}:{value}"
             elif name == "href" and tag == "a":
                 self.link(value, kept)
-            elif name == "style" and ALIGN.fullmatch(value):
-                kept["style"] = value
+            elif name == "style" and (align := ALIGN.fullmatch(value)):
+                kept["style"] = "text-align:" + align.group(1).lower()  # as the policy allows
             elif name in KEEP_ATTRS:
                 kept[name] = value
         return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in kept.items())
@@ -239,7 +245,25 @@ def inline_css(site: Path) -> Markup:
     # The file loads nothing (its CSP forbids it anyway), and "</" must not end the <style>.
     css = re.sub(r"@import[^;]*;", "", css)
     css = re.sub(r"url\((?!\s*['\"]?data:)[^)]*\)", "none", css, flags=re.I)
-    return Markup(css.replace("</", "<\\/") + ROUTER_CSS)
+    # As the HTML parser will see it (newlines normalized, NUL replaced): the policy's hash
+    # is over exactly the <style> element's text.
+    css = re.sub(r"\r\n?", "\n", css).replace("\0", "\ufffd")
+    return Markup("\n" + css.replace("</", "<\\/") + ROUTER_CSS)
+
+
+def csp_hash(text: str) -> str:
+    """Return the Content-Security-Policy source that allows exactly this inline text."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def policy(css: str) -> str:
+    """Return the file's Content-Security-Policy: no script, no load, only its own styles."""
+    styles = " ".join(csp_hash(text) for text in (css, *ALIGNMENTS))
+    return (
+        f"default-src 'none'; style-src {styles} 'unsafe-hashes'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 # --- The file -----------------------------------------------------------------------
@@ -254,10 +278,12 @@ def single_file_html(config: Config, site: Path) -> bytes:
     """Return the whole built site as one self-contained HTML page."""
     paths = site_pages(site)
     pages = set(paths)
+    css = inline_css(site)
     html = snapshot_template("single-file.html").render(
         title=config.title,
         generator=f"lineage-report {__version__}",
-        css=inline_css(site),
+        csp=Markup(policy(css)),  # hashes and keywords only: nothing to escape
+        css=css,
         nav=nav_links(pages),
         pages=[page_body(site, path, pages) for path in paths],
     )

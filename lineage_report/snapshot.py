@@ -8,7 +8,12 @@ inside the zip prove nothing against someone who rewrites both.
 
 `verify` checks a zip (read in place) or an unzipped folder against its `SHA256SUMS`, and the
 sums against that digest when given, naming every altered, added or removed file. Entries
-that could escape the folder they are unpacked into are reported as tampering.
+that unzip would not make a plain file inside the folder (escaping paths, links by their mode
+bits from any system, second names) are reported as tampering. A zip is hostile input, so
+its work is bounded by its size: names are compared with the sums before anything is
+inflated, entries sharing bytes (zip bombs) are refused unread, and no entry inflates past its
+declared size. Names that a case-insensitive or normalizing file system takes for one are
+warned about by both commands.
 
 `snapshot --single-file` writes one self-contained HTML page instead, for mail: see
 `singlefile`. The CLI wiring of both subcommands is here.
@@ -20,17 +25,21 @@ import argparse
 import functools
 import hashlib
 import logging
+import math
 import os
 import re
 import stat
+import struct
 import sys
 import tempfile
+import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import jinja2
 
@@ -38,6 +47,7 @@ from . import __version__
 from .build import BuildResult, about, build, build_time
 from .config import Config, load_config
 from .errors import LineageReportError
+from .problems import Problem, Problems
 from .render import environment, themes_root
 from .status import STATUS_NAME
 
@@ -55,6 +65,13 @@ ZIP_MIN = datetime(1980, 1, 1, tzinfo=UTC)  # the zip format cannot say earlier 
 ZIP_MAX = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 DIGEST = re.compile(r"(?:sha256:)?([0-9a-fA-F]{64})")
 SUMS_LINE = re.compile(r"(\\?)([0-9a-fA-F]{64}) [ *](.*)")
+# Deflate gives at most 258 bytes for 2 bits of input: no entry of a zip of n bytes can
+# inflate to more than 1,032 n, and non-overlapping entries cannot all do so at once.
+DEFLATE_RATIO = 1032
+LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a local file header, before its name and extra
+LOCAL_SIGNATURE = b"PK\x03\x04"
+UNICODE_PATH = 0x7075  # Info-ZIP's extra field holding a second (UTF-8) name, which unzip uses
+DOS_REPARSE_POINT = 0x400  # a Windows attribute: a link, whatever the mode bits say
 
 
 # --- Archive paths -----------------------------------------------------------------
@@ -139,6 +156,50 @@ def normal_digest(text: str) -> str:
     return "sha256:" + match.group(1).lower()
 
 
+# --- Names that one file system may take for one -----------------------------------
+
+
+def folded(part: str) -> str:
+    """Return a name as case-insensitive, normalizing file systems compare it."""
+    decomposed = unicodedata.normalize("NFD", part)
+    # One-to-one case mappings only: NTFS and APFS do not fold "ß" into "ss".
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in decomposed)
+
+
+def name_clashes(names: Iterable[str]) -> list[tuple[str, str]]:
+    """Return pairs of paths (folders end in "/") that differ only in case or normalization.
+
+    Paths are compared part by part within one folder, so two spellings of a folder count
+    once, not once for every file inside it.
+    """
+    folders = {name[: at + 1] for name in names for at, c in enumerate(name) if c == "/"}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for path in sorted(set(names) | folders):
+        parent, _, last = path.rstrip("/").rpartition("/")
+        groups.setdefault((parent, folded(last)), []).append(path)
+    return [(group[0], other) for group in groups.values() for other in group[1:]]
+
+
+def clash_text(a: str, b: str) -> str:
+    """Say how two names collide, spelled so that a reader can tell them apart."""
+    if unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", b):
+        a, b = (name.encode("ascii", "backslashreplace").decode() for name in (a, b))
+        how = "Unicode normalization (NFC/NFD); unzipped on macOS"
+    else:
+        a, b = show(a), show(b)
+        how = "case; unzipped on a case-insensitive file system (Windows, macOS)"
+    return f"{a} and {b} differ only in {how}, one replaces the other"
+
+
+def clash_warnings(names: list[str]) -> list[Problem]:
+    """Warn about snapshot entries that a case-insensitive or normalizing file system merges."""
+    problems = Problems()
+    for a, b in name_clashes(names):
+        a, b = (name.removeprefix(INPUTS) for name in (a, b))  # the project's own paths
+        problems.warning(b, "", f"name clash: {clash_text(a, b)}", "snapshot.name-clash")
+    return problems.items
+
+
 # --- Making a snapshot --------------------------------------------------------------
 
 
@@ -151,6 +212,7 @@ class SnapshotResult:
     files: int
     size: int
     build: BuildResult
+    problems: list[Problem] = field(default_factory=list)  # the snapshot's own, not the build's
 
 
 # One entry of the zip: its name and how to get its bytes (read late, one at a time).
@@ -276,8 +338,9 @@ def make_snapshot(config: Config, output: Path) -> SnapshotResult:
         entries += input_entries(config, result.lineage.inputs, extras)
         cover = render_cover(config, result, len(entries) + 2)
         entries.append((COVER, lambda: cover))
+        problems = clash_warnings([name for name, _ in entries] + [SUMS])
         digest, count = write_zip(output, entries, zip_time(result))
-    return SnapshotResult(output, digest, count, output.stat().st_size, result)
+    return SnapshotResult(output, digest, count, output.stat().st_size, result, problems)
 
 
 def snapshot_template(name: str) -> jinja2.Template:
@@ -300,13 +363,36 @@ def render_cover(config: Config, result: BuildResult, files: int) -> bytes:
 # --- Verifying a snapshot -----------------------------------------------------------
 
 
+class Refused(Exception):
+    """Why one file of a snapshot cannot be trusted: the kind and detail of its line."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass
+class Member:
+    """One file of a snapshot: its name, the size it declares, and a reader of its bytes."""
+
+    name: str
+    size: int
+    chunks: Callable[[], Iterator[bytes]]
+
+
 @dataclass
 class Scan:
     """What a snapshot holds: each file's SHA-256, the SHA256SUMS bytes, and what is wrong."""
 
-    hashes: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str | None] = field(default_factory=dict)  # None: not listed, not read
     sums: bytes | None = None
+    listed: dict[str, str] = field(default_factory=dict)  # what SHA256SUMS says, by name
+    sums_problems: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # reported already: not compared again
+    inflated: int = 0  # bytes read out of the snapshot's files, SHA256SUMS included
+    budget: float = math.inf  # the most bytes its files may hold together
 
 
 @dataclass
@@ -317,6 +403,7 @@ class Verification:
     digest: str
     problems: list[str]
     kind: str = "zip"  # "zip", "folder" or "file" (a single-file report checked by digest)
+    warnings: list[str] = field(default_factory=list)  # true of an intact snapshot too
 
     @property
     def ok(self) -> bool:
@@ -332,50 +419,244 @@ def hash_stream(read: Callable[[int], bytes]) -> str:
     return sha.hexdigest()
 
 
-def record(scan: Scan, name: str, opener: Callable) -> None:
-    """Hash one file into the scan (or keep it whole when it is SHA256SUMS)."""
-    if name in scan.hashes or (name == SUMS and scan.sums is not None):
-        scan.problems.append(f"duplicate: {show(name)}")
+def refuse(scan: Scan, name: str, line: str) -> bool:
+    """Report a file that is not compared with the sums (its line says why); return False."""
+    scan.problems.append(line)
+    scan.refused.add(name)
+    return False
+
+
+def consume(scan: Scan, member: Member, sink: Callable[[bytes], object]) -> bool:
+    """Feed a file's bytes to `sink` within the scan's budget; report a problem and say so."""
+    name = show(member.name)
+    if scan.inflated + member.size > scan.budget:
+        line = f"oversized: {name} (declares {member.size:,} bytes, more than the zip can hold)"
+        return refuse(scan, member.name, line)
+    try:
+        for chunk in member.chunks():
+            scan.inflated += len(chunk)
+            sink(chunk)
+    except Refused as exc:
+        return refuse(scan, member.name, f"{exc.kind}: {name} ({exc.detail})")
+    except (OSError, zlib.error) as exc:
+        return refuse(scan, member.name, f"altered: {name} (unreadable: {exc})")
+    return True
+
+
+def read_sums(scan: Scan, member: Member) -> None:
+    """Read SHA256SUMS (bounded) and what it lists."""
+    if member.size > SUMS_LIMIT:
+        refuse(scan, SUMS, f"malformed: {SUMS} is over {SUMS_LIMIT >> 20} MB")
         return
-    with opener() as f:
-        if name == SUMS:
-            scan.sums = f.read(SUMS_LIMIT + 1)
-            if len(scan.sums) > SUMS_LIMIT:
-                scan.problems.append(f"malformed: {SUMS} is over {SUMS_LIMIT >> 20} MB")
+    data = bytearray()
+    if consume(scan, member, data.extend):
+        scan.sums = bytes(data)
+        scan.listed, scan.sums_problems = parse_sums(scan.sums)
+
+
+def read_members(scan: Scan, members: list[Member]) -> None:
+    """Read SHA256SUMS first, then hash only the files it lists: the others are added anyway."""
+    first: dict[str, Member] = {}
+    for member in members:
+        if member.name in first:
+            scan.problems.append(f"duplicate: {show(member.name)}")
         else:
-            scan.hashes[name] = hash_stream(f.read)
+            first[member.name] = member
+    if SUMS in first:
+        read_sums(scan, first.pop(SUMS))
+    for name, member in first.items():
+        scan.hashes[name] = None
+        if name in scan.listed:
+            sha = hashlib.sha256()
+            if consume(scan, member, sha.update):
+                scan.hashes[name] = sha.hexdigest()
+
+
+def extra_ids(extra: bytes) -> set[int]:
+    """Return the ids of the fields in a zip entry's extra block."""
+    ids, at = set(), 0
+    while at + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, at)
+        ids.add(kind)
+        at += 4 + size
+    return ids
 
 
 def entry_problem(info: zipfile.ZipInfo) -> str | None:
     """Return why a zip entry cannot be trusted as a plain file, or None."""
+    name = show(info.orig_filename)
     reason = unsafe_reason(info.orig_filename)
     if reason:
-        return f"unsafe path: {show(info.orig_filename)} ({reason})"
-    kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == UNIX else 0
-    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-        return f"not a regular file: {show(info.filename)}"
+        return f"unsafe path: {name} ({reason})"
+    if UNICODE_PATH in extra_ids(info.extra):
+        return f"unsafe path: {name} (its extra field gives it a second name)"
+    # Mode bits count whatever system the entry claims to come from: unzip reads them from
+    # several (VMS, Atari, BeOS, AtheOS...), so a "DOS" symlink is still a symlink.
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if kind not in (0, stat.S_IFREG, stat.S_IFDIR) or info.external_attr & DOS_REPARSE_POINT:
+        return f"not a regular file: {name}"
     if info.flag_bits & 0x1:
-        return f"encrypted: {show(info.filename)}"
+        return f"encrypted: {name}"
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return f"unsupported: {name} (compression method {info.compress_type})"
     return None
 
 
+def central_name(info: zipfile.ZipInfo) -> bytes:
+    """Return an entry's name as the central directory spells it."""
+    return info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+
+
+@dataclass
+class Span:
+    """Where an entry lies in the zip, by its local header, and what that header says."""
+
+    begin: int  # the local header
+    start: int  # the data
+    end: int
+    name: bytes
+    extra: bytes
+
+
+def local_span(raw: BinaryIO, info: zipfile.ZipInfo) -> Span:
+    """Read an entry's local header; return where its header and data lie."""
+    raw.seek(info.header_offset)
+    head = raw.read(LOCAL_HEADER.size)
+    if len(head) < LOCAL_HEADER.size or not head.startswith(LOCAL_SIGNATURE):
+        raise Refused("malformed", "no local header where the central directory points")
+    name_length, extra_length = LOCAL_HEADER.unpack(head)[-2:]
+    name, extra = raw.read(name_length), raw.read(extra_length)
+    start = info.header_offset + LOCAL_HEADER.size + name_length + extra_length
+    return Span(info.header_offset, start, start + info.compress_size, name, extra)
+
+
+def span_problem(info: zipfile.ZipInfo, span: Span, end: int) -> Refused | None:
+    """Return why an entry's local header disagrees with the central directory, or None."""
+    if span.name != central_name(info):
+        local = show(span.name.decode("utf-8", "replace"))
+        return Refused("malformed", f"its local header names {local}")
+    if UNICODE_PATH in extra_ids(span.extra):
+        return Refused("unsafe path", "its extra field gives it a second name")
+    if span.end > end:
+        return Refused("malformed", "its data runs into the central directory")
+    return None
+
+
+def overlapping(spans: dict[zipfile.ZipInfo, Span]) -> dict[zipfile.ZipInfo, str]:
+    """Return each entry whose bytes overlap another entry's, with the name of one of those."""
+    shared: dict[zipfile.ZipInfo, str] = {}
+    reach: zipfile.ZipInfo | None = None  # of the entries so far, the one ending furthest
+    for info, span in sorted(spans.items(), key=lambda item: (item[1].begin, item[1].end)):
+        if reach is not None and span.begin < spans[reach].end:
+            shared.setdefault(info, reach.filename)
+            shared.setdefault(reach, info.filename)
+        if reach is None or span.end > spans[reach].end:
+            reach = info
+    return shared
+
+
+def data_starts(scan: Scan, raw: BinaryIO, infos: list[zipfile.ZipInfo], end: int) -> dict:
+    """Return where each sound entry's data starts; refuse entries whose bytes are not theirs.
+
+    An entry owns its local header and its data: entries sharing bytes (a zip bomb's trick,
+    many names for one stretch of compressed data) are refused before anything is inflated.
+    """
+    spans, refusals = {}, {}
+    for info in infos:
+        try:
+            spans[info] = local_span(raw, info)
+        except Refused as exc:
+            refusals[info] = exc
+    for info, other in overlapping(spans).items():
+        refusals[info] = Refused("overlapping", f"shares bytes with {show(other)}")
+    for info, span in spans.items():
+        problem = refusals.get(info) or span_problem(info, span, end)
+        if problem:
+            refusals[info] = problem
+    for info in infos:  # in the zip's own order
+        if info in refusals:
+            exc = refusals[info]
+            refuse(scan, info.filename, f"{exc.kind}: {show(info.filename)} ({exc.detail})")
+    return {info: span.start for info, span in spans.items() if info not in refusals}
+
+
+def zip_blocks(raw: BinaryIO, start: int, length: int) -> Iterator[bytes]:
+    """Yield `length` bytes of the zip from `start`, in chunks."""
+    at, end = start, start + length
+    while at < end:
+        raw.seek(at)  # one file handle for every entry: never trust where it was left
+        block = raw.read(min(CHUNK, end - at))
+        if not block:
+            raise Refused("altered", "unreadable: the zip ends inside it")
+        at += len(block)
+        yield block
+
+
+def inflate(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    """Yield the output of a raw deflate stream, at most CHUNK bytes at a time."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    for block in blocks:
+        data = block
+        while data and not inflater.eof:
+            yield inflater.decompress(data, CHUNK)
+            data = inflater.unconsumed_tail
+        if inflater.eof:
+            return
+    while not inflater.eof:  # output still held back by the CHUNK limit
+        piece = inflater.decompress(b"", CHUNK)
+        if not piece:
+            raise Refused("altered", "unreadable: its compressed data ends early")
+        yield piece
+
+
+def entry_chunks(raw: BinaryIO, info: zipfile.ZipInfo, start: int) -> Iterator[bytes]:
+    """Yield an entry's bytes from its own data only, stopping once past its declared size."""
+    blocks = zip_blocks(raw, start, info.compress_size)
+    pieces = inflate(blocks) if info.compress_type == zipfile.ZIP_DEFLATED else blocks
+    size = crc = 0
+    for piece in pieces:
+        size += len(piece)
+        if size > info.file_size:
+            raise Refused("oversized", f"holds more than its declared {info.file_size:,} bytes")
+        crc = zlib.crc32(piece, crc)
+        yield piece
+    if size != info.file_size:
+        raise Refused("altered", f"unreadable: {size:,} bytes, its header says {info.file_size:,}")
+    if crc != info.CRC:
+        raise Refused("altered", "unreadable: bad CRC-32")
+
+
+def plain_entries(scan: Scan, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Return the zip's file entries, refusing those that are not safe plain files."""
+    infos = []
+    for info in archive.infolist():
+        problem = entry_problem(info)
+        if problem:
+            refuse(scan, info.filename, problem)
+        elif not info.is_dir():
+            infos.append(info)
+    return infos
+
+
 def scan_zip(path: Path) -> Scan:
-    """Hash every entry of a zip in place; refuse entries that are not safe plain files."""
-    scan = Scan()
+    """Check a zip's entries without inflating any, then hash the files SHA256SUMS lists.
+
+    Every entry is read from its own bytes only, never past its declared size, and all of
+    them together within what deflate can pack into a zip of this size: a crafted zip costs
+    time in proportion to its own size.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise LineageReportError(f"{path}: not a readable zip file ({exc})") from None
-    with archive:
-        for info in archive.infolist():
-            problem = entry_problem(info)
-            if problem:
-                scan.problems.append(problem)
-            elif not info.is_dir():
-                try:
-                    record(scan, info.filename, lambda info=info: archive.open(info))
-                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-                    scan.problems.append(f"altered: {show(info.filename)} (unreadable: {exc})")
+    scan = Scan(budget=DEFLATE_RATIO * path.stat().st_size + CHUNK)
+    with archive, open(path, "rb") as raw:
+        starts = data_starts(scan, raw, plain_entries(scan, archive), archive.start_dir)
+        members = [
+            Member(info.filename, info.file_size, functools.partial(entry_chunks, raw, info, at))
+            for info, at in starts.items()
+        ]
+        read_members(scan, members)
     return scan
 
 
@@ -388,30 +669,41 @@ def walk_folder(root: Path) -> Iterator[tuple[str, Path]]:
             yield (base / name).relative_to(root).as_posix(), base / name
 
 
+def file_chunks(path: Path) -> Iterator[bytes]:
+    """Yield a file's bytes in chunks."""
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
 def scan_folder(root: Path) -> Scan:
-    """Hash every file of an unzipped snapshot; a symlink or device is tampering."""
+    """Hash every file of an unzipped snapshot that its sums list; a symlink is tampering."""
     scan = Scan()
+    members = []
     for name, path in walk_folder(root):
         if path.is_symlink() or not path.is_file():
-            scan.problems.append(f"not a regular file: {show(name)}")
+            refuse(scan, name, f"not a regular file: {show(name)}")
         else:
-            record(scan, name, functools.partial(open, path, "rb"))
+            members.append(Member(name, path.stat().st_size, functools.partial(file_chunks, path)))
+    read_members(scan, members)
     return scan
 
 
 def compare(scan: Scan, expected: str | None) -> list[str]:
     """Return every difference between the files, their SHA256SUMS and the expected digest."""
     if scan.sums is None:
-        return scan.problems + [f"removed: {SUMS}"]
-    listed, problems = parse_sums(scan.sums)
+        return scan.problems + ([] if SUMS in scan.refused else [f"removed: {SUMS}"])
+    problems = list(scan.sums_problems)
     if expected and snapshot_digest(scan.sums) != expected:
         problems.append(f"altered: {SUMS} (its digest is not {expected})")
-    for name in sorted(listed.keys() | scan.hashes.keys()):
+    for name in sorted(scan.listed.keys() | scan.hashes.keys()):
+        if name in scan.refused:
+            continue
         if name not in scan.hashes:
             problems.append(f"removed: {show(name)}")
-        elif name not in listed:
+        elif name not in scan.listed:
             problems.append(f"added: {show(name)}")
-        elif listed[name] != scan.hashes[name]:
+        elif scan.listed[name] != scan.hashes[name]:
             problems.append(f"altered: {show(name)}")
     return scan.problems + problems
 
@@ -428,7 +720,9 @@ def verify(path: Path, digest: str | None = None) -> Verification:
     else:
         raise LineageReportError(f"{path}: no such file or folder")
     found = snapshot_digest(scan.sums) if scan.sums is not None else ""
-    return Verification(len(scan.hashes), found, compare(scan, expected), kind)
+    clashes = name_clashes(set(scan.hashes) | ({SUMS} if scan.sums is not None else set()))
+    warnings = [f"warning: name clash: {clash_text(a, b)}" for a, b in clashes]
+    return Verification(len(scan.hashes), found, compare(scan, expected), kind, warnings)
 
 
 def verify_file(path: Path, expected: str | None) -> Verification:
@@ -487,8 +781,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check a snapshot; print each problem; exit 1 unless it is intact."""
     outcome = verify(args.snapshot, args.digest)
-    for problem in outcome.problems:
-        print(problem)
+    for line in outcome.problems + outcome.warnings:
+        print(line)
     if not outcome.ok:
         print(f"FAILED: {len(outcome.problems)} problems in {args.snapshot}", file=sys.stderr)
         return 1

@@ -7,8 +7,10 @@ import hashlib
 import io
 import os
 import shutil
+import struct
 import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -316,6 +318,298 @@ def test_malformed_sums_lines_are_named():
     listed, problems = snapshot.parse_sums(b"nope\n" + b"ab" * 32 + b"  site/x\n\n")
     assert listed == {"site/x": "ab" * 32}
     assert problems == [f"malformed: {SUMS} line 1"]
+
+
+# --- Crafted zips: links from any system, overlapping entries, bombs, second names ----
+
+LOCAL = struct.Struct("<4s5H3L2H")  # a local file header, before its name
+CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central-directory record, before its name
+END = struct.Struct("<4s4H2LH")  # the end-of-central-directory record
+UNIX_LINK = 0o120777 << 16  # external_attr of a symlink
+
+
+def small_zip(path: Path, files: dict, listed: dict[str, bytes] | None = None) -> str:
+    """Write a zip of `files` (name or ZipInfo -> bytes, deflated) and a SHA256SUMS of `listed`
+    (default: the files): a snapshot whose maker also made the digest. Return the digest."""
+    if listed is None:
+        listed = {getattr(key, "filename", key): data for key, data in files.items()}
+    sums = snapshot.format_sums({n: hashlib.sha256(d).hexdigest() for n, d in listed.items()})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+        zf.writestr(SUMS, sums)
+    return snapshot.snapshot_digest(sums)
+
+
+def central_records(data: bytes) -> dict[str, int]:
+    """Return where each central-directory record of a zip starts, by entry name."""
+    _, _, _, _, count, _, at, _ = END.unpack_from(data, data.rindex(b"PK\x05\x06"))
+    records = {}
+    for _ in range(count):
+        name_length, extra_length, comment_length = CENTRAL.unpack_from(data, at)[12:15]
+        records[data[at + CENTRAL.size : at + CENTRAL.size + name_length].decode()] = at
+        at += CENTRAL.size + name_length + extra_length + comment_length
+    return records
+
+
+def patch(path: Path, name: str, *, size=None, crc=None, header_of=None) -> None:
+    """Edit one entry of a zip in place: its declared size and CRC (in both of its headers),
+    or point its central record at another entry's local header."""
+    data = bytearray(path.read_bytes())
+    records = central_records(bytes(data))
+    local = struct.unpack_from("<L", data, records[name] + 42)[0]
+    if size is not None:
+        struct.pack_into("<L", data, records[name] + 24, size)
+        struct.pack_into("<L", data, local + 22, size)
+    if crc is not None:
+        struct.pack_into("<L", data, records[name] + 16, crc)
+        struct.pack_into("<L", data, local + 14, crc)
+    if header_of is not None:
+        target = struct.unpack_from("<L", data, records[header_of] + 42)[0]
+        struct.pack_into("<L", data, records[name] + 42, target)
+    path.write_bytes(bytes(data))
+
+
+def deflated_zeros(size: int) -> bytes:
+    """Return a raw deflate stream of `size` zero bytes (about a thousandth as long)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = bytes(1 << 20)
+    parts = [packer.compress(block[: size - at]) for at in range(0, size, len(block))]
+    return b"".join(parts) + packer.flush()
+
+
+def local_header(name: str, method: int, crc: int, packed: int, size: int) -> bytes:
+    """Return a zip local file header, with its name."""
+    raw = name.encode()
+    return LOCAL.pack(b"PK\x03\x04", 20, 0, method, 0, 33, crc, packed, size, len(raw), 0) + raw
+
+
+def central_record(name: str, header: bytes, at: int) -> bytes:
+    """Return the central-directory record of a plain Unix file whose local header is `header`
+    (at offset `at`), with its name."""
+    _, _, _, method, _, _, crc, packed, size, _, _ = LOCAL.unpack_from(header)
+    raw = name.encode()
+    fields = (20, 3, 20, 0, 0, method, 0, 33, crc, packed, size, len(raw), 0, 0, 0, 0)
+    return CENTRAL.pack(b"PK\x01\x02", *fields, 0o100644 << 16, at) + raw
+
+
+def overlap_bomb(path: Path, names: list[str], kernel_size: int) -> bytes:
+    """Write a zip bomb of overlapping entries in the style of David Fifield's: each entry's
+    deflate data quotes the next entry's local header in a stored block and runs on into that
+    entry's data, down to one shared kernel, so every entry inflates to the whole kernel.
+    SHA256SUMS lists every name (with made-up sums: the names are what match). CRCs are left 0:
+    verify must refuse the zip long before it would check one. Return the SHA256SUMS bytes."""
+    kernel = deflated_zeros(kernel_size)
+    headers: list[bytes] = []
+    packed, size = len(kernel), kernel_size
+    for name in reversed(names):  # from the last: a header declares all that follows it
+        if headers:
+            packed += 5 + len(headers[0])
+            size += len(headers[0])
+        headers.insert(0, local_header(name, 8, 0, packed, size))
+    body = central = b""
+    for i, (name, header) in enumerate(zip(names, headers, strict=True)):
+        central += central_record(name, header, len(body))
+        body += header
+        if i + 1 < len(headers):  # a stored, non-final block holding the next header
+            quoted = len(headers[i + 1])
+            body += b"\x00" + struct.pack("<HH", quoted, quoted ^ 0xFFFF)
+    body += kernel
+    sums = snapshot.format_sums({name: "0" * 64 for name in names})
+    header = local_header(SUMS, 0, zlib.crc32(sums), len(sums), len(sums))
+    central += central_record(SUMS, header, len(body))
+    body += header + sums
+    count = len(names) + 1
+    path.write_bytes(
+        body + central + END.pack(b"PK\x05\x06", 0, 0, count, count, len(central), len(body), 0)
+    )
+    return sums
+
+
+@pytest.mark.parametrize("system", [0, 2, 5, 16, 30])
+def test_links_are_refused_whatever_system_made_the_zip(tmp_path, system):
+    """A symlink mode counts even when the entry claims DOS, VMS, Atari, BeOS or AtheOS:
+    unzip makes links from all of those but DOS."""
+    link = zipfile.ZipInfo("site/passwd.html")
+    link.create_system, link.external_attr = system, UNIX_LINK
+    files = {"site/index.html": b"<p>hi</p>", link: b"../../../../etc/passwd"}
+    digest = small_zip(tmp_path / "t.zip", files)
+    code, printed = run("verify", tmp_path / "t.zip", "--digest", digest)
+    assert (code, printed.splitlines()) == (1, ["not a regular file: site/passwd.html"])
+    if shutil.which("unzip") and system:  # what a reviewer's unzip would have done with it
+        subprocess.run(["unzip", "-q", tmp_path / "t.zip", "-d", tmp_path / "out"], check=True)
+        assert (tmp_path / "out" / "site" / "passwd.html").is_symlink()
+
+
+def test_windows_reparse_points_are_refused(tmp_path):
+    """The Windows attribute for links counts too, with no mode bits at all."""
+    link = zipfile.ZipInfo("site/a.html")
+    link.create_system, link.external_attr = 0, 0x400
+    small_zip(tmp_path / "t.zip", {link: b"C:\\Windows"})
+    assert run("verify", tmp_path / "t.zip") == (1, "not a regular file: site/a.html\n")
+
+
+def test_overlapping_bomb_is_refused_before_anything_is_inflated(tmp_path):
+    """Fifield-style overlapping entries: each would inflate to 16 MiB (1 GiB in all, from a
+    zip of 28 KB), and SHA256SUMS lists all their names. Every entry is refused as overlapping
+    and nothing but SHA256SUMS is inflated."""
+    names = [f"site/p{i:02d}.html" for i in range(64)]
+    sums = overlap_bomb(tmp_path / "bomb.zip", names, 16 << 20)
+    assert (tmp_path / "bomb.zip").stat().st_size < 30_000
+    scan = snapshot.scan_zip(tmp_path / "bomb.zip")
+    assert scan.inflated == len(sums)
+    code, printed = run("verify", tmp_path / "bomb.zip")
+    assert code == 1
+    assert printed.splitlines() == [
+        "overlapping: site/p00.html (shares bytes with site/p01.html)",
+        *[f"overlapping: {name} (shares bytes with site/p00.html)" for name in names[1:]],
+    ]
+
+
+def test_entries_sharing_one_local_header_are_refused(tmp_path):
+    """Several central records pointing at one entry's data: all of them are refused."""
+    files = {"site/a.html": b"a" * 1000, "site/b.html": b"b", "site/c.html": b"c"}
+    small_zip(tmp_path / "t.zip", files)
+    patch(tmp_path / "t.zip", "site/b.html", header_of="site/a.html")
+    patch(tmp_path / "t.zip", "site/c.html", header_of="site/a.html")
+    assert run("verify", tmp_path / "t.zip") == (
+        1,
+        "overlapping: site/a.html (shares bytes with site/b.html)\n"
+        "overlapping: site/b.html (shares bytes with site/c.html)\n"
+        "overlapping: site/c.html (shares bytes with site/b.html)\n",
+    )
+
+
+def test_names_are_compared_with_the_sums_before_anything_is_inflated(tmp_path):
+    """A file SHA256SUMS does not list is reported as added without being inflated."""
+    page = b"<p>report</p>"
+    digest = small_zip(tmp_path / "t.zip", {"site/index.html": page}, {"site/index.html": page})
+    with zipfile.ZipFile(tmp_path / "t.zip", "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("site/zeros.bin", bytes(64 << 20))  # 64 MiB in 64 KB
+    scan = snapshot.scan_zip(tmp_path / "t.zip")
+    with zipfile.ZipFile(tmp_path / "t.zip") as zf:
+        assert scan.inflated == len(page) + zf.getinfo(SUMS).file_size
+    code, printed = run("verify", tmp_path / "t.zip", "--digest", digest)
+    assert (code, printed.splitlines()) == (1, ["added: site/zeros.bin"])
+
+
+def test_entry_inflating_past_its_declared_size_is_stopped(tmp_path):
+    """An entry that declares 1,000 bytes (and the CRC and sum of those) but inflates to
+    8 MiB: zipfile alone would read the first 1,000 bytes and call it intact."""
+    first = bytes(1000)
+    digest = small_zip(tmp_path / "t.zip", {"site/a.bin": bytes(8 << 20)}, {"site/a.bin": first})
+    patch(tmp_path / "t.zip", "site/a.bin", size=len(first), crc=zlib.crc32(first))
+    code, printed = run("verify", tmp_path / "t.zip", "--digest", digest)
+    assert code == 1
+    assert printed.splitlines() == [
+        "oversized: site/a.bin (holds more than its declared 1,000 bytes)"
+    ]
+
+
+def test_sizes_no_zip_of_this_size_can_hold_are_refused_unread(tmp_path):
+    """Declared sizes past what deflate can pack into the whole zip are refused before reading."""
+    digest = small_zip(tmp_path / "t.zip", {"site/a.bin": b"a"})
+    patch(tmp_path / "t.zip", "site/a.bin", size=0xFFFF_FFF0)
+    assert snapshot.scan_zip(tmp_path / "t.zip").inflated == len(
+        snapshot.format_sums({"site/a.bin": hashlib.sha256(b"a").hexdigest()})
+    )
+    code, printed = run("verify", tmp_path / "t.zip", "--digest", digest)
+    assert (code, printed.splitlines()) == (
+        1,
+        ["oversized: site/a.bin (declares 4,294,967,280 bytes, more than the zip can hold)"],
+    )
+
+
+def test_second_name_in_an_extra_field_is_tampering(made, audit, tmp_path):
+    """unzip writes an entry under the UTF-8 name of its 0x7075 extra field: added to an honest
+    entry, it overwrites another page without changing a byte the sums cover."""
+    name, target = "site/problems.html", "site/index.html"
+    payload = struct.pack("<BL", 1, zlib.crc32(name.encode())) + target.encode()
+    tampered = tmp_path / "t.zip"
+    with zipfile.ZipFile(audit) as zin, zipfile.ZipFile(tampered, "w") as zout:
+        for info in zin.infolist():
+            if info.filename == name:
+                info.extra = struct.pack("<HH", 0x7075, len(payload)) + payload
+            zout.writestr(info, zin.read(info.filename))
+    code, printed = run("verify", tampered, "--digest", made[1])
+    assert (code, printed.splitlines()) == (
+        1,
+        ["unsafe path: site/problems.html (its extra field gives it a second name)"],
+    )
+    if shutil.which("unzip"):
+        subprocess.run(["unzip", "-q", "-o", tampered, "-d", tmp_path / "out"], check=True)
+        assert not (tmp_path / "out" / name).exists()
+
+
+def test_local_header_naming_another_file_is_tampering(tmp_path):
+    """Tools that stream a zip read the local header's name, unzip the central one's."""
+    small_zip(tmp_path / "t.zip", {"site/a.html": b"a"})
+    data = tmp_path.joinpath("t.zip").read_bytes()
+    at = data.index(b"site/a.html")  # the first one is in the local header
+    tmp_path.joinpath("t.zip").write_bytes(data[:at] + b"site/b.html" + data[at + 11 :])
+    assert run("verify", tmp_path / "t.zip") == (
+        1,
+        "malformed: site/a.html (its local header names site/b.html)\n",
+    )
+
+
+# --- Names a case-insensitive or normalizing file system merges --------------------
+
+NFC, NFD = "r\u00e9sum\u00e9", "re\u0301sume\u0301"
+
+
+@pytest.fixture(scope="module")
+def clashing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a project with runs/A.json beside runs/a.json, and an NFC beside an NFD name."""
+    root = tmp_path_factory.mktemp("clash") / "project"
+    write_project(
+        root,
+        {
+            "runs/A.json": manifest("upper", 0),
+            "runs/a.json": manifest("lower", 2),
+            f"runs/{NFC}.json": manifest("nfc", 4),
+            f"runs/{NFD}.json": manifest("nfd", 6),
+        },
+    )
+    return root
+
+
+def test_snapshot_warns_about_names_that_clash(clashing, tmp_path, capsys):
+    """Both names in each pair are named, the NFC/NFD pair by code point."""
+    code, _ = run("snapshot", clashing, "-o", tmp_path / "a.zip")
+    assert code == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "clash" in line]
+    assert warnings == [
+        "runs/a.json: name clash: runs/A.json and runs/a.json differ only in case; unzipped on "
+        "a case-insensitive file system (Windows, macOS), one replaces the other "
+        "[snapshot.name-clash]",
+        f"runs/{NFC}.json: name clash: runs/re\\u0301sume\\u0301.json and "
+        "runs/r\\xe9sum\\xe9.json differ only in Unicode normalization (NFC/NFD); "
+        "unzipped on macOS, one replaces the other [snapshot.name-clash]",
+    ]
+
+
+def test_verify_warns_about_names_that_clash_but_passes(clashing, tmp_path):
+    """The snapshot is intact (exit 0); the warning says where unzipping it loses a file."""
+    out = tmp_path / "a.zip"
+    run("snapshot", clashing, "-o", out)
+    code, printed = run("verify", out)
+    assert code == 0
+    assert printed.splitlines()[:2] == [
+        "warning: name clash: inputs/runs/A.json and inputs/runs/a.json differ only in case; "
+        "unzipped on a case-insensitive file system (Windows, macOS), one replaces the other",
+        "warning: name clash: inputs/runs/re\\u0301sume\\u0301.json and "
+        "inputs/runs/r\\xe9sum\\xe9.json differ only in Unicode normalization (NFC/NFD); "
+        "unzipped on macOS, one replaces the other",
+    ]
+    assert printed.splitlines()[2].startswith("OK: ")
+
+
+def test_folders_that_clash_are_named_once():
+    """Two spellings of one folder are one clash, not one per file inside."""
+    names = ["inputs/Runs/a.json", "inputs/runs/a.json", "inputs/runs/b.json", "SHA256SUMS"]
+    assert snapshot.name_clashes(names) == [("inputs/Runs/", "inputs/runs/")]
+    assert snapshot.name_clashes(["a/straße", "a/STRASSE", "a/x"]) == []  # no FS folds ß
 
 
 # --- The single-file report --------------------------------------------------------
