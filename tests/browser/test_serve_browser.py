@@ -32,7 +32,9 @@ def test_open_page_reloads_itself_after_a_manifest_change(server: Server, projec
     page.wait_for_timeout(200)  # let the script's first long-poll reach the server
     began = time.monotonic()
     describe_raw(project, "# Reloaded by itself")
-    page.wait_for_function("document.body.textContent.includes('Reloaded by itself')", timeout=8000)
+    page.wait_for_function(  # a function, not an expression: the CSP forbids eval
+        "() => document.body.textContent.includes('Reloaded by itself')", timeout=8000
+    )
     elapsed = time.monotonic() - began
     assert page.evaluate("window.__before_reload") is None  # a new document, not a patch
     assert errors == []
@@ -54,6 +56,6 @@ def test_failed_build_shows_its_error_as_text_in_a_banner(server: Server, projec
 
     config.write_text(good.replace("MNIST digit classifier", "Fixed title"), encoding="utf-8")
     page.wait_for_function(
-        "document.querySelector('h1').textContent.includes('Fixed')", timeout=8000
+        "() => document.querySelector('h1').textContent.includes('Fixed')", timeout=8000
     )
     assert banner.count() == 0
