@@ -14,13 +14,10 @@ case "$base" in
   "")
     echo "No base to compare with: set diff-against or base-url." > "$report" ;;
   http://*|https://*)
-    mkdir -p "$work/base"
-    if curl -fsSL --max-time 60 -o "$work/base/lineage.json" "$base"; then
-      base="$work/base"
-    else
-      echo "No published lineage at $base yet: nothing to compare with." > "$report"
-      base=""
-    fi ;;
+    # Nothing published yet (the first pull request): compare with an empty lineage.
+    curl -fsSL --max-time 60 -o "$work/base.json" "$base" \
+      || echo '{"nodes": [], "edges": []}' > "$work/base.json"
+    base="$work/base.json" ;;
 esac
 if [ -n "$base" ]; then
   args=(diff "$base" "$SITE" --format markdown --report-url "${RUN_URL:-}")

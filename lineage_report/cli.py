@@ -124,4 +124,4 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # Further subcommands live beside what they drive; each module's register(subparsers)
 # adds its parser and sets `func`, so this file stays a thin dispatcher.
-COMMAND_MODULES = ["serve", "snapshot", "export"]
+COMMAND_MODULES = ["serve", "snapshot", "export", "diff"]

@@ -243,9 +243,10 @@ def test_fail_on_fails_the_job_after_the_comment(tmp_path, runner_python):
 
 def test_on_a_push_the_action_builds_and_posts_nothing(tmp_path, runner_python):
     workspace, _ = pr_workspace(tmp_path)
+    (workspace / "lineage" / "runs" / "broken.json").write_text("{")
     runner = Runner(runner_python, workspace, "push", {"source": "lineage", "strict": "true"})
     ran = runner.run()
-    assert [code for _, code, _ in ran] == [0, 1]  # the small project has a warning: strict
+    assert [code for _, code, _ in ran] == [0, 1]  # a broken manifest fails a strict build
     assert "(--strict)" in ran[-1][2]
     assert (workspace / "site" / "index.html").is_file()  # written all the same
     assert runner.gh_calls() == []
