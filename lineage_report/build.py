@@ -359,6 +359,7 @@ def config_fingerprint(config: Config) -> str:
             value = os.path.relpath(value, config.root)
         settings[name] = value
     del settings["root"]
+    del settings["remote_files"]  # a bucket's settings as read: their values are listed here
     return repr(settings)
 
 
@@ -406,6 +407,9 @@ def about(lineage: Lineage, report_time: str | None = None) -> list[Field]:
 
 def read_readme(config: Config) -> str:
     """Return the project's README text, or "" when there is none."""
+    if config.remote_readme is not None:  # a project in a bucket: read with its settings
+        text = config.remote_files[config.remote_readme].decode("utf-8", errors="replace")
+        return text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text does
     if config.readme and config.readme.is_file():
         return config.readme.read_text(encoding="utf-8", errors="replace")
     return ""

@@ -19,6 +19,8 @@ from . import __version__
 from .build import build, load_lineage, plural
 from .config import load_config
 from .errors import LineageReportError
+from .remote import SOURCE_HELP, project_source
+from .terminal import SafeFormatter, safe_json, safe_line, safe_message
 
 log = logging.getLogger("lineage_report")
 
@@ -30,7 +32,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build the site")
-    b.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
+    b.add_argument("source", nargs="?", default=".", type=project_source, help=SOURCE_HELP)
     b.add_argument("-o", "--output", type=Path, help="output folder (default: site)")
     b.add_argument("--strict", action="store_true", help="exit 1 if there is any problem")
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
@@ -46,7 +48,7 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="validate the inputs without writing anything")
-    c.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
+    c.add_argument("source", nargs="?", default=".", type=project_source, help=SOURCE_HELP)
     c.add_argument("--format", choices=["text", "json"], default="text")
     c.set_defaults(func=cmd_check)
 
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except LineageReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_message(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -87,7 +89,7 @@ def run() -> None:
 def setup_logging(quiet: bool) -> None:
     """Print problems and messages on stderr as plain lines."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(SafeFormatter("%(message)s"))  # names are input: escaped
     log.handlers[:] = [handler]
     log.setLevel(logging.ERROR if quiet else logging.INFO)
     log.propagate = False
@@ -103,7 +105,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"Built {result.summary()}")
         print(f"Stages: {result.stage_times()}")
-        print(f"Open {result.output / 'index.html'}")
+        print(safe_line(f"Open {result.output / 'index.html'}"))
     if args.strict and result.problems:
         print(f"error: {plural(len(result.problems), 'problem')} (--strict)", file=sys.stderr)
         return 1
@@ -115,7 +117,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = load_config(args.source)
     lineage = load_lineage(config)
     if args.format == "json":
-        print(json.dumps([p.to_json() for p in lineage.problems], indent=2))
+        print(safe_json(json.dumps([p.to_json() for p in lineage.problems], indent=2)))
     else:
         graph = lineage.graph
         print(f"Checked {graph.number_of_nodes()} nodes: {len(lineage.problems)} problems")

@@ -1,7 +1,9 @@
 """Collect: find the input files, read them, and turn each into checked manifest records.
 
 A file that cannot be used is reported (`path: location: message`) and skipped whole;
-the files beside it are unaffected. Nothing here knows about the graph.
+the files beside it are unaffected. Nothing here knows about the graph. Every file is read
+through `inputfiles`: only inside the project folder (symlinks resolved), only regular
+files, never past the size limit; a file name that is not UTF-8 is reported, not read.
 
 A build keeps what it read of each plain manifest file (its record, or its problems) in
 its status file, and the next build reuses it while the file's stat (device, inode, size,
@@ -23,7 +25,16 @@ from typing import Any
 
 import msgspec
 
+from . import remote
 from .config import CONFIG_NAME, Config
+from .inputfiles import (
+    OUTSIDE_ROOT,
+    Refused,
+    outside_message,
+    outside_root,
+    read_capped,
+    shown_name,
+)
 from .manifest import (
     DecodeFailure,
     LoggedArtifact,
@@ -36,11 +47,13 @@ from .manifest import (
     parse_json,
 )
 from .problems import Problem, Problems, pointer
+from .remote import RemoteFile, is_url
 from .status import STATUS_NAME
 
 # A file changed less than this before it was read could change again within its
 # clock's tick (2 s on FAT), keeping its stat: its cache entry must be confirmed.
 SETTLE_NS = 2_000_000_000
+BAD_NAME = "collect.bad-name"
 
 
 @dataclass
@@ -71,8 +84,9 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
     """Read every input file of the project and return the usable records, in path order."""
     collected = Collected([], {})
     openlineage: list[tuple[str, bytes]] = []
-    inputs = find_inputs(config)
-    if not inputs:  # most likely a wrong folder or glob: say so, and let --strict fail
+    problems.extend(config.problems)  # found while loading the settings (a README refused)
+    inputs, refused = find_inputs(config, problems)
+    if not inputs and not refused:  # most likely a wrong folder or glob: say so
         globs = ", ".join([*config.manifests, *(src.path for src in config.sources)]) or "none"
         problems.warning(
             CONFIG_NAME if config.config_file else ".",
@@ -80,6 +94,7 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
             f"no input files match the manifest globs ({globs})",
             "collect.no-inputs",
         )
+    plan_downloads(inputs, cache)
     for rel, path, fmt in inputs:
         info = cache.look(path) if cache and fmt in ("auto", "manifest") else None
         if info is not None and cache.reuse(rel, info, collected, problems):
@@ -92,12 +107,12 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
         if fmt == "openlineage":
             openlineage.append((rel, raw))  # one stream: a run's events may span files
         elif fmt == "dbt":
-            collected.records.extend(read_dbt_file(rel, path, raw, problems))
+            collected.records.extend(read_dbt_file(rel, raw, config, problems))
         elif fmt == "manifest" and info is not None and not _FILES_LINK.search(raw):
             record = cache.read(rel, path, info, raw, collected.inputs[rel], problems)
             collected.records.extend([record] if record else [])
         elif fmt == "manifest":
-            record = read_manifest(rel, "", raw, problems, path.parent)
+            record = read_manifest(rel, "", raw, problems, config)
             collected.records.extend([record] if record else [])
     if openlineage:
         from .readers import read_openlineage_many
@@ -106,36 +121,173 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
     return collected
 
 
-def find_inputs(config: Config) -> list[tuple[str, Path, str]]:
-    """Return (relative path, path, format) of the inputs, sorted; symlinks followed once."""
-    patterns = [(glob_regex(p), "auto") for p in config.manifests]
-    patterns += [(glob_regex(s.path), s.format) for s in config.sources]
+def find_inputs(config: Config, problems: Problems) -> tuple[list[tuple[str, Path, str]], int]:
+    """Return (relative path, path, format) of the inputs, sorted, and how many were refused.
+
+    A file or folder whose path leads outside the project folder, a glob that reaches
+    outside it and a file name that is not UTF-8 are reported and not read.
+    """
+    patterns, refused = input_patterns(config, problems)
     skip = {config.output.resolve()} if config.output else set()
-    found: dict[str, tuple[str, Path, str]] = {}
-    for rel in walk_files(config.root, skip):
-        fmt = next((f for regex, f in reversed(patterns) if regex.fullmatch(rel)), None)
-        if fmt is not None:
-            found[rel] = (rel, config.root / rel, fmt)
-    return [found[rel] for rel in sorted(found)]
-
-
-def walk_files(root: Path, skip: set[Path]) -> list[str]:
-    """List the files under `root` as posix paths relative to it, following symlinked
-    folders once and skipping hidden ones and sites we built."""
-    seen: set[tuple[int, int]] = set()
-    files: list[str] = []
-    for folder, dirs, names in os.walk(root, followlinks=True):
-        info = os.stat(folder)
-        built = os.path.isfile(os.path.join(folder, STATUS_NAME))  # our site: never input
-        if (info.st_dev, info.st_ino) in seen or built or Path(folder).resolve() in skip:
-            dirs[:] = []
+    walk = walk_files(config.root, skip) if config.remote is None else Walk()  # all in a bucket
+    found: dict[str, tuple[str, Path | RemoteFile, str]] = find_remote(config, patterns)
+    for rel in walk.files:
+        fmt = next((f for _, regex, f in reversed(patterns) if regex.fullmatch(rel)), None)
+        if fmt is None:
             continue
-        seen.add((info.st_dev, info.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        prefix = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if prefix == "." else prefix + "/"
-        files.extend(prefix + n for n in sorted(names) if not n.startswith("."))
-    return files
+        shown = shown_name(rel)
+        if shown is not None:
+            message = "the file name is not UTF-8; rename the file to read it"
+            problems.error(shown, "", message, BAD_NAME)
+            refused += 1
+        else:
+            found[rel] = (rel, config.root / rel, fmt)
+    for rel, target, folder in walk.outside:
+        if folder and any(may_hold(glob, rel) for glob, _, _ in patterns):
+            message = f"links to {target}, outside the project folder; nothing in it is read"
+        elif not folder and any(regex.fullmatch(rel) for _, regex, _ in patterns):
+            message = outside_message(target)
+        else:
+            continue  # no glob would read it: nothing was lost
+        problems.error(shown_name(rel) or rel, "", message, OUTSIDE_ROOT)
+        refused += 1
+    return [found[rel] for rel in sorted(found)], refused
+
+
+def find_remote(config: Config, patterns: list[tuple]) -> dict[str, tuple[str, RemoteFile, str]]:
+    """Return the inputs in object storage: those of the globs that are URLs, or of every
+    glob for a project in a bucket. As in a folder, hidden names and built sites are skipped.
+    """
+    globs = [p for p in patterns if config.remote is not None or is_url(p[0])]
+    if not globs:
+        return {}
+    listed = remote.listing(config.remote, [glob for glob, _, _ in globs])
+    sites = [rel[: rel.rfind("/") + 1] for rel in listed if rel.endswith("/" + STATUS_NAME)]
+    sites += [""] if STATUS_NAME in listed else []
+    found = {}
+    for rel, file in listed.items():
+        if any(part.startswith(".") for part in rel.split("/")) or rel.startswith(tuple(sites)):
+            continue
+        fmt = remote_format(globs, rel, file)
+        if fmt is not None:
+            found[rel] = (rel, file, fmt)
+    return found
+
+
+def remote_format(globs: list[tuple], rel: str, file: RemoteFile) -> str | None:
+    """Return the format of the last glob matching a remote file (a URL glob: its URL)."""
+    for glob, regex, fmt in reversed(globs):
+        if regex.fullmatch(file.url if is_url(glob) else rel):
+            return fmt
+    return None
+
+
+def plan_downloads(inputs: list[tuple], cache: ManifestCache | None) -> None:
+    """Tell object storage which remote inputs this build reads (the cache holds the others),
+    so that they are fetched together."""
+    wanted = []
+    for rel, path, fmt in inputs:
+        if not isinstance(path, RemoteFile):
+            continue
+        cacheable = cache is not None and fmt in ("auto", "manifest")
+        cached = cacheable and cache.holds(rel, cache.look(path))
+        if not cached:
+            wanted.append(path)
+    remote.plan(wanted)
+
+
+def remote_tokens(config: Config) -> dict[str, str]:
+    """Return the token of each remote file a build of `config` would read, by project path,
+    with the settings of a project in a bucket: `serve` polls this to see changes."""
+    patterns, _ = input_patterns(config, HeldProblems())
+    tokens = {rel: file.token for rel, (_, file, _) in find_remote(config, patterns).items()}
+    if config.remote is not None:
+        settings = [CONFIG_NAME, config.remote_readme or "README.md"]
+        tokens.update((rel, f.token) for rel, f in remote.listing(config.remote, settings).items())
+    return tokens
+
+
+def input_patterns(config: Config, problems: Problems) -> tuple[list[tuple], int]:
+    """Return (glob, regex, format) of each input glob, and how many reach outside the project."""
+    where = CONFIG_NAME if config.config_file else "."
+    globs = [(pointer("manifests", i), g, "auto") for i, g in enumerate(config.manifests)]
+    sources = enumerate(config.sources)
+    globs += [(pointer("sources", i, "path"), s.path, s.format) for i, s in sources]
+    patterns = []
+    for location, glob, fmt in globs:
+        normal = normal_glob(glob)
+        if normal is None:
+            message = f"the glob '{glob}' reaches outside the project folder; nothing there is read"
+            problems.error(where, location, message, OUTSIDE_ROOT)
+        else:
+            patterns.append((normal, glob_regex(normal), fmt))
+    return patterns, len(globs) - len(patterns)
+
+
+def normal_glob(glob: str) -> str | None:
+    """Return the glob with its `.` and `..` parts resolved; None when it leaves the project."""
+    if glob.startswith("/"):
+        return None
+    if is_url(glob) or not {".", ".."} & set(glob.split("/")):  # a URL names its own place
+        return glob
+    normal = posixpath.normpath(glob)
+    return None if normal == ".." or normal.startswith("../") else normal
+
+
+@dataclass
+class Walk:
+    """What a walk of the project found: its files, and the symlinks that lead out of it."""
+
+    files: list[str] = field(default_factory=list)
+    outside: list[tuple[str, str, bool]] = field(default_factory=list)  # path, target, folder?
+
+
+def walk_files(root: Path, skip: set[Path]) -> Walk:
+    """List the files under `root` as posix paths relative to it, following the symlinks
+    that stay inside it (each folder once) and skipping hidden ones and sites we built.
+
+    Only a symlink can lead out of the (resolved) root, so only symlinks are resolved.
+    """
+    walk = Walk()
+    seen: set[tuple[int, int]] = set()
+    stack = [""]  # folders still to list, as prefixes ("", "runs/"): depth first, in order
+    while stack:
+        prefix = stack.pop()
+        folders = []
+        for entry in folder_entries(root / prefix, seen, skip):
+            rel = prefix + entry.name
+            target = outside_root(root, Path(entry.path)) if entry.is_symlink() else None
+            if target is not None:
+                walk.outside.append((rel, target, is_folder(entry)))
+            elif is_folder(entry):
+                folders.append(rel + "/")
+            else:
+                walk.files.append(rel)
+        stack.extend(reversed(folders))
+    return walk
+
+
+def folder_entries(folder: Path, seen: set[tuple[int, int]], skip: set[Path]) -> list[os.DirEntry]:
+    """Return a folder's visible entries by name; none for a folder seen before or a site."""
+    try:
+        info = os.stat(folder)
+        key = (info.st_dev, info.st_ino)
+        built = os.path.isfile(os.path.join(folder, STATUS_NAME))  # our site: never input
+        if key in seen or built or folder.resolve() in skip:
+            return []
+        seen.add(key)
+        with os.scandir(folder) as entries:
+            return sorted((e for e in entries if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError:  # unreadable, or gone meanwhile: as os.walk, nothing to list
+        return []
+
+
+def is_folder(entry: os.DirEntry) -> bool:
+    """Tell whether an entry is a folder (or a symlink to one)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
@@ -156,34 +308,53 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-def read_bytes(rel: str, path: Path, limit_mb: float, problems: Problems) -> bytes | None:
+def may_hold(glob: str, folder: str) -> bool:
+    """Tell whether `glob` could match a file somewhere below `folder` (a posix path)."""
+    parts = glob.split("/")
+    for i, name in enumerate(folder.split("/")):
+        if "**" in parts[i]:
+            return True
+        if i == len(parts) - 1 or not glob_regex(parts[i]).fullmatch(name):
+            return False  # the glob's last part names a file here, not a folder
+    return True
+
+
+def read_bytes(
+    rel: str, path: Path | RemoteFile, limit_mb: float, problems: Problems
+) -> bytes | None:
     """Return the file's bytes, or None after reporting why it cannot be read.
 
     Only regular files are read (a FIFO would wait forever, /dev/zero never ends), and
-    never more than the limit plus one byte, whatever the file claims its size is.
+    never more than the limit plus one byte, whatever the file claims its size is. An
+    object in a bucket over the limit is not downloaded at all.
     """
-    limit = int(limit_mb * 1_000_000)
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            problems.error(rel, "", "not a regular file; skipped", "manifest.unreadable")
-            return None
-        with open(path, "rb") as f:
-            raw = f.read(limit + 1)
-    except OSError as exc:
-        message = f"cannot read the file: {exc.strerror or exc}"
-        problems.error(rel, "", message, "manifest.unreadable")
+        if isinstance(path, RemoteFile):
+            return path.read(limit_mb)
+        return read_capped(path, limit_mb)
+    except Refused as exc:
+        problems.error(rel, "", exc.message, exc.kind)
         return None
-    if len(raw) > limit:
-        size = max(len(raw), path.stat().st_size)
-        problems.error(
-            rel,
-            "",
-            f"file is {size / 1e6:.1f} MB, over the {limit_mb:g} MB limit "
-            "(max_manifest_mb in lineage-report.toml)",
-            "manifest.too-large",
-        )
-        return None
-    return raw
+
+
+def inside(config: Config, rel: str, problems: Problems) -> Path | None:
+    """Return the path of a project file named by another; None, reported, if it leads out."""
+    path = config.root / rel
+    target = outside_root(config.root, path)
+    if target is None:
+        return path
+    problems.error(rel, "", outside_message(target), OUTSIDE_ROOT)
+    return None
+
+
+def in_bucket(config: Config, rel: str) -> bool:
+    """Tell whether a project path names an object in a bucket, not a local file."""
+    return config.remote is not None or is_url(rel)
+
+
+def remote_companion(config: Config, rel: str) -> RemoteFile | None:
+    """Return the object a remote input names beside itself, or None when there is none."""
+    return remote.lookup(rel if is_url(rel) else remote.join(config.remote, rel))
 
 
 # Files other tools write beside their lineage, read through the file that names them.
@@ -201,12 +372,19 @@ def detect(path: Path, raw: bytes) -> str:
     return detect_format(path.name, raw)
 
 
-def read_dbt_file(rel: str, path: Path, raw: bytes, problems: Problems) -> list[Record]:
+def read_dbt_file(rel: str, raw: bytes, config: Config, problems: Problems) -> list[Record]:
     """Read a dbt manifest.json, with the run_results.json beside it when there is one."""
     from .readers import read_dbt
 
-    results = path.with_name("run_results.json")
-    extra = results.read_bytes() if results.is_file() else None
+    named = posixpath.join(posixpath.dirname(rel), "run_results.json")
+    path = config.root / named
+    extra = None
+    if in_bucket(config, named):
+        found = remote_companion(config, named)
+        extra = read_bytes(named, found, config.max_manifest_mb, problems) if found else None
+    elif path.exists() or path.is_symlink():  # read as every input is: confined, capped
+        path = inside(config, named, problems)
+        extra = read_bytes(named, path, config.max_manifest_mb, problems) if path else None
     return documents(*read_dbt(rel, raw, extra), problems)
 
 
@@ -218,16 +396,19 @@ def documents(docs: list, found: list, problems: Problems) -> list[Record]:
 
 
 def read_manifest(
-    rel: str, location: str, raw: bytes, problems: Problems, folder: Path | None = None
+    rel: str, location: str, raw: bytes, problems: Problems, config: Config | None = None
 ) -> Record | None:
-    """Decode and check one manifest file; report and return None when it is not usable."""
+    """Decode and check one manifest file; report and return None when it is not usable.
+
+    With the project's config, a W&B manifest named by `files` is read in too.
+    """
     try:
         data = parse_json(rel, raw)
     except DecodeFailure as exc:
         problems.add(exc.problem)
         return None
-    linked = folder is not None and _FILES_LINK.search(raw)  # a cheap look before the walk
-    if linked and not inline_wandb_files(rel, data, folder, problems):
+    linked = config is not None and _FILES_LINK.search(raw)  # a cheap look before the walk
+    if linked and not inline_wandb_files(rel, data, config, problems):
         return None
     return read_document(rel, location, data, problems)
 
@@ -235,28 +416,51 @@ def read_manifest(
 _FILES_LINK = re.compile(rb'"files"\s*:\s*"')
 
 
-def inline_wandb_files(rel: str, data: Any, folder: Path, problems: Problems) -> bool:
-    """Replace `files: "wandb_manifest.json"` by the files that W&B manifest lists."""
+def inline_wandb_files(rel: str, data: Any, config: Config, problems: Problems) -> bool:
+    """Replace `files: "wandb_manifest.json"` by the files that W&B manifest lists.
+
+    The W&B file must sit in the manifest's folder or below it (as the path is written),
+    and be read as every input is: inside the project, regular, within the size limit.
+    """
+    from .readers import wandb_manifest_files
+
     logged = data.get("logged_artifacts") if isinstance(data, dict) else None
     for i, art in enumerate(logged if isinstance(logged, list) else []):
         if not (isinstance(art, dict) and isinstance(art.get("files"), str)):
             continue
-        where = pointer("logged_artifacts", i, "files")
-        target = (folder / art["files"]).resolve()
-        inside = target.is_relative_to(folder.resolve())  # never read outside the project
-        if not inside or not target.is_file():
+        named = beside(rel, art["files"])  # as the project names it
+        if named and in_bucket(config, named):
+            path = remote_companion(config, named)
+        else:
+            path = inside(config, named, problems) if named else None
+            if named and path is None:
+                return False  # it leads out of the project: reported, not read
+        if path is None or not (isinstance(path, RemoteFile) or path.is_file()):
+            where = pointer("logged_artifacts", i, "files")
             message = f"W&B manifest {art['files']!r} not found beside this manifest"
             problems.error(rel, where, message, "manifest.invalid")
             return False
-        from .readers import wandb_manifest_files
-
-        named = posixpath.join(posixpath.dirname(rel), art["files"])  # as the project names it
-        files, found = wandb_manifest_files(named, target.read_bytes())
+        raw = read_bytes(named, path, config.max_manifest_mb, problems)
+        if raw is None:
+            return False
+        files, found = wandb_manifest_files(named, raw)
         problems.extend(found)
         if any(p.severity == "error" for p in found):
             return False
         art["files"] = files
     return True
+
+
+def beside(rel: str, name: str) -> str | None:
+    """Return the project path of `name` in the folder of file `rel` or below; None if not."""
+    if is_url(rel):  # below its folder in the same bucket: normalise the part after `s3://`
+        scheme, path = rel.split("://", 1)
+        named = beside(path, name)
+        return f"{scheme}://{named}" if named else None
+    folder = posixpath.dirname(rel)
+    named = posixpath.normpath(posixpath.join(folder, name))
+    below = named.startswith(folder + "/") if folder else not named.startswith(("../", "/"))
+    return named if below and named not in (".", "..") and shown_name(named) is None else None
 
 
 def read_document(rel: str, location: str, data: Any, problems: Problems) -> Record | None:
@@ -320,12 +524,21 @@ def gather_extra(data: dict[str, Any]) -> dict[str, Any]:
 class Parsed(msgspec.Struct, array_like=True):
     """What reading one manifest file gave: its record's parts, or None, and its problems."""
 
-    stat: list[int]  # device, inode, size, modification and change times (ns)
+    stat: list[int] | str  # device, inode, size, modification and change times (ns);
+    # for an object in a bucket, its token (ETag or generation)
     sha256: str
     manifest: Manifest | None
     digests: list[str]
     extra: dict[str, Any]
     problems: list[tuple[str, str, str, str, str]]
+
+
+def recent(info: list[int] | str, moment: int) -> bool:
+    """Tell whether a file changed too shortly before `moment` for its stat to be trusted.
+
+    An object's token changes with every write: it needs no settling.
+    """
+    return isinstance(info, list) and max(info[3], info[4]) >= moment - SETTLE_NS
 
 
 class HeldProblems(Problems):
@@ -356,8 +569,11 @@ class ManifestCache:
         self._unsettled: dict[str, tuple[Path, list[int], str]] = {}
         self._decode = msgspec.json.Decoder(Parsed).decode
 
-    def look(self, path: Path) -> list[int] | None:
-        """Return the file's stat key, or None when it is not a regular file."""
+    def look(self, path: Path | RemoteFile) -> list[int] | str | None:
+        """Return the file's stat key (an object's token), or None when it is not a regular
+        file (an object without a token)."""
+        if isinstance(path, RemoteFile):
+            return path.token or None
         try:
             info = os.stat(path)
         except OSError:
@@ -366,18 +582,29 @@ class ManifestCache:
             return None
         return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
 
-    def reuse(self, rel: str, info: list[int], collected: Collected, problems: Problems) -> bool:
-        """Add the cached reading of an unchanged, settled file; tell whether there was one."""
+    def holds(self, rel: str, info: list[int] | str | None) -> bool:
+        """Tell whether the last build's reading of a file is good for its stat or token."""
+        return info is not None and self._entry(rel, info) is not None
+
+    def _entry(self, rel: str, info: list[int] | str) -> Parsed | None:
+        """Return the last build's reading of an unchanged, settled file, if there is one."""
         raw = self.old.get(rel)
-        if raw is None or max(info[3], info[4]) >= self.stamp - SETTLE_NS:
-            return False
+        if raw is None or recent(info, self.stamp):
+            return None
         try:
             parsed = self._decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        return parsed if parsed.stat == info else None
+
+    def reuse(
+        self, rel: str, info: list[int] | str, collected: Collected, problems: Problems
+    ) -> bool:
+        """Add the cached reading of an unchanged, settled file; tell whether there was one."""
+        parsed = self._entry(rel, info)
+        if parsed is None:
             return False
-        if parsed.stat != info:
-            return False
-        self.new[rel] = raw
+        self.new[rel] = self.old[rel]
         collected.inputs[rel] = parsed.sha256
         problems.extend([Problem(*p) for p in parsed.problems])
         if parsed.manifest is not None:
@@ -385,10 +612,16 @@ class ManifestCache:
         return True
 
     def read(
-        self, rel: str, path: Path, info: list[int], raw: bytes, sha256: str, problems: Problems
+        self,
+        rel: str,
+        path: Path | RemoteFile,
+        info: list[int] | str,
+        raw: bytes,
+        sha256: str,
+        problems: Problems,
     ) -> Record | None:
         """Read a manifest file, keeping what it gave for the next build."""
-        if max(info[3], info[4]) >= self.since - SETTLE_NS:
+        if recent(info, self.since):
             self._unsettled[rel] = (path, info, sha256)
         held = HeldProblems()
         record = read_manifest(rel, "", raw, held)
@@ -422,9 +655,10 @@ class ManifestCache:
             now = self.look(path)
             if rel not in self.new or now != info or max(now[3], now[4]) >= stamp - SETTLE_NS:
                 continue  # another stat, or too recent: not trusted next time anyway
-            try:
-                same = hashlib.sha256(path.read_bytes()).hexdigest() == sha256
-            except OSError:
+            try:  # at most the size it had when read (plus one byte, to see it grew)
+                data = read_capped(path, (info[2] + 1) / 1_000_000)
+                same = hashlib.sha256(data).hexdigest() == sha256
+            except Refused:
                 same = False
             if not same:
                 del self.new[rel]

@@ -26,4 +26,6 @@ def file_digest(path: Path) -> str:
 def artifact_digest(entries: Iterable[tuple[str, str]]) -> str:
     """Return the digest of an artifact from its (path or uri, digest) entries."""
     lines = sorted(f"{path}:{digest}" for path, digest in entries)
-    return "sha256:" + hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate in a name (JSON can escape one) must not crash a build.
+    text = "\n".join(lines).encode("utf-8", "surrogatepass")
+    return "sha256:" + hashlib.sha256(text).hexdigest()

@@ -27,6 +27,7 @@ import networkx as nx
 from .errors import LineageReportError
 from .graphview import GROUP_MAX, LABEL_MAX, mermaid
 from .lineage import Lineage, load
+from .terminal import defuse, hash_commands, one_line, safe_json
 
 __all__ = ["FORMATS", "QueryRow", "export", "query", "register", "resolve", "select"]
 
@@ -36,13 +37,13 @@ FORMATS = ("mermaid", "dot", "graphml", "json")
 DIRECTIONS = ("both", "up", "down")
 MERMAID_MAX_EDGES = 500  # Mermaid's default `maxEdges`: beyond it the diagram does not render
 
-# Control characters, line breaks and bidi overrides: a label is one line of plain text.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Characters XML 1.0 cannot hold at all, not even as a character reference.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Quote, backslash and entity start, markup (DOT is pasted into HTML too) and control characters.
 _DOT_SPECIAL = re.compile('[&\\\\"<>\x00-\x1f\x7f-\x9f\u2028\u2029]')
+# A line break inside an element's text (between tags every line starts with `<`).
+_TEXT_BREAK = re.compile(r"\r|\n(?![ \t]*(?:<|\Z))")
 
 ARTIFACT_STYLE = {"shape": "box", "style": "filled", "fillcolor": "#dbeafe", "color": "#2563eb"}
 RUN_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#dcfce7", "color": "#16a34a"}
@@ -100,7 +101,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     start = resolve(lineage, args.node)
     rows = query(lineage, args.direction, start, args.depth)
     if args.format == "json":
-        emit(json.dumps(query_json(lineage, start, args, rows), indent=2, sort_keys=True) + "\n")
+        text = json.dumps(query_json(lineage, start, args, rows), indent=2, sort_keys=True)
+        emit(safe_json(text) + "\n")
     else:
         emit(query_table(lineage, start, args.direction, rows))
     return 0
@@ -211,7 +213,7 @@ def to_mermaid(graph: nx.DiGraph) -> str:
 def _mermaid_entry(node: str, attrs: dict[str, Any], rank: int) -> dict[str, Any]:
     """Return the node entry graphview's Mermaid writer reads (format: docs/graph.md)."""
     kind = "run" if attrs.get("kind") == "run" else "artifact"
-    group = _one_line(attrs.get("group"), GROUP_MAX)
+    group = one_line(attrs.get("group"), GROUP_MAX)
     return {"id": node, "k": kind, "g": group, "l": _label(node, attrs), "x": rank, "y": 0}
 
 
@@ -238,7 +240,7 @@ def _dot_node_attrs(node: str, attrs: dict[str, Any], focus: str | None) -> dict
         style.update(EXTERNAL_STYLE)
     if node == focus:
         style.update(FOCUS_STYLE)
-    group = _one_line(attrs.get("group"), GROUP_MAX)
+    group = one_line(attrs.get("group"), GROUP_MAX)
     # "\n" is DOT's own line break inside a label; the texts around it are escaped.
     label = _dot_escape(group) + "\\n" + _dot_escape(_label(node, attrs))
     return {"label": label, **{k: _dot_escape(v) for k, v in style.items()}}
@@ -264,7 +266,7 @@ def _dot_escape(text: str) -> str:
     entities in labels.
     """
     text = _SURROGATE.sub("\ufffd", text)
-    return _DOT_SPECIAL.sub(_dot_entity, text)
+    return hash_commands(_DOT_SPECIAL.sub(_dot_entity, text), "&#35;")  # `##[` in a CI log
 
 
 def _dot_entity(match: re.Match) -> str:
@@ -286,7 +288,17 @@ def to_graphml(graph: nx.DiGraph) -> str:
     out = io.BytesIO()
     # A key holding numbers on some nodes and "" on others is declared a string.
     nx.write_graphml(plain, out, encoding="utf-8", infer_numeric_types=True)
-    return out.getvalue().decode("utf-8")
+    return _inert_xml(out.getvalue().decode("utf-8"))
+
+
+def _inert_xml(text: str) -> str:
+    """Return XML whose lines all start with markup: a name can start no line of a CI log.
+
+    A line break in a value becomes a character reference, which parses to the same value
+    (a raw CR would even be lost to line-end normalisation); so does the `#` of `##[`.
+    """
+    text = _TEXT_BREAK.sub(lambda m: "&#13;" if m.group() == "\r" else "&#10;", text)
+    return hash_commands(text, "&#35;")
 
 
 def _plain_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -318,7 +330,7 @@ def to_json(graph: nx.DiGraph) -> str:
 def _json(obj: Any, indent: int | None) -> str:
     """Return sorted JSON text; lone surrogates (from hostile input) stay as \\u escapes."""
     text = json.dumps(obj, indent=indent, sort_keys=True, ensure_ascii=False, default=str)
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return safe_json(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 EXPORTERS: dict[str, Callable[[nx.DiGraph], str]] = {
@@ -331,20 +343,12 @@ EXPORTERS: dict[str, Callable[[nx.DiGraph], str]] = {
 
 def _label(node: str, attrs: dict[str, Any]) -> str:
     """Return the node's label as one line of plain text."""
-    return _one_line(attrs.get("label") or node, LABEL_MAX)
+    return one_line(attrs.get("label") or node, LABEL_MAX)
 
 
 def _plain(text: str) -> str:
     """Return a node id as one line of text, whole."""
-    return _one_line(text, len(text))
-
-
-def _one_line(value: object, limit: int) -> str:
-    """Return value as one line of text cut to `limit` characters (the browser view's rule)."""
-    if value is None:
-        return ""
-    text = _CONTROL.sub(" ", str(value)).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return one_line(text, len(text))
 
 
 # ---------------------------------------------------------------- query
@@ -372,7 +376,7 @@ def query(lineage: Lineage, direction: str, start: str, depth: int | None = None
 def _row(graph: nx.DiGraph, node: str, depth: int) -> QueryRow:
     """Return the query row of one node."""
     attrs = graph.nodes[node]
-    group = _one_line(attrs.get("group"), GROUP_MAX)
+    group = one_line(attrs.get("group"), GROUP_MAX)
     return QueryRow(depth, attrs["kind"], _label(node, attrs), group, node)
 
 
@@ -381,7 +385,7 @@ def query_table(lineage: Lineage, start: str, direction: str, rows: list[QueryRo
     label = _label(start, lineage.graph.nodes[start])
     title = f"{direction.capitalize()} of {label} ({_plain(start)})"
     if not rows:
-        return f"{title}: nothing\n"
+        return defuse(f"{title}: nothing") + "\n"
     header = ("depth", "kind", "name", "type", "id")
     # Ids are shown raw nowhere on a terminal: an escape sequence in a name stays inert.
     cells = [header, *((str(r.depth), r.kind, r.label, r.group, _plain(r.id)) for r in rows)]
@@ -392,7 +396,7 @@ def query_table(lineage: Lineage, start: str, direction: str, rows: list[QueryRo
             c.ljust(w) for c, w in zip(row[1:], widths[1:], strict=True)
         ]
         lines.append("  ".join(padded).rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(defuse(line) for line in lines) + "\n"  # a CI log runs `##[...]`
 
 
 def query_json(

@@ -107,7 +107,8 @@ class Lineage:
     def inputs_digest(self) -> str:
         """Return one SHA-256 over every input file's path and content digest."""
         lines = "".join(f"{digest}  {path}\n" for path, digest in sorted(self.inputs.items()))
-        return "sha256:" + hashlib.sha256(lines.encode("utf-8")).hexdigest()
+        # surrogatepass: a path that is not UTF-8 (which collect refuses) must not crash this.
+        return "sha256:" + hashlib.sha256(lines.encode("utf-8", "surrogatepass")).hexdigest()
 
     def node(self, ref: str | Node) -> ArtifactVersion | Run:
         """Return a node by id (`run:x`, `artifact:n:v1`) or by `name:vN` / `name:alias`."""

@@ -21,6 +21,11 @@ STATES = ("finished", "failed", "crashed", "running")
 Name = Annotated[str, msgspec.Meta(min_length=1)]
 VersionNumber = Annotated[int, msgspec.Meta(ge=0)]
 Size = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # bytes; bounded so sums stay sane
+# As many digits as a JSON version number can have (below 2**64): a `v<digits>` string
+# longer than that is no version, and past 4,300 digits Python cannot even parse it.
+MAX_VERSION_DIGITS = 20
+_VERSION = re.compile(r"v?(\d+)")  # how the graph reads a `version` (v3 or 3)
+_VERSION_ALIAS = re.compile(r"v(\d+)")  # how it reads an alias or a `name:v3` reference
 
 
 class GitInfo(msgspec.Struct, kw_only=True):
@@ -217,6 +222,7 @@ def check_manifest(path: str, data: Any) -> Manifest:
         location = _json_pointer(match.group("path") or "")
         fail(path, location, _plain_message(match.group("msg"), data, location), "manifest.invalid")
     check_times(path, manifest)
+    check_versions(path, manifest)
     return manifest
 
 
@@ -241,6 +247,39 @@ def check_times(path: str, manifest: Manifest) -> None:
                 f"timestamp {moment.isoformat()} is out of range in UTC",
                 "manifest.invalid",
             )
+
+
+def check_versions(path: str, manifest: Manifest) -> None:
+    """Refuse version numbers too long to be one (`name:v` and 5,000 digits, say)."""
+    for where, value, pattern in _version_texts(manifest):
+        match = pattern.fullmatch(value) if isinstance(value, str) else None
+        if match and len(match.group(1)) > MAX_VERSION_DIGITS:
+            shown = value if len(value) <= 24 else value[:23] + "…"
+            fail(
+                path,
+                where,
+                f"version '{shown}' has {len(match.group(1)):,} digits; "
+                f"a version number has at most {MAX_VERSION_DIGITS}",
+                "manifest.invalid",
+            )
+
+
+def _version_texts(manifest: Manifest) -> list[tuple[str, Any, re.Pattern[str]]]:
+    """Return (location, text, pattern) of every text the graph reads a version number from."""
+    texts = [
+        (pointer("logged_artifacts", i, "version"), art.version, _VERSION)
+        for i, art in enumerate(manifest.logged_artifacts)
+    ]
+    for i, ref in enumerate(manifest.used_artifacts):
+        if isinstance(ref, str):
+            name, sep, tail = ref.rpartition(":")
+            texts.append(
+                (pointer("used_artifacts", i), tail if sep and name else None, _VERSION_ALIAS)
+            )
+        else:
+            texts.append((pointer("used_artifacts", i, "version"), ref.version, _VERSION))
+            texts.append((pointer("used_artifacts", i, "alias"), ref.alias, _VERSION_ALIAS))
+    return texts
 
 
 def _json_type(python_type: str) -> str:

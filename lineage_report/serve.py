@@ -38,8 +38,10 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .build import BuildResult, build
+from .collect import remote_tokens
 from .config import CONFIG_NAME, Config, load_config
 from .errors import LineageReportError
+from .remote import SOURCE_HELP, is_url, project_source
 from .render import theme_dirs
 
 log = logging.getLogger("lineage_report")
@@ -48,6 +50,7 @@ QUIET = 0.3  # rebuild once the files have been quiet this long (seconds) ...
 MAX_WAIT = 2.0  # ... or this long after the first change, if they never go quiet
 LONG_POLL = 25.0  # a browser's status request is answered at the latest after this long
 POLL_INTERVAL = 1.0  # how often --poll looks at the files
+REMOTE_POLL = 2.0  # how often the objects in a bucket are listed (a bucket sends no events)
 STOP_GRACE = 60.0  # how long stopping waits for a build in progress (Ctrl-C again: at once)
 ENDPOINT = "/__livereload"
 SCRIPT_PATH = "/__livereload.js"
@@ -110,7 +113,7 @@ class ServeError(LineageReportError):
 def register(subparsers) -> None:
     """Add the `serve` subcommand to the command line."""
     s = subparsers.add_parser("serve", help="build, serve on localhost and rebuild on change")
-    s.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
+    s.add_argument("source", nargs="?", default=".", type=project_source, help=SOURCE_HELP)
     s.add_argument(
         "-o", "--output", type=Path, help="build into this folder (default: a temporary one)"
     )
@@ -212,8 +215,11 @@ def scratch(name: str) -> bool:
 
 
 def watch_plan(config: Config, output: Path) -> WatchPlan:
-    """Return what to watch for a config: its project folder, theme folders and README."""
-    folders = [config.root]
+    """Return what to watch for a config: its project folder, theme folders and README.
+
+    A project in a bucket has no local folder to watch: `Server` polls the bucket.
+    """
+    folders = [config.root] if config.remote is None else []
     for folder in theme_folders(config):
         if not any(folder.is_relative_to(f) for f in folders):
             folders.append(folder)
@@ -291,6 +297,8 @@ class Server:
         self.url = url_of(host, self._httpd.server_address[1])
         self._watch(watch_plan(self.config, self.output))
         self._observer.start()
+        if in_buckets(self.config):  # listed before the build: later changes are seen
+            self._spawn(self._poll_buckets, remote_tokens(self.config))
         result = build(self.config, self.output)  # raises: no good site to fall back on yet
         log.info("Built %s", result.summary())
         self._publish(result=result)
@@ -355,7 +363,22 @@ class Server:
                 raise ServeError(f"cannot watch {folder}: {exc} (try --poll)") from exc
         self.plan = plan
 
-    def changed(self, path: Path) -> None:
+    def _poll_buckets(self, seen: dict[str, str]) -> None:
+        """List the project's objects every REMOTE_POLL seconds; note the ones that changed
+        (by their ETag or generation), as the observer notes changed files."""
+        while not self._stopping.wait(REMOTE_POLL):
+            try:
+                now = remote_tokens(self.config)
+            except LineageReportError:
+                continue  # unreachable for now: the next look, or the next build, says why
+            changed = sorted(n for n in seen.keys() | now.keys() if seen.get(n) != now.get(n))
+            seen = now
+            if self.config.remote is not None and settings_names(self.config) & set(changed):
+                self._config_stale = True  # a bucket's settings and README: load them again
+            for name in changed:
+                self.changed(name)
+
+    def changed(self, path: Path | str) -> None:
         """Record a changed file; called on the observer's thread, so it only takes notes."""
         now = time.monotonic()
         with self._cond:
@@ -412,7 +435,8 @@ class Server:
     def _reload_config(self) -> None:
         """Load the changed config (until that succeeds) and watch its theme folders."""
         self._config_stale = True
-        self.config = load_config(self.config.root, output=self._output_option)
+        source = self.config.remote or self.config.root  # a bucket's URL, or the folder
+        self.config = load_config(source, output=self._output_option)
         self._config_stale = False
         self._watch(watch_plan(self.config, self.output))
 
@@ -465,9 +489,24 @@ class Server:
         self._idle.wait(timeout)
 
 
-def describe(paths: set[Path], root: Path) -> str:
-    """Return a short list of changed files, relative to the project where possible."""
-    names = sorted(str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in paths)
+def in_buckets(config: Config) -> bool:
+    """Tell whether a build of `config` reads anything from object storage."""
+    globs = [*config.manifests, *(source.path for source in config.sources)]
+    return config.remote is not None or any(is_url(glob) for glob in globs)
+
+
+def settings_names(config: Config) -> set[str]:
+    """Return the project paths of a bucket project's settings: its config and README."""
+    return {CONFIG_NAME, config.remote_readme or "README.md"}
+
+
+def describe(paths: set[Path | str], root: Path) -> str:
+    """Return a short list of changed files, relative to the project where possible
+    (objects in a bucket come by their project path already)."""
+    names = sorted(
+        str(p.relative_to(root)) if isinstance(p, Path) and p.is_relative_to(root) else str(p)
+        for p in paths
+    )
     more = f" and {len(names) - 3} more" if len(names) > 3 else ""
     return ", ".join(names[:3]) + more
 

@@ -48,6 +48,7 @@ from .build import BuildResult, about, build, build_time
 from .config import Config, load_config
 from .errors import LineageReportError
 from .problems import Problem, Problems
+from .remote import SOURCE_HELP, archive_name, is_url, keeping, project_source
 from .render import environment, themes_root
 from .status import STATUS_NAME
 
@@ -244,11 +245,18 @@ def read_all(paths: dict[str, Path]) -> dict[str, bytes]:
     return {rel: path.read_bytes() for rel, path in paths.items()}
 
 
-def input_reader(config: Config, rel: str, expected: str) -> Callable[[], bytes]:
-    """Return a reader of one input that refuses bytes other than those the build read."""
+def input_reader(config: Config, rel: str, expected: str, kept: Path) -> Callable[[], bytes]:
+    """Return a reader of one input that refuses bytes other than those the build read.
+
+    An object in a bucket is not downloaded again: its copy was kept as the build read it.
+    """
 
     def read() -> bytes:
-        data = config.root.joinpath(*rel.split("/")).read_bytes()
+        if config.remote is not None or is_url(rel):
+            copy = kept / expected  # none: the check below refuses it
+            data = copy.read_bytes() if copy.is_file() else b""
+        else:
+            data = config.root.joinpath(*rel.split("/")).read_bytes()
         if hashlib.sha256(data).hexdigest() != expected:
             raise LineageReportError(f"{rel} changed during the snapshot; run it again")
         return data
@@ -256,9 +264,17 @@ def input_reader(config: Config, rel: str, expected: str) -> Callable[[], bytes]
     return read
 
 
-def input_entries(config: Config, inputs: dict[str, str], extras: dict[str, bytes]) -> list[Entry]:
-    """Return the `inputs/` entries: every file the build read, the config and the README."""
-    entries = {INPUTS + rel: input_reader(config, rel, digest) for rel, digest in inputs.items()}
+def input_entries(
+    config: Config, inputs: dict[str, str], extras: dict[str, bytes], kept: Path
+) -> list[Entry]:
+    """Return the `inputs/` entries: every file the build read, the config and the README.
+
+    An input named by its URL goes under its scheme and bucket: `inputs/s3/bucket/key`.
+    """
+    entries = {
+        INPUTS + archive_name(rel): input_reader(config, rel, digest, kept)
+        for rel, digest in inputs.items()
+    }
     for rel, data in extras.items():
         entries.setdefault(INPUTS + rel, lambda data=data: data)
     return list(entries.items())
@@ -331,11 +347,13 @@ def make_snapshot(config: Config, output: Path) -> SnapshotResult:
     paths = extra_files(config)
     extras = read_all(paths)
     with tempfile.TemporaryDirectory(prefix="lineage-snapshot-") as tmp:
-        result = build(config, Path(tmp) / "site")
+        with keeping(Path(tmp) / "downloaded") as kept:  # objects read from a bucket
+            result = build(config, Path(tmp) / "site")
         if read_all(paths) != extras:
             raise LineageReportError("the config or README changed during the snapshot; retry")
         entries = site_entries(result.output)
-        entries += input_entries(config, result.lineage.inputs, extras)
+        settings = {**config.remote_files, **extras}  # a bucket's settings, as they were read
+        entries += input_entries(config, result.lineage.inputs, settings, kept)
         cover = render_cover(config, result, len(entries) + 2)
         entries.append((COVER, lambda: cover))
         problems = clash_warnings([name for name, _ in entries] + [SUMS])
@@ -741,7 +759,7 @@ def verify_file(path: Path, expected: str | None) -> Verification:
 def register(subparsers) -> None:
     """Add the `snapshot` and `verify` subcommands."""
     s = subparsers.add_parser("snapshot", help="pack the site, its inputs and their sums")
-    s.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
+    s.add_argument("source", nargs="?", default=".", type=project_source, help=SOURCE_HELP)
     s.add_argument(
         "-o", "--output", type=Path, help="the zip to write (default: audit.zip; report.html)"
     )

@@ -265,13 +265,18 @@ def check(project: Path, timeout: float = 60, **popen) -> list[dict]:
     return json.loads(done.stdout)
 
 
-def test_symlinked_manifest_folder_outside_the_project_is_followed(tmp_path: Path) -> None:
+def test_symlinked_manifest_folder_outside_the_project_is_reported_not_read(tmp_path: Path) -> None:
+    # Issue 17: a link out of the project could hand any file to the site and the snapshot.
     elsewhere = write_project(tmp_path / "elsewhere", {"r.json": manifest("far", 0)})
     project = write_project(tmp_path / "project", {"a.json": manifest("near", 5)})
     (project / "runs").symlink_to(elsewhere, target_is_directory=True)
     lineage = lineage_report.load(project)
-    assert lineage.problems == []
-    assert lineage.graph.nodes["run:far"]["source"] == "runs/r.json"
+    assert [str(p) for p in lineage.problems] == [
+        f"runs: links to {elsewhere}, outside the project folder; nothing in it is read "
+        "[collect.outside-root]"
+    ]
+    assert "run:far" not in lineage.graph
+    assert "run:near" in lineage.graph
 
 
 def test_symlink_loops_do_not_hang_and_read_each_manifest_once(tmp_path: Path) -> None:
@@ -384,7 +389,9 @@ def limit_memory() -> None:
 
 
 def test_device_that_never_ends_is_reported(tmp_path: Path) -> None:
-    # stat() says 0 bytes, so the size limit never fires; reading would never end.
+    # stat() says 0 bytes, so the size limit never fires; reading would never end. A link
+    # to /dev/zero leads out of the project, so it is refused before anything is opened
+    # (a device inside the project: tests/test_confined_inputs.py).
     project = write_project(tmp_path, GOOD)
     (project / "zero.json").symlink_to("/dev/zero")
     try:
@@ -393,7 +400,8 @@ def test_device_that_never_ends_is_reported(tmp_path: Path) -> None:
         pytest.fail("the check kept reading /dev/zero")
     assert len(problems) == 1, problems
     assert problems[0]["path"] == "zero.json"
-    assert problems[0]["kind"] in ("manifest.unreadable", "manifest.too-large")
+    assert problems[0]["kind"] == "collect.outside-root"
+    assert problems[0]["message"] == "links to /dev/zero, outside the project folder; not read"
 
 
 def test_a_folder_named_like_a_manifest_is_walked_not_read(tmp_path: Path) -> None:
@@ -406,8 +414,25 @@ def test_a_folder_named_like_a_manifest_is_walked_not_read(tmp_path: Path) -> No
 # ---------------------------------------------------------------- W&B file links
 
 
-@pytest.mark.parametrize("link", ["../../../etc/passwd", "/etc/passwd", "outside.bin"])
-def test_files_link_never_reads_outside_the_manifest_folder(tmp_path: Path, link: str) -> None:
+NOT_BESIDE = "runs/w.json: /logged_artifacts/0/files: W&B manifest {!r} not found beside this "
+LINKS_OUT = "runs/outside.bin: links to /etc/passwd, outside the project folder; not read "
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            "../../../etc/passwd",
+            NOT_BESIDE.format("../../../etc/passwd") + "manifest [manifest.invalid]",
+        ),
+        ("/etc/passwd", NOT_BESIDE.format("/etc/passwd") + "manifest [manifest.invalid]"),
+        # A link out of the project is refused as every input's is (issue 17).
+        ("outside.bin", LINKS_OUT + "[collect.outside-root]"),
+    ],
+)
+def test_files_link_never_reads_outside_the_manifest_folder(
+    tmp_path: Path, link: str, expected: str
+) -> None:
     project = write_project(
         tmp_path / "project",
         {
@@ -417,8 +442,5 @@ def test_files_link_never_reads_outside_the_manifest_folder(tmp_path: Path, link
     )
     (project / "runs" / "outside.bin").symlink_to("/etc/passwd")
     lineage = lineage_report.load(project)
-    assert [str(p) for p in lineage.problems] == [
-        f"runs/w.json: /logged_artifacts/0/files: W&B manifest {link!r} not found beside this "
-        "manifest [manifest.invalid]"
-    ]
+    assert [str(p) for p in lineage.problems] == [expected]
     assert "run:w" not in lineage.graph

@@ -404,6 +404,35 @@ TIMESTAMPS = [
     ),
 ]
 
+# Issue 17: past 4,300 digits Python cannot parse a number, and the graph read these as one.
+DIGITS = "9" * 5000
+LONG = f"'v{'9' * 22}…' has 5,000 digits; a version number has at most 20"  # cut to 24
+VERSIONS = [
+    Case(
+        "used-reference-with-5000-digits",
+        {bad("ref"): half("ref", used=[f"good-raw:v{DIGITS}"])},
+        [f"bad/ref.json: /used_artifacts/0: version {LONG} [manifest.invalid]"],
+    ),
+    Case(
+        "used-version-with-5000-digits",
+        {bad("uver"): half("uver", used=[{"name": "good-raw", "version": "v" + DIGITS}])},
+        [f"bad/uver.json: /used_artifacts/0/version: version {LONG} [manifest.invalid]"],
+    ),
+    Case(
+        "used-alias-with-5000-digits",
+        {bad("alias"): half("alias", used=[{"name": "good-raw", "alias": "v" + DIGITS}])},
+        [f"bad/alias.json: /used_artifacts/0/alias: version {LONG} [manifest.invalid]"],
+    ),
+    Case(
+        "logged-version-with-5000-digits",
+        {bad("lver"): changed(half("lver"), ("logged_artifacts", 0, "version"), DIGITS)},
+        [
+            f"bad/lver.json: /logged_artifacts/0/version: version '{'9' * 23}…' "
+            "has 5,000 digits; a version number has at most 20 [manifest.invalid]"
+        ],
+    ),
+]
+
 GRAPH = [
     Case(
         "type-clash",
@@ -483,6 +512,7 @@ CASES = (
     + UNKNOWN_VERSION
     + NO_DIGEST
     + TIMESTAMPS
+    + VERSIONS
     + GRAPH
     + TOO_LARGE
 )

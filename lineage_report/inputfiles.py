@@ -1,0 +1,97 @@
+"""Reading one input file: only inside the project folder, only a regular file, never too much.
+
+Every file the build reads from a project (manifests, the files read beside them, the
+config and the README) comes through here, so one set of rules holds for all of them:
+its path, symlinks resolved, must stay inside the project folder (a link to
+`/proc/self/environ` or `~/.aws/credentials` would otherwise be read, and shipped by
+`snapshot`); it must be a regular file (a FIFO would wait forever, `/dev/zero` never ends);
+and it is never read past the size limit, whatever it claims its size is.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+OUTSIDE_ROOT = "collect.outside-root"
+TOO_LARGE = "manifest.too-large"
+UNREADABLE = "manifest.unreadable"
+CHUNK = 1 << 20
+
+
+class Refused(Exception):
+    """A file that is not read: why (the message) and the problem kind."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+def outside_root(root: Path, path: Path) -> str | None:
+    """Return where `path` really leads when that is outside `root` (resolved), else None."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: reading it fails, and says so
+        return None
+    return None if target.is_relative_to(root) else str(target)
+
+
+def outside_message(target: str) -> str:
+    """Return the message of a file that leads outside the project folder."""
+    return f"links to {target}, outside the project folder; not read"
+
+
+def shown_name(rel: str) -> str | None:
+    """Return a file name that is not UTF-8 as text with its odd bytes as `\\xNN`, else None."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return None
+
+
+def too_large_message(size: int, limit_mb: float) -> str:
+    """Return the message of a file over the size limit."""
+    return (
+        f"file is {size / 1e6:.1f} MB, over the {limit_mb:g} MB limit "
+        "(max_manifest_mb in lineage-report.toml)"
+    )
+
+
+def read_capped(path: Path, limit_mb: float) -> bytes:
+    """Return a regular file's bytes, never reading more than the limit plus one byte.
+
+    Raises Refused when the file is not a regular file, cannot be read or is too large.
+    """
+    limit = int(limit_mb * 1_000_000)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer before we can refuse it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise Refused(f"cannot read the file: {exc.strerror or exc}", UNREADABLE) from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise Refused("not a regular file; skipped", UNREADABLE)
+            raw = _read_upto(f, info.st_size, limit)
+        except OSError as exc:
+            raise Refused(f"cannot read the file: {exc.strerror or exc}", UNREADABLE) from None
+    if len(raw) > limit:
+        raise Refused(too_large_message(max(len(raw), info.st_size), limit_mb), TOO_LARGE)
+    return raw
+
+
+def _read_upto(f, size: int, limit: int) -> bytes:
+    """Read at most limit + 1 bytes: the stated size in one go, then on in chunks if it grew."""
+    raw = f.read(min(size, limit) + 1)  # one buffer of the file's own size, not the limit's
+    if len(raw) <= min(size, limit):
+        return raw
+    parts = [raw]
+    total = len(raw)
+    while total <= limit and (part := f.read(min(CHUNK, limit + 1 - total))):
+        parts.append(part)
+        total += len(part)
+    return b"".join(parts)
