@@ -6,8 +6,12 @@ type and job type (`type_overview`). Positions come from a layered layout (longe
 layers left to right, barycenter ordering within a layer), so the browser runs no physics
 and two builds draw the same picture. Where one layer holds more than `threshold` nodes of
 one kind and type they become a cluster node with a member index, so a version used by ten
-thousand runs draws one node and its page stays small. The data is serialised once, as JSON
-escaped for a `<script>` element; `themes/default/assets/lineage-graph.js` draws it.
+thousand runs draws one node and its page stays small. A node met on another node's page
+with more than `FAN_LIMIT` neighbours one way (a run with 10,000 outputs) is a hub: its
+neighbours are not walked but drawn as clusters ("fans") that list a few members and count
+the rest, so the page of each of those neighbours costs the same however wide the hub is;
+the hub's own page lists them all. The data is serialised once, as JSON escaped for a
+`<script>` element; `themes/default/assets/lineage-graph.js` draws it.
 The data format is documented in docs/graph.md.
 """
 
@@ -19,8 +23,9 @@ import re
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import msgspec
@@ -51,6 +56,9 @@ WALK_LIMIT = 1000  # nodes walked each way before a page's walk stops at the cur
 PROJECT_LIMIT = 2000  # drawn nodes above which the project page shows the type overview
 MEMBER_CAP = 200  # members of one cluster embedded in a page (the rest are counted)
 MEMBER_BUDGET = 1000  # members embedded in one page over all its clusters
+FAN_LIMIT = 200  # neighbours one way above which a node met on another's page is a hub
+FAN_MEMBERS = 10  # members one cluster of a hub's neighbours lists on other nodes' pages
+FAN_GROUPS = 8  # types of a hub's neighbours drawn as their own clusters; the rest fold
 MAX_LAYER = 40  # drawn entries of one kind in a layer before small types fold into one cluster
 MAX_BYTES = 600_000  # embedded data per page; leaner views above it (no page may pass 1 MB)
 LEAN_NOTE = (
@@ -90,6 +98,7 @@ class GraphView:
     total_count: int  # lineage nodes the view stands for
     cluster_count: int
     note: str  # why the view is cut short, or ""
+    shows: tuple[str, ...] = ()  # the nodes it draws, clusters or lists (a fan's hub: the rest)
 
     @property
     def byte_size(self) -> int:
@@ -108,10 +117,19 @@ class _Cluster:
     group: str | None  # None when small types of a crowded layer were folded together
     members: tuple[str, ...]
     group_count: int
+    size: int = 0  # members it stands for when it lists only some (a fan); 0: all listed
+    hub: str | None = None  # a fan's hub, whose page lists every member
+    tally: tuple[tuple[str, int], ...] = ()  # a fan's types and how many of each it stands for
+    way: str = ""  # a fan's side of its hub: "up" (its inputs) or "down" (its outputs)
+
+    @property
+    def count(self) -> int:
+        """Return how many nodes the cluster stands for."""
+        return self.size or len(self.members)
 
     def label(self) -> str:
         """Return the label drawn on the cluster node, as W&B words it."""
-        count = _count(len(self.members), self.kind)
+        count = _count(self.count, self.kind)
         if self.group is not None:
             return f"{count} · {_text(self.group, GROUP_MAX)}"
         types = "job types" if self.kind == "run" else "types"
@@ -179,14 +197,21 @@ def page_graph(
     direction: str = "both",
     type_href: Href | None = None,
     title: str | None = None,
+    fan_limit: int = FAN_LIMIT,
 ) -> GraphView:
-    """Return the view of `focus`'s upstream and downstream lineage for its page."""
+    """Return the view of `focus`'s upstream and downstream lineage for its page.
+
+    Any other node with more than `fan_limit` neighbours one way is a hub: those
+    neighbours are drawn as clusters of at most FAN_MEMBERS listed members (a fan) and
+    the walk goes no further that way, so the page's cost does not grow with the hub.
+    """
     if focus not in graph:
         raise ValueError(f"page_graph: no node {focus!r} in the graph")
     if direction not in ("both", "up", "down"):
         raise ValueError(f"page_graph: direction must be both, up or down, not {direction!r}")
     facts = _facts(graph)
-    nodes, cut = _neighbourhood(facts, focus, depth, limit, direction)
+    nodes, cut, hubs = _neighbourhood(facts, focus, depth, limit, direction, fan_limit)
+    fans = _fans(graph, facts, nodes, hubs)
     label = _text(graph.nodes[focus].get("label") or focus, LABEL_MAX)
     return _view(
         graph,
@@ -200,7 +225,8 @@ def page_graph(
         href=href,
         type_href=type_href,
         member_cap=member_cap,
-        note=_cut_note(cut, limit),
+        note=_join(_cut_note(cut, limit), _fan_note(graph, facts, hubs)),
+        fans=fans,
     )
 
 
@@ -310,36 +336,48 @@ def to_pyvis(
 
 
 def _neighbourhood(
-    facts: _Facts, focus: str, depth: int | None, limit: int, direction: str
-) -> tuple[list[str], dict[str, int]]:
-    """Return focus plus its upstream and downstream nodes, and where each walk stopped."""
-    nodes, cut = [focus], {}
+    facts: _Facts, focus: str, depth: int | None, limit: int, direction: str, fan_limit: int
+) -> tuple[list[str], dict[str, int], list[tuple[str, str]]]:
+    """Return focus plus its upstream and downstream nodes, where each walk stopped, and
+    the hubs met (with the way their neighbours lie)."""
+    nodes, cut, hubs = [focus], {}, []
     for way, adj in (("up", facts.pred), ("down", facts.succ)):
         if direction in ("both", way):
-            found, stopped = _walk(adj, focus, depth, limit)
+            found, stopped, met = _walk(adj, focus, depth, limit, fan_limit)
             nodes.extend(found)
+            hubs.extend((hub, way) for hub in met)
             if stopped is not None:
                 cut[way] = stopped
-    return nodes, cut
+    return nodes, cut, hubs
 
 
-def _walk(adj: Mapping, start: str, depth: int | None, limit: int) -> tuple[list[str], int | None]:
-    """Walk one way step by step; stop after the step that passes `limit` nodes."""
-    seen, ring, found, steps = {start}, [start], [], 0
+def _walk(
+    adj: Mapping, start: str, depth: int | None, limit: int, fan_limit: int
+) -> tuple[list[str], int | None, list[str]]:
+    """Walk one way step by step; stop after the step that passes `limit` nodes.
+
+    A node other than `start` with more than `fan_limit` neighbours this way is a hub:
+    its neighbours are left to its fans (returned last), so no step grows with a hub.
+    """
+    seen, ring, found, steps, hubs = {start}, [start], [], 0, []
     while ring and (depth is None or steps < depth):
         if len(found) > limit:
             more = any(m not in seen for n in ring for m in adj[n])
-            return found, steps if more else None
+            return found, (steps if more else None), hubs
         nxt = []
         for n in ring:
-            for m in adj[n]:
+            around = adj[n]
+            if n != start and len(around) > fan_limit:
+                hubs.append(n)
+                continue
+            for m in around:
                 if m not in seen:
                     seen.add(m)
                     nxt.append(m)
         found.extend(nxt)
         ring = nxt
         steps += 1
-    return found, None
+    return found, None, hubs
 
 
 def _induced_edges(facts: _Facts, nodes: list[str]) -> list[Edge]:
@@ -595,6 +633,120 @@ def _member_shares(clusters: list[_Cluster], member_cap: int) -> dict[str, int]:
     return shares
 
 
+# ---------------------------------------------------------------- fans: a hub's neighbours
+
+
+@dataclass(frozen=True)
+class _FanPlan:
+    """One fan of a hub: the hub's neighbours one way of one type (or of the folded types)."""
+
+    kind: str
+    group: str | None  # None: the types beyond FAN_GROUPS, folded together
+    members: tuple[str, ...]  # sorted by id
+    tally: tuple[tuple[str, int], ...]  # its types and how many of each
+
+
+# Per graph: each hub's fans by (hub, way), planned once however many pages meet the hub.
+_FAN_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fan_plans(graph: nx.DiGraph, facts: _Facts, hub: str, way: str) -> tuple[_FanPlan, ...]:
+    """Return the hub's fans one way, planning them on first use."""
+    plans = _FAN_PLANS.get(graph)
+    if plans is None:
+        plans = _FAN_PLANS[graph] = {}
+    plan = plans.get((hub, way))
+    if plan is None:
+        plan = plans[(hub, way)] = _plan_fans(facts, hub, way)
+    return plan
+
+
+def _plan_fans(facts: _Facts, hub: str, way: str) -> tuple[_FanPlan, ...]:
+    """Group a hub's neighbours one way by kind and type: the largest types each a fan,
+    the rest folded into one."""
+    by_type: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for n in (facts.pred if way == "up" else facts.succ)[hub]:
+        by_type[(facts.kind[n], facts.group[n])].append(n)
+    ordered = sorted(by_type.items(), key=lambda t: (-len(t[1]), t[0]))
+    own, folded = ordered[:FAN_GROUPS], ordered[FAN_GROUPS:]
+    if len(folded) == 1:
+        own, folded = ordered, []
+    plans = [
+        _FanPlan(kind, group, tuple(sorted(members)), ((group, len(members)),))
+        for (kind, group), members in own
+    ]
+    if folded:
+        members = tuple(sorted(n for _, ns in folded for n in ns))
+        tally = tuple((group, len(ns)) for (_, group), ns in folded)
+        plans.append(_FanPlan(folded[0][0][0], None, members, tally))
+    return tuple(plans)
+
+
+def _fans(
+    graph: nx.DiGraph, facts: _Facts, nodes: list[str], hubs: list[tuple[str, str]]
+) -> list[_Cluster]:
+    """Return the fans of the hubs a page met: the hub's neighbours not drawn otherwise,
+    per type, the first FAN_MEMBERS by id listed (each once on the page), the rest counted.
+
+    Members are listed by id, not by time: which ones a page lists then depends only on
+    the hub's neighbours, which the hub's own record in the build status covers.
+    """
+    walked = set(nodes)
+    taken = set(walked)
+    fans = []
+    for hub, way in sorted(set(hubs)):
+        around = (facts.pred if way == "up" else facts.succ)[hub]
+        drawn: dict[tuple[str, str], int] = defaultdict(int)  # neighbours drawn, by type
+        for n in walked:
+            if n in around:
+                drawn[(facts.kind[n], facts.group[n])] += 1
+        for i, plan in enumerate(_fan_plans(graph, facts, hub, way)):
+            left = [(g, n - drawn[(plan.kind, g)]) for g, n in plan.tally]
+            tally = tuple((g, n) for g, n in left if n > 0)
+            if not tally:
+                continue
+            listed = tuple(islice((m for m in plan.members if m not in taken), FAN_MEMBERS))
+            taken.update(listed)
+            size = sum(n for _, n in tally)
+            cid = f"cluster:{way}:{i}:{hub}"
+            fans.append(
+                _Cluster(cid, 0, plan.kind, plan.group, listed, len(tally), size, hub, tally, way)
+            )
+    return fans
+
+
+def _fan_links(fans: list[_Cluster]) -> list[Edge]:
+    """Return the edges that join each fan to its hub, in lineage order."""
+    return [(f.id, f.hub) if f.way == "up" else (f.hub, f.id) for f in fans]
+
+
+def relation(kind: str, way: str) -> str:
+    """Return how a node's neighbours one way relate to it: "outputs of", "runs that used"."""
+    if kind == "run":
+        return "inputs of" if way == "up" else "outputs of"
+    return "producers of" if way == "up" else "runs that used"
+
+
+def _fan_note(graph: nx.DiGraph, facts: _Facts, hubs: list[tuple[str, str]]) -> str:
+    """Return the sentence that says whose neighbours are drawn as fans, or ""."""
+    met = sorted(set(hubs))
+    if not met:
+        return ""
+    parts = []
+    for hub, way in met[:3]:
+        count = len((facts.pred if way == "up" else facts.succ)[hub])
+        label = _text(graph.nodes[hub].get("label") or hub, LABEL_MAX)
+        parts.append(f"the {count:,} {relation(facts.kind[hub], way)} {label}")
+    if len(met) > 3:
+        parts.append(f"those of {len(met) - 3:,} more nodes")
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return (
+        f"Beyond {listed}, the walk stops: they are drawn as clusters listing at most "
+        f"{FAN_MEMBERS} members each, and the page of {'each' if len(met) > 1 else 'that'} "
+        "node lists them all."
+    )
+
+
 # ---------------------------------------------------------------- assembling the view
 
 
@@ -613,16 +765,30 @@ def _view(
     member_cap: int,
     note: str,
     draw_limit: int | None = None,
+    fans: list[_Cluster] | None = None,
 ) -> GraphView:
-    """Lay out, cluster and serialise the view of `nodes`; leaner while it exceeds MAX_BYTES."""
+    """Lay out, cluster and serialise the view of `nodes`; leaner while it exceeds MAX_BYTES.
+
+    `fans` are clusters already made of hubs' neighbours (not in `nodes`): they are laid
+    out beside their hubs, and their listed members keep their edges.
+    """
     facts = _facts(graph)
-    layer = _layering(nodes, edges)
-    clusters = _plan_clusters(facts, layer, focus, threshold)
+    fans = fans or []
+    links = _fan_links(fans)
+    layer = _layering([*nodes, *(f.id for f in fans)], [*edges, *links])
+    fans = [replace(f, layer=layer.pop(f.id)) for f in fans]
+    clusters = _plan_clusters(facts, layer, focus, threshold) + fans
     rep = {m: c.id for c in clusters for m in c.members}
     drawn_layer = {n: lay for n, lay in layer.items() if n not in rep}
     drawn_layer.update((c.id, c.layer) for c in clusters)
-    head = _Head(mode, title, focus, depth, len(nodes), _groups(facts, nodes))
-    types = _types_data(graph, facts, nodes, edges, type_href)
+    listed = [m for f in fans for m in f.members]
+    shows = (*nodes, *listed) if mode == "page" else ()
+    total = len(nodes) + sum(f.count for f in fans)
+    groups = _groups(facts, [*nodes, *listed], fans)
+    head = _Head(mode, title, focus, depth, total, groups, shows)
+    types = _types_data(graph, facts, nodes, edges, type_href, fans)
+    if fans:  # members keep their own edges, their fans the hubs' edges to the rest
+        edges = [*_induced_edges(facts, [*nodes, *listed]), *links]
     if draw_limit is not None and len(drawn_layer) > draw_limit:
         note = (
             f"The project graph has {len(nodes):,} nodes ({len(drawn_layer):,} after clustering), "
@@ -631,6 +797,7 @@ def _view(
         )
     else:
         drawn_edges = sorted({(rep.get(u, u), rep.get(v, v)) for u, v in edges} - _loops(rep))
+        # (With fans, `edges` holds the members' edges too: they map to their fans.)
         pos = _place(drawn_layer, drawn_edges)
         for cap, previews, extra in ((member_cap, True, ""), (0, False, LEAN_NOTE)):
             entries, index = _entries(graph, pos, clusters, focus, href, cap, previews)
@@ -659,6 +826,7 @@ class _Head:
     depth: int | None
     total: int
     groups: dict[str, list[str]]
+    shows: tuple[str, ...] = ()
 
 
 def _finish(head: _Head, note, entries, flat, types, cluster_count) -> GraphView:
@@ -675,6 +843,7 @@ def _finish(head: _Head, note, entries, flat, types, cluster_count) -> GraphView
         head.total,
         cluster_count if entries else 0,
         note,
+        head.shows,
     )
 
 
@@ -696,7 +865,7 @@ def _entries(graph, pos, clusters, focus, href, member_cap, previews=True):
     cache = _entry_cache(graph)
     for n in drawn:
         if n in by_id:
-            entry = _cluster_entry(by_id[n])
+            entry = _cluster_entry(graph, by_id[n], href)
         else:
             entry = _node_entry(graph, cache, n, href)
             if n == focus:
@@ -755,12 +924,14 @@ def _data_dict(head: _Head, note: str, entries, flat, types) -> dict[str, Any]:
     }
 
 
-def _groups(facts: _Facts, nodes: list[str]) -> dict[str, list[str]]:
+def _groups(facts: _Facts, nodes: list[str], fans: Iterable[_Cluster] = ()) -> dict[str, list[str]]:
     """Return the artifact types and job types in the view, for the filter controls."""
     seen: dict[str, set[str]] = {"artifact": set(), "run": set()}
     kinds, groups = facts.kind, facts.label_group
     for n in nodes:
         seen[kinds[n]].add(groups[n])
+    for fan in fans:
+        seen[fan.kind].update(_text(g, GROUP_MAX) for g, _ in fan.tally)
     return {kind: sorted(values) for kind, values in seen.items()}
 
 
@@ -816,12 +987,20 @@ def _base_entry(graph: nx.DiGraph, n: str) -> dict[str, Any]:
     return entry
 
 
-def _cluster_entry(cluster: _Cluster) -> dict[str, Any]:
-    """Return a cluster node's entry (its members follow as entries pointing back to it)."""
+def _cluster_entry(graph: nx.DiGraph, cluster: _Cluster, href: Href | None) -> dict[str, Any]:
+    """Return a cluster node's entry (its members follow as entries pointing back to it).
+
+    A fan also names its hub (`u`) and links the hub's page (`h`), which lists every member.
+    """
     entry = {"id": cluster.id, "k": "cluster", "ck": cluster.kind, "l": cluster.label()}
-    entry["n"] = len(cluster.members)
+    entry["n"] = cluster.count
     if cluster.group is not None:
         entry["g"] = _text(cluster.group, GROUP_MAX)
+    if cluster.hub is not None:
+        entry["u"] = _text(graph.nodes[cluster.hub].get("label") or cluster.hub, LABEL_MAX)
+        link = _safe_href(href(cluster.hub)) if href else None
+        if link:
+            entry["h"] = link
     return entry
 
 
@@ -948,18 +1127,26 @@ def _duration(seconds: object) -> str:
 
 
 def _types_data(
-    graph, facts: _Facts, nodes: Iterable[str], edges: Iterable[Edge], type_href
+    graph, facts: _Facts, nodes: Iterable[str], edges: Iterable[Edge], type_href, fans=()
 ) -> dict[str, Any]:
     """Return the type-level overview of nodes: one entry per artifact type and job type.
 
     Types keep the places they have in the whole project's type overview (laid out once
     per graph), so the overview reads the same on every page and costs a page only counts.
+    Fans add the nodes they stand for, joined to their hubs' types.
     """
     counts: dict[str, int] = defaultdict(int)
     type_of = _type_ids(facts, nodes)
     for tid in type_of.values():
         counts[tid] += 1
-    pairs = sorted({(type_of[u], type_of[v]) for u, v in edges if type_of[u] != type_of[v]})
+    links = {(type_of[u], type_of[v]) for u, v in edges if type_of[u] != type_of[v]}
+    for fan in fans:
+        hub = type_of[fan.hub]
+        for group, n in fan.tally:
+            tid = f"type:{fan.kind}:{group}"
+            counts[tid] += n
+            links.add((tid, hub) if fan.way == "up" else (hub, tid))
+    pairs = sorted(pair for pair in links if pair[0] != pair[1])
     pos = _type_positions(graph)
     x0 = min(pos[t][0] for t in counts) if counts else 0
     entries = []

@@ -2,7 +2,10 @@
 
 Templates receive these dataclasses and only loop, test and print. Links are already
 relative to the page they appear on. Long lists are cut at a fixed size with a count
-(the full data is in lineage.json), so no page grows with the project.
+(the full data is in lineage.json), so no page grows with the project. A node's own
+lists that are cut (a run's 10,000 outputs) go on in pages of their own, so the site
+reaches every node; on other nodes' pages such a node (a hub, graphview.FAN_LIMIT) shows
+a few of those neighbours and a count, and the page's cost does not grow with the hub.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from markupsafe import Markup
@@ -24,6 +28,14 @@ from .status import group_key
 LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
 FILE_LIMIT = 500  # files listed on a version page
 PAGE_SIZE = 500  # rows per page of a paged list (a job type's runs, say)
+HUB_ROWS = graphview.FAN_MEMBERS  # a hub's neighbours listed in other nodes' lineage tables
+# A node's own lists that go on in pages of their own: the way their nodes lie, and the
+# words before the node's name in their title.
+LISTS = {
+    "used": ("up", "Artifacts used by"),
+    "logged": ("down", "Artifacts logged by"),
+    "consumers": ("down", "Runs that used"),
+}
 VALUE_CHARS = 2_000  # characters of one metadata/config value shown
 
 
@@ -54,12 +66,23 @@ class KeyValue:
 
 
 @dataclass
+class Elsewhere:
+    """Neighbours of a hub that a table leaves to the hub's own page: how many, and where."""
+
+    count: int
+    what: str  # how they relate to the hub: "outputs of", "runs that used"
+    link: Link  # the hub's page
+
+
+@dataclass
 class Cut:
     """The rows of a list that fit on the page, and how many there were (None: not counted)."""
 
     rows: list
     total: int | None
     full: str = ""  # relative link to lineage.json, which holds every row
+    pages: str = ""  # relative link to the first of the pages that list every row, if any
+    elsewhere: list[Elsewhere] = field(default_factory=list)  # hubs' rows left to their pages
 
     @property
     def hidden(self) -> int | None:
@@ -217,6 +240,20 @@ class GroupPage:
 
 
 @dataclass
+class ListPage:
+    """One part of a node's long list (what a run used or logged, the runs that used a
+    version), in pages of PAGE_SIZE."""
+
+    title: str
+    kind: str
+    what: str  # "Artifacts used by", ...
+    node: Link
+    rows: list[NodeRow]
+    total: int
+    pager: Pager
+
+
+@dataclass
 class ProblemsPage:
     """Every warning and error, with its file."""
 
@@ -350,6 +387,7 @@ class SiteViews:
         self._names = {k: sorted(v, key=self._version_order) for k, v in names.items()}
         self.deps: set[str] = set()
         self._row_facts: dict[str, tuple[str, str, str, str, bool]] = {}
+        self._hub_lists: dict[tuple[str, str], list[str]] = {}
 
     # ordering -------------------------------------------------------------------
 
@@ -388,6 +426,22 @@ class SiteViews:
         for node in sorted(self.nodes):
             template = "run.html" if self.nodes[node]["kind"] == "run" else "version.html"
             specs.append(PageSpec(naming.node_path(node), template, "node", node))
+            specs.extend(self._list_specs(node))
+        return specs
+
+    def _list_specs(self, node: str) -> list[PageSpec]:
+        """Return the pages of a node's own lists too long for its page, PAGE_SIZE rows each."""
+        graph = self.lineage.graph
+        specs = []
+        for what in ("used", "logged") if self.nodes[node]["kind"] == "run" else ("consumers",):
+            size = len((graph.pred if LISTS[what][0] == "up" else graph.succ)[node])
+            if size > LIST_LIMIT:
+                base = list_path(node, what)
+                parts = -(-size // PAGE_SIZE)
+                specs.extend(
+                    PageSpec(part_path(base, n), "list.html", what, node, n)
+                    for n in range(1, parts + 1)
+                )
         return specs
 
     def _group_specs(self, kind: str, group: str, size: int) -> list[PageSpec]:
@@ -414,13 +468,17 @@ class SiteViews:
             "node": self.node_page,
             "jobs": self.group_page,
             "types": self.group_page,
+            "used": self.list_page,
+            "logged": self.list_page,
+            "consumers": self.list_page,
         }[spec.kind]
         self.deps = set()
         return builder(spec, urls)
 
     def locality(self, spec: PageSpec) -> tuple[str, str]:
         """Return a sort key that puts the pages of nodes from neighbouring manifests together."""
-        source = self.nodes[spec.key]["source"] if spec.kind == "node" else ""
+        mine = spec.kind == "node" or spec.kind in LISTS
+        source = self.nodes[spec.key]["source"] if mine else ""
         return (source, spec.path)
 
     # rows -----------------------------------------------------------------------
@@ -452,24 +510,80 @@ class SiteViews:
         """Describe up to `limit` nodes as rows."""
         return Cut([self.row(n, urls) for n in nodes[:limit]], len(nodes), full_data(urls))
 
+    def own_list(self, node: str, what: str, urls: PageUrls) -> Cut:
+        """List what a node used, logged or was used by (LISTS) on its own page; a list
+        too long for it links the pages that list every row."""
+        cut = self.rows(self._around(node, LISTS[what][0]), urls)
+        if cut.truncated:
+            cut.pages = urls.to(list_path(node, what))
+        return cut
+
+    def _around(self, node: str, way: str) -> list[str]:
+        """Return a node's neighbours one way ("up" or "down"), sorted by id.
+
+        A hub's are sorted once and kept: every page that meets the hub needs them.
+        """
+        graph = self.lineage.graph
+        around = (graph.pred if way == "up" else graph.succ)[node]
+        if len(around) <= graphview.FAN_LIMIT:
+            return sorted(around)
+        kept = self._hub_lists.get((node, way))
+        if kept is None:
+            kept = self._hub_lists[(node, way)] = sorted(around)
+        return kept
+
     def lineage_rows(self, node: str, upstream: bool, urls: PageUrls) -> Cut:
         """List the node's upstream or downstream, nearest first, up to LIST_LIMIT rows.
 
         The walk stops after the level that passes the limit, so a page costs the same
-        however far its lineage reaches; the full lineage is in lineage.json.
+        however far its lineage reaches; the full lineage is in lineage.json. Another
+        node with more than graphview.FAN_LIMIT neighbours that way (a hub) gives its level
+        only its first HUB_ROWS of them and ends the walk: the rest are counted, with a
+        link to the hub's page, which lists them all.
         """
-        graph = self.lineage.graph
-        step = graph.predecessors if upstream else graph.successors
+        way = "up" if upstream else "down"
         seen = {node}
-        level, found, depth = [node], [], 0
-        while level and len(found) <= LIST_LIMIT:
+        level, found, depth, hubs = [node], [], 0, []
+        while level and len(found) <= LIST_LIMIT and not hubs:
             depth += 1
-            level = sorted({o for n in level for o in step(n) if o not in seen})
+            self.touch(level)  # what the next level holds follows from this one's neighbours
+            nxt, hubs = self._next_level(node, level, way, seen)
+            level = sorted(nxt)
             seen.update(level)
             found.extend((n, depth) for n in level)
-        self.touch(seen)
         rows = [self.row(n, urls, d) for n, d in found[:LIST_LIMIT]]
-        return Cut(rows, None if len(found) > LIST_LIMIT else len(found), full_data(urls))
+        listed = {n for n, _ in found[:LIST_LIMIT]}
+        total = None if len(found) > LIST_LIMIT or hubs else len(found)
+        elsewhere = [self._elsewhere(hub, way, listed, urls) for hub in hubs]
+        return Cut(rows, total, full_data(urls), elsewhere=[e for e in elsewhere if e.count])
+
+    def _next_level(
+        self, start: str, level: list[str], way: str, seen: set[str]
+    ) -> tuple[set[str], list[str]]:
+        """Return the unseen neighbours of a level's nodes, and its hubs, which give only
+        their first HUB_ROWS (by id)."""
+        graph = self.lineage.graph
+        adj = graph.pred if way == "up" else graph.succ
+        nxt: set[str] = set()
+        hubs = []
+        for n in level:
+            around = adj[n]
+            if n != start and len(around) > graphview.FAN_LIMIT:
+                hubs.append(n)
+            else:
+                nxt.update(o for o in around if o not in seen)
+        for hub in hubs:
+            nxt.update(islice((o for o in self._around(hub, way) if o not in seen), HUB_ROWS))
+        return nxt, hubs
+
+    def _elsewhere(self, hub: str, way: str, listed: set[str], urls: PageUrls) -> Elsewhere:
+        """Count a hub's neighbours one way that a table does not list; link the hub's page."""
+        graph = self.lineage.graph
+        around = (graph.pred if way == "up" else graph.succ)[hub]
+        count = len(around) - sum(1 for n in listed if n in around)
+        data = self.nodes[hub]
+        what = graphview.relation(data["kind"], way)
+        return Elsewhere(count, what, Link(data["label"], urls.node(hub)))
 
     # pages ------------------------------------------------------------------------
 
@@ -584,10 +698,8 @@ class SiteViews:
     def version_page(self, node: str, urls: PageUrls) -> VersionPage:
         """Build an artifact version's page."""
         data = self.nodes[node]
-        graph = self.lineage.graph
         producer = data["producer"]
         self.touch([node, *([producer] if producer else []), *data["relogged_by"]])
-        consumers = sorted(graph.successors(node))
         hook = data["label"] if data["external"] else f"{data['name']}:v{data['version']}"
         return VersionPage(
             title=data["label"],
@@ -602,7 +714,7 @@ class SiteViews:
             producer=Link(self.nodes[producer]["label"], urls.node(producer)) if producer else None,
             producer_config=key_values(self.nodes[producer]["config"]) if producer else [],
             relogged_by=[Link(self.nodes[r]["label"], urls.node(r)) for r in data["relogged_by"]],
-            consumers=self.rows(consumers, urls),
+            consumers=self.own_list(node, "consumers", urls),
             upstream=self.lineage_rows(node, True, urls),
             downstream=self.lineage_rows(node, False, urls),
             extra=key_values(data["extra"]),
@@ -618,7 +730,8 @@ class SiteViews:
             href=urls.node,
             type_href=lambda tid: type_url(tid, urls),
         )
-        self.touch(view_nodes(view))
+        # Every node it walked or lists: each decides what is drawn (a fan's hub its rest).
+        self.touch(view.shows)
         if view.data.get("types"):
             self.touch([graphview.TYPES_KEY])  # the overview's places follow every type
         return view
@@ -645,9 +758,7 @@ class SiteViews:
     def run_page(self, node: str, urls: PageUrls) -> RunPage:
         """Build a run's page."""
         data = self.nodes[node]
-        graph = self.lineage.graph
         self.touch([node])
-        logged = sorted(graph.successors(node))
         relogged = sorted(n for n in self._relogs().get(node, []))
         return RunPage(
             title=data["label"],
@@ -657,8 +768,8 @@ class SiteViews:
             notes=render_markdown(data["notes"]),
             config=key_values(data["config"]),
             summary=key_values(data["summary"]),
-            used=self.rows(sorted(graph.predecessors(node)), urls),
-            logged=self.rows(logged, urls),
+            used=self.own_list(node, "used", urls),
+            logged=self.own_list(node, "logged", urls),
             relogged=[self.row(n, urls) for n in relogged],
             upstream=self.lineage_rows(node, True, urls),
             downstream=self.lineage_rows(node, False, urls),
@@ -719,10 +830,29 @@ class SiteViews:
             f"{label}: {spec.key}", label, rows, len(members), self._pager(spec, len(members), urls)
         )
 
-    def _pager(self, spec: PageSpec, size: int, urls: PageUrls) -> Pager:
+    def list_page(self, spec: PageSpec, urls: PageUrls) -> ListPage:
+        """Build one part of a node's long list: what a run used or logged, who used a version."""
+        node, data = spec.key, self.nodes[spec.key]
+        way, what = LISTS[spec.kind]
+        members = self._around(node, way)
+        self.touch([node])  # its record covers its neighbours; the rows add their own
+        start = (spec.part - 1) * PAGE_SIZE
+        rows = [self.row(n, urls) for n in members[start : start + PAGE_SIZE]]
+        base = list_path(node, spec.kind)
+        return ListPage(
+            f"{what} {data['label']}",
+            "run" if data["kind"] == "run" else "artifact version",
+            what,
+            Link(data["label"], urls.node(node)),
+            rows,
+            len(members),
+            self._pager(spec, len(members), urls, base),
+        )
+
+    def _pager(self, spec: PageSpec, size: int, urls: PageUrls, base: str = "") -> Pager:
         """Link a paged list's part to its neighbours."""
         count = max(1, -(-size // PAGE_SIZE))
-        base = group_path(spec.kind, spec.key)
+        base = base or group_path(spec.kind, spec.key)
         prev = Link("Previous", urls.to(part_path(base, spec.part - 1))) if spec.part > 1 else None
         nxt = Link("Next", urls.to(part_path(base, spec.part + 1))) if spec.part < count else None
         return Pager(spec.part, count, prev, nxt)
@@ -755,12 +885,6 @@ def type_url(type_id: str, urls: PageUrls) -> str:
     return urls.job_type(group) if kind == "run" else urls.artifact_type(group)
 
 
-def view_nodes(view: graphview.GraphView) -> list[str]:
-    """Return the graph nodes a view shows, cluster members included."""
-    ids = (entry["id"] for entry in view.data.get("nodes", []))
-    return [n for n in ids if not n.startswith(("type:", "cluster:"))]
-
-
 def name_key(name: str) -> str:
     """Return the key that stands for an artifact name's set of versions in page deps."""
     return "@name:" + name
@@ -769,6 +893,14 @@ def name_key(name: str) -> str:
 def group_path(kind: str, group: str) -> str:
     """Return the first page of a job type's ("jobs") or artifact type's ("types") list."""
     return naming.job_type_path(group) if kind == "jobs" else naming.type_path(group)
+
+
+def list_path(node: str, what: str) -> str:
+    """Return the first page of a node's own list (LISTS): `runs/<stem>-logged.html`.
+
+    Page stems end in a hash, so no node's page can take the name.
+    """
+    return naming.node_path(node).replace(".html", f"-{what}.html")
 
 
 def part_path(base: str, part: int) -> str:

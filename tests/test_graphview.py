@@ -194,6 +194,86 @@ def test_walk_stops_after_the_step_that_passes_the_limit():
     assert view.note.startswith("Lineage shown for 2 steps downstream")
 
 
+def wide_run(width: int) -> nx.DiGraph:
+    """Return a run that used `width` datasets and logged `width` models."""
+    g = nx.DiGraph()
+    inputs = [add_artifact(g, f"in-{i:05d}", 0, "dataset") for i in range(width)]
+    run = add_run(g, "wide", "score", used=inputs, name="wide-scoring")
+    for i in range(width):
+        add_artifact(g, f"out-{i:05d}", 0, "model", producer=run)
+    return g
+
+
+def test_a_wide_runs_neighbours_pages_do_not_grow_with_it():
+    focus = "artifact:in-00001:v0"
+    small, big = (
+        page_graph(wide_run(width), focus, href=harness.sample_href) for width in (500, 5_000)
+    )
+    assert len(small.data["nodes"]) == len(big.data["nodes"]) == 3 + graphview.FAN_MEMBERS
+    assert [e["id"] for e in drawn(big)] == [focus, "run:wide", "cluster:down:0:run:wide"]
+    # Only the counts differ ("500" and "5,000" in the label, the note, the totals).
+    assert abs(big.byte_size - small.byte_size) <= 16
+    (fan,) = [e for e in big.data["nodes"] if e["k"] == "cluster"]
+    assert (fan["l"], fan["n"], fan["u"]) == ("5,000 versions · model", 5_000, "wide-scoring")
+    assert fan["h"] == harness.sample_href("run:wide")
+    members = [e["id"] for e in big.data["nodes"] if "c" in e]
+    assert members == [f"artifact:out-{i:05d}:v0" for i in range(graphview.FAN_MEMBERS)]
+    assert big.total_count == 2 + 5_000
+    assert big.note == (
+        "Beyond the 5,000 outputs of wide-scoring, the walk stops: they are drawn as clusters "
+        "listing at most 10 members each, and the page of that node lists them all."
+    )
+    assert ("run:wide", "cluster:down:0:run:wide") in drawn_pairs(big)
+    pairs = all_pairs(big.data["nodes"], big.data["edges"])
+    assert ("run:wide", "artifact:out-00000:v0") in pairs  # a pulled-out member keeps its edge
+
+
+def test_a_wide_runs_own_page_still_walks_all_of_it():
+    view = page_graph(wide_run(500), "run:wide")
+    assert view.total_count == 1_001 and view.note == ""
+    clusters = [e for e in view.data["nodes"] if e["k"] == "cluster"]
+    assert sorted(c["l"] for c in clusters) == ["500 versions · dataset", "500 versions · model"]
+    assert not [c for c in clusters if "u" in c]
+
+
+def test_a_node_with_up_to_fan_limit_neighbours_is_walked_as_before():
+    width = graphview.FAN_LIMIT
+    view = page_graph(wide_run(width), "artifact:in-00001:v0")
+    assert view.total_count == 2 + width and "Beyond" not in view.note
+    assert not [e for e in view.data["nodes"] if "u" in e]
+
+
+def test_a_fan_leaves_out_what_the_page_draws_on_its_own():
+    g = nx.DiGraph()
+    inputs = [add_artifact(g, f"in-{i:03d}", 0, "dataset") for i in range(300)]
+    wide = add_run(g, "wide", "score", used=inputs)
+    out = add_artifact(g, "out", 0, "model", producer=wide)
+    check = add_run(g, "check", "eval", used=[out, inputs[0]])
+    focus = add_artifact(g, "report", 0, "report", producer=check)
+    view = page_graph(g, focus)
+    entries = view.data["nodes"]
+    (fan,) = [e for e in entries if e["k"] == "cluster"]
+    assert (fan["l"], fan["n"]) == ("299 versions · dataset", 299)
+    members = [e["id"] for e in entries if "c" in e]
+    assert members == inputs[1 : 1 + graphview.FAN_MEMBERS]
+    assert [e["id"] for e in entries].count(inputs[0]) == 1
+    assert view.total_count == 5 + 299
+    assert view.note.startswith("Beyond the 300 inputs of wide, the walk stops")
+
+
+def test_a_hubs_many_types_fold_into_one_fan():
+    g = nx.DiGraph()
+    data = add_artifact(g, "data", 0, "dataset")
+    run = add_run(g, "wide", "score", used=[data])
+    for i in range(300):
+        add_artifact(g, f"o{i:03d}", 0, f"type-{i % 12:02d}", producer=run)
+    view = page_graph(g, data)
+    labels = sorted(e["l"] for e in view.data["nodes"] if e["k"] == "cluster")
+    assert labels == ["100 versions · 4 types"] + [f"25 versions · type-{t:02d}" for t in range(8)]
+    counts = {e["id"]: e["n"] for e in view.data["types"]["nodes"]}
+    assert counts["type:artifact:type-11"] == 25 and counts["type:run:score"] == 1
+
+
 def test_project_too_big_to_draw_shows_the_type_overview():
     view = project_graph(sample_graph(), limit=3)
     assert view.data["nodes"] == [] and view.data["types"]["nodes"]

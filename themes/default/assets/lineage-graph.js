@@ -563,14 +563,24 @@
         if (!li.hidden) shown++;
       }
       var text = commas(shown) + ' of ' + commas(items.length) + ' shown';
+      // A fan (e.u: its hub's label) lists a few of a hub's neighbours: the hub's page has all.
+      var fan = e.u !== undefined;
+      var where = fan ? 'the page of ' + e.u + ' lists them all' : 'the tables below list them all';
       if (items.length === 0) {
         text = 'The ' + commas(e.n) + ' members are not listed in this page (too many to embed); ' +
-          'the tables below list them all';
+          where;
       } else if (items.length < e.n) {
         text += '; this page lists ' + commas(items.length) + ' of the ' + commas(e.n) +
-          ' members (the most recent), the tables below list them all';
+          (fan ? ' members (the first by id), ' : ' members (the most recent), ') + where;
       }
       P.clusterCount.textContent = text;
+      var href = fan ? safeHref(e.h) : null;
+      if (href !== null) {
+        var link = make('a', 'Open ' + e.u, 'lg-hub-link');
+        link.href = href;
+        P.clusterCount.appendChild(document.createTextNode(' '));
+        P.clusterCount.appendChild(link);
+      }
     }
 
     onMemberClick(event) {
