@@ -27,9 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import results
 from benchmarks.generate import generate
 from benchmarks.run import HERE, machine, markdown_table, say
-from benchmarks.wide import HISTORY
 from lineage_report.build import lineage_json, load_lineage
 from lineage_report.config import load_config
 from lineage_report.diff import problems_unlogged
@@ -156,9 +156,7 @@ def measure(runs: int, out: Path, repeat: int) -> list[list[str]]:
 
 def write_section(path: Path, info: dict, rows: list[list[str]]) -> None:
     """Put this run's table into RESULTS.md as its own section, before the history."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
     section = (
-        f"{SECTION}\n\n"
         "Written by `python -m benchmarks.diff`: a generated project against a copy with a "
         "few changes (benchmarks/diff.py). Wall time of the whole command in a child process, "
         "fastest of the repeats, and its CPU time (with the fork that reads the old project); "
@@ -167,16 +165,7 @@ def write_section(path: Path, info: dict, rows: list[list[str]]) -> None:
         f"- {info['date']}, commit {info['commit']}, load average at start {info['load']}\n\n"
         f"{markdown_table(COLUMNS, rows)}\n\n"
     )
-    if SECTION in text:  # replace the last run's section
-        head, rest = text.split(SECTION, 1)
-        tail = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = head + section + tail
-    elif HISTORY in text:
-        head, tail = text.split(HISTORY, 1)
-        text = head + section + HISTORY + tail
-    else:
-        text = text + ("\n" if text and not text.endswith("\n\n") else "") + section
-    path.write_text(text, encoding="utf-8")
+    results.write_section(path, SECTION, section)
 
 
 def main(argv: list[str] | None = None) -> int:

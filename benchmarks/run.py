@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import results
 from benchmarks.floor import floor
 from benchmarks.generate import generate
 
@@ -395,24 +396,28 @@ def old_history(path: Path) -> list[str]:
 
 
 def write_results(path: Path, info: dict, rows: list[list[str]], history: list[str]) -> None:
-    """Rewrite RESULTS.md: the machine, this run's table, and every run's rows so far."""
+    """Refresh RESULTS.md: the machine, this run's table, and every run's rows so far (the
+    sections other scripts own stay as they are)."""
     stamp = [info["date"], info["commit"], f"{info['cpus']}× {info['model']}"]
     new = [table_line(stamp + row) for row in rows]
-    text = (
-        "# Benchmark results\n\n"
-        "Written by `python -m benchmarks.run`; README.md says what each column means. "
-        "Compare builds through `total/floor`: absolute seconds drift on shared machines.\n\n"
-        "## Machine (latest run)\n\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if not text.startswith("# Benchmark results"):
+        text = (
+            "# Benchmark results\n\n"
+            "Written by `python -m benchmarks.run`; README.md says what each column means. "
+            "Compare builds through `total/floor`: absolute seconds drift on shared machines.\n\n"
+        )
+    machine = (
         f"- CPUs: {info['cpus']} ({info['model']}), memory {info['memory']}\n"
         f"- {info['system']}, Python {info['python']}\n"
-        f"- {info['date']}, commit {info['commit']}, load average at start {info['load']}\n\n"
-        "## Latest run\n\n"
-        f"{markdown_table(COLUMNS, rows)}\n\n"
-        "## History\n\n"
-        f"{HISTORY_MARK}\n"
-        f"{markdown_table(('date', 'commit', 'machine', *COLUMNS), [])}\n"
+        f"- {info['date']}, commit {info['commit']}, load average at start {info['load']}"
     )
-    path.write_text(text + "".join(line + "\n" for line in history + new))
+    table = markdown_table(("date", "commit", "machine", *COLUMNS), [])
+    past = "".join(line + "\n" for line in history + new)
+    text = results.put_section(text, "## Machine (latest run)", machine)
+    text = results.put_section(text, "## Latest run", markdown_table(COLUMNS, rows))
+    text = results.put_section(text, results.HISTORY, f"{HISTORY_MARK}\n{table}\n{past}")
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

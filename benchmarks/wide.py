@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import results
 from benchmarks.run import (
     HERE,
     BenchmarkError,
@@ -41,7 +42,6 @@ INPUT_TYPES = ("dataset", "features")
 OUTPUT_TYPES = ("prediction", "report", "model")
 READERS = 3  # outputs the small downstream run uses
 SECTION = "## Wide run (issue 17)"
-HISTORY = "## History"
 COLUMNS = (
     "n in / out", "pages", "build s", "render s", "CPU s", "peak RSS MB", "floor s",
     "build/floor", "max page KB", "max version page KB", "max version graph KB",
@@ -167,9 +167,7 @@ def measure(n: int, out: Path) -> list[str]:
 
 def write_section(path: Path, info: dict, rows: list[list[str]], out: Path) -> None:
     """Put this run's table into RESULTS.md as its own section, before the history."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
     section = (
-        f"{SECTION}\n\n"
         "Written by `python -m benchmarks.wide`: one manifest with n external inputs and n "
         "outputs (benchmarks/wide.py). `build s` is the build's own total; the floor renders "
         "as many trivial pages (benchmarks/floor.py) right after it.\n\n"
@@ -178,16 +176,7 @@ def write_section(path: Path, info: dict, rows: list[list[str]], out: Path) -> N
         f"- projects, sites and the floor in `{out}`\n\n"
         f"{markdown_table(COLUMNS, rows)}\n\n"
     )
-    if SECTION in text:  # replace the last run's section
-        head, rest = text.split(SECTION, 1)
-        tail = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = head + section + tail
-    elif HISTORY in text:
-        head, tail = text.split(HISTORY, 1)
-        text = head + section + HISTORY + tail
-    else:
-        text = text + ("\n" if text and not text.endswith("\n\n") else "") + section
-    path.write_text(text, encoding="utf-8")
+    results.write_section(path, SECTION, section)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
