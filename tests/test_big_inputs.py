@@ -104,11 +104,14 @@ def lineage_node(site: Path, node: str) -> dict:
     return next(n for n in data["nodes"] if n["id"] == node)
 
 
-def more_rows(count: int, total: int, what: str = "rows", root: str = "../") -> str:
-    """Return the line a cut table ends with."""
+def more_rows(
+    count: int, total: int, what: str = "rows", root: str = "../", listed: str = ""
+) -> str:
+    """Return the line a cut table ends with (naming its full list, when it has one)."""
+    full = f'<a href="{listed}">the full list</a> and in ' if listed else ""
     return (
         f'<p class="more">and {count:,} more {what} (all {total:,} are in '
-        f'<a href="{root}lineage.json">lineage.json</a>)</p>'
+        f'{full}<a href="{root}lineage.json">lineage.json</a>)</p>'
     )
 
 
@@ -165,9 +168,11 @@ def test_run_with_10000_inputs(tmp_path: Path) -> None:
     assert stats["pages"] >= INPUTS
     assert_small_pages(site)
     assert_bounded(stats)
-    consumer = page(site, "run:consumer")
-    assert more_rows(INPUTS - 200, INPUTS) in consumer  # used artifacts
-    assert more_rows(INPUTS - 200, INPUTS) in page(site, "run:producer")  # logged artifacts
+    # A node's own long lists go on in list pages of their own (500 rows each).
+    for node, table in (("run:consumer", "used"), ("run:producer", "logged")):
+        listed = f"runs/{naming.page_stem(node.removeprefix('run:'))}-{table}.html"
+        assert more_rows(INPUTS - 200, INPUTS, listed=f"../{listed}") in page(site, node)
+        assert (site / listed).is_file()
     versions_page = (site / naming.artifact_path("input")).read_text(encoding="utf-8")
     assert more_rows(INPUTS - 200, INPUTS, "versions") in versions_page
     assert (site / naming.node_path(f"artifact:input:v{INPUTS - 1}")).is_file()
