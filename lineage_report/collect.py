@@ -9,6 +9,11 @@ A build keeps what it read of each plain manifest file (its record, or its probl
 its status file, and the next build reuses it while the file's stat (device, inode, size,
 modification and change times) is the same. Problems of a cached file are reported
 again, as if it had been read.
+
+Every file read is recorded with the SHA-256 of the bytes read, the files an input names
+beside itself (dbt's run_results.json, a W&B manifest) included, whether a glob matches them
+or not: the inputs digest covers them and `snapshot` ships them, so the site can be built
+again from a snapshot alone.
 """
 
 from __future__ import annotations
@@ -102,17 +107,21 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
         raw = read_bytes(rel, path, config.max_manifest_mb, problems)
         if raw is None:
             continue
-        collected.inputs[rel] = hashlib.sha256(raw).hexdigest()
+        sha256 = hashlib.sha256(raw).hexdigest()
         fmt = detect(path, raw) if fmt == "auto" else fmt
+        if fmt == "skip":  # a companion: the digest is that of the read its input made
+            collected.inputs.setdefault(rel, sha256)
+            continue
+        collected.inputs[rel] = sha256
         if fmt == "openlineage":
             openlineage.append((rel, raw))  # one stream: a run's events may span files
         elif fmt == "dbt":
-            collected.records.extend(read_dbt_file(rel, raw, config, problems))
+            collected.records.extend(read_dbt_file(rel, raw, config, problems, collected.inputs))
         elif fmt == "manifest" and info is not None and not _FILES_LINK.search(raw):
-            record = cache.read(rel, path, info, raw, collected.inputs[rel], problems)
+            record = cache.read(rel, path, info, raw, sha256, problems)
             collected.records.extend([record] if record else [])
         elif fmt == "manifest":
-            record = read_manifest(rel, "", raw, problems, config)
+            record = read_manifest(rel, "", raw, problems, config, collected.inputs)
             collected.records.extend([record] if record else [])
     if openlineage:
         from .readers import read_openlineage_many
@@ -337,6 +346,20 @@ def read_bytes(
         return None
 
 
+def read_companion(
+    rel: str, path: Path | RemoteFile, config: Config, problems: Problems, inputs: dict[str, str]
+) -> bytes | None:
+    """Read a file an input names beside itself, and record it among the inputs read.
+
+    The site depends on its bytes as on any input's: the inputs digest covers it and
+    `snapshot` ships it, so the site can be built again from the snapshot alone.
+    """
+    raw = read_bytes(rel, path, config.max_manifest_mb, problems)
+    if raw is not None:
+        inputs[rel] = hashlib.sha256(raw).hexdigest()
+    return raw
+
+
 def inside(config: Config, rel: str, problems: Problems) -> Path | None:
     """Return the path of a project file named by another; None, reported, if it leads out."""
     path = config.root / rel
@@ -372,8 +395,11 @@ def detect(path: Path, raw: bytes) -> str:
     return detect_format(path.name, raw)
 
 
-def read_dbt_file(rel: str, raw: bytes, config: Config, problems: Problems) -> list[Record]:
-    """Read a dbt manifest.json, with the run_results.json beside it when there is one."""
+def read_dbt_file(
+    rel: str, raw: bytes, config: Config, problems: Problems, inputs: dict[str, str]
+) -> list[Record]:
+    """Read a dbt manifest.json, with the run_results.json beside it (recorded in `inputs`)
+    when there is one."""
     from .readers import read_dbt
 
     named = posixpath.join(posixpath.dirname(rel), "run_results.json")
@@ -381,10 +407,10 @@ def read_dbt_file(rel: str, raw: bytes, config: Config, problems: Problems) -> l
     extra = None
     if in_bucket(config, named):
         found = remote_companion(config, named)
-        extra = read_bytes(named, found, config.max_manifest_mb, problems) if found else None
+        extra = read_companion(named, found, config, problems, inputs) if found else None
     elif path.exists() or path.is_symlink():  # read as every input is: confined, capped
         path = inside(config, named, problems)
-        extra = read_bytes(named, path, config.max_manifest_mb, problems) if path else None
+        extra = read_companion(named, path, config, problems, inputs) if path else None
     return documents(*read_dbt(rel, raw, extra), problems)
 
 
@@ -396,11 +422,17 @@ def documents(docs: list, found: list, problems: Problems) -> list[Record]:
 
 
 def read_manifest(
-    rel: str, location: str, raw: bytes, problems: Problems, config: Config | None = None
+    rel: str,
+    location: str,
+    raw: bytes,
+    problems: Problems,
+    config: Config | None = None,
+    inputs: dict[str, str] | None = None,
 ) -> Record | None:
     """Decode and check one manifest file; report and return None when it is not usable.
 
-    With the project's config, a W&B manifest named by `files` is read in too.
+    With the project's config, a W&B manifest named by `files` is read in too (and
+    recorded in `inputs`).
     """
     try:
         data = parse_json(rel, raw)
@@ -408,7 +440,7 @@ def read_manifest(
         problems.add(exc.problem)
         return None
     linked = config is not None and _FILES_LINK.search(raw)  # a cheap look before the walk
-    if linked and not inline_wandb_files(rel, data, config, problems):
+    if linked and not inline_wandb_files(rel, data, config, problems, inputs or {}):
         return None
     return read_document(rel, location, data, problems)
 
@@ -416,11 +448,14 @@ def read_manifest(
 _FILES_LINK = re.compile(rb'"files"\s*:\s*"')
 
 
-def inline_wandb_files(rel: str, data: Any, config: Config, problems: Problems) -> bool:
+def inline_wandb_files(
+    rel: str, data: Any, config: Config, problems: Problems, inputs: dict[str, str]
+) -> bool:
     """Replace `files: "wandb_manifest.json"` by the files that W&B manifest lists.
 
     The W&B file must sit in the manifest's folder or below it (as the path is written),
     and be read as every input is: inside the project, regular, within the size limit.
+    Each one read is recorded in `inputs`.
     """
     from .readers import wandb_manifest_files
 
@@ -440,7 +475,7 @@ def inline_wandb_files(rel: str, data: Any, config: Config, problems: Problems) 
             message = f"W&B manifest {art['files']!r} not found beside this manifest"
             problems.error(rel, where, message, "manifest.invalid")
             return False
-        raw = read_bytes(named, path, config.max_manifest_mb, problems)
+        raw = read_companion(named, path, config, problems, inputs)
         if raw is None:
             return False
         files, found = wandb_manifest_files(named, raw)

@@ -1,15 +1,18 @@
 """The project's settings: `lineage-report.toml`, validated against a declarative schema.
 
 Every problem in the file is gathered and reported at once (one ConfigError listing them
-all); unknown keys only warn, so a newer config still loads in an older tool.
+all); an unknown key is only a located warning (`config.unknown-key`, kept in
+`Config.problems` until collect reports it with the build's own), so a newer config still
+loads in an older tool.
 """
 
 from __future__ import annotations
 
-import logging
+import difflib
 import math
 import posixpath
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +28,7 @@ from .inputfiles import (
     read_capped,
     too_large_message,
 )
-from .problems import Problem
-
-log = logging.getLogger("lineage_report")
+from .problems import WARNING, Problem, pointer
 
 CONFIG_NAME = "lineage-report.toml"
 FORMATS = ("manifest", "openlineage", "dbt")
@@ -49,7 +50,7 @@ class Config:
     root: Path
     title: str = "Lineage report"
     readme: Path | None = None
-    manifests: list[str] = field(default_factory=lambda: ["**/*.json"])
+    manifests: list[str] = field(default_factory=lambda: ["**/*.json", "**/*.ndjson", "**/*.jsonl"])
     output: Path | None = None
     external: list[str] = field(default_factory=list)
     cluster_threshold: int = 5
@@ -124,18 +125,39 @@ SCHEMA = {
     "sources": _sources,
 }
 THEME_SCHEMA = {"name": _string, "custom_dir": _string}
+SOURCE_KEYS = ("path", "format")  # of each [[sources]] entry; _sources checks their values
+UNKNOWN_KEY = "config.unknown-key"
 
 
 def _validate(data: dict[str, Any], schema: dict, prefix: str, errors: list[str]) -> None:
-    """Check each key of `data` against `schema`, collecting errors and warning on unknown keys."""
-    for key in sorted(data):
-        check = schema.get(key)
-        if check is None:
-            log.warning("%s: unknown key '%s%s' is ignored", CONFIG_NAME, prefix, key)
-            continue
-        message = check(data[key])
+    """Check the value of each key of `data` that `schema` knows, collecting errors."""
+    for key in sorted(data.keys() & schema.keys()):
+        message = schema[key](data[key])
         if message:
             errors.append(f"{prefix}{key}: {message}")
+
+
+def _unknown_keys(data: Any, known: Iterable[str], at: tuple) -> list[Problem]:
+    """Return a warning for each key of the table `data` (at `at` in the file) not `known`."""
+    if not isinstance(data, dict):
+        return []
+    problems = []
+    for key in sorted(data.keys() - set(known)):
+        near = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        message = f"unknown key '{key}' is ignored{hint}"
+        problems.append(Problem(CONFIG_NAME, pointer(*at, key), message, UNKNOWN_KEY, WARNING))
+    return problems
+
+
+def _unknown_settings(data: dict[str, Any]) -> list[Problem]:
+    """Return a warning for each key of the file that no setting has: a typo, most likely."""
+    problems = _unknown_keys(data, SCHEMA, ())
+    problems += _unknown_keys(data.get("theme"), THEME_SCHEMA, ("theme",))
+    sources = data.get("sources")
+    for i, entry in enumerate(sources if isinstance(sources, list) else []):
+        problems += _unknown_keys(entry, SOURCE_KEYS, ("sources", i))
+    return problems
 
 
 def load_config(source: Path | str, **overrides: Any) -> Config:
@@ -147,8 +169,9 @@ def load_config(source: Path | str, **overrides: Any) -> Config:
     if not root.is_dir():
         raise ConfigError(f"{source}: not a folder")
     data = _read_toml(root, root / CONFIG_NAME)
-    _check_settings(data, root / CONFIG_NAME)
+    unknown = _check_settings(data, root / CONFIG_NAME)
     config = _from_data(root, data)
+    config.problems.extend(unknown)  # collect reports them with the build's own
     config.config_file = root / CONFIG_NAME if (root / CONFIG_NAME).exists() else None
     for key, value in overrides.items():
         if value is not None:
@@ -157,8 +180,9 @@ def load_config(source: Path | str, **overrides: Any) -> Config:
     return config
 
 
-def _check_settings(data: dict[str, Any], where: Path | str) -> None:
-    """Raise one ConfigError listing every invalid setting; warn about unknown keys."""
+def _check_settings(data: dict[str, Any], where: Path | str) -> list[Problem]:
+    """Return a warning for each unknown key; raise one ConfigError listing every invalid
+    setting (and the unknown keys: a misspelt one may be why a setting is missing)."""
     errors: list[str] = []
     _validate(data, SCHEMA, "", errors)
     _validate(
@@ -167,9 +191,11 @@ def _check_settings(data: dict[str, Any], where: Path | str) -> None:
         "theme.",
         errors,
     )
+    unknown = _unknown_settings(data)
     if errors:
-        listing = "\n  ".join(errors)
+        listing = "\n  ".join(errors + [f"{p.location}: {p.message}" for p in unknown])
         raise ConfigError(f"{where}: invalid settings:\n  {listing}")
+    return unknown
 
 
 def _load_remote(url: str, overrides: dict[str, Any]) -> Config:
@@ -183,8 +209,9 @@ def _load_remote(url: str, overrides: dict[str, Any]) -> Config:
     where = remote.join(url, CONFIG_NAME)
     raw = _read_remote(found[CONFIG_NAME], where) if CONFIG_NAME in found else None
     data = _parse_toml(raw, where) if raw is not None else {}
-    _check_settings(data, where)
+    unknown = _check_settings(data, where)
     config = _from_data(Path.cwd().resolve(), data)
+    config.problems.extend(unknown)
     config.title = data.get("title", remote.base_name(url))
     config.readme = None
     config.remote = url
@@ -283,7 +310,7 @@ def _from_data(root: Path, data: dict[str, Any]) -> Config:
         root=root,
         title=data.get("title", root.name),
         readme=root / readme if readme else None,
-        manifests=data.get("manifests", ["**/*.json"]),
+        manifests=data.get("manifests", ["**/*.json", "**/*.ndjson", "**/*.jsonl"]),
         output=root / data["output"] if "output" in data else None,
         external=data.get("external", []),
         cluster_threshold=data.get("cluster_threshold", 5),

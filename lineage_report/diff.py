@@ -35,8 +35,8 @@ import msgspec
 import networkx as nx
 from markupsafe import Markup
 
-from . import __version__, naming
-from .build import build_time, load_lineage, plural
+from . import __version__, formats, naming
+from .build import build_time, load_lineage
 from .config import Config, load_config
 from .crew import processes, side_job
 from .errors import LineageReportError
@@ -752,7 +752,7 @@ def impact_text(impact: Impact, name: Callable[[str], str]) -> str:
         return "nothing downstream"
     names = ", ".join(name(n) for n in impact.first)
     more = ", …" if impact.count > len(impact.first) else ""
-    return f"{plural(impact.count, 'node')} downstream: {names}{more}"
+    return f"{formats.plural(impact.count, 'node')} downstream: {names}{more}"
 
 
 @dataclass
@@ -789,17 +789,20 @@ def summary_block(diff: Diff) -> Block:
         "| | added | removed | changed |",
         "|---|---:|---:|---:|",
     ]
+    count = formats.count
     lines += [
-        f"| {name} | {c['added']:,} | {c['removed']:,} | {c[key]:,} |" for name, c, key in rows
+        f"| {name} | {count(c['added'])} | {count(c['removed'])} | {count(c[key])} |"
+        for name, c, key in rows
     ]
     edges, problems = counts["edges"], counts["problems"]
-    lines.append(f"| edges | {edges['added']:,} | {edges['removed']:,} | – |")
-    lines.append(f"| problems | {problems['new']:,} new | {problems['resolved']:,} resolved | – |")
+    lines.append(f"| edges | {count(edges['added'])} | {count(edges['removed'])} | – |")
+    new, resolved = count(problems["new"]), count(problems["resolved"])
+    lines.append(f"| problems | {new} new | {resolved} resolved | – |")
     lines.append("")
     if diff.empty:
         lines.append("No changes to the lineage.")
     else:
-        what = plural(diff.impacted, "node")
+        what = formats.plural(diff.impacted, "node")
         lines.append(f"Downstream of these changes: **{what}** of the new lineage.")
     return Block(lines, must=True)
 
@@ -837,7 +840,7 @@ def detail_blocks(diff: Diff) -> list[Block]:
 
 def details(title: str, items: list[str]) -> Block:
     """Return a folded block: `<details>` with a summary line, then a list."""
-    head = ["", f"<details><summary>{title} ({len(items):,})</summary>", ""]
+    head = ["", f"<details><summary>{title} ({formats.count(len(items))})</summary>", ""]
     return Block(head, items, ["", "</details>"])
 
 
@@ -863,7 +866,7 @@ def changed_line(node: Changed, labels: Callable[[str], str]) -> str:
     ]
     more = len(node.fields) - FIELDS_SHOWN
     if more > 0:
-        shown.append(f"{plural(more, 'more field')}")
+        shown.append(formats.plural(more, "more field"))
     return f"- {md(node.label)}: {'; '.join(shown)} — {impact_text(node.impact, labels)}"
 
 
@@ -918,8 +921,8 @@ def cut_note(count: int, report_url: str | None) -> str:
         else "`lineage-report diff --format json` (the full report)"
     )
     return (
-        f"**{count:,} more {'line' if count == 1 else 'lines'} left out** to stay under "
-        f"GitHub's {COMMENT_LIMIT:,}-character limit: see {where}."
+        f"**{formats.plural(count, 'more line')} left out** to stay under "
+        f"GitHub's {formats.count(COMMENT_LIMIT)}-character limit: see {where}."
     )
 
 
@@ -972,14 +975,14 @@ def reason(diff: Diff, counts: dict[str, Any], condition: str) -> str:
     if condition in ("removed", "added"):
         nouns = {"runs": "run", "versions": "version", "externals": "external input"}
         parts = [
-            plural(counts[name][condition], noun)
+            formats.plural(counts[name][condition], noun)
             for name, noun in nouns.items()
             if counts[name][condition]
         ]
         return f"{', '.join(parts)} {condition}" if parts else ""
     if condition == "new-problems":
         n = len(diff.new_problems)
-        return f"{plural(n, 'new problem')}" if n else ""
+        return formats.plural(n, "new problem") if n else ""
     alias = condition.partition(":")[2]
     moves = [m for m in diff.aliases if not alias or m.alias == alias]
     return "; ".join(safe_line(move_text(m)) for m in moves)
@@ -1025,13 +1028,13 @@ class Section:
     @property
     def heading(self) -> str:
         """Return the section's heading with its count: `Runs added (3)`."""
-        return f"{self.title} ({self.total:,})"
+        return f"{self.title} ({formats.count(self.total)})"
 
     @property
     def more(self) -> str:
         """Say how many entries the page leaves out (the JSON report has them all), or ""."""
         left = self.total - len(self.items)
-        return f"{left:,} more" if left else ""
+        return f"{formats.count(left)} more" if left else ""
 
 
 @dataclass(frozen=True)
@@ -1054,7 +1057,7 @@ def changes_page(diff: Diff) -> ChangesPage:
     """Return the changes page's view model: counts, lists and the marked graph."""
     counts = diff.summary()
     rows = [
-        Row(title, *(f"{counts[name][k]:,}" for k in ("added", "removed", "changed")))
+        Row(title, *(formats.count(counts[name][k]) for k in ("added", "removed", "changed")))
         for name, title in (
             ("runs", "Runs"),
             ("versions", "Artifact versions"),
@@ -1062,17 +1065,18 @@ def changes_page(diff: Diff) -> ChangesPage:
         )
     ]
     aliases = counts["aliases"]
-    rows.append(Row("Aliases", *(f"{aliases[k]:,}" for k in ("added", "removed", "moved"))))
+    count = formats.count
+    rows.append(Row("Aliases", *(count(aliases[k]) for k in ("added", "removed", "moved"))))
     edges, problems = counts["edges"], counts["problems"]
-    rows.append(Row("Edges", f"{edges['added']:,}", f"{edges['removed']:,}", "–"))
-    rows.append(Row("Problems", f"{problems['new']:,} new", f"{problems['resolved']:,}", "–"))
+    rows.append(Row("Edges", count(edges["added"]), count(edges["removed"]), "–"))
+    rows.append(Row("Problems", f"{count(problems['new'])} new", count(problems["resolved"]), "–"))
     graph, marks, note = changes_graph(diff)
     return ChangesPage(
         title="Lineage changes",
         old=f"{diff.old.source} ({diff.old.kind})",
         new=f"{diff.new.source} ({diff.new.kind})",
         rows=rows,
-        impacted=plural(diff.impacted, "node"),
+        impacted=formats.plural(diff.impacted, "node"),
         empty=diff.empty,
         sections=page_sections(diff),
         graph=graph,
@@ -1116,7 +1120,7 @@ def changed_item(node: Changed, labels: Callable[[str], str]) -> Item:
         f"{f.path}: {plain_value(f.old)} → {plain_value(f.new)}" for f in node.fields[:FIELDS_SHOWN]
     ]
     if len(node.fields) > FIELDS_SHOWN:
-        shown.append(plural(len(node.fields) - FIELDS_SHOWN, "more field"))
+        shown.append(formats.plural(len(node.fields) - FIELDS_SHOWN, "more field"))
     return Item("changed", node.label, "; ".join(shown) + " — " + impact_text(node.impact, labels))
 
 
@@ -1184,7 +1188,8 @@ def changes_graph(diff: Diff) -> tuple[GraphView | None, Markup, str]:
     chosen = sorted(marks, key=lambda n: (order[marks[n]], n))[:DRAW_LIMIT]
     note = ""
     if len(marks) > DRAW_LIMIT:
-        note = f"Showing {DRAW_LIMIT:,} of {len(marks):,} changed nodes; the lists name them all."
+        shown, changed = formats.count(DRAW_LIMIT), formats.plural(len(marks), "changed node")
+        note = f"Showing {shown} of {changed}; the lists name them all."
     drawn = set(chosen)
     around = neighbours(diff)
     for node in chosen:  # one step of context each way, while there is room

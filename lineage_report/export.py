@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import logging
 import os
 import re
 import sys
@@ -25,13 +24,13 @@ from typing import Any
 import networkx as nx
 
 from .errors import LineageReportError
+from .formats import plural
 from .graphview import GROUP_MAX, LABEL_MAX, mermaid
 from .lineage import Lineage, load
+from .problems import WARNING, Problem, Problems
 from .terminal import defuse, hash_commands, one_line, safe_json
 
 __all__ = ["FORMATS", "QueryRow", "export", "query", "register", "resolve", "select"]
-
-log = logging.getLogger("lineage_report")
 
 FORMATS = ("mermaid", "dot", "graphml", "json")
 DIRECTIONS = ("both", "up", "down")
@@ -90,9 +89,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.focus is None and (args.depth is not None or args.direction is not None):
         raise LineageReportError("--depth and --direction need --focus")
     lineage = load(args.source)
-    text = export(lineage, args.format, args.focus, args.depth, args.direction or "both")
-    emit(text, args.output)
+    graph = select(lineage, args.focus, args.depth, args.direction or "both")
+    where = str(args.output) if args.output else "<stdout>"
+    Problems().extend(export_problems(graph, args.format, where))  # printed, as a build's are
+    emit(EXPORTERS[args.format](graph), args.output)
     return 0
+
+
+def export_problems(graph: nx.DiGraph, fmt: str, where: str) -> list[Problem]:
+    """Return what the reader of an export written to `where` should know: that Mermaid
+    will not draw a graph this big."""
+    edges = graph.number_of_edges()
+    if fmt != "mermaid" or edges <= MERMAID_MAX_EDGES:
+        return []
+    message = (
+        f"{edges:,} edges: Mermaid draws at most {MERMAID_MAX_EDGES} by default (maxEdges); "
+        "export a part with --focus"
+    )
+    return [Problem(where, "", message, "export.too-many-edges", WARNING)]
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -196,13 +210,10 @@ def export(
 
 
 def to_mermaid(graph: nx.DiGraph) -> str:
-    """Return a Mermaid flowchart: graphview's text, one node per lineage node, by id."""
-    if graph.number_of_edges() > MERMAID_MAX_EDGES:
-        log.warning(
-            "%d edges: Mermaid draws at most %d by default (maxEdges); try --focus",
-            graph.number_of_edges(),
-            MERMAID_MAX_EDGES,
-        )
+    """Return a Mermaid flowchart: graphview's text, one node per lineage node, by id.
+
+    Mermaid draws at most MERMAID_MAX_EDGES by default: `export_problems` says so.
+    """
     index = {n: i for i, n in enumerate(graph)}
     # graphview orders nodes by position: x = rank in sorted order makes that the id order.
     entries = [_mermaid_entry(n, attrs, i) for i, (n, attrs) in enumerate(graph.nodes(data=True))]
@@ -390,7 +401,7 @@ def query_table(lineage: Lineage, start: str, direction: str, rows: list[QueryRo
     # Ids are shown raw nowhere on a terminal: an escape sequence in a name stays inert.
     cells = [header, *((str(r.depth), r.kind, r.label, r.group, _plain(r.id)) for r in rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = [f"{title}: {len(rows)} nodes", ""]
+    lines = [f"{title}: {plural(len(rows), 'node')}", ""]
     for row in cells:
         padded = [row[0].rjust(widths[0])] + [
             c.ljust(w) for c, w in zip(row[1:], widths[1:], strict=True)

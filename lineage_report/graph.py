@@ -2,15 +2,20 @@
 
 Identity follows W&B: an artifact is a name with one type; its versions v0, v1, ... are
 numbered in the order they were first logged and identified by digest; `latest` is the
-newest version, a custom alias names the last version given it. Records that contradict
-the others (a type clash, a version claimed with another digest, a cycle) are rejected
-whole, and resolution runs again without them, so no record is ever half-ingested.
+newest version that landed (its run did not fail, crash or get skipped), a custom alias
+names the last version given it. A run that reads by alias an artifact it also logs (a
+MERGE, an upsert, an incremental model) reads the version before its own, or an external
+"before" node when there is none. Records that contradict the others (a type clash, a
+version claimed with another digest, a cycle) are rejected whole, and resolution runs
+again without them, so no record is ever half-ingested. Problems point into the file a
+reader read when the record says where its parts came from (`source_locations`).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,10 +26,12 @@ from .collect import Record
 from .config import Config
 from .manifest import LoggedArtifact, RunInfo, UsedRef, iso, utc
 from .problems import Problem, Problems, pointer
+from .readers import SOURCE_LOCATIONS
 
 ARTIFACT = "artifact"
 RUN = "run"
 EARLIEST = datetime.min.replace(tzinfo=UTC)  # for sorting runs with no times among others
+NOT_LANDED = ("failed", "crashed", "skipped")  # what such a run logged may not exist
 
 
 @dataclass
@@ -57,6 +64,12 @@ class Version:
         """Return the graph node id, `artifact:name:vN`."""
         return f"artifact:{self.name}:v{self.number}"
 
+    @property
+    def landed(self) -> bool:
+        """Tell whether a run that logged this version ended well (failed writes may not exist)."""
+        entries = [self.entry, *self.relogs]
+        return any(e.record.manifest.run.state not in NOT_LANDED for e in entries)
+
 
 @dataclass
 class Artifact:
@@ -70,6 +83,45 @@ class Artifact:
     alias_history: dict[str, list[tuple[datetime | None, Version]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    _order: VersionOrder | None = field(default=None, repr=False, compare=False)
+
+    def order(self) -> VersionOrder:
+        """Return the index for `latest` lookups, built once all entries are logged."""
+        if self._order is None:
+            self._order = VersionOrder(self.versions)
+        return self._order
+
+
+class VersionOrder:
+    """Which version was `latest` when, found by binary search.
+
+    A stream can hold thousands of versions of one hourly table, each read by the next
+    run: a scan of all versions per read would make that quadratic.
+    """
+
+    def __init__(self, versions: list[Version]):
+        self.versions = versions
+        # Unknown times sort last, so the known ones are a sorted prefix.
+        self.times = [v.entry.when for v in versions if v.entry.when is not None]
+        self.best: list[Version | None] = []  # best[i]: newest landed one of versions[: i + 1]
+        for version in versions:
+            self.best.append(version if version.landed else (self.best or [None])[-1])
+
+    def newest(
+        self, start: datetime | None, landed: bool = True, below: int | None = None
+    ) -> Version | None:
+        """Return the newest version (that landed) logged by `start`, or below number `below`.
+
+        A version with an unknown time counts as logged before every start.
+        """
+        pick = self.best if landed else self.versions
+        if below is not None:
+            return pick[below - 1] if below > 0 else None
+        last = pick[-1] if pick else None
+        if start is None or (last is not None and last.number >= len(self.times)):
+            return last
+        count = bisect_right(self.times, start)
+        return pick[count - 1] if count else None
 
 
 @dataclass
@@ -83,6 +135,8 @@ class Usage:
     version: Version | None
     type: str | None
     declared_external: bool = False
+    before: bool = False  # reads what it writes, and nothing earlier was logged here
+    unlanded: bool = False  # `latest`, but every version there was is a failed run's
 
 
 @dataclass
@@ -110,6 +164,28 @@ def build_graph(records: list[Record], config: Config, problems: Problems) -> nx
     return to_graph(records, resolution)
 
 
+def located(record: Record, *parts: object) -> str:
+    """Return where a part of a record is in its file, e.g. `/used_artifacts/0`.
+
+    A reader's record says where its parts came from (`line 12: /inputs/0`); the nearest
+    enclosing part it names is used, so a problem points into what a person can open.
+    """
+    origins = source_locations(record)
+    for end in range(len(parts), 0, -1):
+        where = origins.get(pointer(*parts[:end]))
+        if where is not None:
+            return where
+    return record.location + pointer(*parts)
+
+
+def source_locations(record: Record) -> dict[str, str]:
+    """Return the record's {manifest pointer: place in its source file}, if a reader gave one."""
+    given = record.extra.get("", {}).get(SOURCE_LOCATIONS) if record.extra else None
+    if not isinstance(given, dict):
+        return {}
+    return {k: v for k, v in given.items() if isinstance(k, str) and isinstance(v, str)}
+
+
 def drop_duplicate_runs(records: list[Record], problems: Problems) -> list[Record]:
     """Keep one record per run id: identical copies are merged, differing ones are errors."""
     kept: dict[str, Record] = {}
@@ -121,9 +197,7 @@ def drop_duplicate_runs(records: list[Record], problems: Problems) -> list[Recor
         elif (first.manifest, first.extra) != (record.manifest, record.extra):
             problems.error(
                 record.path,
-                pointer("run", "id")
-                if not record.location
-                else record.location + pointer("run", "id"),
+                located(record, "run", "id"),
                 f"run id '{run_id}' is also used by {first.where} with different "
                 "content; this manifest is skipped",
                 "graph.duplicate-run",
@@ -166,11 +240,11 @@ def add_entry(artifacts: dict[str, Artifact], entry: Entry) -> Problem | None:
     """Add one logged entry: a new version, or a re-log of a known digest."""
     art = entry.art
     artifact = artifacts.setdefault(art.name, Artifact(art.name, art.type, entry))
-    path, where = entry.record.path, entry.record.location
+    path = entry.record.path
     if art.type != artifact.type:
         return Problem(
             path,
-            where + pointer("logged_artifacts", entry.index, "type"),
+            located(entry.record, "logged_artifacts", entry.index, "type"),
             f"artifact '{art.name}' is logged here as type '{art.type}', but "
             f"{artifact.first.record.where} logged it as '{artifact.type}'",
             "graph.type-clash",
@@ -182,7 +256,7 @@ def add_entry(artifacts: dict[str, Artifact], entry: Entry) -> Problem | None:
             holder = artifact.versions[claimed].entry
             return Problem(
                 path,
-                where + pointer("logged_artifacts", entry.index, "version"),
+                located(entry.record, "logged_artifacts", entry.index, "version"),
                 f"'{art.name}:v{claimed}' is claimed here with digest {entry.digest}, "
                 f"but {holder.record.where} logged it with digest {holder.digest}",
                 "graph.conflicting-producer",
@@ -244,29 +318,63 @@ def usages_of(record: Record, artifacts: dict[str, Artifact]) -> list[Usage]:
     """Resolve each used reference of a record against the artifacts logged so far."""
     run = record.manifest.run
     start = utc(run.started_at or run.finished_at)
+    own = own_versions(record, artifacts)
     usages = []
     for i, ref in enumerate(record.manifest.used_artifacts):
         name, how, what = parse_ref(ref)
         artifact = artifacts.get(name)
-        version = lookup(artifact, how, what, start) if artifact else None
+        version = lookup(artifact, how, what, start, own.get(name)) if artifact else None
         ref_type = ref.type if isinstance(ref, UsedRef) else None
         external = isinstance(ref, UsedRef) and ref.external
-        usages.append(
-            Usage(record, i, name, ref_display(name, how, what), version, ref_type, external)
-        )
+        usage = Usage(record, i, name, ref_display(name, how, what), version, ref_type, external)
+        if version is None and (how, what) == ("alias", "latest") and artifact:
+            if name in own:
+                usage.before, usage.display, usage.type = True, before_display(name), artifact.type
+            else:
+                usage.unlanded = artifact.order().newest(start, landed=False) is not None
+        usages.append(usage)
     return usages
 
 
-def lookup(artifact: Artifact, how: str, what: str | int, start: datetime | None) -> Version | None:
-    """Find the version a reference names, as it stood when the consuming run started."""
+def own_versions(record: Record, artifacts: dict[str, Artifact]) -> dict[str, Version]:
+    """Return the first version of each artifact that the record logs, by name."""
+    own: dict[str, Version] = {}
+    for i, art in enumerate(record.manifest.logged_artifacts):
+        artifact = artifacts.get(art.name)
+        version = artifact.by_digest.get(record.digests[i]) if artifact else None
+        if version is not None and (art.name not in own or version.number < own[art.name].number):
+            own[art.name] = version
+    return own
+
+
+def before_display(name: str) -> str:
+    """Name the external node of what a run read before the first version it wrote."""
+    return f"{name} (before v0)"
+
+
+def lookup(
+    artifact: Artifact,
+    how: str,
+    what: str | int,
+    start: datetime | None,
+    own: Version | None = None,
+) -> Version | None:
+    """Find the version a reference names, as it stood when the consuming run started.
+
+    `latest` is the newest version that landed. A run that logs a version of the artifact
+    itself (`own`) read one logged before its own: version order, not time, decides, so
+    two runs updating one table at the same instant never read each other's output.
+    """
     if how == "version":
         return artifact.versions[what] if what < len(artifact.versions) else None
     if how == "digest":
         return artifact.by_digest.get(what)
     if what == "latest":
-        eligible = [v for v in artifact.versions if before(v.entry.when, start)]
-        return eligible[-1] if eligible else None
-    history = [v for when, v in artifact.alias_history.get(what, []) if before(when, start)]
+        return artifact.order().newest(start, below=own.number if own else None)
+    if own is not None:
+        history = [v for _, v in artifact.alias_history.get(what, []) if v.number < own.number]
+    else:
+        history = [v for when, v in artifact.alias_history.get(what, []) if before(when, start)]
     return history[-1] if history else None
 
 
@@ -306,7 +414,7 @@ def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record,
     path = " → ".join([*hops, hops[0]])
     problem = Problem(
         culprit.record.path,
-        culprit.record.location + pointer("used_artifacts", culprit.index),
+        located(culprit.record, "used_artifacts", culprit.index),
         f"cycle in the lineage: {path}; this manifest is skipped",
         "graph.cycle",
     )
@@ -337,19 +445,33 @@ def report_unresolved(usages: list[Usage], config: Config, problems: Problems) -
     for usage in usages:
         if usage.version is not None or is_declared_external(usage, config):
             continue
-        where = usage.record.location + pointer("used_artifacts", usage.index)
-        problems.warning(
-            usage.record.path,
-            where,
-            f"'{usage.display}' was not logged by any run here; shown as an external "
-            f'input (declare it with external = ["{external_pattern(usage)}"] in '
-            "lineage-report.toml)",
-            "graph.unresolved",
+        where = located(usage.record, "used_artifacts", usage.index)
+        problems.warning(usage.record.path, where, unresolved_message(usage), "graph.unresolved")
+
+
+def unresolved_message(usage: Usage) -> str:
+    """Say why a reference is drawn as an external node, and how to declare it."""
+    declare = f'declare it with external = ["{external_pattern(usage)}"] in lineage-report.toml'
+    if usage.before:
+        return (
+            f"this run reads and writes '{usage.name}', and no earlier version of it was "
+            f"logged here by a run that did not fail; shown as the external input "
+            f"'{usage.display}' ({declare})"
         )
+    if usage.unlanded:
+        return (
+            f"'{usage.display}': every version of '{usage.name}' logged here before this run "
+            f"started comes from a run that failed, crashed or was skipped; shown as an "
+            f"external input ({declare})"
+        )
+    shown = "shown as an external input"
+    return f"'{usage.display}' was not logged by any run here; {shown} ({declare})"
 
 
 def external_pattern(usage: Usage) -> str:
     """Return the `external` pattern that would declare this reference: `name:*` or `name@*`."""
+    if usage.before:
+        return usage.name
     return f"{usage.name}@*" if "@" in usage.display[len(usage.name) :] else f"{usage.name}:*"
 
 
@@ -401,16 +523,26 @@ def run_attrs(record: Record) -> dict:
         else None,
         "host": run.host,
         "user": run.user,
-        "extra": record.extra,
+        "extra": shown_extra(record.extra),
     }
+
+
+def shown_extra(extra: dict) -> dict:
+    """Return a record's unknown keys without the reader's source locations (not for show)."""
+    top = extra.get("", {})
+    if SOURCE_LOCATIONS not in top:
+        return extra
+    rest = {k: v for k, v in top.items() if k != SOURCE_LOCATIONS}
+    return {**{k: v for k, v in extra.items() if k != ""}, **({"": rest} if rest else {})}
 
 
 def add_artifact(graph: nx.DiGraph, artifact: Artifact) -> None:
     """Add an artifact's versions and their producer edges."""
     holders = {alias: history[-1][1] for alias, history in artifact.alias_history.items()}
+    landed = [v for v in artifact.versions if v.landed]
     for version in artifact.versions:
         aliases = sorted(a for a, v in holders.items() if v is version)
-        if version is artifact.versions[-1]:
+        if landed and version is landed[-1]:
             aliases = ["latest", *aliases]
         graph.add_node(version.node_id, **version_attrs(artifact, version, aliases))
         graph.add_edge("run:" + version.entry.record.manifest.run.id, version.node_id)

@@ -18,7 +18,6 @@ The data format is documented in docs/graph.md.
 from __future__ import annotations
 
 import json
-import math
 import re
 import weakref
 from collections import defaultdict, deque
@@ -32,6 +31,7 @@ import msgspec
 import networkx as nx
 from markupsafe import Markup
 
+from . import formats
 from .markdown import plain_excerpt
 
 __all__ = [
@@ -132,14 +132,13 @@ class _Cluster:
         count = _count(self.count, self.kind)
         if self.group is not None:
             return f"{count} · {_text(self.group, GROUP_MAX)}"
-        types = "job types" if self.kind == "run" else "types"
-        return f"{count} · {self.group_count} {types}"
+        types = "job type" if self.kind == "run" else "type"
+        return f"{count} · {formats.plural(self.group_count, types)}"
 
 
 def _count(n: int, kind: str) -> str:
-    """Return "1 run", "12 runs", "1,000 versions": the browser words counts the same way."""
-    noun = "run" if kind == "run" else "version"
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    """Return "1 run", "12 runs", "1,000 versions": what a cluster or type node stands for."""
+    return formats.plural(n, "run" if kind == "run" else "version")
 
 
 # ---------------------------------------------------------------- per-graph facts
@@ -399,13 +398,14 @@ def _induced_edges(facts: _Facts, nodes: list[str]) -> list[Edge]:
 def _cut_note(cut: dict[str, int], limit: int) -> str:
     """Return the sentence that says where a page's walk stopped, or ""."""
     parts = [
-        f"{steps} step{'s' if steps != 1 else ''} {way}stream"
+        f"{formats.plural(steps, 'step')} {way}stream"
         for way, steps in sorted(cut.items(), reverse=True)
     ]
     if not parts:
         return ""
     return (
-        f"Lineage shown for {' and '.join(parts)}: beyond {limit:,} nodes the walk stops; "
+        f"Lineage shown for {' and '.join(parts)}: "
+        f"beyond {formats.count(limit)} nodes the walk stops; "
         "open a node's page to follow it further."
     )
 
@@ -736,9 +736,9 @@ def _fan_note(graph: nx.DiGraph, facts: _Facts, hubs: list[tuple[str, str]]) -> 
     for hub, way in met[:3]:
         count = len((facts.pred if way == "up" else facts.succ)[hub])
         label = _text(graph.nodes[hub].get("label") or hub, LABEL_MAX)
-        parts.append(f"the {count:,} {relation(facts.kind[hub], way)} {label}")
+        parts.append(f"the {formats.count(count)} {relation(facts.kind[hub], way)} {label}")
     if len(met) > 3:
-        parts.append(f"those of {len(met) - 3:,} more nodes")
+        parts.append(f"those of {formats.plural(len(met) - 3, 'more node')}")
     listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
     return (
         f"Beyond {listed}, the walk stops: they are drawn as clusters listing at most "
@@ -791,8 +791,9 @@ def _view(
         edges = [*_induced_edges(facts, [*nodes, *listed]), *links]
     if draw_limit is not None and len(drawn_layer) > draw_limit:
         note = (
-            f"The project graph has {len(nodes):,} nodes ({len(drawn_layer):,} after clustering), "
-            f"more than {draw_limit:,} to draw; showing the type overview. "
+            f"The project graph has {formats.plural(len(nodes), 'node')} "
+            f"({formats.count(len(drawn_layer))} after clustering), "
+            f"more than {formats.count(draw_limit)} to draw; showing the type overview. "
             "Open any artifact or run page for its lineage."
         )
     else:
@@ -807,7 +808,7 @@ def _view(
                 return view
         note = _join(
             note,
-            f"Too large to draw here ({len(drawn_layer):,} nodes after clustering);"
+            f"Too large to draw here ({formats.plural(len(drawn_layer), 'node')} after clustering);"
             " showing the type overview.",
         )
     view = _finish(head, note, [], [], types, 0)
@@ -994,6 +995,7 @@ def _cluster_entry(graph: nx.DiGraph, cluster: _Cluster, href: Href | None) -> d
     """
     entry = {"id": cluster.id, "k": "cluster", "ck": cluster.kind, "l": cluster.label()}
     entry["n"] = cluster.count
+    entry["t"] = _count(cluster.count, cluster.kind)  # drawn under the type, as given
     if cluster.group is not None:
         entry["g"] = _text(cluster.group, GROUP_MAX)
     if cluster.hub is not None:
@@ -1029,10 +1031,10 @@ def _artifact_preview(graph: nx.DiGraph, attrs: Mapping[str, Any]) -> list[list[
         ("Type", attrs.get("type")),
         ("Version", f"v{version}" if _is_int(version) else ""),
         ("Aliases", ", ".join(_aliases(attrs))),
-        ("Digest", _short_digest(attrs.get("digest"))),
-        ("Created", attrs.get("created_at")),
-        ("Size", _size(attrs.get("size"))),
-        ("Files", attrs.get("file_count") or ""),
+        ("Digest", formats.short_digest(attrs.get("digest"))),
+        ("Created", formats.time(attrs.get("created_at"))),
+        ("Size", formats.size(attrs.get("size"))),
+        ("Files", _file_count(attrs.get("file_count"))),
         ("Description", _excerpt(attrs.get("description"))),
         ("Produced by", graph.nodes[producer].get("label") if producer in graph else ""),
         ("External", "yes: no run of this project logged it" if attrs.get("external") else ""),
@@ -1045,8 +1047,8 @@ def _run_preview(attrs: Mapping[str, Any]) -> list[list[str]]:
     rows = [
         ("Job type", attrs.get("job_type")),
         ("State", attrs.get("state")),
-        ("Started", attrs.get("started_at")),
-        ("Duration", _duration(attrs.get("duration_s"))),
+        ("Started", formats.time(attrs.get("started_at"))),
+        ("Duration", formats.duration(attrs.get("duration_s"))),
         ("ID", attrs.get("run_id")),
         ("Project", attrs.get("project")),
     ]
@@ -1085,42 +1087,9 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: object) -> bool:
-    """Return whether value is a finite, non-negative number."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    return ok and math.isfinite(value) and value >= 0
-
-
-def _short_digest(digest: object) -> str:
-    """Return a digest cut to its algorithm and 16 hex digits (the page shows it in full)."""
-    if not isinstance(digest, str):
-        return ""
-    return digest if len(digest) <= 24 else digest[:23] + "…"
-
-
-def _size(size: object) -> str:
-    """Return a byte count as people read it (decimal units)."""
-    if not _is_number(size):
-        return ""
-    if size < 1000:
-        return f"{int(size)} B"
-    for unit in ("KB", "MB", "GB", "TB"):
-        size /= 1000
-        if size < 1000 or unit == "TB":
-            return f"{size:.1f} {unit}"
-    return ""
-
-
-def _duration(seconds: object) -> str:
-    """Return a duration as people read it."""
-    if not _is_number(seconds):
-        return ""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min {int(seconds % 60)} s"
-    return f"{minutes // 60} h {minutes % 60} min"
+def _file_count(n: object) -> str:
+    """Return a version's file count as its page shows it; "" for none (the row is left out)."""
+    return formats.count(n) if _is_int(n) and n > 0 else ""
 
 
 # ---------------------------------------------------------------- type overview
@@ -1152,7 +1121,9 @@ def _types_data(
     entries = []
     for tid in sorted(counts, key=lambda t: (pos[t][0], pos[t][1], t)):
         entry = dict(_type_entry(tid))
-        entry.update(n=counts[tid], x=pos[tid][0] - x0, y=pos[tid][1])
+        # `t` words the count as the page would: the browser shows it as given.
+        entry.update(n=counts[tid], t=_count(counts[tid], entry["ck"]))
+        entry.update(x=pos[tid][0] - x0, y=pos[tid][1])
         link = _safe_href(type_href(tid)) if type_href else None
         if link:
             entry["h"] = link
@@ -1223,9 +1194,7 @@ def _mermaid_shape(entry: dict) -> str:
     if entry["k"] == "cluster":
         return f'[["{_mermaid_escape(entry["l"])}"]]'
     if entry["k"] == "type":
-        text = (
-            _mermaid_escape(entry["g"]) + "<br/>" + _mermaid_escape(_count(entry["n"], entry["ck"]))
-        )
+        text = _mermaid_escape(entry["g"]) + "<br/>" + _mermaid_escape(entry["t"])
     else:
         top = _mermaid_escape(entry["g"])
         text = (top + "<br/>" if top else "") + _mermaid_escape(entry["l"])
@@ -1249,7 +1218,7 @@ def _pyvis_node(entry: dict, focused: bool) -> dict[str, Any]:
     if entry["k"] in ("artifact", "run"):
         label = f"{entry['g']}\n{entry['l']}" if entry["g"] else entry["l"]
     elif entry["k"] == "type":
-        label = f"{entry['g']}\n{_count(entry['n'], entry['ck'])}"
+        label = f"{entry['g']}\n{entry['t']}"
     else:
         label = entry["l"]
     colour = dict(_PYVIS_COLOURS[kind])

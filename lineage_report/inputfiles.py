@@ -5,7 +5,8 @@ config and the README) comes through here, so one set of rules holds for all of 
 its path, symlinks resolved, must stay inside the project folder (a link to
 `/proc/self/environ` or `~/.aws/credentials` would otherwise be read, and shipped by
 `snapshot`); it must be a regular file (a FIFO would wait forever, `/dev/zero` never ends);
-and it is never read past the size limit, whatever it claims its size is.
+and it is never read past the size limit, whatever it claims its size is. `snapshot`
+copies the inputs again through `read_inside`, under the same rules.
 """
 
 from __future__ import annotations
@@ -60,7 +61,22 @@ def too_large_message(size: int, limit_mb: float) -> str:
     )
 
 
-def read_capped(path: Path, limit_mb: float) -> bytes:
+def read_inside(root: Path, path: Path, limit_mb: float) -> bytes:
+    """Return the bytes of a regular file whose real path lies inside `root` (resolved).
+
+    The file is opened by its resolved path, its last part not followed if it became a
+    link since. Raises Refused when it leads outside `root`, or as `read_capped` does.
+    """
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: opening it fails, and says so
+        target = path
+    if not target.is_relative_to(root):
+        raise Refused(outside_message(str(target)), OUTSIDE_ROOT)
+    return read_capped(target, limit_mb, getattr(os, "O_NOFOLLOW", 0))
+
+
+def read_capped(path: Path, limit_mb: float, flags: int = 0) -> bytes:
     """Return a regular file's bytes, never reading more than the limit plus one byte.
 
     Raises Refused when the file is not a regular file, cannot be read or is too large.
@@ -68,7 +84,7 @@ def read_capped(path: Path, limit_mb: float) -> bytes:
     limit = int(limit_mb * 1_000_000)
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer before we can refuse it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0) | flags)
     except OSError as exc:
         raise Refused(f"cannot read the file: {exc.strerror or exc}", UNREADABLE) from None
     with os.fdopen(fd, "rb") as f:

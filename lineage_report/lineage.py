@@ -92,7 +92,7 @@ class Lineage:
         self.graph = graph
         self.problems = problems
         self.config = config
-        self.inputs = inputs or {}  # input file -> SHA-256 of its bytes
+        self.inputs = inputs or {}  # every file read (companions too) -> SHA-256 of its bytes
         self._aliases = self._alias_index()
 
     def _alias_index(self) -> dict[str, str]:

@@ -17,7 +17,7 @@ from .digest import artifact_digest
 from .problems import Problem, pointer
 
 MANIFEST_VERSION = 1
-STATES = ("finished", "failed", "crashed", "running")
+STATES = ("finished", "failed", "crashed", "skipped", "running")
 Name = Annotated[str, msgspec.Meta(min_length=1)]
 VersionNumber = Annotated[int, msgspec.Meta(ge=0)]
 Size = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # bytes; bounded so sums stay sane
@@ -43,7 +43,7 @@ class RunInfo(msgspec.Struct, kw_only=True):
     name: str | None = None
     job_type: Name = "run"
     project: str | None = None
-    state: Literal["finished", "failed", "crashed", "running"] = "finished"
+    state: Literal["finished", "failed", "crashed", "skipped", "running"] = "finished"
     started_at: datetime | None = None
     finished_at: datetime | None = None
     config: dict[str, Any] = {}

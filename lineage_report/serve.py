@@ -43,6 +43,7 @@ from .config import CONFIG_NAME, Config, load_config
 from .errors import LineageReportError
 from .remote import SOURCE_HELP, is_url, project_source
 from .render import theme_dirs
+from .terminal import safe_line
 
 log = logging.getLogger("lineage_report")
 
@@ -144,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     server = start(config, args.host, args.port, poll=args.poll, output=output)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        print(f"Serving {server.url}  (site in {server.output})", flush=True)
+        print(safe_line(f"Serving {server.url}  (site in {server.output})"), flush=True)
         print("Watching for changes; press Ctrl-C to stop", flush=True)
         if args.open:
             webbrowser.open(server.url)

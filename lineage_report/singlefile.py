@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import logging
 import posixpath
 import re
 import tempfile
@@ -28,9 +27,8 @@ from markupsafe import Markup
 from . import __version__, naming
 from .build import build
 from .config import Config
+from .problems import Problems
 from .snapshot import SnapshotResult, atomic, snapshot_template
-
-log = logging.getLogger("lineage_report")
 
 MAIL_LIMIT = 20_000_000  # above this, many mail servers refuse the attachment
 # Pages left out of the single file: the graph needs its script, 404 is for web servers.
@@ -297,7 +295,10 @@ def make_single_file(config: Config, output: Path) -> SnapshotResult:
         data = single_file_html(config, result.output)
     with atomic(output) as tmp_path:
         tmp_path.write_bytes(data)
+    problems = Problems()  # the file's own, printed as found, as the build's are
     if len(data) > MAIL_LIMIT:
-        log.warning("%s is %.0f MB: too big for most mail; send the zip", output, len(data) / 1e6)
+        size, limit = len(data) / 1e6, MAIL_LIMIT / 1e6
+        message = f"{size:.0f} MB, too big for most mail (over {limit:.0f} MB); send the zip"
+        problems.warning(str(output), "", message, "snapshot.too-big-for-mail")
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    return SnapshotResult(output, digest, 1, len(data), result)
+    return SnapshotResult(output, digest, 1, len(data), result, problems.items)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
-import logging
 import math
 import os
 import re
@@ -43,18 +42,19 @@ from typing import BinaryIO
 
 import jinja2
 
-from . import __version__
+from . import __version__, inputfiles
 from .build import BuildResult, about, build, build_time
-from .config import Config, load_config
+from .config import MAX_MANIFEST_MB, Config, load_config
 from .errors import LineageReportError
-from .problems import Problem, Problems
+from .formats import plural
+from .problems import WARNING, Problem, Problems, count_errors
 from .remote import SOURCE_HELP, archive_name, is_url, keeping, project_source
 from .render import environment, themes_root
 from .status import STATUS_NAME
-
-log = logging.getLogger("lineage_report")
+from .terminal import safe_line
 
 SUMS = "SHA256SUMS"
+NOT_STORED = "snapshot.not-stored"
 SITE = "site/"
 INPUTS = "inputs/"
 COVER = "index.html"
@@ -193,12 +193,14 @@ def clash_text(a: str, b: str) -> str:
 
 
 def clash_warnings(names: list[str]) -> list[Problem]:
-    """Warn about snapshot entries that a case-insensitive or normalizing file system merges."""
-    problems = Problems()
+    """Return a warning for each pair of entries that a case-insensitive or normalizing file
+    system merges."""
+    found = []
     for a, b in name_clashes(names):
         a, b = (name.removeprefix(INPUTS) for name in (a, b))  # the project's own paths
-        problems.warning(b, "", f"name clash: {clash_text(a, b)}", "snapshot.name-clash")
-    return problems.items
+        message = f"name clash: {clash_text(a, b)}"
+        found.append(Problem(b, "", message, "snapshot.name-clash", WARNING))
+    return found
 
 
 # --- Making a snapshot --------------------------------------------------------------
@@ -228,7 +230,7 @@ def project_path(config: Config, path: Path | None) -> str | None:
     return None if rel.startswith("../") or rel == ".." or unsafe_reason(rel) else rel
 
 
-def extra_files(config: Config) -> dict[str, Path]:
+def extra_files(config: Config, problems: Problems) -> dict[str, Path]:
     """Return the config file and the README by project path: they shape the site too."""
     found = {}
     for path in (config.config_file, config.readme):
@@ -236,27 +238,53 @@ def extra_files(config: Config) -> dict[str, Path]:
         if rel:
             found[rel] = path
         elif path is not None and path.is_file():
-            log.warning("%s lies outside the project folder; it is not in %s", path, INPUTS)
+            problems.add(not_stored(config, path))
     return found
 
 
-def read_all(paths: dict[str, Path]) -> dict[str, bytes]:
-    """Read each file of `name -> path`."""
-    return {rel: path.read_bytes() for rel, path in paths.items()}
+def not_stored(config: Config, path: Path) -> Problem:
+    """Return the warning for a config file or README that `inputs/` cannot hold."""
+    rel = Path(os.path.relpath(os.path.normpath(path), config.root)).as_posix()
+    if rel == ".." or rel.startswith("../"):
+        message = f"lies outside the project folder; it is not in {INPUTS}"
+        return Problem(str(path), "", message, NOT_STORED, WARNING)
+    message = f"a zip cannot hold this name safely ({unsafe_reason(rel)}); it is not in {INPUTS}"
+    return Problem(rel, "", message, NOT_STORED, WARNING)
+
+
+def read_all(config: Config, paths: dict[str, Path]) -> dict[str, bytes]:
+    """Read each file of `name -> path` as the build reads it: inside the project, capped."""
+    limit = max(config.max_manifest_mb, MAX_MANIFEST_MB)  # the config file's own limit
+    found = {}
+    for rel, path in paths.items():
+        try:
+            found[rel] = inputfiles.read_inside(config.root, path, limit)
+        except inputfiles.Refused as exc:
+            message = f"{rel} changed during the snapshot: {exc}; run it again"
+            raise LineageReportError(message) from None
+    return found
 
 
 def input_reader(config: Config, rel: str, expected: str, kept: Path) -> Callable[[], bytes]:
     """Return a reader of one input that refuses bytes other than those the build read.
 
+    It reads as the build did, one file at a time: inside the project folder (a link
+    swapped in since is not followed out), a regular file, never past the size limit.
     An object in a bucket is not downloaded again: its copy was kept as the build read it.
     """
+    limit = config.max_manifest_mb  # the build read no more
 
     def read() -> bytes:
-        if config.remote is not None or is_url(rel):
-            copy = kept / expected  # none: the check below refuses it
-            data = copy.read_bytes() if copy.is_file() else b""
-        else:
-            data = config.root.joinpath(*rel.split("/")).read_bytes()
+        try:
+            if config.remote is not None or is_url(rel):
+                copy = kept / expected  # none: the check below refuses it
+                data = inputfiles.read_capped(copy, limit) if copy.is_file() else b""
+            else:
+                path = config.root.joinpath(*rel.split("/"))
+                data = inputfiles.read_inside(config.root, path, limit)
+        except inputfiles.Refused as exc:
+            message = f"{rel} changed during the snapshot: {exc}; run it again"
+            raise LineageReportError(message) from None
         if hashlib.sha256(data).hexdigest() != expected:
             raise LineageReportError(f"{rel} changed during the snapshot; run it again")
         return data
@@ -344,21 +372,22 @@ class atomic:
 
 def make_snapshot(config: Config, output: Path) -> SnapshotResult:
     """Build the site and pack it with its inputs and their sums into a reproducible zip."""
-    paths = extra_files(config)
-    extras = read_all(paths)
+    problems = Problems()  # the snapshot's own, printed as found, as the build's are
+    paths = extra_files(config, problems)
+    extras = read_all(config, paths)
     with tempfile.TemporaryDirectory(prefix="lineage-snapshot-") as tmp:
         with keeping(Path(tmp) / "downloaded") as kept:  # objects read from a bucket
             result = build(config, Path(tmp) / "site")
-        if read_all(paths) != extras:
+        if read_all(config, paths) != extras:
             raise LineageReportError("the config or README changed during the snapshot; retry")
         entries = site_entries(result.output)
         settings = {**config.remote_files, **extras}  # a bucket's settings, as they were read
         entries += input_entries(config, result.lineage.inputs, settings, kept)
         cover = render_cover(config, result, len(entries) + 2)
         entries.append((COVER, lambda: cover))
-        problems = clash_warnings([name for name, _ in entries] + [SUMS])
+        problems.extend(clash_warnings([name for name, _ in entries] + [SUMS]))
         digest, count = write_zip(output, entries, zip_time(result))
-    return SnapshotResult(output, digest, count, output.stat().st_size, result, problems)
+    return SnapshotResult(output, digest, count, output.stat().st_size, result, problems.items)
 
 
 def snapshot_template(name: str) -> jinja2.Template:
@@ -790,22 +819,31 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"Built {result.build.summary()}")
         what = "1 file" if args.single_file else f"{result.files} files"
-        print(f"Wrote {result.path}: {what}, {result.size:,} bytes")
+        told = f"{what}, {result.size:,} bytes{own_problems(result.problems)}"
+        print(safe_line(f"Wrote {result.path}: {told}"))
     label = "file digest" if args.single_file else "snapshot digest"
     print(f"{label}: {result.digest}")
     return 0
+
+
+def own_problems(problems: list[Problem]) -> str:
+    """Return `, 1 warning` for the snapshot's own problems (the build's are in its summary)."""
+    errors = count_errors(problems)
+    counts = [(errors, "error"), (len(problems) - errors, "warning")]
+    return "".join(f", {plural(n, noun)}" for n, noun in counts if n)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check a snapshot; print each problem; exit 1 unless it is intact."""
     outcome = verify(args.snapshot, args.digest)
     for line in outcome.problems + outcome.warnings:
-        print(line)
+        print(safe_line(line))
     if not outcome.ok:
-        print(f"FAILED: {len(outcome.problems)} problems in {args.snapshot}", file=sys.stderr)
+        failed = f"FAILED: {len(outcome.problems)} problems in {args.snapshot}"
+        print(safe_line(failed), file=sys.stderr)
         return 1
     if outcome.kind == "file":
-        print(f"OK: {args.snapshot} matches its digest")
+        print(safe_line(f"OK: {args.snapshot} matches its digest"))
         return 0
     print(f"OK: {outcome.files} files match {SUMS}")
     note = "matches --digest" if args.digest else "compare it with the digest you were given"

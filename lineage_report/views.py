@@ -18,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import graphview, naming
+from . import formats, graphview, naming
 from .lineage import Lineage
 from .markdown import render_markdown
 from .naming import PageUrls
@@ -147,8 +147,8 @@ class IndexPage:
     title: str
     readme: Markup
     totals: list[Field]
-    artifact_types: list[tuple[Link, int, int]]
-    job_types: list[tuple[Link, int]]
+    artifact_types: list[tuple[Link, str, str]]  # a type, its artifacts and versions
+    job_types: list[tuple[Link, str]]  # a job type and its runs, counted
     latest: list[NodeRow]
     recent_runs: list[NodeRow]
     errors: int
@@ -224,7 +224,7 @@ class RunsPage:
     """Every job type with its runs, and the most recent runs."""
 
     title: str
-    job_types: list[tuple[Link, int]]
+    job_types: list[tuple[Link, str]]  # a job type and its runs, counted
     recent: Cut
 
 
@@ -292,36 +292,6 @@ class PageSpec:
 # ---------------------------------------------------------------- formatting helpers
 
 
-def fmt_time(value: str | None) -> str:
-    """Show an ISO time as `2026-11-20 10:00:00 UTC`."""
-    if not value:
-        return ""
-    return value.replace("T", " ").replace("Z", " UTC")
-
-
-def fmt_size(size: int | None) -> str:
-    """Show a byte count the way people read it: 1.2 MB."""
-    if size is None:
-        return ""
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return ""
-
-
-def fmt_duration(seconds: float | None) -> str:
-    """Show a duration as `1h 2m 3s`."""
-    if seconds is None:
-        return ""
-    whole = int(round(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours}h"] if hours else []
-    parts += [f"{minutes}m"] if hours or minutes else []
-    return " ".join([*parts, f"{secs}s"])
-
-
 def fmt_value(value: Any) -> str:
     """Show a JSON value compactly, cut at VALUE_CHARS characters."""
     text = (
@@ -330,7 +300,7 @@ def fmt_value(value: Any) -> str:
         else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     )
     if len(text) > VALUE_CHARS:
-        return text[:VALUE_CHARS] + f"… ({len(text):,} characters in all)"
+        return text[:VALUE_CHARS] + f"… ({formats.plural(len(text), 'character')} in all)"
     return text
 
 
@@ -340,7 +310,9 @@ def key_values(mapping: dict | None, limit: int = LIST_LIMIT) -> list[KeyValue]:
         return []
     rows = [KeyValue(str(k), fmt_value(mapping[k])) for k in sorted(mapping, key=str)[:limit]]
     if len(mapping) > limit:
-        rows.append(KeyValue("…", f"{len(mapping) - limit:,} more keys in lineage.json"))
+        rows.append(
+            KeyValue("…", f"{formats.plural(len(mapping) - limit, 'more key')} in lineage.json")
+        )
     return rows
 
 
@@ -352,14 +324,6 @@ def cut(rows: list, urls: PageUrls, limit: int = LIST_LIMIT) -> Cut:
 def full_data(urls: PageUrls) -> str:
     """Return the link to lineage.json, where a cut list's every row is."""
     return urls.to(naming.LINEAGE_JSON)
-
-
-def short_digest(digest: str | None) -> str:
-    """Shorten `sha256:abcdef…` for tables; the full digest is on the version page."""
-    if not digest:
-        return ""
-    algo, _, hexpart = digest.rpartition(":")
-    return f"{algo}:{hexpart[:12]}" if algo else digest[:19]
 
 
 # ---------------------------------------------------------------- the site's views
@@ -500,7 +464,7 @@ class SiteViews:
         """Return what a node's row says on every page (kept: a node appears on many)."""
         data = self.nodes[node]
         if data["kind"] == "run":
-            detail = " · ".join(x for x in (data["state"], fmt_time(data["started_at"])) if x)
+            detail = " · ".join(x for x in (data["state"], formats.time(data["started_at"])) if x)
         else:
             aliases = ", ".join(data["aliases"])
             detail = "external input" if data["external"] else aliases
@@ -592,8 +556,6 @@ class SiteViews:
         lineage = self.lineage
         runs = self._all("run")
         versions = [n for n in self._all("artifact") if not self.nodes[n]["external"]]
-        art_types = sorted(g for k, g in self._by_group if k == "artifact")
-        job_types = sorted(g for k, g in self._by_group if k == "run")
         latest = sorted(
             (n for n in versions if "latest" in self.nodes[n]["aliases"]),
             key=lambda n: self.nodes[n]["name"],
@@ -604,22 +566,13 @@ class SiteViews:
             title=lineage.config.title,
             readme=render_markdown(self.readme),
             totals=[
-                Field("Runs", f"{len(runs):,}"),
-                Field("Artifacts", f"{len({self.nodes[n]['name'] for n in versions}):,}"),
-                Field("Versions", f"{len(versions):,}"),
-                Field("External inputs", f"{len(self._all('artifact')) - len(versions):,}"),
+                Field("Runs", formats.count(len(runs))),
+                Field("Artifacts", formats.count(len({self.nodes[n]["name"] for n in versions}))),
+                Field("Versions", formats.count(len(versions))),
+                Field("External inputs", formats.count(len(self._all("artifact")) - len(versions))),
             ],
-            artifact_types=[
-                (
-                    Link(t, urls.artifact_type(t)),
-                    len({self.nodes[n]["name"] for n in self._by_group[("artifact", t)]}),
-                    len(self._by_group[("artifact", t)]),
-                )
-                for t in art_types
-            ],
-            job_types=[
-                (Link(j, urls.job_type(j)), len(self._by_group[("run", j)])) for j in job_types
-            ],
+            artifact_types=self._artifact_type_counts(urls),
+            job_types=self._job_type_counts(urls),
             latest=[self.row(n, urls) for n in latest[:LIST_LIMIT]],
             recent_runs=[self.row(n, urls) for n in self.newest_first(runs)[:20]],
             errors=errors,
@@ -627,6 +580,25 @@ class SiteViews:
             problems_link=Link("Problems", urls.to(naming.PROBLEMS)),
             about=self.about,
         )
+
+    def _artifact_type_counts(self, urls: PageUrls) -> list[tuple[Link, str, str]]:
+        """Return each artifact type's link and how many artifacts and versions it has."""
+        rows = []
+        for t in sorted(g for k, g in self._by_group if k == "artifact"):
+            members = self._by_group[("artifact", t)]
+            names = {self.nodes[n]["name"] for n in members}
+            rows.append(
+                (Link(t, urls.artifact_type(t)), *map(formats.count, (len(names), len(members))))
+            )
+        return rows
+
+    def _job_type_counts(self, urls: PageUrls) -> list[tuple[Link, str]]:
+        """Return each job type's link and how many runs it has."""
+        job_types = sorted(g for k, g in self._by_group if k == "run")
+        return [
+            (Link(j, urls.job_type(j)), formats.count(len(self._by_group[("run", j)])))
+            for j in job_types
+        ]
 
     def _all(self, kind: str) -> list[str]:
         """Return every node of one kind."""
@@ -654,7 +626,7 @@ class SiteViews:
         nodes = self._names[name]
         data = self.nodes[nodes[0]]
         count = sum(1 for n in nodes if not self.nodes[n]["external"])
-        detail = f"{count} version{'s' if count != 1 else ''}" if count else "external input"
+        detail = formats.plural(count, "version") if count else "external input"
         return NodeRow(
             Link(name, urls.artifact(name)), "artifact", data["type"], detail, external=not count
         )
@@ -683,9 +655,9 @@ class SiteViews:
         return VersionRow(
             Link(f"v{data['version']}", urls.node(node)),
             data["aliases"],
-            short_digest(data["digest"]),
-            fmt_time(data["created_at"]),
-            fmt_size(data["size"]),
+            formats.short_digest(data["digest"]),
+            formats.time(data["created_at"]),
+            formats.size(data["size"]),
             Link(self.nodes[producer]["label"], urls.node(producer)) if producer else None,
         )
 
@@ -749,9 +721,9 @@ class SiteViews:
             Field("Version", f"v{data['version']}"),
             Field("Aliases", ", ".join(data["aliases"])),
             Field("Digest", data["digest"], code=True),
-            Field("Created", fmt_time(data["created_at"])),
-            Field("Size", fmt_size(data["size"])),
-            Field("Files", f"{data['file_count']:,}"),
+            Field("Created", formats.time(data["created_at"])),
+            Field("Size", formats.size(data["size"])),
+            Field("Files", formats.count(data["file_count"])),
             Field("Manifest", data["source"], code=True),
         ]
 
@@ -796,9 +768,9 @@ class SiteViews:
             Field("Job type", link=Link(data["job_type"], urls.job_type(data["job_type"]))),
             Field("State", data["state"]),
             Field("Project", data["project"] or ""),
-            Field("Started", fmt_time(data["started_at"])),
-            Field("Finished", fmt_time(data["finished_at"])),
-            Field("Duration", fmt_duration(data["duration_s"])),
+            Field("Started", formats.time(data["started_at"])),
+            Field("Finished", formats.time(data["finished_at"])),
+            Field("Duration", formats.duration(data["duration_s"])),
             Field("Tags", ", ".join(data["tags"])),
             Field("Git remote", git.get("remote") or ""),
             Field("Git commit", (git.get("commit") or "") + dirty, code=True),
@@ -810,11 +782,10 @@ class SiteViews:
 
     def runs_page(self, spec: PageSpec, urls: PageUrls) -> RunsPage:
         """Build the runs index: job types and the most recent runs."""
-        job_types = sorted(g for k, g in self._by_group if k == "run")
         runs = self.newest_first(self._all("run"))
         return RunsPage(
             "Runs",
-            [(Link(j, urls.job_type(j)), len(self._by_group[("run", j)])) for j in job_types],
+            self._job_type_counts(urls),
             self.rows(runs, urls),
         )
 

@@ -364,3 +364,72 @@ def test_a_project_without_inputs_says_so(tmp_path):
         "[collect.no-inputs]"
     ]
     assert lineage.problems[0].severity == "warning"
+
+
+def test_a_failed_runs_version_is_shown_but_never_latest(tmp_path):
+    lineage = load(
+        tmp_path,
+        {
+            "1.json": manifest("good", 0, logged=[art("m", "model", "1")]),
+            "2.json": manifest("bad", 10, logged=[art("m", "model", "2")], state="failed"),
+            "3.json": manifest("cut", 20, logged=[art("m", "model", "3")], state="crashed"),
+            "4.json": manifest("use", 30, used=["m:latest"]),
+        },
+    )
+    assert [lineage.artifact(f"m:v{i}").aliases for i in range(3)] == [["latest"], [], []]
+    assert lineage.artifact("m").id == "artifact:m:v0"
+    assert [a.id for a in lineage.run("use").used_artifacts()] == ["artifact:m:v0"]
+    assert lineage.artifact("m:v1").logged_by().state == "failed"
+    assert lineage.problems == []
+    later = load(
+        tmp_path / "later",
+        {
+            "1.json": manifest("bad", 10, logged=[art("m", "model", "2")], state="failed"),
+            "2.json": manifest("fixed", 20, logged=[art("m", "model", "3")]),
+        },
+    )
+    assert later.artifact("m").logged_by().run_id == "fixed"
+
+
+def test_a_failed_version_relogged_by_a_good_run_is_latest(tmp_path):
+    lineage = load(
+        tmp_path,
+        {
+            "1.json": manifest("bad", 0, logged=[art("m", "model", "1")], state="failed"),
+            "2.json": manifest("again", 10, logged=[art("m", "model", "1")]),
+        },
+    )
+    assert lineage.artifact("m:v0").aliases == ["latest"]
+
+
+def test_a_run_updating_what_it_reads_reads_the_version_before_its_own(tmp_path):
+    # Fine-tuning "the latest model" and logging the result: no times at all, which used to
+    # make the run read its own output and be dropped as a cycle.
+    untimed = {"id": "tune", "job_type": "train"}
+    lineage = load(
+        tmp_path,
+        {
+            "a.json": manifest("base", 0, logged=[art("m", "model", "1")]),
+            "b.json": {
+                "manifest_version": 1,
+                "run": untimed,
+                "used_artifacts": ["m:latest"],
+                "logged_artifacts": [art("m", "model", "2")],
+            },
+            "c.json": manifest("first", 0, used=["n"], logged=[art("n", "model", "1")]),
+        },
+    )
+    assert [a.id for a in lineage.run("tune").used_artifacts()] == ["artifact:m:v0"]
+    assert [a.id for a in lineage.run("tune").logged_artifacts()] == ["artifact:m:v1"]
+    assert [a.id for a in lineage.run("first").used_artifacts()] == ["artifact:n (before v0)"]
+    assert messages(lineage) == [
+        "c.json: /used_artifacts/0: this run reads and writes 'n', and no earlier version of it "
+        "was logged here by a run that did not fail; shown as the external input "
+        "'n (before v0)' (declare it with external = [\"n\"] in lineage-report.toml) "
+        "[graph.unresolved]"
+    ]
+
+
+def test_a_skipped_run_is_a_state(tmp_path):
+    lineage = load(tmp_path, {"a.json": manifest("s", 0, state="skipped")})
+    assert lineage.run("s").state == "skipped" and lineage.problems == []

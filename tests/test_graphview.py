@@ -312,12 +312,15 @@ def test_preview_rows_are_plain_text():
     assert rows["Aliases"] == "best, production"
     assert rows["Size"] == "123.5 KB" and rows["Produced by"] == "lively-sweep-6"
     assert rows["Description"] == "The mnist-cnn model, see docs."
+    # Times, sizes, counts and digests read as the node's page writes them (formats.py).
+    assert rows["Created"] == "2026-11-20 10:26:00 UTC" and rows["Files"] == "3"
+    assert re.fullmatch("sha256:[0-9a-f]{12}", rows["Digest"])
     run = dict(next(e for e in view.data["nodes"] if e["id"] == "run:sweep-06")["p"])
     assert run == {
         "Job type": "train",
         "State": "finished",
-        "Started": "2026-11-20T10:16:00Z",
-        "Duration": "10 min 6 s",
+        "Started": "2026-11-20 10:16:00 UTC",
+        "Duration": "10m 6s",
         "ID": "sweep-06",
         "Project": "mnist",
     }

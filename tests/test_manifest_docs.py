@@ -131,12 +131,18 @@ def test_problem_kinds_table_lists_exactly_the_kinds_the_code_reports():
     table = text[text.index("| kind | severity | when |") :]
     documented = {unquote(row[0]): row[1].strip("*") for row in table_rows(table)}
     sources = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "lineage_report").glob("*.py"))
-    reported = set(re.findall(r'"((?:manifest|graph|collect)\.[a-z]+(?:-[a-z]+)*)"', sources))
+    prefixes = "manifest|graph|collect|config|snapshot|export"
+    reported = set(re.findall(rf'"((?:{prefixes})\.[a-z]+(?:-[a-z]+)*)"', sources))
     reported = {kind for kind in reported if not FILE_NAME.search(kind)}
     assert set(documented) == reported
     assert {k for k, severity in documented.items() if severity == "warning"} == {
         "graph.unresolved",
         "collect.no-inputs",
+        "config.unknown-key",
+        "snapshot.name-clash",
+        "snapshot.not-stored",
+        "snapshot.too-big-for-mail",
+        "export.too-many-edges",
     }
 
 

@@ -99,3 +99,25 @@ def test_a_missing_wandb_manifest_names_where_it_was_looked_for(tmp_path):
         "runs/train.json: /logged_artifacts/0/files: W&B manifest 'wandb_manifest.json' "
         "not found beside this manifest [manifest.invalid]"
     )
+
+
+def test_runs_that_update_their_input_and_failed_builds_make_a_sound_site(tmp_path):
+    from tests.test_reader_runs import DBT_FAIL, FULL_EVENT, TABLE
+
+    project = tmp_path / "project"
+    shutil.copytree(DBT_FAIL / "target", project / "dbt" / "target")
+    (project / "ol").mkdir()
+    shutil.copy(FULL_EVENT, project / "ol" / "example_full_event.json")
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    assert check_site(out) == []
+    lineage = lineage_report.load(project)
+    before = f"artifact:{TABLE} (before v0)"
+    page = (out / naming.node_path(before)).read_text(encoding="utf-8")
+    assert f"{TABLE} (before v0)" in page
+    failed = lineage.run(
+        "model.dbt_bigquery_test.test_second_parallel_dbt_model@8c814240-637d-4a36-937e-43787f5c79e0"
+    )
+    page = (out / naming.node_path(failed.id)).read_text(encoding="utf-8")
+    assert "failed" in page and "Syntax error: Expected end of input" in page
+    assert "source_locations" not in page

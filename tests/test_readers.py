@@ -31,7 +31,7 @@ from lineage_report.readers import (
 DATA = Path(__file__).parent / "data"
 MARQUEZ = DATA / "marquez-seed" / "metadata.template.json"
 JAFFLE = DATA / "dbt-jaffle-shop" / "manifest.json"
-STATES = {"finished", "failed", "crashed", "running"}
+STATES = {"finished", "failed", "crashed", "skipped", "running"}
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 
 
@@ -329,10 +329,14 @@ def test_dataset_type_comes_from_its_facet():
 
 
 def test_reading_and_writing_one_version_is_no_cycle():
+    # The read is kept: the graph takes it to be the version before the run's own.
     ev = event("COMPLETE", "r", "j", inputs=[("t", "1")], outputs=[("t", "1")])
     docs, problems = read_events([ev])
-    assert docs[0].data["used_artifacts"] == []
-    assert kinds(problems) == ["openlineage.self-loop"]
+    assert docs[0].data["used_artifacts"] == [{"name": "db/t", "alias": "latest"}]
+    assert [str(p) for p in problems] == [
+        "events.json: /0/inputs/0: run r reads and writes db/t at the same datasetVersion "
+        "'1'; it is taken to read the version before its own [openlineage.self-loop]"
+    ]
 
 
 def test_ndjson_with_a_broken_line_keeps_the_others():
@@ -522,7 +526,7 @@ def test_run_results_give_state_and_times(jaffle_manifest):
     left_out = ephemeral | {"model.jaffle_shop.holiday_orders"}
     results = [_result(u, "success") for u in ids if u not in left_out]
     status = {r["unique_id"]: r for r in results}
-    status["model.jaffle_shop.stg_orders"].update(status="error")
+    status["model.jaffle_shop.stg_orders"].update(status="error", message="Database Error")
     status["model.jaffle_shop.fct_orders"].update(status="skipped")
     run_results = {"metadata": {"invocation_id": "inv-2"}, "results": results}
     docs, problems = read_manifest(jaffle_manifest, run_results)
@@ -530,9 +534,13 @@ def test_run_results_give_state_and_times(jaffle_manifest):
     runs = {d.data["run"]["config"]["unique_id"]: d.data for d in docs}
     assert "model.jaffle_shop.holiday_orders" not in runs  # not part of this invocation
     stg = runs["model.jaffle_shop.stg_orders"]
-    assert (stg["run"]["state"], stg["logged_artifacts"]) == ("failed", [])
+    # a failed build shows what it tried to write (the graph never makes it latest)
+    assert stg["run"]["state"] == "failed"
+    assert [a["name"] for a in stg["logged_artifacts"]] == ["jaffle_shop.stg_orders"]
+    assert stg["run"]["summary"]["error"] == "Database Error"
     assert stg["run"]["id"] == "model.jaffle_shop.stg_orders@inv-2"
-    assert runs["model.jaffle_shop.fct_orders"]["run"]["state"] == "crashed"
+    skipped = runs["model.jaffle_shop.fct_orders"]
+    assert (skipped["run"]["state"], skipped["logged_artifacts"]) == ("skipped", [])
     assert {"name": "jaffle_shop.stg_orders", "alias": "latest", "type": "model"} in runs[
         "model.jaffle_shop.fct_orders"
     ]["used_artifacts"]

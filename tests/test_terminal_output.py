@@ -104,7 +104,7 @@ def test_query_table_defuses_workflow_commands(tmp_path: Path) -> None:
     done = cli("query", "upstream", "##[error]evil", project)
     assert done.returncode == 0, done.stderr
     lines = assert_inert(done.stdout)
-    assert lines[0] == "Upstream of \\x23#[error]evil:v0 (artifact:\\x23#[error]evil:v0): 1 nodes"
+    assert lines[0] == "Upstream of \\x23#[error]evil:v0 (artifact:\\x23#[error]evil:v0): 1 node"
 
 
 def test_exports_on_stdout_start_no_line_with_a_name_and_keep_every_name_exact(

@@ -83,11 +83,17 @@ def looks_like_ndjson(raw: bytes, probe: int = 5) -> bool:
 
 
 def sub_location(location: str, *parts: object) -> str:
-    """Return a location inside a record: '/3/outputs/0', or 'line 12, /outputs/0' in NDJSON."""
+    """Return a location inside a record: '/3/outputs/0', or 'line 12: /outputs/0' in NDJSON."""
     inner = pointer(*parts)
     if location.startswith("line "):
-        return f"{location}, {inner}" if inner else location
+        return f"{location}: {inner}" if inner else location
     return location + inner
+
+
+# The key under which a reader's document says where each of its parts came from in the
+# source file ({"/used_artifacts/0": "line 12: /inputs/0"}), so that a problem the graph
+# finds later points into the event or node a person can open, not into the translation.
+SOURCE_LOCATIONS = "source_locations"
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -153,7 +159,7 @@ def detect_format(path: str, raw: bytes) -> str:
     """Guess a file's format: 'manifest', 'openlineage' or 'dbt' ('manifest' when unsure)."""
     value, failed = decode_json(path, raw, "detect")
     if failed is not None:
-        return "openlineage" if _first_line_is_event(raw) else "manifest"
+        return "openlineage" if _is_event_stream(raw) else "manifest"
     if isinstance(value, list):
         first = next((item for item in value if isinstance(item, dict)), None)
         return "openlineage" if first is not None and is_openlineage_event(first) else "manifest"
@@ -164,11 +170,19 @@ def detect_format(path: str, raw: bytes) -> str:
     return "openlineage" if is_openlineage_event(value) else "manifest"
 
 
-def _first_line_is_event(raw: bytes) -> bool:
-    """Tell whether the first non-blank line of a stream is an OpenLineage event."""
+def _is_event_stream(raw: bytes) -> bool:
+    """Tell whether a file that is not one JSON document is a stream of JSON objects.
+
+    OpenLineage is the only stream format read, so a `.jsonl` of anything else goes to its
+    reader too, which says in one problem that it holds no events (a manifest's parse error
+    at line 2 would not tell why); a manifest with junk after it stays a manifest.
+    """
+    if not looks_like_ndjson(raw):
+        return False
     for _, line in ndjson_lines(raw):
         value, failed = decode_json("", line, "detect")
-        return failed is None and isinstance(value, dict) and is_openlineage_event(value)
+        if failed is None and isinstance(value, dict):
+            return "manifest_version" not in value
     return False
 
 

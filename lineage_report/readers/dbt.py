@@ -4,7 +4,10 @@ Every model, seed and snapshot the invocation built becomes a run (job type "dbt
 "dbt seed", "dbt snapshot") that logs one artifact version of that node and uses the nodes
 in its `depends_on.nodes`. Sources are loaded by something outside dbt, so no run logs them:
 their consumers name them `<name>:latest`, which resolves to nothing and shows as an
-external node. The mapping is described in docs/readers.md.
+external node. A node that failed logs its version too (shown with its error, never
+`latest`); one that was skipped logs nothing. A run_results.json written by a command that
+builds nothing (`dbt compile`, `dbt docs generate`) gives no statuses: the nodes are then
+shown as compiled, not as built. The mapping is described in docs/readers.md.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from ..problems import WARNING, Problem, pointer
 from . import (
+    SOURCE_LOCATIONS,
     Document,
     code_block,
     decode_json,
@@ -35,7 +39,15 @@ STATES = {
     "error": "failed",
     "fail": "failed",
     "runtime error": "failed",
-    "skipped": "crashed",  # not built because something upstream failed
+    "skipped": "skipped",  # not built because something upstream failed
+}
+# run_results `args.which` of commands that build nothing, and how a person types them.
+NOT_BUILDS = {
+    "compile": "dbt compile",
+    "generate": "dbt docs generate",
+    "show": "dbt show",
+    "parse": "dbt parse",
+    "list": "dbt list",
 }
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -68,6 +80,8 @@ class _Build:
         self.nodes = _nodes(path, manifest, problems)
         self.names = _artifact_names(self.nodes)
         self.results: dict[str, dict] | None = None
+        self.compiled_by = ""  # the command of a compile-only run_results.json, if any
+        self._upstream: dict[str, list[tuple[int, dict]]] = {}  # once: reading reports
         self.invocation = (
             _text(metadata.get("invocation_id"))
             or synthetic_digest("dbt-manifest", path, _text(metadata.get("generated_at")))[7:19]
@@ -80,10 +94,15 @@ class _Build:
             return
         where = posixpath.join(posixpath.dirname(path), "run_results.json")
         parsed = _results(where, raw, self.problems)
-        if parsed is not None:
-            self.results, invocation, generated = parsed
-            self.invocation = invocation or self.invocation
-            self.generated_at = generated or self.generated_at
+        if parsed is None:
+            return
+        results, invocation, generated, command = parsed
+        if command:  # nothing was built: its "success" only means "compiled"
+            self.compiled_by = command
+            return
+        self.results = results
+        self.invocation = invocation or self.invocation
+        self.generated_at = generated or self.generated_at
 
     @cached_property
     def ran(self) -> dict[str, None]:
@@ -122,9 +141,17 @@ class _Build:
             return "sha256:" + value
         return synthetic_digest("dbt-node", uid, value, self.invocation)
 
-    def logs(self, uid: str) -> bool:
+    def built(self, uid: str) -> bool:
         """Tell whether the node's run built its relation (it did not fail or get skipped)."""
         return uid in self.ran and self.state(uid) == "finished"
+
+    def logs(self, uid: str) -> bool:
+        """Tell whether the node's run logs its relation: built, or tried and failed.
+
+        A failed build is shown with what it tried to write, as OpenLineage's dbt
+        integration reports it (START lists the output); the graph never makes it `latest`.
+        """
+        return uid in self.ran and self.state(uid) != "skipped"
 
     def document(self, uid: str) -> dict:
         """Return the manifest-v1 document of one node's run."""
@@ -133,7 +160,16 @@ class _Build:
             "run": self.run_info(uid),
             "used_artifacts": self.used(uid),
             "logged_artifacts": [self.artifact(uid)] if self.logs(uid) else [],
+            SOURCE_LOCATIONS: self.source_locations(uid),
         }
+
+    def source_locations(self, uid: str) -> dict[str, str]:
+        """Return where the run's parts are in manifest.json: the node, its depends_on entries."""
+        node = pointer("nodes", uid)
+        where = {pointer("run", "id"): node, pointer("logged_artifacts", 0): node}
+        for i, (k, _) in enumerate(self.upstream(uid)):
+            where[pointer("used_artifacts", i)] = node + pointer("depends_on", "nodes", k)
+        return where
 
     def run_info(self, uid: str) -> dict:
         """Return the manifest's `run` object for a node."""
@@ -141,20 +177,27 @@ class _Build:
         started, finished = _timing((self.results or {}).get(uid))
         version = node.get("version")
         suffix = f" v{version}" if isinstance(version, int | str) and version != "" else ""
+        verb = "compile" if self.compiled_by else BUILT[node["resource_type"]]
         info = {
             "id": f"{uid}@{self.invocation}",
-            "name": f"{BUILT[node['resource_type']]} {node['name']}{suffix}",
+            "name": f"{verb} {node['name']}{suffix}",
             "job_type": f"dbt {node['resource_type']}",
             "project": _text(self.metadata.get("project_name")) or _text(node.get("package_name")),
             "state": self.state(uid),
             "started_at": iso(started),
             "finished_at": iso(finished),
             "config": self.config(uid),
-            "summary": _summary((self.results or {}).get(uid), node),
+            "summary": self.summary(uid),
             "tags": _tags(node),
             "notes": _notes(node),
         }
         return {k: v for k, v in info.items() if v not in (None, "")}
+
+    def summary(self, uid: str) -> dict:
+        """Return run summary: the run_results status, or what compiled the node."""
+        if self.compiled_by:
+            return {"status": "compiled, not built", "command": self.compiled_by}
+        return _summary((self.results or {}).get(uid), self.nodes[uid], self.state(uid))
 
     def config(self, uid: str) -> dict:
         """Return run config: the node's dbt config and where it lives."""
@@ -175,12 +218,16 @@ class _Build:
 
     def used(self, uid: str) -> list[dict]:
         """Return the used references of a node's run, one per upstream node."""
-        refs = []
-        for dep in _depends_on(self.path, uid, self.nodes[uid], self.problems):
-            ref = self.reference(uid, dep)
-            if ref is not None:
-                refs.append(ref)
-        return refs
+        return [ref for _, ref in self.upstream(uid)]
+
+    def upstream(self, uid: str) -> list[tuple[int, dict]]:
+        """Return (index in depends_on.nodes, used reference) per upstream node that is data."""
+        cached = self._upstream.get(uid)
+        if cached is None:
+            deps = _depends_on(self.path, uid, self.nodes[uid], self.problems)
+            refs = ((k, self.reference(uid, dep)) for k, dep in deps)
+            cached = self._upstream[uid] = [(k, ref) for k, ref in refs if ref is not None]
+        return cached
 
     def reference(self, uid: str, dep: str) -> dict | None:
         """Return one used reference: pinned by digest when this invocation built it."""
@@ -202,7 +249,7 @@ class _Build:
             return {"name": self.names[dep], "alias": "latest", "type": "source", "external": True}
         if kind not in BUILT:
             return None  # a model can name a macro or a metric; neither is data it reads
-        if self.logs(dep):
+        if self.built(dep):
             return {"name": self.names[dep], "digest": self.digest(dep)}
         return {"name": self.names[dep], "alias": "latest", "type": kind}
 
@@ -269,8 +316,8 @@ def _ephemeral(node: dict) -> bool:
     return isinstance(config, dict) and config.get("materialized") == "ephemeral"
 
 
-def _depends_on(path: str, uid: str, node: dict, problems: list[Problem]) -> list[str]:
-    """Return the node's upstream unique ids, once each, in order."""
+def _depends_on(path: str, uid: str, node: dict, problems: list[Problem]) -> list[tuple]:
+    """Return (index, unique id) of the node's upstream nodes, once each, in order."""
     depends = node.get("depends_on")
     deps = depends.get("nodes", []) if isinstance(depends, dict) else []
     if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
@@ -279,11 +326,13 @@ def _depends_on(path: str, uid: str, node: dict, problems: list[Problem]) -> lis
             problem(path, pointer("nodes", uid, "depends_on"), message, "dbt.invalid-node", WARNING)
         )
         return []
-    return list(dict.fromkeys(deps))
+    first = {dep: k for k, dep in reversed(list(enumerate(deps)))}
+    return sorted((k, dep) for dep, k in first.items())
 
 
 def _results(path: str, raw: bytes, problems: list[Problem]):
-    """Return ({unique_id: result}, invocation id, generated_at) from run_results.json, or None."""
+    """Return ({unique_id: result}, invocation id, generated_at, compile-only command) from
+    run_results.json, or None when it is unusable."""
     data, failed = decode_json(path, raw, "dbt.invalid-run-results")
     if failed:
         problems.append(failed)
@@ -306,7 +355,27 @@ def _results(path: str, raw: bytes, problems: list[Problem]):
                 )
             )
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    return results, _text(metadata.get("invocation_id")), parse_time(metadata.get("generated_at"))
+    invocation = _text(metadata.get("invocation_id"))
+    return results, invocation, parse_time(metadata.get("generated_at")), _not_a_build(data)
+
+
+def _not_a_build(data: dict) -> str:
+    """Return the command of a run_results.json that built nothing, or '' for a build.
+
+    `args.which` names the command (dbt 0.19 on). Without it, a file whose every result is
+    a bare "success" (no message, no adapter response: nothing ran in the warehouse) is a
+    compile; a real build has messages ("OK", "CREATE TABLE (2 rows)") or failures.
+    """
+    args = data.get("args")
+    which = args.get("which") if isinstance(args, dict) else None
+    if isinstance(which, str):
+        return NOT_BUILDS.get(which, "")
+    results = [r for r in data["results"] if isinstance(r, dict)]
+    bare = all(
+        r.get("status") == "success" and not r.get("message") and not r.get("adapter_response")
+        for r in results
+    )
+    return "dbt compile" if results and bare else ""
 
 
 def _timing(result: dict | None):
@@ -318,18 +387,20 @@ def _timing(result: dict | None):
     return (min(starts) if starts else None, max(ends) if ends else None)
 
 
-def _summary(result: dict | None, node: dict) -> dict:
-    """Return run summary: the run_results status, timing and message."""
+def _summary(result: dict | None, node: dict, state: str) -> dict:
+    """Return run summary: the run_results status, timing and message (the error, if failed)."""
     if not isinstance(result, dict):
         return {"status": "ephemeral"} if _ephemeral(node) else {}
     adapter = result.get("adapter_response")
     rows = adapter.get("rows_affected") if isinstance(adapter, dict) else None
+    # The same key as the OpenLineage reader's errorMessage, so both read alike.
+    message = "error" if state == "failed" else "message"
     return non_empty(
         {
             "status": result.get("status"),
             "execution_time": result.get("execution_time"),
             "rows_affected": rows,
-            "message": result.get("message"),
+            message: result.get("message"),
             "failures": result.get("failures"),
         }
     )

@@ -5,7 +5,10 @@ its state comes from the last terminal event, its inputs become used artifacts a
 outputs logged artifact versions. OpenLineage carries no content hash, so a dataset version's
 digest is made up from what identifies it: sha256 of namespace/name and the `version` facet's
 `datasetVersion` when there is one, else of namespace/name and the producing `runId` (one
-version per producing run). The mapping is described in docs/readers.md.
+version per producing run). A run that reads a dataset it also writes (a MERGE, an upsert,
+an incremental model) reads it by `latest`, which the graph takes to be the version before
+the run's own. Each document notes where its parts came from (`source_locations`), so later
+problems point into the events. The mapping is described in docs/readers.md.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from ..problems import WARNING, Problem
+from ..problems import WARNING, Problem, pointer
 from . import (
+    SOURCE_LOCATIONS,
     Document,
     code_block,
     decode_json,
+    is_openlineage_event,
     iso,
     looks_like_ndjson,
     ndjson_lines,
@@ -49,6 +54,7 @@ class Dataset:
 
     namespace: str
     name: str
+    where: str = ""  # where the first event naming it lists it: "line 3: /inputs/0"
     facets: dict = field(default_factory=dict)
     io_facets: dict = field(default_factory=dict)
 
@@ -135,7 +141,7 @@ def read_openlineage_many(
     runs: dict[str, Run] = {}
     order = 0
     for path, raw in sources:
-        for location, event in _events(path, raw, problems):
+        for location, event in _usable(path, _events(path, raw, problems), problems):
             _add_event(path, location, order, event, runs, problems)
             order += 1
     ordered = sorted(runs.values(), key=lambda r: r.order)
@@ -162,6 +168,29 @@ def _events(path: str, raw: bytes, problems: list[Problem]) -> list[tuple[str, A
         problems.append(failed)
         return []
     return list(_ndjson_events(path, raw, problems))
+
+
+def _usable(path: str, events: list[tuple[str, Any]], problems: list[Problem]) -> list:
+    """Return the events, or none after one problem when a stream holds no event at all.
+
+    A `.jsonl` of training data matches the default globs; one line saying so beats a
+    complaint about every one of its records.
+    """
+    if len(events) < 2 or any(_looks_like_event(value) for _, value in events):
+        return events
+    message = (
+        f"none of its {len(events):,} records is an OpenLineage event (they have no "
+        "'eventType', 'run' or 'job'); the file is not read"
+    )
+    problems.append(problem(path, "", message, "openlineage.no-events"))
+    return []
+
+
+def _looks_like_event(value: Any) -> bool:
+    """Tell whether a record is meant as an OpenLineage event of any kind, however broken."""
+    if not isinstance(value, dict):
+        return False
+    return is_openlineage_event(value) or "job" in value or "dataset" in value
 
 
 def _ndjson_events(path: str, raw: bytes, problems: list[Problem]):
@@ -214,17 +243,37 @@ def _event_problem(path: str, location: str, event: Any) -> Problem | None:
     kind = "openlineage.invalid-event"
     if not isinstance(event, dict):
         return problem(path, location, f"expected a RunEvent object, got {_json_type(event)}", kind)
-    if "run" not in event and ("dataset" in event or "job" in event):
-        what = "a DatasetEvent" if "dataset" in event else "a JobEvent"
-        message = f"{what}, not a RunEvent: it describes no run, so it is not read"
+    static = _static_event(event)
+    if static:
+        message = f"{static}, not a RunEvent: it describes no run, so it is not read"
         return problem(path, location, message, "openlineage.unsupported-event", WARNING)
     for key, inner in (("run", "runId"), ("job", "namespace"), ("job", "name")):
         part = event.get(key)
+        if key not in event:
+            return problem(path, location, f"this RunEvent has no '{key}'; it is not read", kind)
         if not isinstance(part, dict):
-            return problem(path, location, f"'{key}' is missing or not an object", kind)
+            return problem(path, location, f"'{key}' is {_json_type(part)}, not an object", kind)
         if not isinstance(part.get(inner), str) or not part[inner].strip():
             return problem(path, location, f"'{key}.{inner}' is missing or not a string", kind)
     return None
+
+
+def _static_event(event: dict) -> str | None:
+    """Name a DatasetEvent or JobEvent (they describe no run); None for a RunEvent.
+
+    The schemaURL says which it is when it ends in the definition's name; otherwise a
+    RunEvent is what has `run` or an `eventType` (which the other two never carry), so a
+    RunEvent that lost its `run` is still called a RunEvent.
+    """
+    schema = event.get("schemaURL")
+    for name in ("RunEvent", "DatasetEvent", "JobEvent"):
+        if isinstance(schema, str) and schema.endswith("/" + name):
+            return None if name == "RunEvent" else f"a {name}"
+    if "run" in event or "eventType" in event:
+        return None
+    if "dataset" in event:
+        return "a DatasetEvent"
+    return "a JobEvent" if "job" in event else None
 
 
 def _event_type(path: str, location: str, event: dict, problems: list[Problem]) -> str:
@@ -281,7 +330,7 @@ def _merge_datasets(path, location, event, key, into: dict, problems) -> None:
             problems.append(complaint)
             continue
         ident = (item["namespace"], item["name"])
-        dataset = into.setdefault(ident, Dataset(*ident))
+        dataset = into.setdefault(ident, Dataset(*ident, where))
         dataset.facets.update(_facets(path, location, item, (key, i), problems))
         io = item.get(io_key)
         if isinstance(io, dict):
@@ -312,8 +361,10 @@ def dataset_digest(namespace: str, name: str, version: str | None, run_id: str) 
 class _VersionIndex:
     """Which runs in this file produced which dataset, to pin inputs to a version.
 
-    Producers are kept sorted by start time so that finding the one a consumer read is a
-    binary search, not a scan: a stream can hold thousands of runs of one hourly job.
+    Producers are kept sorted by start time, then run id (so that runs starting at the
+    same instant are ordered the same way whatever the file order), and finding the one a
+    consumer read is a binary search, not a scan: a stream can hold thousands of runs of
+    one hourly job.
     """
 
     def __init__(self, runs: list[Run]):
@@ -327,10 +378,12 @@ class _VersionIndex:
                 if run.started_at is None:
                     self.untimed.setdefault(ident, []).append((digest, run))
                 else:
-                    entry = (run.started_at, run.order, digest, run)
+                    entry = (run.started_at, run.run_id, digest, run)
                     self.timed.setdefault(ident, []).append(entry)
         for entries in self.timed.values():
             entries.sort(key=lambda e: (e[0], e[1]))
+        for entries in self.untimed.values():
+            entries.sort(key=lambda e: e[1].run_id)
 
     def pinned(self, consumer: Run, dataset: Dataset) -> str | None:
         """Return the digest the consumer read: its own datasetVersion, else the newest producer.
@@ -356,30 +409,43 @@ class _VersionIndex:
 
 
 def _manifest(run: Run, jobs: Counter, versions: _VersionIndex, problems) -> dict:
-    """Return the manifest-v1 document of one run."""
-    logged = [_logged(run, d) for d in run.outputs.values()]
-    own = {a["digest"] for a in logged}
-    used = []
-    for dataset in run.inputs.values():
-        reference = _used(run, dataset, versions)
-        if reference.get("digest") in own:
-            message = (
-                f"run {run.run_id} reads and writes {dataset.artifact_name} at the same "
-                "version; the read is left out so the graph has no cycle"
-            )
-            _warn(problems, run.path, run.location, message, "openlineage.self-loop")
-            continue
-        used.append(reference)
+    """Return the manifest-v1 document of one run, noting where each part came from."""
     return {
         "manifest_version": 1,
         "run": _run_info(run, jobs),
-        "used_artifacts": used,
-        "logged_artifacts": logged,
+        "used_artifacts": [_used(run, d, versions, problems) for d in run.inputs.values()],
+        "logged_artifacts": [_logged(run, d) for d in run.outputs.values()],
+        SOURCE_LOCATIONS: _source_locations(run),
     }
 
 
-def _used(run: Run, dataset: Dataset, versions: _VersionIndex) -> dict:
-    """Return the used-artifact reference: pinned by digest when known, else the latest."""
+def _source_locations(run: Run) -> dict[str, str]:
+    """Return where the run's id, inputs and outputs are in its events (their first mention)."""
+    where = {pointer("run", "id"): sub_location(run.location, "run", "runId")}
+    for i, dataset in enumerate(run.inputs.values()):
+        where[pointer("used_artifacts", i)] = dataset.where
+    for i, dataset in enumerate(run.outputs.values()):
+        where[pointer("logged_artifacts", i)] = dataset.where
+    return where
+
+
+def _used(run: Run, dataset: Dataset, versions: _VersionIndex, problems) -> dict:
+    """Return the used-artifact reference: pinned by digest when known, else the latest.
+
+    A dataset the run also writes (MERGE, upsert, incremental model) is read by `latest`,
+    which the graph resolves to the version before the run's own: never its own output,
+    nor that of a run ordered after it.
+    """
+    written = run.outputs.get((dataset.namespace, dataset.name))
+    if written is not None and (dataset.version is None or dataset.version == written.version):
+        if dataset.version is not None:
+            message = (
+                f"run {run.run_id} reads and writes {dataset.artifact_name} at the same "
+                f"datasetVersion {_short(dataset.version)}; it is taken to read the version "
+                "before its own"
+            )
+            _warn(problems, run.path, dataset.where, message, "openlineage.self-loop")
+        return {"name": dataset.artifact_name, "alias": "latest"}
     digest = versions.pinned(run, dataset)
     if digest is not None:
         return {"name": dataset.artifact_name, "digest": digest}

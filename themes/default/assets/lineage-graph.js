@@ -59,13 +59,11 @@
     return first + '<b>' + labelText(shorten(main, LABEL_CHARS)) + '</b>';
   }
 
+  // Counts the panel makes up as the reader types ("3 of 16 shown"), written as
+  // lineage_report/formats.count writes them. Every other value comes formatted in the page
+  // data (a node's count as `t`, preview rows as `p`) and is shown as given.
   function commas(n) {
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  }
-
-  // The same wording as graphview._count ("1 run", "12 runs").
-  function noun(kind, n) {
-    return commas(n) + (kind === 'run' ? ' run' : ' version') + (n === 1 ? '' : 's');
   }
 
   function safeHref(href) {
@@ -86,7 +84,7 @@
     var kind = e.ck || e.k;
     var text;
     if (e.k === 'cluster') return '[["' + mermaidEscape(e.l) + '"]]';
-    if (e.k === 'type') text = mermaidEscape(e.g) + '<br/>' + mermaidEscape(noun(kind, e.n));
+    if (e.k === 'type') text = mermaidEscape(e.g) + '<br/>' + mermaidEscape(e.t);
     else text = (e.g ? mermaidEscape(e.g) + '<br/>' : '') + mermaidEscape(e.l);
     return kind === 'run' ? '(["' + text + '"])' : '["' + text + '"]';
   }
@@ -296,10 +294,10 @@
       var kind = e.ck || e.k;
       var node = { id: e.id, x: p.x, y: p.y };
       if (e.k === 'cluster') {
-        node.label = e.g === undefined ? twoLines('cluster', e.l) : twoLines(e.g, noun(kind, e.n));
+        node.label = e.g === undefined ? twoLines('cluster', e.l) : twoLines(e.g, e.t);
         node.group = 'cluster-' + kind;
       } else if (e.k === 'type') {
-        node.label = twoLines(e.g || '(none)', noun(kind, e.n));
+        node.label = twoLines(e.g || '(none)', e.t);
         node.group = 'type-' + kind;
       } else {
         node.label = twoLines(e.g, e.l);
@@ -498,7 +496,7 @@
       else P.previewKind.textContent = (kind === 'run' ? 'run' : 'artifact') + (e.g ? ' · ' + e.g : '');
       P.previewTitle.textContent = e.l;
       P.previewRows.textContent = '';
-      var rows = e.k === 'type' ? [['Count', noun(kind, e.n)]] : e.p || [];
+      var rows = e.k === 'type' ? [['Count', e.t]] : e.p || [];
       rows.forEach((row) => {
         P.previewRows.appendChild(make('dt', row[0]));
         P.previewRows.appendChild(make('dd', row[1]));

@@ -175,8 +175,14 @@
     if (!input.value.trim()) {
       say("");
     } else {
-      say(results.length ? results.length + " results" : "No results");
+      say(resultCount(results.length));
     }
+  }
+
+  /* "1 result", "12 results": a count with its noun, as lineage_report/formats.plural words it
+     (at most LIMIT, so no thousands separator is ever needed). */
+  function resultCount(n) {
+    return n ? n + (n === 1 ? " result" : " results") : "No results";
   }
 
   function render() {
