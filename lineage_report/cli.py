@@ -120,7 +120,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(safe_json(json.dumps([p.to_json() for p in lineage.problems], indent=2)))
     else:
         graph = lineage.graph
-        print(f"Checked {graph.number_of_nodes()} nodes: {len(lineage.problems)} problems")
+        nodes, problems = graph.number_of_nodes(), len(lineage.problems)
+        print(f"Checked {plural(nodes, 'node')}: {plural(problems, 'problem')}")
     return 1 if lineage.problems else 0
 
 

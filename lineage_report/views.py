@@ -151,8 +151,7 @@ class IndexPage:
     job_types: list[tuple[Link, str]]  # a job type and its runs, counted
     latest: list[NodeRow]
     recent_runs: list[NodeRow]
-    errors: int
-    warnings: int
+    problem_counts: str  # "0 errors, 1 warning"
     problems_link: Link
     about: list[Field]
 
@@ -259,8 +258,7 @@ class ProblemsPage:
 
     title: str
     rows: Cut
-    errors: int
-    warnings: int
+    problem_counts: str
 
 
 @dataclass
@@ -314,6 +312,12 @@ def key_values(mapping: dict | None, limit: int = LIST_LIMIT) -> list[KeyValue]:
             KeyValue("…", f"{formats.plural(len(mapping) - limit, 'more key')} in lineage.json")
         )
     return rows
+
+
+def problem_counts(problems: list) -> str:
+    """Say how many problems of each severity there are: "2 errors, 1 warning"."""
+    errors = count_errors(problems)
+    return f"{formats.plural(errors, 'error')}, {formats.plural(len(problems) - errors, 'warning')}"
 
 
 def cut(rows: list, urls: PageUrls, limit: int = LIST_LIMIT) -> Cut:
@@ -560,8 +564,6 @@ class SiteViews:
             (n for n in versions if "latest" in self.nodes[n]["aliases"]),
             key=lambda n: self.nodes[n]["name"],
         )
-        problems = lineage.problems
-        errors = count_errors(problems)
         return IndexPage(
             title=lineage.config.title,
             readme=render_markdown(self.readme),
@@ -575,8 +577,7 @@ class SiteViews:
             job_types=self._job_type_counts(urls),
             latest=[self.row(n, urls) for n in latest[:LIST_LIMIT]],
             recent_runs=[self.row(n, urls) for n in self.newest_first(runs)[:20]],
-            errors=errors,
-            warnings=len(problems) - errors,
+            problem_counts=problem_counts(lineage.problems),
             problems_link=Link("Problems", urls.to(naming.PROBLEMS)),
             about=self.about,
         )
@@ -832,8 +833,7 @@ class SiteViews:
         """Build the list of every problem."""
         problems = self.lineage.problems
         rows = [ProblemRow(p.severity, p.path, p.location, p.message, p.kind) for p in problems]
-        errors = count_errors(problems)
-        return ProblemsPage("Problems", cut(rows, urls, 2_000), errors, len(problems) - errors)
+        return ProblemsPage("Problems", cut(rows, urls, 2_000), problem_counts(problems))
 
     def graph_page(self, spec: PageSpec, urls: PageUrls) -> GraphPage:
         """Build the project-wide graph page."""

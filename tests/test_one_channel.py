@@ -73,6 +73,8 @@ def test_misspelt_setting_is_a_counted_problem_that_fails_strict(tmp_path):
                 "config.unknown-key",
             ]
         ]
+        for page in ("index.html", "problems.html"):
+            assert "0 errors, 1 warning" in (site / page).read_text(encoding="utf-8")
         problems = json.loads((site / "lineage.json").read_text(encoding="utf-8"))["problems"]
         assert problems == [
             {
@@ -94,7 +96,7 @@ def test_check_fails_on_a_misspelt_setting(tmp_path):
     assert (proc.returncode, proc.stderr, proc.stdout) == (
         1,
         TYPO + "\n",
-        "Checked 10 nodes: 1 problems\n",
+        "Checked 10 nodes: 1 problem\n",
     )
 
 
