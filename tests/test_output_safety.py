@@ -311,3 +311,48 @@ def test_a_killed_build_leaves_the_old_site_or_the_new_one(tmp_path, kind):
         assert {k: v for k, v in tree(out).items() if k != STATUS_NAME} == new
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")]
     assert killed >= 5  # most kills landed while the build ran
+
+
+SLOW_CREW = """
+import sys, time
+from pathlib import Path
+from lineage_report import crew
+from lineage_report.build import build
+from lineage_report.config import load_config
+
+crew.PARALLEL_FROM, crew.CHUNK = 10, 4  # fork workers even for the sample's 90 pages
+render = crew.RenderState.render_chunk
+
+def slow(self, chunk):
+    time.sleep(3)  # long enough to be caught in the middle of a chunk
+    return render(self, chunk)
+
+crew.RenderState.render_chunk = slow
+build(load_config(Path(sys.argv[1])), Path(sys.argv[2]), jobs=2)
+"""
+
+
+def test_a_killed_builds_workers_die_with_it_and_write_nothing_more(tmp_path):
+    """kill -9 of a build while its forked worker renders: the worker dies at once too."""
+    out = tmp_path / "site"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_CREW, str(SAMPLE), str(out)],
+        env=env,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not children(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = children(proc.pid)
+    assert workers, "the build forked no worker"
+    time.sleep(0.5)  # the worker is now asleep in the middle of its chunk
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(1)  # a worker without the death signal would sleep on for 1.5 s more
+    assert [w for w in workers if is_alive(w)] == []
+    staging = tmp_path / ".site.building"
+    written = tree(staging) if staging.exists() else {}
+    time.sleep(3)
+    assert (tree(staging) if staging.exists() else {}) == written  # nothing written since
+    assert not out.exists()
