@@ -41,16 +41,23 @@ BAD_PROBLEM = (
 )
 
 
-def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the command line in a fresh interpreter; return its exit code and output."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def cli(
+    *args: object, cwd: Path | None = None, env: dict | None = None, text: bool = True, **popen
+) -> subprocess.CompletedProcess:
+    """Run the command line in a fresh interpreter; return its exit code and output.
+
+    `env` adds variables to this process's own; `text=False` keeps the output as bytes;
+    anything else goes to `subprocess.run` (a timeout, a `preexec_fn`).
+    """
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    popen.setdefault("timeout", 120)
     return subprocess.run(
         [sys.executable, "-m", "lineage_report", *map(str, args)],
         capture_output=True,
-        text=True,
+        text=text,
         cwd=cwd or ROOT,
-        env=env,
-        timeout=120,
+        env=environ,
+        **popen,
     )
 
 

@@ -12,8 +12,6 @@ import os
 import re
 import resource
 import stat
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -23,26 +21,12 @@ import lineage_report
 from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.serve import start
-from tests.conftest import ROOT
 from tests.factories import art, manifest, write_project
+from tests.test_cli import cli as run_cli
 
 TOKEN = "AKIAQX7SECRETTOKEN9F3"  # stands for a CI secret; it must reach no output
 GOOD = {"runs/good.json": manifest("good", 0, logged=[art("good-data")])}
 OUTSIDE = "links to {}, outside the project folder; not read [collect.outside-root]"
-
-
-def run_cli(*args: object, env: dict | None = None, **popen) -> subprocess.CompletedProcess:
-    """Run `python -m lineage_report` in a fresh interpreter; return what it did."""
-    environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    popen.setdefault("timeout", 120)
-    return subprocess.run(
-        [sys.executable, "-m", "lineage_report", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        cwd=ROOT,
-        **popen,
-    )
 
 
 def messages(problems) -> list[str]:
@@ -126,10 +110,10 @@ def test_a_folder_link_out_is_one_problem_and_nothing_in_it_is_read(tmp_path: Pa
         tmp_path / "elsewhere", {f"r{i}.json": manifest(f"far{i}", i) for i in range(3)}
     )
     project = write_project(tmp_path / "project", GOOD)
-    (project / "runs" / "shared").symlink_to(elsewhere, target_is_directory=True)
+    (project / "runs" / "team").symlink_to(elsewhere, target_is_directory=True)
     lineage = lineage_report.load(project)
     assert messages(lineage.problems) == [
-        f"runs/shared: links to {elsewhere}, outside the project folder; nothing in it is read "
+        f"runs/team: links to {elsewhere}, outside the project folder; nothing in it is read "
         "[collect.outside-root]"
     ]
     assert sorted(lineage.inputs) == ["runs/good.json"]
@@ -154,7 +138,7 @@ def test_links_that_stay_inside_the_project_keep_working(tmp_path: Path) -> None
             "store/b.json": manifest("b", 1, logged=[art("b-data")]),
             "store/wandb/model.json": wandb_manifest("weights.bin"),
             "runs/w.json": wandb_user("w"),
-            "docs/README.md": "Read me: the shared notes.\n",
+            "docs/README.md": "Read me: the team notes.\n",
         },
         config='readme = "README.md"\nmanifests = ["runs/**/*.json"]\n',
     )
@@ -173,7 +157,7 @@ def test_links_that_stay_inside_the_project_keep_working(tmp_path: Path) -> None
         "runs/wandb_manifest.json",
     ]
     assert {"run:a", "run:b", "run:w", "artifact:w-model:v0"} <= set(result.lineage.graph)
-    assert "the shared notes" in (result.output / "index.html").read_text(encoding="utf-8")
+    assert "the team notes" in (result.output / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_glob_reaching_outside_is_reported_and_a_dot_dot_inside_is_fine(tmp_path: Path) -> None:
@@ -211,13 +195,13 @@ def test_a_readme_named_outside_in_the_config_is_reported(tmp_path: Path) -> Non
 
 
 def test_a_config_file_linking_outside_is_an_error(tmp_path: Path) -> None:
-    shared = secret_file(tmp_path / "home", "shared.toml", 'title = "Shared"\n')
+    borrowed = secret_file(tmp_path / "home", "team.toml", 'title = "Shared"\n')
     project = write_project(tmp_path / "project", GOOD)
-    (project / "lineage-report.toml").symlink_to(shared)
+    (project / "lineage-report.toml").symlink_to(borrowed)
     done = run_cli("check", project)
     assert done.returncode == 1
     assert done.stderr == (
-        f"error: {project / 'lineage-report.toml'}: links to {shared}, outside the project "
+        f"error: {project / 'lineage-report.toml'}: links to {borrowed}, outside the project "
         "folder; not read; copy it into the project folder\n"
     )
 

@@ -11,9 +11,6 @@ must still be written.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +22,8 @@ from markupsafe import escape
 from lineage_report.build import BuildResult, build
 from lineage_report.config import load_config
 from lineage_report.naming import node_path
-from tests.conftest import ROOT
 from tests.factories import art, manifest, write_project
+from tests.test_cli import cli
 
 GOOD = {
     "good/up.json": manifest("good-up", 0, job_type="upload", logged=[art("good-raw")]),
@@ -700,19 +697,6 @@ def test_many_broken_files_together_cost_nothing_else(tmp_path: Path) -> None:
     assert sorted(f"{p.path} [{p.kind}]" for p in result.problems) == expected
     assert_good_pages(result)
     assert_listed(result)
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess:
-    """Run `python -m lineage_report` in a fresh interpreter."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "lineage_report", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_strict_turns_problems_into_exit_1_and_still_writes_the_site(tmp_path: Path) -> None:

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import networkx as nx
 
-from tests.conftest import ROOT
 from tests.factories import art, manifest, write_project
+from tests.test_cli import cli as run_cli
 
 GOOD = {"runs/good.json": manifest("good", 0, logged=[art("good-data")])}
 NOT_AN_OBJECT = "expected a JSON object, got an array [manifest.invalid]"
@@ -34,14 +32,7 @@ HOSTILE_FILES = {
 
 def cli(*args: object) -> subprocess.CompletedProcess:
     """Run `python -m lineage_report` in a fresh interpreter, bytes in and out."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "lineage_report", *map(str, args)],
-        capture_output=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return run_cli(*args, text=False)
 
 
 def assert_inert(output: bytes) -> list[str]:
