@@ -10,7 +10,6 @@ left out and where the full report is.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from .. import formats
 from ..terminal import one_line
 from .comparison import CATEGORIES, Changed, Diff, Listed
 from .sides import Edge
-from .text import FIELDS_SHOWN, SURROGATE, VALUE_MAX, diff_labels, impact_text
+from .text import FIELDS_SHOWN, SURROGATE, VALUE_MAX, diff_labels, impact_text, value_text
 
 COMMENT_LIMIT = 65_536  # GitHub's limit on a comment's body, in characters
 # The report's first line: finds the comment a workflow posted before, to update it.
@@ -46,10 +45,8 @@ def md(value: object, limit: int = LABEL_MAX) -> str:
 
 def md_value(value: Any) -> str:
     """Return a field's value as short inert Markdown (JSON for anything but a string)."""
-    if value is None:
-        return "(none)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return md(text, VALUE_MAX)
+    text = value_text(value)
+    return "(none)" if text is None else md(text, VALUE_MAX)
 
 
 @dataclass

@@ -45,12 +45,7 @@ class Listed:
 
     def to_json(self) -> dict[str, Any]:
         """Return the node as the JSON report shows it."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "label": self.label,
-            "impact": self.impact.to_json(),
-        }
+        return node_json(self)
 
 
 @dataclass(frozen=True)
@@ -79,13 +74,17 @@ class Changed:
 
     def to_json(self) -> dict[str, Any]:
         """Return the changed node as the JSON report shows it."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "label": self.label,
-            "fields": [f.to_json() for f in self.fields],
-            "impact": self.impact.to_json(),
-        }
+        return {**node_json(self), "fields": [f.to_json() for f in self.fields]}
+
+
+def node_json(node: Listed | Changed) -> dict[str, Any]:
+    """Return what the JSON report says of any node it lists: its name and its impact."""
+    return {
+        "id": node.id,
+        "kind": node.kind,
+        "label": node.label,
+        "impact": node.impact.to_json(),
+    }
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ..terminal import one_line
 from ..write import atomic_write
 from .comparison import CATEGORIES, Changed, Diff
 from .sides import DiffInputError
-from .text import FIELDS_SHOWN, VALUE_MAX, diff_labels, impact_text, move_text
+from .text import FIELDS_SHOWN, VALUE_MAX, diff_labels, impact_text, move_text, value_text
 
 DRAW_LIMIT = 300  # nodes drawn on the changes page
 PAGE_ITEMS = 500  # entries listed per section of the changes page
@@ -162,10 +162,8 @@ def changed_item(node: Changed, labels: Callable[[str], str]) -> Item:
 
 def plain_value(value: Any) -> str:
     """Return a value as short plain text."""
-    if value is None:
-        return "(none)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return one_line(text, VALUE_MAX)
+    text = value_text(value)
+    return "(none)" if text is None else one_line(text, VALUE_MAX)
 
 
 def problem_text(problem: dict[str, Any]) -> str:

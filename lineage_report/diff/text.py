@@ -6,8 +6,10 @@ way (one formatter per value kind); each escapes the result for its own medium.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 from .. import formats
 from .comparison import AliasMove, Diff, Impact, label_of
@@ -45,3 +47,10 @@ def move_text(move: AliasMove) -> str:
     old = f"v{move.old_version}" if move.old else "(none)"
     new = f"v{move.new_version}" if move.new else "(none)"
     return f"{move.artifact}:{move.alias} {old} → {new}"
+
+
+def value_text(value: Any) -> str | None:
+    """Return a field's value as text (JSON for anything but a string), None for no value."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
