@@ -30,9 +30,10 @@ from pathlib import Path
 from benchmarks import results
 from benchmarks.generate import generate
 from benchmarks.run import HERE, machine, markdown_table, say
-from lineage_report.build import lineage_json, load_lineage
+from lineage_report.build import lineage_json
 from lineage_report.config import load_config
 from lineage_report.diff.sides import problems_unlogged
+from lineage_report.load import load_lineage
 
 SECTION = "## Diff (issue 14)"
 COLUMNS = (

@@ -1,11 +1,13 @@
 """lineage-report: turn the lineage manifests of ML and data runs into a static website."""
 
 from .errors import LineageReportError
-from .lineage import ArtifactVersion, Lineage, Run, load
-from .sdk import Artifact, SDKError, UsedArtifact, init
+from .lineage import ArtifactVersion, Lineage, Run
+from .load import load
+from .sdk import ActiveRun, Artifact, SDKError, UsedArtifact, init
+from .version import __version__
 
-__version__ = "0.1.0"
 __all__ = [
+    "ActiveRun",
     "Artifact",
     "ArtifactVersion",
     "Lineage",

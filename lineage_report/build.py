@@ -1,9 +1,10 @@
 """Build: the one orchestrator, read top to bottom.
 
-collect → graph → views → render → write. Everything is gathered (the whole graph,
-every page's path, what changed since the last build) before the first file is
-written, since pages link across the graph. Large sites render on every core
-(crew.py: workers forked after the graph and the plan are made, so they share them).
+collect → graph (load.py, shared with `lineage_report.load()`) → views → render → write.
+Everything is gathered (the whole graph, every page's path, what changed since the last
+build) before the first file is written, since pages link across the graph. Large sites
+render on every core (crew.py: workers forked after the graph and the plan are made, so
+they share them).
 """
 
 from __future__ import annotations
@@ -12,30 +13,29 @@ import gc
 import hashlib
 import logging
 import os
-import time
 from collections.abc import Callable
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import msgspec
 
-from . import __version__, formats, naming
-from .collect import ManifestCache, collect
+from . import formats, naming
+from .collect import ManifestCache
 from .config import Config
 from .crew import Crew, RenderState, side_job, worth_forking
 from .errors import ConfigError
 from .formats import plural
-from .graph import build_graph
 from .lineage import Lineage
-from .problems import Problems, count_errors
+from .load import Stopwatch, gc_paused, load_lineage
+from .problems import count_errors
 from .render import Asset, Renderer, collect_assets, theme_dirs
 from .search import SEARCHED, search_index
 from .status import (
     GRAPH_ATTRS,
     SHOWN_ATTRS,
-    STATUS_NAME,
     Plan,
     Status,
     build_key,
@@ -44,6 +44,7 @@ from .status import (
     load_status,
     plan,
 )
+from .version import __version__
 from .views import Field, PageSpec, SiteViews
 from .write import OutputFolder, Writer
 
@@ -53,7 +54,6 @@ log = logging.getLogger("lineage_report")
 # A type's or job type's pages list their members, so they follow those members instead.
 # The project graph page follows what it draws of each node (status.GRAPH_ATTRS).
 SITE_WIDE = {"index", "artifacts", "runs", "problems", "404"}
-SEARCH_INDEX = "assets/search-index.js"  # a fixed name: a hashed one would change every page
 
 
 @dataclass
@@ -106,57 +106,6 @@ class BuildResult:
         return ", ".join(f"{s} {self.timings[s]:.2f}s" for s in stages if s in self.timings)
 
 
-class Stopwatch:
-    """Times the stages of a build."""
-
-    def __init__(self) -> None:
-        self.start = self.last = time.perf_counter()
-        self.timings: dict[str, float] = {}
-
-    def lap(self, stage: str) -> None:
-        """Record the time since the previous lap under `stage`."""
-        now = time.perf_counter()
-        self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
-        self.last = now
-        self.timings["total"] = now - self.start
-
-
-@contextmanager
-def gc_paused(freeze: bool = False):
-    """Pause the cyclic garbage collector for a stage that allocates millions of objects and
-    makes almost no cycles: its passes there cost more than they free (measured: collect and
-    graph run 2-2.5x faster). Reference counting still frees everything as usual.
-
-    With `freeze`, what the stage made is then left out of later passes (`gc.freeze`), until
-    `gc.unfreeze`: the first pass after the pause would otherwise scan all of it (~0.3 s
-    for a 60,000-node graph) only to find it alive.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-        if freeze:
-            gc.freeze()
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def load_lineage(
-    config: Config, watch: Stopwatch | None = None, cache: ManifestCache | None = None
-) -> Lineage:
-    """Collect the project's inputs and build its lineage graph."""
-    problems = Problems()
-    with gc_paused():
-        collected = collect(config, problems, cache)
-        if watch:
-            watch.lap("collect")
-        graph = build_graph(collected.records, config, problems)
-        if watch:
-            watch.lap("graph")
-    return Lineage(graph, problems.sorted(), config, collected.inputs)
-
-
 def build(
     config: Config,
     output: Path | None = None,
@@ -198,7 +147,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
         pages = views.pages()
         dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
         assets = collect_assets(dirs)
-        shipped = [a.path for a in assets] + [SEARCH_INDEX]
+        shipped = [a.path for a in assets] + [naming.SEARCH_INDEX]
         key = build_key(
             __version__,
             config_fingerprint(config),
@@ -243,8 +192,8 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             manifests = (cache.key, cache.new)
             written = ([p.path for p in pages], records)
             status = encode_status(key, hashes, changes, written, claimed, manifests)
-            writer.write(STATUS_NAME, status)
-            os.utime(writer.root / STATUS_NAME, ns=(stamp, stamp))
+            writer.write(naming.STATUS_NAME, status)
+            os.utime(writer.root / naming.STATUS_NAME, ns=(stamp, stamp))
         writer.commit()
     except BaseException:
         writer.abort()
@@ -281,7 +230,7 @@ def manifest_cache(config: Config, output: Path, old: Status | None) -> Manifest
     if old is None or old.manifests_key != key or os.name != "posix":  # ctime: change time
         return ManifestCache(key)
     try:
-        stamp = (output / STATUS_NAME).stat().st_mtime_ns
+        stamp = (output / naming.STATUS_NAME).stat().st_mtime_ns
     except OSError:
         return ManifestCache(key)
     return ManifestCache(key, old.manifests, stamp)
@@ -300,10 +249,10 @@ def search_asset(output: Path, unchanged: bool, make: Callable[[], bytes]) -> As
     content = None
     if unchanged:
         with suppress(OSError):  # gone: make it again
-            content = (output / SEARCH_INDEX).read_bytes()
+            content = (output / naming.SEARCH_INDEX).read_bytes()
     if content is None:
         content = make()
-    return Asset("search-index.js", SEARCH_INDEX, content)
+    return Asset(naming.SEARCH_INDEX_ASSET, naming.SEARCH_INDEX, content)
 
 
 def site_files(
@@ -317,16 +266,14 @@ def site_files(
     """Return the files beside the pages: assets, lineage.json, .nojekyll, sitemap."""
     files = {a.path: a.content for a in assets}
     files[naming.LINEAGE_JSON] = lineage_json(lineage, encoded, report_time)
-    files[".nojekyll"] = b""  # GitHub Pages: serve files as they are, no Jekyll
+    files[naming.NOJEKYLL] = b""  # GitHub Pages: serve files as they are, no Jekyll
     if config.base_url:
-        files["sitemap.xml"] = sitemap(config.base_url, pages)
+        files[naming.SITEMAP] = sitemap(config.base_url, pages)
     return files
 
 
 def sitemap(base_url: str, pages: list[PageSpec]) -> bytes:
     """Return sitemap.xml: every page's absolute URL (sitemaps need absolute URLs)."""
-    from xml.sax.saxutils import escape
-
     base = base_url if base_url.endswith("/") else base_url + "/"
     urls = sorted(base + p.path for p in pages if p.kind != "404")
     body = "".join(f"  <url><loc>{escape(u)}</loc></url>\n" for u in urls)

@@ -2,27 +2,27 @@
 
 Exit codes: 0 success; 1 problems found under --strict (or by `check`), or a user error
 (bad config, unwritable output); 2 wrong command-line usage (argparse).
+Each subcommand is a module of `commands`; this file parses, sets up logging and prints
+user errors without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
-import json
 import logging
 import os
 import sys
-from pathlib import Path
 
-from . import __version__
-from .build import build, load_lineage, plural
-from .config import load_config
+from .commands import build, check, diff, export, serve, snapshot
 from .errors import LineageReportError
-from .remote import SOURCE_HELP, project_source
-from .terminal import SafeFormatter, safe_json, safe_line, safe_message
+from .terminal import SafeFormatter, safe_message
+from .version import __version__
 
 log = logging.getLogger("lineage_report")
+
+# In the order `--help` lists them.
+COMMANDS = [build, check, serve, snapshot, export, diff]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,30 +30,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="lineage-report", description=__doc__.splitlines()[0])
     top.add_argument("--version", action="version", version=f"lineage-report {__version__}")
     sub = top.add_subparsers(dest="command", required=True)
-
-    b = sub.add_parser("build", help="build the site")
-    b.add_argument("source", nargs="?", default=".", type=project_source, help=SOURCE_HELP)
-    b.add_argument("-o", "--output", type=Path, help="output folder (default: site)")
-    b.add_argument("--strict", action="store_true", help="exit 1 if there is any problem")
-    b.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    b.add_argument("--timings-json", type=Path, help="write per-stage timings to this file")
-    b.add_argument("-j", "--jobs", type=int, help="worker processes for rendering (default: cores)")
-    b.add_argument(
-        "--force",
-        action="store_true",
-        help="build into a folder holding files lineage-report did not write (they are kept)",
-    )
-
-    b.add_argument("--base-url", help="the URL the site is served from (canonical links)")
-    b.set_defaults(func=cmd_build)
-
-    c = sub.add_parser("check", help="validate the inputs without writing anything")
-    c.add_argument("source", nargs="?", default=".", type=project_source, help=SOURCE_HELP)
-    c.add_argument("--format", choices=["text", "json"], default="text")
-    c.set_defaults(func=cmd_check)
-
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"lineage_report.{name}").register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return top
 
 
@@ -93,38 +71,3 @@ def setup_logging(quiet: bool) -> None:
     log.handlers[:] = [handler]
     log.setLevel(logging.ERROR if quiet else logging.INFO)
     log.propagate = False
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    """Build the site; with --strict, any problem makes the exit code 1 (the site is written)."""
-    config = load_config(args.source, base_url=args.base_url)
-    result = build(config, args.output, progress=not args.quiet, jobs=args.jobs, force=args.force)
-    if args.timings_json:
-        stats = {**result.timings, "pages": result.pages, "bytes": result.bytes_written}
-        args.timings_json.write_text(json.dumps(stats, indent=2, sort_keys=True))
-    if not args.quiet:
-        print(f"Built {result.summary()}")
-        print(f"Stages: {result.stage_times()}")
-        print(safe_line(f"Open {result.output / 'index.html'}"))
-    if args.strict and result.problems:
-        print(f"error: {plural(len(result.problems), 'problem')} (--strict)", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Validate the inputs and print every problem; exit 1 if there is any."""
-    config = load_config(args.source)
-    lineage = load_lineage(config)
-    if args.format == "json":
-        print(safe_json(json.dumps([p.to_json() for p in lineage.problems], indent=2)))
-    else:
-        graph = lineage.graph
-        nodes, problems = graph.number_of_nodes(), len(lineage.problems)
-        print(f"Checked {plural(nodes, 'node')}: {plural(problems, 'problem')}")
-    return 1 if lineage.problems else 0
-
-
-# Further subcommands live beside what they drive; each module's register(subparsers)
-# adds its parser and sets `func`, so this file stays a thin dispatcher.
-COMMAND_MODULES = ["serve", "snapshot", "export", "diff"]

@@ -35,6 +35,7 @@ from .config import CONFIG_NAME, Config
 from .inputfiles import (
     OUTSIDE_ROOT,
     Refused,
+    SizeLimit,
     outside_message,
     outside_root,
     read_capped,
@@ -51,9 +52,20 @@ from .manifest import (
     logged_digest,
     parse_json,
 )
+from .naming import STATUS_NAME
 from .problems import Problem, Problems, pointer
+from .readers import (
+    Document,
+    detect_format,
+    read_dbt,
+    read_mlflow,
+    read_openlineage_many,
+    read_wandb_run,
+    wandb_manifest_files,
+    wandb_run_folder,
+)
+from .readers.identity import align_dbt_names
 from .remote import RemoteFile, is_url
-from .status import STATUS_NAME
 
 # A file changed less than this before it was read could change again within its
 # clock's tick (2 s on FAT), keeping its stat: its cache entry must be confirmed.
@@ -100,15 +112,17 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
             "collect.no-inputs",
         )
     plan_downloads(inputs, cache)
+    run_folders: set[str] = set()  # W&B run folders read: any file of one names the folder
+    dbt: list[Document] = []  # held until the events are read: see align_dbt_names
     for rel, path, fmt in inputs:
         info = cache.look(path) if cache and fmt in ("auto", "manifest") else None
         if info is not None and cache.reuse(rel, info, collected, problems):
             continue
-        raw = read_bytes(rel, path, config.max_manifest_mb, problems)
+        raw = read_bytes(rel, path, input_limit(config, rel, fmt), problems)
         if raw is None:
             continue
         sha256 = hashlib.sha256(raw).hexdigest()
-        fmt = detect(path, raw) if fmt == "auto" else fmt
+        fmt = detect(rel, raw) if fmt == "auto" else fmt
         if fmt == "skip":  # a companion: the digest is that of the read its input made
             collected.inputs.setdefault(rel, sha256)
             continue
@@ -116,17 +130,23 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
         if fmt == "openlineage":
             openlineage.append((rel, raw))  # one stream: a run's events may span files
         elif fmt == "dbt":
-            collected.records.extend(read_dbt_file(rel, raw, config, problems, collected.inputs))
+            dbt.extend(read_dbt_file(rel, raw, config, problems, collected.inputs))
+        elif fmt == "mlflow":
+            files = ProjectFiles(config, problems, collected.inputs)
+            collected.records.extend(documents(*read_mlflow(rel, raw, files), problems))
+        elif fmt == "wandb":
+            records = read_wandb_folder(rel, config, problems, collected.inputs, run_folders)
+            collected.records.extend(records)
         elif fmt == "manifest" and info is not None and not _FILES_LINK.search(raw):
             record = cache.read(rel, path, info, raw, sha256, problems)
             collected.records.extend([record] if record else [])
         elif fmt == "manifest":
             record = read_manifest(rel, "", raw, problems, config, collected.inputs)
             collected.records.extend([record] if record else [])
-    if openlineage:
-        from .readers import read_openlineage_many
-
-        collected.records.extend(documents(*read_openlineage_many(openlineage), problems))
+    events, found = read_openlineage_many(openlineage) if openlineage else ([], [])
+    align_dbt_names(dbt, events, found)  # a dbt table OpenLineage names takes that name
+    collected.records.extend(documents(dbt, [], problems))
+    collected.records.extend(documents(events, found, problems))
     return collected
 
 
@@ -328,6 +348,17 @@ def may_hold(glob: str, folder: str) -> bool:
     return True
 
 
+DBT_ARTIFACTS = ("manifest.json", "run_results.json")
+
+
+def input_limit(config: Config, rel: str, fmt: str = "auto") -> float:
+    """Return an input's size limit in MB: dbt's artifacts have their own, larger one."""
+    if fmt == "dbt" or posixpath.basename(rel) in DBT_ARTIFACTS:
+        dbt = config.max_dbt_manifest_mb
+        return SizeLimit(dbt, "max_dbt_manifest_mb") if dbt > config.max_manifest_mb else dbt
+    return config.max_manifest_mb
+
+
 def read_bytes(
     rel: str, path: Path | RemoteFile, limit_mb: float, problems: Problems
 ) -> bytes | None:
@@ -354,7 +385,7 @@ def read_companion(
     The site depends on its bytes as on any input's: the inputs digest covers it and
     `snapshot` ships it, so the site can be built again from the snapshot alone.
     """
-    raw = read_bytes(rel, path, config.max_manifest_mb, problems)
+    raw = read_bytes(rel, path, input_limit(config, rel), problems)
     if raw is not None:
         inputs[rel] = hashlib.sha256(raw).hexdigest()
     return raw
@@ -384,24 +415,67 @@ def remote_companion(config: Config, rel: str) -> RemoteFile | None:
 COMPANIONS = {"run_results.json", "wandb_manifest.json", "catalog.json", "sources.json"}
 
 
-def detect(path: Path, raw: bytes) -> str:
-    """Guess a file's format from its content: our manifests say `manifest_version`."""
+def detect(rel: str, raw: bytes) -> str:
+    """Guess a file's format from its path and content: our manifests say `manifest_version`."""
     if b'"manifest_version"' in raw[:4096]:
         return "manifest"
-    if path.name in COMPANIONS:
+    if posixpath.basename(rel) in COMPANIONS:
         return "skip"
-    from .readers import detect_format
+    return detect_format(rel, raw)
 
-    return detect_format(path.name, raw)
+
+class ProjectFiles:
+    """The project's files as a run-folder reader sees them (MLflow, W&B): each one read as
+    every input is (inside the project, capped) and recorded among the inputs read."""
+
+    def __init__(self, config: Config, problems: Problems, inputs: dict[str, str]):
+        self.config, self.problems, self.inputs = config, problems, inputs
+
+    def list(self, folder: str) -> list[str]:
+        """Return the project paths of the files below `folder`, sorted."""
+        if in_bucket(self.config, folder):
+            root = None if is_url(folder) else self.config.remote
+            return sorted(remote.listing(root, [folder.rstrip("/") + "/**"]))
+        path = inside(self.config, folder, self.problems)
+        if path is None or not path.is_dir():
+            return []
+        skip = {self.config.output.resolve()} if self.config.output else set()
+        return [f"{folder}/{rel}" for rel in walk_files(path, skip).files]
+
+    def read(self, rel: str) -> bytes | None:
+        """Return a file's bytes; None when it is absent or was refused (reported)."""
+        if in_bucket(self.config, rel):
+            found = remote_companion(self.config, rel)
+            return (
+                read_companion(rel, found, self.config, self.problems, self.inputs)
+                if found
+                else None
+            )
+        path = self.config.root / rel
+        if not (path.exists() or path.is_symlink()):
+            return None
+        path = inside(self.config, rel, self.problems)
+        if path is None:
+            return None
+        return read_companion(rel, path, self.config, self.problems, self.inputs)
+
+
+def read_wandb_folder(
+    rel: str, config: Config, problems: Problems, inputs: dict[str, str], done: set[str]
+) -> list[Record]:
+    """Read the W&B run folder that `rel` belongs to, unless another of its files did."""
+    folder = wandb_run_folder(rel) or posixpath.dirname(rel)
+    if folder in done:
+        return []
+    done.add(folder)
+    return documents(*read_wandb_run(folder, ProjectFiles(config, problems, inputs)), problems)
 
 
 def read_dbt_file(
     rel: str, raw: bytes, config: Config, problems: Problems, inputs: dict[str, str]
-) -> list[Record]:
+) -> list[Document]:
     """Read a dbt manifest.json, with the run_results.json beside it (recorded in `inputs`)
     when there is one."""
-    from .readers import read_dbt
-
     named = posixpath.join(posixpath.dirname(rel), "run_results.json")
     path = config.root / named
     extra = None
@@ -411,10 +485,12 @@ def read_dbt_file(
     elif path.exists() or path.is_symlink():  # read as every input is: confined, capped
         path = inside(config, named, problems)
         extra = read_companion(named, path, config, problems, inputs) if path else None
-    return documents(*read_dbt(rel, raw, extra), problems)
+    docs, found = read_dbt(rel, raw, extra)
+    problems.extend(found)
+    return docs
 
 
-def documents(docs: list, found: list, problems: Problems) -> list[Record]:
+def documents(docs: list[Document], found: list[Problem], problems: Problems) -> list[Record]:
     """Check the manifest documents a reader produced, keeping its problems."""
     problems.extend(found)
     records = [read_document(d.path, d.location, d.data, problems) for d in docs]
@@ -457,8 +533,6 @@ def inline_wandb_files(
     and be read as every input is: inside the project, regular, within the size limit.
     Each one read is recorded in `inputs`.
     """
-    from .readers import wandb_manifest_files
-
     logged = data.get("logged_artifacts") if isinstance(data, dict) else None
     for i, art in enumerate(logged if isinstance(logged, list) else []):
         if not (isinstance(art, dict) and isinstance(art.get("files"), str)):

@@ -35,7 +35,7 @@ PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 PARALLEL_FROM = 3_000  # pages; below this, forking workers costs more than it saves
 CHUNK = 250  # pages per chunk: one task for a worker
 
-Record = tuple[str, list[str]]  # a page's digest and the nodes it showed
+PageRecord = tuple[str, list[str]]  # a page's digest and the nodes it showed
 
 
 @dataclass
@@ -92,13 +92,7 @@ class RenderState:
 
 def nav(urls: naming.PageUrls) -> list[tuple[str, str]]:
     """Return the site's navigation links, relative to one page."""
-    return [
-        ("Overview", urls.to(naming.INDEX)),
-        ("Artifacts", urls.to(naming.ARTIFACTS)),
-        ("Runs", urls.to(naming.RUNS)),
-        ("Graph", urls.to(naming.GRAPH)),
-        ("Problems", urls.to(naming.PROBLEMS)),
-    ]
+    return [(text, urls.to(path)) for text, path in naming.SITE_NAV]
 
 
 class Crew:
@@ -140,7 +134,7 @@ class Crew:
             end.value += 1 if from_front else -1
             return end.value - 1 if from_front else end.value
 
-    def finish(self) -> dict[str, Record]:
+    def finish(self) -> dict[str, PageRecord]:
         """Render the chunks the workers did not take; return the records of every page."""
         global _CREW
         try:
@@ -174,11 +168,12 @@ class Crew:
             yield chunk
             self.bar.update(len(chunk))
 
-    def _gather(self, mine: list, theirs: list) -> dict[str, Record]:
+    def _gather(self, mine: list, theirs: list) -> dict[str, PageRecord]:
         """Turn chunk results into records; write an incremental build's changed pages.
 
-        A full build's pages are already in the staging folder. An incremental build
-        writes in place, so its changed pages were held until every page had rendered.
+        A full build's pages are already in the staging folder. An incremental build's come
+        back as bytes: this process writes those that differ from the last site's, and the
+        rest are linked in from the last site at commit (Writer._link_unchanged).
         """
         writer = self.state.writer
         records, held = {}, []

@@ -5,32 +5,29 @@ Mermaid (for READMEs), Graphviz DOT, GraphML or node-link JSON. `lineage-report 
 prints what a node comes from (upstream) or what comes from it (downstream), nearest first.
 Every output is sorted, so two runs over the same inputs give the same bytes, and every
 label is escaped for its format: names in manifests are untrusted.
-The commands are documented in docs/export.md.
+The commands (`commands/export.py`) are documented in docs/export.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import os
 import re
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from . import naming
 from .errors import LineageReportError
-from .formats import plural
+from .formats import did_you_mean, plural
 from .graphview import GROUP_MAX, LABEL_MAX, mermaid
-from .lineage import Lineage, load
-from .problems import WARNING, Problem, Problems
+from .lineage import Lineage
+from .problems import WARNING, Problem
 from .terminal import defuse, hash_commands, one_line, safe_json
 
-__all__ = ["FORMATS", "QueryRow", "export", "query", "register", "resolve", "select"]
+__all__ = ["FORMATS", "QueryRow", "export", "node_id_of", "query", "select"]
 
 FORMATS = ("mermaid", "dot", "graphml", "json")
 DIRECTIONS = ("both", "up", "down")
@@ -50,50 +47,7 @@ EXTERNAL_STYLE = {"style": "dashed,filled"}
 FOCUS_STYLE = {"color": "#d97706", "penwidth": "3"}
 
 
-# ---------------------------------------------------------------- command line
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `export` and `query` subcommands."""
-    e = subparsers.add_parser("export", help="write the lineage graph for other tools")
-    e.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
-    e.add_argument("--format", choices=FORMATS, default="mermaid", help="default: mermaid")
-    e.add_argument("--focus", metavar="NODE", help="export only this node's neighbourhood")
-    e.add_argument("--depth", type=_depth, metavar="N", help="edges away from --focus")
-    e.add_argument("--direction", choices=DIRECTIONS, help="walk up, down or both (default)")
-    e.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
-    e.set_defaults(func=cmd_export)
-
-    q = subparsers.add_parser("query", help="list what a node comes from or leads to")
-    q.add_argument("direction", choices=("upstream", "downstream"))
-    q.add_argument(
-        "node",
-        metavar="NODE",
-        help="name:vN, name:alias, name (latest), run id, run name or node id",
-    )
-    q.add_argument("source", nargs="?", default=".", type=Path, help="project folder")
-    q.add_argument("--depth", type=_depth, metavar="N", help="at most N edges away")
-    q.add_argument("--format", choices=("table", "json"), default="table")
-    q.set_defaults(func=cmd_query)
-
-
-def _depth(text: str) -> int:
-    """Parse --depth: a whole number of at least 0."""
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
-    return int(text)
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """Write the graph (or the focused part of it) in the chosen format."""
-    if args.focus is None and (args.depth is not None or args.direction is not None):
-        raise LineageReportError("--depth and --direction need --focus")
-    lineage = load(args.source)
-    graph = select(lineage, args.focus, args.depth, args.direction or "both")
-    where = str(args.output) if args.output else "<stdout>"
-    Problems().extend(export_problems(graph, args.format, where))  # printed, as a build's are
-    emit(EXPORTERS[args.format](graph), args.output)
-    return 0
+# ---------------------------------------------------------------- warnings
 
 
 def export_problems(graph: nx.DiGraph, fmt: str, where: str) -> list[Problem]:
@@ -109,46 +63,20 @@ def export_problems(graph: nx.DiGraph, fmt: str, where: str) -> list[Problem]:
     return [Problem(where, "", message, "export.too-many-edges", WARNING)]
 
 
-def cmd_query(args: argparse.Namespace) -> int:
-    """Print the nodes upstream or downstream of one node."""
-    lineage = load(args.source)
-    start = resolve(lineage, args.node)
-    rows = query(lineage, args.direction, start, args.depth)
-    if args.format == "json":
-        text = json.dumps(query_json(lineage, start, args, rows), indent=2, sort_keys=True)
-        emit(safe_json(text) + "\n")
-    else:
-        emit(query_table(lineage, start, args.direction, rows))
-    return 0
-
-
-def emit(text: str, output: Path | None = None) -> None:
-    """Write text as UTF-8 to `output`, or to stdout whatever its encoding."""
-    data = text.encode("utf-8")
-    if output is not None:
-        try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise LineageReportError(f"{output}: cannot write: {exc.strerror}") from None
-        return
-    try:
-        sys.stdout.flush()
-        buffer = getattr(sys.stdout, "buffer", None)
-        if buffer is None:  # a text-only stream (some test harnesses)
-            sys.stdout.write(text)
-        else:
-            buffer.write(data)
-            buffer.flush()
-    except BrokenPipeError:
-        # `export | head` closed the pipe: not an error; keep Python's exit flush quiet too.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-
-
 # ---------------------------------------------------------------- choosing the nodes
 
 
-def resolve(lineage: Lineage, ref: str) -> str:
-    """Return the node id `ref` names: a node id, name:vN, name:alias, run id or run name."""
+def node_id_of(lineage: Lineage, ref: str) -> str:
+    """Return the node id `ref` names: a node id, an artifact name as written (its latest),
+    name:vN, name:alias, run id or run name.
+
+    The whole text is tried as a name first: dataset names hold `:` and `/`
+    (`postgres://h:5432/db.s.t`), so only when no artifact has that name is its last
+    `:tail` read as a version or an alias. A miss suggests the nearest names.
+    """
+    named = _named(lineage, ref)
+    if named is not None:
+        return named
     try:
         return lineage.node(ref).id
     except KeyError as exc:
@@ -160,7 +88,36 @@ def resolve(lineage: Lineage, ref: str) -> str:
         return runs[0]
     if runs:
         raise LineageReportError(f"run name '{ref}' is ambiguous: {', '.join(sorted(runs))}")
-    raise LineageReportError(message)
+    raise LineageReportError(message + did_you_mean(ref, _names(lineage, ref)))
+
+
+def _named(lineage: Lineage, name: str) -> str | None:
+    """Return the node of the artifact called exactly `name`: its latest, else its newest."""
+    if name in lineage.graph:
+        return name
+    versions = [
+        (d.get("version"), n)
+        for n, d in lineage.graph.nodes(data=True)
+        if d["kind"] == "artifact" and d.get("name") == name
+    ]
+    if not versions:
+        return None
+    try:
+        return lineage.artifact(name + ":latest").id
+    except KeyError:  # no version holds `latest` (all failed): the newest one
+        return max(versions, key=lambda v: (v[0] is not None, v[0] or 0, v[1]))[1]
+
+
+def _names(lineage: Lineage, ref: str) -> list[str]:
+    """Return what `ref` may have meant: the versions of its name, else every name and run."""
+    name = ref.rpartition(":")[0]
+    nodes = lineage.graph.nodes(data=True)
+    own = [
+        naming.node_ref(n) for n, d in nodes if d["kind"] == "artifact" and d.get("name") == name
+    ]
+    if own:
+        return own
+    return sorted({d.get("name") for _, d in nodes if isinstance(d.get("name"), str)})
 
 
 def select(
@@ -172,7 +129,7 @@ def select(
         return _sorted_copy(graph, graph.nodes)
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    start = resolve(lineage, focus)
+    start = node_id_of(lineage, focus)
     nodes = {start}
     if direction in ("both", "up"):
         nodes.update(lineage.distances(start, graph.predecessors, depth))
@@ -411,13 +368,13 @@ def query_table(lineage: Lineage, start: str, direction: str, rows: list[QueryRo
 
 
 def query_json(
-    lineage: Lineage, start: str, args: argparse.Namespace, rows: list[QueryRow]
+    lineage: Lineage, start: str, direction: str, depth: int | None, rows: list[QueryRow]
 ) -> dict[str, Any]:
     """Return the query result as a JSON-ready object."""
     return {
         "node": start,
         "label": _label(start, lineage.graph.nodes[start]),
-        "direction": args.direction,
-        "depth": args.depth,
+        "direction": direction,
+        "depth": depth,
         "results": [asdict(r) for r in rows],
     }

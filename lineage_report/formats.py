@@ -12,7 +12,9 @@ search.js's `resultCount` (`1 result`).
 
 from __future__ import annotations
 
+import difflib
 import math
+from collections.abc import Iterable
 
 __all__ = ["count", "duration", "plural", "short_digest", "size", "time"]
 
@@ -76,3 +78,12 @@ def _is_real(value: object) -> bool:
     """Tell whether value is a finite int or float (a bool is neither here)."""
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     return ok and math.isfinite(value)
+
+
+def did_you_mean(text: str, names: Iterable[str]) -> str:
+    """Return " (did you mean 'a' or 'b'?)" with the names nearest `text`, or "" when none is."""
+    near = [f"'{n}'" for n in difflib.get_close_matches(text, sorted(set(names)), n=3)]
+    if not near:
+        return ""
+    listed = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}"
+    return f" (did you mean {listed}?)"

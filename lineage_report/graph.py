@@ -14,28 +14,29 @@ reader read when the record says where its parts came from (`source_locations`).
 from __future__ import annotations
 
 import fnmatch
-import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+import msgspec
 import networkx as nx
 
 from .collect import Record
 from .config import Config
-from .manifest import LoggedArtifact, RunInfo, UsedRef, iso, utc
+from .manifest import FAILING, Check, LoggedArtifact, RunInfo, UsedRef, iso, utc
+from .naming import artifact_node, run_node, version_node, version_ref
 from .problems import Problem, Problems, pointer
 from .readers import SOURCE_LOCATIONS
+from .refs import EARLIEST, LATEST, VERSION_TAG, holder_at, logging_order, split_ref, version_number
 
 ARTIFACT = "artifact"
 RUN = "run"
-EARLIEST = datetime.min.replace(tzinfo=UTC)  # for sorting runs with no times among others
 NOT_LANDED = ("failed", "crashed", "skipped")  # what such a run logged may not exist
 
 
 @dataclass
-class Entry:
+class LoggedEntry:
     """One logged-artifact entry of one record."""
 
     record: Record
@@ -46,8 +47,7 @@ class Entry:
 
     def key(self) -> tuple:
         """Order entries by time (unknown last), then run id, then place in the manifest."""
-        run_id = self.record.manifest.run.id
-        return (self.when is None, self.when or datetime.min, run_id, self.record.path, self.index)
+        return logging_order(self.when, self.record.manifest.run.id, self.record.path, self.index)
 
 
 @dataclass
@@ -56,19 +56,19 @@ class Version:
 
     name: str
     number: int
-    entry: Entry
-    relogs: list[Entry] = field(default_factory=list)
+    entry: LoggedEntry
+    relogs: list[LoggedEntry] = field(default_factory=list)
 
     @property
     def node_id(self) -> str:
         """Return the graph node id, `artifact:name:vN`."""
-        return f"artifact:{self.name}:v{self.number}"
+        return version_node(self.name, self.number)
 
     @property
     def landed(self) -> bool:
         """Tell whether a run that logged this version ended well (failed writes may not exist)."""
         entries = [self.entry, *self.relogs]
-        return any(e.record.manifest.run.state not in NOT_LANDED for e in entries)
+        return any(landed_by(e.record.manifest.run) for e in entries)
 
 
 @dataclass
@@ -77,7 +77,7 @@ class Artifact:
 
     name: str
     type: str
-    first: Entry
+    first: LoggedEntry
     versions: list[Version] = field(default_factory=list)
     by_digest: dict[str, Version] = field(default_factory=dict)
     alias_history: dict[str, list[tuple[datetime | None, Version]]] = field(
@@ -152,7 +152,7 @@ def build_graph(records: list[Record], config: Config, problems: Problems) -> nx
     """Resolve the records (rejecting contradictory ones) and return the lineage graph."""
     records = drop_duplicate_runs(records, problems)
     while True:
-        resolution = resolve(records)
+        resolution = resolve_records(records)
         if not resolution.rejects:
             break
         rejected = set()
@@ -205,24 +205,29 @@ def drop_duplicate_runs(records: list[Record], problems: Problems) -> list[Recor
     return list(kept.values())
 
 
+def landed_by(run: RunInfo) -> bool:
+    """Tell whether what a run logged exists: it ended well and is no mere job definition."""
+    return not run.design and run.state not in NOT_LANDED
+
+
 def run_time(run: RunInfo) -> datetime | None:
     """Return when a run's outputs appeared: its end, else its start."""
     return utc(run.finished_at or run.started_at)
 
 
-def entries_of(records: list[Record]) -> list[Entry]:
+def entries_of(records: list[Record]) -> list[LoggedEntry]:
     """Return every logged entry of every record, in logging order."""
     entries = []
     for record in records:
         fallback = run_time(record.manifest.run)
         for i, art in enumerate(record.manifest.logged_artifacts):
             when = utc(art.created_at) or fallback
-            entries.append(Entry(record, i, art, record.digests[i], when))
-    entries.sort(key=Entry.key)
+            entries.append(LoggedEntry(record, i, art, record.digests[i], when))
+    entries.sort(key=LoggedEntry.key)
     return entries
 
 
-def resolve(records: list[Record]) -> Resolution:
+def resolve_records(records: list[Record]) -> Resolution:
     """Number versions, track aliases and resolve used references, noting contradictions."""
     artifacts: dict[str, Artifact] = {}
     rejects: list[tuple[Record, Problem]] = []
@@ -236,15 +241,14 @@ def resolve(records: list[Record]) -> Resolution:
     return Resolution(artifacts, usages, rejects)
 
 
-def add_entry(artifacts: dict[str, Artifact], entry: Entry) -> Problem | None:
+def add_entry(artifacts: dict[str, Artifact], entry: LoggedEntry) -> Problem | None:
     """Add one logged entry: a new version, or a re-log of a known digest."""
     art = entry.art
     artifact = artifacts.setdefault(art.name, Artifact(art.name, art.type, entry))
-    path = entry.record.path
     if art.type != artifact.type:
-        return Problem(
-            path,
-            located(entry.record, "logged_artifacts", entry.index, "type"),
+        return _entry_problem(
+            entry,
+            "type",
             f"artifact '{art.name}' is logged here as type '{art.type}', but "
             f"{artifact.first.record.where} logged it as '{artifact.type}'",
             "graph.type-clash",
@@ -254,10 +258,10 @@ def add_entry(artifacts: dict[str, Artifact], entry: Entry) -> Problem | None:
         claimed = claimed_version(art)
         if claimed is not None and claimed < len(artifact.versions):
             holder = artifact.versions[claimed].entry
-            return Problem(
-                path,
-                located(entry.record, "logged_artifacts", entry.index, "version"),
-                f"'{art.name}:v{claimed}' is claimed here with digest {entry.digest}, "
+            return _entry_problem(
+                entry,
+                "version",
+                f"'{version_ref(art.name, claimed)}' is claimed here with digest {entry.digest}, "
                 f"but {holder.record.where} logged it with digest {holder.digest}",
                 "graph.conflicting-producer",
             )
@@ -272,43 +276,40 @@ def add_entry(artifacts: dict[str, Artifact], entry: Entry) -> Problem | None:
     return None
 
 
+def _entry_problem(entry: LoggedEntry, field: str, message: str, kind: str) -> Problem:
+    """Return a problem located at one field of a logged entry."""
+    return Problem(
+        entry.record.path,
+        located(entry.record, "logged_artifacts", entry.index, field),
+        message,
+        kind,
+    )
+
+
 def claimed_version(art: LoggedArtifact) -> int | None:
     """Return the version number an entry states for itself (`"v3"` or `3`), if any."""
     return version_number(art.version)
 
 
-def version_number(value: str | int | None) -> int | None:
-    """Parse `v3`, `3` or 3 into 3; anything else is None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if value >= 0 else None
-    if isinstance(value, str) and re.fullmatch(r"v?\d+", value):
-        return int(value.lstrip("v"))
-    return None
-
-
-def parse_ref(ref: str | UsedRef) -> tuple[str, str, str | int]:
+def split_used(ref: str | UsedRef) -> tuple[str, str, str | int]:
     """Split a used reference into (name, how, what): how is version, alias or digest."""
-    if isinstance(ref, UsedRef):
-        if ref.digest:
-            return ref.name, "digest", ref.digest
-        number = version_number(ref.version)
-        if number is None and ref.alias and re.fullmatch(r"v\d+", ref.alias):
-            number = int(ref.alias[1:])  # as in W&B, "v3" is also an alias of version 3
-        if number is not None:
-            return ref.name, "version", number
-        return ref.name, "alias", ref.alias or "latest"
-    name, sep, tail = ref.rpartition(":")
-    if not sep or not name or "/" in tail or not tail:
-        return ref, "alias", "latest"
-    if re.fullmatch(r"v\d+", tail):
-        return name, "version", int(tail[1:])
-    return name, "alias", tail
+    if not isinstance(ref, UsedRef):
+        return split_ref(ref)
+    if ref.digest:
+        return ref.name, "digest", ref.digest
+    number = version_number(ref.version)
+    tag = VERSION_TAG.fullmatch(ref.alias) if number is None and ref.alias else None
+    if tag:
+        number = int(tag.group(1))  # as in W&B, "v3" is also an alias of version 3
+    if number is not None:
+        return ref.name, "version", number
+    return ref.name, "alias", ref.alias or LATEST
 
 
 def ref_display(name: str, how: str, what: str | int) -> str:
     """Show a reference the way people write it: `name:v3`, `name:best`, `name@sha256:...`."""
     if how == "version":
-        return f"{name}:v{what}"
+        return version_ref(name, what)
     if how == "digest":
         return f"{name}@{what}"
     return f"{name}:{what}"
@@ -321,7 +322,7 @@ def usages_of(record: Record, artifacts: dict[str, Artifact]) -> list[Usage]:
     own = own_versions(record, artifacts)
     usages = []
     for i, ref in enumerate(record.manifest.used_artifacts):
-        name, how, what = parse_ref(ref)
+        name, how, what = split_used(ref)
         artifact = artifacts.get(name)
         version = lookup(artifact, how, what, start, own.get(name)) if artifact else None
         ref_type = ref.type if isinstance(ref, UsedRef) else None
@@ -371,16 +372,11 @@ def lookup(
         return artifact.by_digest.get(what)
     if what == "latest":
         return artifact.order().newest(start, below=own.number if own else None)
+    history = artifact.alias_history.get(what, [])
     if own is not None:
-        history = [v for _, v in artifact.alias_history.get(what, []) if v.number < own.number]
-    else:
-        history = [v for when, v in artifact.alias_history.get(what, []) if before(when, start)]
-    return history[-1] if history else None
-
-
-def before(when: datetime | None, start: datetime | None) -> bool:
-    """Tell whether something that happened at `when` was there at `start` (unknown: yes)."""
-    return when is None or start is None or when <= start
+        history = [v for _, v in history if v.number < own.number]
+        return history[-1] if history else None
+    return holder_at(history, start)  # the SDK's rule too: what held the alias at the start
 
 
 def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record, Problem]]:
@@ -388,8 +384,8 @@ def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record,
     edges = set()
     for usage in usages:
         if usage.version:
-            edges.add((usage.version.node_id, "run:" + usage.record.manifest.run.id))
-            edges.add(("run:" + usage.version.entry.record.manifest.run.id, usage.version.node_id))
+            edges.add((usage.version.node_id, record_node(usage.record)))
+            edges.add((record_node(usage.version.entry.record), usage.version.node_id))
     stuck = nodes_on_or_after_cycles(edges)
     if not stuck:
         return []
@@ -399,9 +395,7 @@ def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record,
     runs = [
         u
         for u in usages
-        if "run:" + u.record.manifest.run.id in on_cycle
-        and u.version
-        and u.version.node_id in on_cycle
+        if record_node(u.record) in on_cycle and u.version and u.version.node_id in on_cycle
     ]
     culprit = max(
         runs,
@@ -487,14 +481,55 @@ def to_graph(records: list[Record], resolution: Resolution) -> nx.DiGraph:
     """Build the bipartite DiGraph: artifact → run (used), run → artifact (logged)."""
     graph = nx.DiGraph()
     for record in sorted(records, key=lambda r: r.manifest.run.id):
-        graph.add_node("run:" + record.manifest.run.id, **run_attrs(record))
+        graph.add_node(record_node(record), **run_attrs(record))
     for name in sorted(resolution.artifacts):
         add_artifact(graph, resolution.artifacts[name])
     for usage in resolution.usages:
-        run_node = "run:" + usage.record.manifest.run.id
         node = usage.version.node_id if usage.version else external_node(graph, usage)
-        graph.add_edge(node, run_node, ref=usage.display)
+        design = design_edge(usage.record)
+        graph.add_edge(node, record_node(usage.record), ref=usage.display, **design)
+        add_checks(graph.nodes[node], used_checks(usage), record_node(usage.record))
     return graph
+
+
+def used_checks(usage: Usage) -> list[Check]:
+    """Return the checks a run reported about a version it read (OpenLineage inputFacets)."""
+    ref = usage.record.manifest.used_artifacts[usage.index]
+    return [] if isinstance(ref, str) else ref.checks
+
+
+def add_checks(attrs: dict, checks: list[Check], run: str) -> None:
+    """Add checks to a version node, each naming the run that reported it; recount failures.
+
+    A node without checks has no `checks` key at all (nor `failed_checks`), so
+    lineage.json does not grow with empty lists and older sites' nodes diff the same.
+    """
+    if not checks:
+        return
+    attrs["checks"] = attrs.get("checks", []) + [
+        {
+            "name": c.name,
+            "status": c.status,
+            "column": c.column,
+            "kind": c.kind,
+            "value": c.value,
+            "message": c.message,
+            "source": c.source,
+            "run": run,
+        }
+        for c in checks
+    ]
+    attrs["failed_checks"] = sum(c["status"] in FAILING for c in attrs["checks"])
+
+
+def design_edge(record: Record) -> dict:
+    """Return the attributes that mark an edge of a job definition (drawn dashed), if it is one."""
+    return {"design": True} if record.manifest.run.design else {}
+
+
+def record_node(record: Record) -> str:
+    """Return the node id of a record's run."""
+    return run_node(record.manifest.run.id)
 
 
 def run_attrs(record: Record) -> dict:
@@ -524,7 +559,19 @@ def run_attrs(record: Record) -> dict:
         "host": run.host,
         "user": run.user,
         "extra": shown_extra(record.extra),
+        **hierarchy_attrs(run),
     }
+
+
+def hierarchy_attrs(run: RunInfo) -> dict:
+    """Return a run's parent (its id, name, job type) and design flag, when it has them."""
+    attrs: dict = {}
+    if run.parent is not None:
+        parent = run.parent
+        attrs["parent"] = {"id": parent.id, "name": parent.name, "job_type": parent.job_type}
+    if run.design:
+        attrs["design"] = True
+    return attrs
 
 
 def shown_extra(extra: dict) -> dict:
@@ -545,7 +592,10 @@ def add_artifact(graph: nx.DiGraph, artifact: Artifact) -> None:
         if landed and version is landed[-1]:
             aliases = ["latest", *aliases]
         graph.add_node(version.node_id, **version_attrs(artifact, version, aliases))
-        graph.add_edge("run:" + version.entry.record.manifest.run.id, version.node_id)
+        record = version.entry.record
+        graph.add_edge(record_node(record), version.node_id, **design_edge(record))
+        for entry in (version.entry, *version.relogs):
+            add_checks(graph.nodes[version.node_id], entry.art.checks, record_node(entry.record))
 
 
 def version_attrs(artifact: Artifact, version: Version, aliases: list[str]) -> dict:
@@ -558,7 +608,7 @@ def version_attrs(artifact: Artifact, version: Version, aliases: list[str]) -> d
     sizes = [f["size"] for f in files + refs if f["size"] is not None]
     return {
         "kind": ARTIFACT,
-        "label": f"{artifact.name}:v{version.number}",
+        "label": version_ref(artifact.name, version.number),
         "group": artifact.type,
         "source": entry.record.path,
         "name": artifact.name,
@@ -573,18 +623,32 @@ def version_attrs(artifact: Artifact, version: Version, aliases: list[str]) -> d
         "metadata": art.metadata,
         "files": files,
         "references": refs,
+        **schema_attrs(art),
         "external": False,
-        "producer": "run:" + entry.record.manifest.run.id,
-        "relogged_by": ["run:" + e.record.manifest.run.id for e in version.relogs],
+        "producer": record_node(entry.record),
+        "relogged_by": [record_node(e.record) for e in version.relogs],
         "extra": entry.record.extra.get(pointer("logged_artifacts", entry.index), {})
         if entry.record.extra
         else {},
     }
 
 
+def schema_attrs(art: LoggedArtifact) -> dict:
+    """Return a version's `columns` and `column_lineage`, each only when the entry has some."""
+    attrs: dict = {}
+    if art.columns:
+        attrs["columns"] = [msgspec.structs.asdict(c) for c in art.columns]
+    if art.column_lineage:
+        attrs["column_lineage"] = [
+            {"column": c.column, "inputs": [msgspec.structs.asdict(i) for i in c.inputs]}
+            for c in art.column_lineage
+        ]
+    return attrs
+
+
 def external_node(graph: nx.DiGraph, usage: Usage) -> str:
     """Add (once) and return the node of a reference that resolves to nothing logged here."""
-    node = f"artifact:{usage.display}"
+    node = artifact_node(usage.display)
     if node not in graph:
         group = usage.type or "external"
         graph.add_node(

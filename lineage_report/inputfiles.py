@@ -53,11 +53,21 @@ def shown_name(rel: str) -> str | None:
     return None
 
 
+class SizeLimit(float):
+    """A size limit in MB that knows its config key, so a refusal names the setting to raise."""
+
+    def __new__(cls, mb: float, key: str = "max_manifest_mb") -> SizeLimit:
+        limit = super().__new__(cls, mb)
+        limit.key = key
+        return limit
+
+
 def too_large_message(size: int, limit_mb: float) -> str:
-    """Return the message of a file over the size limit."""
+    """Return the message of a file over the size limit, naming the key that sets it."""
+    key = getattr(limit_mb, "key", "max_manifest_mb")
     return (
         f"file is {size / 1e6:.1f} MB, over the {limit_mb:g} MB limit "
-        "(max_manifest_mb in lineage-report.toml)"
+        f"({key} in lineage-report.toml)"
     )
 
 

@@ -1,6 +1,6 @@
 """The public walking API over a project's lineage, shaped like W&B's.
 
-lineage = lineage_report.load("sample_project")
+lineage = lineage_report.load("sample_project")  # see load.py
 model = lineage.artifact("mnist-cnn:best")
 model.logged_by().config, [r.name for r in model.used_by()]
 lineage.upstream(model, depth=2)
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from .config import Config, load_config
-from .errors import LineageReportError
+from . import naming
+from .config import Config
+from .graphview import to_pyvis
 from .problems import Problem
 
 
@@ -117,21 +117,21 @@ class Lineage:
         if ref in self.graph:
             kind = self.graph.nodes[ref]["kind"]
             return Run(self, ref) if kind == "run" else ArtifactVersion(self, ref)
-        if "run:" + ref in self.graph:
-            return Run(self, "run:" + ref)
+        if naming.run_node(ref) in self.graph:
+            return Run(self, naming.run_node(ref))
         return self.artifact(ref)
 
     def artifact(self, ref: str) -> ArtifactVersion:
         """Return an artifact version by `name:vN`, `name:alias` or `name` (latest)."""
         key = ref if ":" in ref else ref + ":latest"
-        node = self._aliases.get(key) or ("artifact:" + key)
+        node = self._aliases.get(key) or naming.artifact_node(key)
         if node not in self.graph or self.graph.nodes[node]["kind"] != "artifact":
             raise KeyError(f"no artifact version '{ref}'")
         return ArtifactVersion(self, node)
 
     def run(self, run_id: str) -> Run:
         """Return a run by its id."""
-        node = "run:" + run_id
+        node = naming.run_node(run_id)
         if node not in self.graph:
             raise KeyError(f"no run '{run_id}'")
         return Run(self, node)
@@ -150,8 +150,6 @@ class Lineage:
 
     def to_pyvis(self, focus: str | Node | None = None, depth: int | None = None, **options):
         """Return a pyvis Network of the same view the site draws, for Jupyter notebooks."""
-        from .graphview import to_pyvis
-
         node = self.node(focus).id if focus is not None else None
         threshold = options.pop("threshold", self.config.cluster_threshold)
         return to_pyvis(self.graph, node, depth, threshold=threshold, **options)
@@ -185,13 +183,3 @@ class Lineage:
         """Return the nodes reachable from `start`, ordered by distance then id."""
         found = self.distances(start, step, depth)
         return [self.node(n) for n in sorted(found, key=lambda n: (found[n], n))]
-
-
-def load(path: str | Path) -> Lineage:
-    """Read a project folder (or a folder of manifests) and return its lineage."""
-    from .build import load_lineage  # the same collect → graph as every build
-
-    source = Path(path)
-    if not source.is_dir():
-        raise LineageReportError(f"{path}: not a folder")
-    return load_lineage(load_config(source))

@@ -13,8 +13,10 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from .digest import artifact_digest
+from .digest import listed_digest
 from .problems import Problem, pointer
+from .refs import VERSION, VERSION_TAG
+from .terminal import one_line
 
 MANIFEST_VERSION = 1
 STATES = ("finished", "failed", "crashed", "skipped", "running")
@@ -24,8 +26,6 @@ Size = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # bytes; bounded so sum
 # As many digits as a JSON version number can have (below 2**64): a `v<digits>` string
 # longer than that is no version, and past 4,300 digits Python cannot even parse it.
 MAX_VERSION_DIGITS = 20
-_VERSION = re.compile(r"v?(\d+)")  # how the graph reads a `version` (v3 or 3)
-_VERSION_ALIAS = re.compile(r"v(\d+)")  # how it reads an alias or a `name:v3` reference
 
 
 class GitInfo(msgspec.Struct, kw_only=True):
@@ -34,6 +34,14 @@ class GitInfo(msgspec.Struct, kw_only=True):
     remote: str | None = None
     commit: str | None = None
     dirty: bool | None = None
+
+
+class ParentRun(msgspec.Struct, kw_only=True):
+    """The run that started this one (an Airflow DAG run, a Spark application, a dbt invocation)."""
+
+    id: Name  # as the reader names runs, so the page can link it when it is in the project
+    name: str | None = None
+    job_type: str | None = None
 
 
 class RunInfo(msgspec.Struct, kw_only=True):
@@ -53,6 +61,52 @@ class RunInfo(msgspec.Struct, kw_only=True):
     git: GitInfo | None = None
     host: str | None = None
     user: str | None = None
+    parent: ParentRun | None = None
+    # A job definition without an observed run (OpenLineage static lineage): its edges
+    # are design edges, drawn dashed, and never make a version `latest`.
+    design: bool = False
+
+
+CheckStatus = Literal["pass", "fail", "warn", "error", "skipped", "unknown"]
+CheckKind = Literal["assertion", "metric", "test", "unit_test", "freshness"]
+FAILING = ("fail", "error")  # the statuses a failing-checks badge counts
+
+
+class Check(msgspec.Struct, kw_only=True):
+    """One data-quality result about an artifact version: an assertion, a metric, a test."""
+
+    name: Name
+    status: CheckStatus
+    column: str | None = None
+    kind: CheckKind = "assertion"
+    value: Any = None
+    message: str = ""
+    source: str = ""  # who produced it: "dbt", "great_expectations", "openlineage"
+
+
+class Column(msgspec.Struct, kw_only=True):
+    """One column of a dataset's schema, in the source's order."""
+
+    name: Name
+    type: str | None = None
+    description: str = ""
+
+
+class ColumnInput(msgspec.Struct, kw_only=True):
+    """One input column an output column is derived from."""
+
+    artifact: Name  # the input dataset's artifact name, as the reader names that dataset
+    field: Name
+    transformation: str = ""  # DIRECT or INDIRECT
+    subtype: str = ""  # IDENTITY, TRANSFORMATION, AGGREGATION, FILTER, JOIN...
+    description: str = ""
+
+
+class ColumnLineage(msgspec.Struct, kw_only=True):
+    """The input columns one output column is derived from."""
+
+    column: Name
+    inputs: list[ColumnInput] = []
 
 
 class UsedRef(msgspec.Struct, kw_only=True):
@@ -64,6 +118,7 @@ class UsedRef(msgspec.Struct, kw_only=True):
     digest: str | None = None
     type: str | None = None
     external: bool = False
+    checks: list[Check] = []  # about the version this names (OpenLineage inputFacets)
 
 
 class FileEntry(msgspec.Struct, kw_only=True):
@@ -96,6 +151,9 @@ class LoggedArtifact(msgspec.Struct, kw_only=True):
     files: list[FileEntry] | str = []
     references: list[Reference] = []
     created_at: datetime | None = None
+    columns: list[Column] = []
+    column_lineage: list[ColumnLineage] = []
+    checks: list[Check] = []
 
 
 class Manifest(msgspec.Struct, kw_only=True):
@@ -254,7 +312,7 @@ def check_versions(path: str, manifest: Manifest) -> None:
     for where, value, pattern in _version_texts(manifest):
         match = pattern.fullmatch(value) if isinstance(value, str) else None
         if match and len(match.group(1)) > MAX_VERSION_DIGITS:
-            shown = value if len(value) <= 24 else value[:23] + "…"
+            shown = one_line(value, 24)
             fail(
                 path,
                 where,
@@ -267,18 +325,18 @@ def check_versions(path: str, manifest: Manifest) -> None:
 def _version_texts(manifest: Manifest) -> list[tuple[str, Any, re.Pattern[str]]]:
     """Return (location, text, pattern) of every text the graph reads a version number from."""
     texts = [
-        (pointer("logged_artifacts", i, "version"), art.version, _VERSION)
+        (pointer("logged_artifacts", i, "version"), art.version, VERSION)
         for i, art in enumerate(manifest.logged_artifacts)
     ]
     for i, ref in enumerate(manifest.used_artifacts):
         if isinstance(ref, str):
             name, sep, tail = ref.rpartition(":")
             texts.append(
-                (pointer("used_artifacts", i), tail if sep and name else None, _VERSION_ALIAS)
+                (pointer("used_artifacts", i), tail if sep and name else None, VERSION_TAG)
             )
         else:
-            texts.append((pointer("used_artifacts", i, "version"), ref.version, _VERSION))
-            texts.append((pointer("used_artifacts", i, "alias"), ref.alias, _VERSION_ALIAS))
+            texts.append((pointer("used_artifacts", i, "version"), ref.version, VERSION))
+            texts.append((pointer("used_artifacts", i, "alias"), ref.alias, VERSION_TAG))
     return texts
 
 
@@ -333,24 +391,23 @@ def logged_digest(path: str, index: int, art: LoggedArtifact) -> str:
     """Return the entry's digest, computed from its files when missing; fail when it has none."""
     if art.digest:
         return art.digest
-    files = art.files if isinstance(art.files, list) else []
-    entries = [(f.path, f.digest) for f in files if f.digest]
-    entries += [(r.uri, r.digest or "") for r in art.references]
-    if files and len(entries) < len(files) + len(art.references):
+    files = [(f.path, f.digest) for f in art.files] if isinstance(art.files, list) else []
+    digest = listed_digest(files, [(r.uri, r.digest) for r in art.references])
+    if digest is None and files:
         fail(
             path,
             pointer("logged_artifacts", index, "files"),
             f"artifact '{art.name}' has no digest and not every file has a digest",
             "manifest.no-digest",
         )
-    if not entries:
+    if digest is None:
         fail(
             path,
             pointer("logged_artifacts", index),
             f"artifact '{art.name}' has no digest and no files",
             "manifest.no-digest",
         )
-    return artifact_digest(entries)
+    return digest
 
 
 def extra_keys(data: dict[str, Any], model: type[msgspec.Struct]) -> dict[str, Any]:

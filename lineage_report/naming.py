@@ -1,4 +1,10 @@
-"""Naming: the one authority for "node → output path → URL".
+"""Naming: the one authority for node ids, page paths, asset names and dependency keys.
+
+Node ids: `run:<run id>`; `artifact:<name>:v<N>` for a version; `artifact:<reference>` for
+an input logged nowhere in the project, as the run wrote it (`name:best`, `name@sha256:…`,
+`name (before v0)`); `type:<kind>:<group>` for the type overview's nodes, which no page
+has to itself. Dependency keys, which stand in a page's record for things other than
+one node (status.py), start with `@`, which no node id does.
 
 Every page's path comes from `page_stem`, a readable slug plus a short hash of the full
 key, so any name (`../../etc/passwd`, `CON`, `.`, ten thousand characters, names that
@@ -17,6 +23,8 @@ SLUG_CHARS = 48
 # No dots: Windows takes the part before the first dot of `nul.txt` as a device name.
 _UNSAFE = re.compile(r"[^\w-]+")
 
+# ---------------------------------------------------------------- fixed file names
+
 INDEX = "index.html"
 ARTIFACTS = "artifacts/index.html"
 RUNS = "runs/index.html"
@@ -24,9 +32,95 @@ PROBLEMS = "problems.html"
 GRAPH = "graph.html"
 NOT_FOUND = "404.html"
 LINEAGE_JSON = "lineage.json"
+SITEMAP = "sitemap.xml"
+NOJEKYLL = ".nojekyll"  # GitHub Pages: serve files as they are, no Jekyll
+ASSETS = "assets/"
+SEARCH_INDEX_ASSET = "search-index.js"  # its name in the templates' asset map
+# A fixed name, unlike the other assets': a hashed one would change every page.
+SEARCH_INDEX = ASSETS + SEARCH_INDEX_ASSET
 # The status file marks a folder as a site of ours (write.py) and keeps the last build's
 # record for the next one (status.py).
 STATUS_NAME = ".lineage-report-status.json"
+# The site's navigation, in order: (text, page path). The single file drops the pages it lacks.
+SITE_NAV = (
+    ("Overview", INDEX),
+    ("Artifacts", ARTIFACTS),
+    ("Runs", RUNS),
+    ("Graph", GRAPH),
+    ("Problems", PROBLEMS),
+)
+
+# ---------------------------------------------------------------- node ids
+
+_RUN = "run:"
+_ARTIFACT = "artifact:"
+_TYPE = "type:"
+
+
+def run_node(run_id: str) -> str:
+    """Return the node id of a run."""
+    return _RUN + run_id
+
+
+def version_tag(number: int) -> str:
+    """Return the tag that names a version of an artifact: `v3`."""
+    return f"v{number}"
+
+
+def version_ref(name: str, number: int) -> str:
+    """Return how a version is written: `name:v3`."""
+    return f"{name}:{version_tag(number)}"
+
+
+def version_node(name: str, number: int) -> str:
+    """Return the node id of an artifact version: `artifact:name:v3`."""
+    return _ARTIFACT + version_ref(name, number)
+
+
+def artifact_node(ref: str) -> str:
+    """Return the node id of an artifact reference as written (`name:v3`, `name:best`)."""
+    return _ARTIFACT + ref
+
+
+def is_run(node_id: str) -> bool:
+    """Tell whether a node id is a run's."""
+    return node_id.startswith(_RUN)
+
+
+def node_ref(node_id: str) -> str:
+    """Return what a node id names without its kind: a run id, an artifact reference."""
+    return node_id.split(":", 1)[1]
+
+
+def type_node(kind: str, group: str) -> str:
+    """Return the id of a type overview's node: `type:artifact:dataset`, `type:run:train`."""
+    return f"{_TYPE}{kind}:{group}"
+
+
+def split_type_node(type_id: str) -> tuple[str, str]:
+    """Return the node kind and the group of a type overview's node id."""
+    kind, group = type_id.split(":", 2)[1:]
+    return kind, group
+
+
+# ---------------------------------------------------------------- dependency keys
+
+# Stands in a page's deps for the type overview's layout: where each type sits depends on
+# every type in the project, so a new job type moves the overview on every page.
+TYPES_KEY = "@types"
+
+
+def name_key(name: str) -> str:
+    """Return the key that stands for an artifact name's set of versions in page deps."""
+    return "@name:" + name
+
+
+def group_key(kind: str, group: str) -> str:
+    """Return the key that stands for the members of a job type or artifact type in deps."""
+    return f"@group:{kind}:{group}"
+
+
+# ---------------------------------------------------------------- page paths
 
 
 @lru_cache(maxsize=1 << 18)
@@ -41,8 +135,8 @@ def page_stem(key: str) -> str:
 @lru_cache(maxsize=1 << 18)
 def node_path(node_id: str) -> str:
     """Return the page of a graph node: a run or an artifact version."""
-    folder = "runs" if node_id.startswith("run:") else "versions"
-    return f"{folder}/{page_stem(node_id.split(':', 1)[1])}.html"
+    folder = "runs" if is_run(node_id) else "versions"
+    return f"{folder}/{page_stem(node_ref(node_id))}.html"
 
 
 def artifact_path(name: str) -> str:
@@ -58,6 +152,44 @@ def type_path(artifact_type: str) -> str:
 def job_type_path(job_type: str) -> str:
     """Return the page of a job type."""
     return f"jobs/{page_stem(job_type)}.html"
+
+
+def group_path(kind: str, group: str) -> str:
+    """Return the page of a group of nodes: a run's job type, an artifact's type."""
+    return job_type_path(group) if kind == "run" else type_path(group)
+
+
+def type_node_path(type_id: str) -> str:
+    """Return the page of a type overview's node: its job type's or artifact type's."""
+    return group_path(*split_type_node(type_id))
+
+
+def list_path(node_id: str, what: str) -> str:
+    """Return the first page of a node's own long list: `runs/<stem>-logged.html`.
+
+    Page stems end in a hash, so no node's page can take the name.
+    """
+    return _suffixed(node_path(node_id), what)
+
+
+def part_path(base: str, part: int) -> str:
+    """Return the path of part `part` of a paged list: `x.html`, `x-p2.html`, ..."""
+    return base if part == 1 else _suffixed(base, f"p{part}")
+
+
+def _suffixed(path: str, suffix: str) -> str:
+    """Return a page's path with `-suffix` before `.html`."""
+    return path.removesuffix(".html") + f"-{suffix}.html"
+
+
+def asset_path(name: str, content: bytes) -> str:
+    """Return where an asset goes, named by its content so browsers never use a stale copy."""
+    stem, dot, suffix = name.partition(".")
+    digest = hashlib.sha256(content).hexdigest()[:10]
+    return f"{ASSETS}{stem}.{digest}{dot}{suffix}"
+
+
+# ---------------------------------------------------------------- links
 
 
 def root_of(path: str) -> str:
@@ -91,3 +223,7 @@ class PageUrls:
     def job_type(self, job_type: str) -> str:
         """Return the relative URL of a job type's page."""
         return self.root + job_type_path(job_type)
+
+    def type_node(self, type_id: str) -> str:
+        """Return the relative URL of a type overview node's page."""
+        return self.root + type_node_path(type_id)

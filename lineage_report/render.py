@@ -2,8 +2,10 @@
 
 A theme is a folder of templates and `assets/`. The search path is the user's
 `theme.custom_dir`, then the chosen theme, then `default`, so a user can override any
-template or block, or add CSS. Autoescape and StrictUndefined are always on: every
-string we print came from an untrusted manifest.
+template or block, or add CSS. Assets ship under content-hashed names; a script with a folder
+of parts beside it ships as one file, and `graph-style.js` is made from graphview.style.
+Autoescape and StrictUndefined are always on: every string we print came from an untrusted
+manifest.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ from typing import Any
 import jinja2
 
 from .errors import BuildError
+from .graphview.style import style_script
 
 PACKAGE = Path(__file__).parent
+# Made from graphview.style, not a theme file: the palette and Mermaid classes the Python
+# exporters use, as `window.LineageGraphStyle` for lineage-graph.js (docs/graph.md).
+GRAPH_STYLE = "graph-style.js"
 
 
 def themes_root() -> Path:
@@ -89,7 +95,22 @@ def vis_network_files() -> dict[str, Path]:
 
 
 def collect_assets(dirs: list[Path]) -> list[Asset]:
-    """Gather the theme's assets (custom ones win) and vis-network, with hashed names."""
+    """Gather the theme's assets (custom ones win), vis-network and the graph style, hashed."""
+    sources = theme_asset_files(dirs)
+    sources.update(vis_network_files())
+    parts = script_parts(sources)
+    bundled = {part for names in parts.values() for part in names}
+    contents = {
+        name: joined(parts.get(name, []) + [name], sources)
+        for name in sources
+        if name not in bundled
+    }
+    contents[GRAPH_STYLE] = style_script().encode()
+    return [hashed_asset(name, contents[name]) for name in sorted(contents)]
+
+
+def theme_asset_files(dirs: list[Path]) -> dict[str, Path]:
+    """Return each file under the themes' `assets/` by its relative name; custom ones win."""
     sources: dict[str, Path] = {}
     for folder in reversed(dirs):
         assets = folder / "assets"
@@ -97,8 +118,30 @@ def collect_assets(dirs: list[Path]) -> list[Asset]:
             for file in sorted(assets.rglob("*")):
                 if file.is_file():
                     sources[file.relative_to(assets).as_posix()] = file
-    sources.update(vis_network_files())
-    return [hashed_asset(name, sources[name].read_bytes()) for name in sorted(sources)]
+    return sources
+
+
+def script_parts(sources: dict[str, Path]) -> dict[str, list[str]]:
+    """Return the parts of each bundled script: `x.js` gathers the `x/*.js` beside it."""
+    parts: dict[str, list[str]] = {}
+    for name in sorted(sources):
+        folder, slash, file = name.rpartition("/")
+        if slash and file.endswith(".js") and f"{folder}.js" in sources:
+            parts.setdefault(f"{folder}.js", []).append(name)
+    return parts
+
+
+def joined(names: list[str], sources: dict[str, Path]) -> bytes:
+    """Return one file's bytes, or a script's parts and then the script itself, in one file.
+
+    The parts of a script (themes/default/assets/lineage-graph/) are plain scripts that only
+    add themselves to one namespace, so their order does not matter; the script itself comes
+    last and starts the page. A `;` after each file ends its last statement, so a file that
+    leaves it open cannot run into the next.
+    """
+    if len(names) == 1:
+        return sources[names[0]].read_bytes()
+    return b"".join(sources[n].read_bytes().rstrip() + b"\n;\n" for n in names)
 
 
 def hashed_asset(name: str, content: bytes) -> Asset:

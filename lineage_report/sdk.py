@@ -4,7 +4,8 @@ A run writes one manifest (format v1, see docs/manifest.md) to `<dir>/<run id>.j
 rewrites it after every `use_artifact` and `log_artifact` (state `running`) and when it
 ends, always through a temp file in the same folder and a rename, so a reader never sees
 half a file and several processes can share one folder. Nothing here talks to a network or
-a server: `use_artifact` resolves references against the manifests already in `dir`.
+a server: `use_artifact` resolves references against the manifests already in `dir`, by the
+rules the site's graph follows (`refs`), so a run's manifest and its page name one version.
 """
 
 from __future__ import annotations
@@ -31,21 +32,22 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
-from .digest import artifact_digest, file_digest
+from .config import MAX_MANIFEST_MB
+from .digest import artifact_digest, file_digest, listed_digest
 from .errors import LineageReportError
+from .naming import version_ref
+from .refs import LATEST, VERSION_TAG, holder_at, logging_order, split_ref
 
-__all__ = ["Artifact", "Run", "SDKError", "UsedArtifact", "init"]
+__all__ = ["ActiveRun", "Artifact", "SDKError", "UsedArtifact", "init"]
 
 MANIFEST_VERSION = 1
 END_STATES = ("finished", "failed", "crashed")
-MAX_MANIFEST_BYTES = 50 * 1024 * 1024  # the collector's default max_manifest_mb
+MAX_MANIFEST_BYTES = int(MAX_MANIFEST_MB * 1_000_000)  # the collector's default limit, in bytes
 GIT_TIMEOUT_S = 5
 ID_LENGTH = 8
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 # W&B's rule for artifact names, which also keeps run ids safe as file names.
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-VERSION_RE = re.compile(r"v(\d+)")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_DEPTH = 64
 
 
@@ -69,7 +71,7 @@ def check_name(value: object, what: str) -> str:
 def check_alias(value: object) -> str:
     """Return a valid custom alias, else raise; `vN` would clash with version references."""
     alias = check_name(value, "alias")
-    if VERSION_RE.fullmatch(alias):
+    if VERSION_TAG.fullmatch(alias):
         raise SDKError(f"alias {alias!r} looks like a version; versions are numbered for you")
     return alias
 
@@ -395,7 +397,7 @@ class Artifact:
     def digest(self) -> str:
         """Return the artifact digest, computed exactly as the collector does."""
         entries = [(f.path, f.digest) for f in self._files.values()]
-        entries += [(r.uri, r.digest or "") for r in self._references.values()]
+        entries += [(r.uri, r.digest) for r in self._references.values()]
         return artifact_digest(entries)
 
     @property
@@ -451,9 +453,9 @@ class Logged:
     run_id: str
     index: int
 
-    def order(self) -> tuple[bool, datetime, str, int]:
+    def order(self) -> tuple:
         """Sort key: created_at (else the run's time), then run id; untimed ones last."""
-        return (self.when is None, self.when or EPOCH, self.run_id, self.index)
+        return logging_order(self.when, self.run_id, self.index)
 
 
 @dataclass(frozen=True)
@@ -475,21 +477,22 @@ class UsedArtifact:
     @property
     def label(self) -> str:
         """Return `name:vN` when resolved, else the reference."""
-        return f"{self.name}:v{self.version}" if self.version is not None else self.ref
+        return version_ref(self.name, self.version) if self.version is not None else self.ref
 
 
 class Catalog:
-    """The versions and aliases of every artifact name, built from loggings in W&B's order."""
+    """The versions and alias histories of every artifact name, from loggings in W&B's order."""
 
     def __init__(self, loggings: Iterable[Logged]) -> None:
         self.versions: dict[str, list[Logged]] = {}
         self.numbers: dict[str, dict[str, int]] = {}
-        self.aliases: dict[str, dict[str, int]] = {}
+        # name -> alias -> every giving of it, (when, version number), in logging order
+        self.aliases: dict[str, dict[str, list[tuple[datetime | None, int]]]] = {}
         for logged in sorted(loggings, key=Logged.order):
             self._add(logged)
 
     def _add(self, logged: Logged) -> None:
-        """Record a logging: a new digest is a new version; its aliases move to it."""
+        """Record a logging: a new digest is a new version; its aliases are given to it."""
         numbers = self.numbers.setdefault(logged.name, {})
         versions = self.versions.setdefault(logged.name, [])
         if logged.digest not in numbers:
@@ -497,25 +500,27 @@ class Catalog:
             versions.append(logged)
         aliases = self.aliases.setdefault(logged.name, {})
         for alias in logged.aliases:
-            aliases[alias] = numbers[logged.digest]
+            aliases.setdefault(alias, []).append((logged.when, numbers[logged.digest]))
 
-    def number(self, name: str, tag: str) -> int | None:
-        """Return the version number `name:tag` names (`vN`, `latest` or an alias), or None."""
+    def number(self, name: str, how: str, what: str | int, start: datetime) -> int | None:
+        """Return the version number a split reference names for a run started at `start`.
+
+        `latest` is the newest version now; an alias, what held it at `start` (refs.holder_at).
+        """
         count = len(self.versions.get(name, ()))
-        match = VERSION_RE.fullmatch(tag)
-        if match:
-            number = int(match.group(1))
-            return number if number < count else None
-        if tag == "latest":
+        if how == "version":
+            return what if what < count else None
+        if what == LATEST:
             return count - 1 if count else None
-        return self.aliases.get(name, {}).get(tag)
+        return holder_at(self.aliases.get(name, {}).get(what, ()), start)
 
-    def used(self, name: str, number: int, ref: str) -> UsedArtifact:
-        """Describe version `number` of `name` as used through `ref`."""
+    def used(self, name: str, number: int, ref: str, start: datetime) -> UsedArtifact:
+        """Describe version `number` of `name` as used through `ref` by a run started at `start`."""
         first = self.versions[name][number]
-        aliases = [a for a, n in self.aliases.get(name, {}).items() if n == number]
+        held = self.aliases.get(name, {}).items()
+        aliases = [a for a, history in held if holder_at(history, start) == number]
         if number == len(self.versions[name]) - 1:
-            aliases.append("latest")
+            aliases.append(LATEST)
         return UsedArtifact(name, ref, number, first.digest, first.type, tuple(sorted(aliases)))
 
 
@@ -541,25 +546,31 @@ def logging_of(entry: Any, run_id: str, index: int, fallback: datetime | None) -
         return None
     kind = entry.get("type") if isinstance(entry.get("type"), str) else None
     aliases = entry.get("aliases") if isinstance(entry.get("aliases"), list) else []
-    aliases = tuple(a for a in aliases if isinstance(a, str) and a != "latest")
+    aliases = tuple(a for a in aliases if isinstance(a, str) and a != LATEST)
     when = parse_time(entry.get("created_at")) or fallback
     return Logged(name, digest, kind, aliases, when, run_id, index)
 
 
 def digest_of_entries(entry: dict[str, Any]) -> str | None:
     """Compute a missing artifact digest from files and references, as the collector does."""
-    files = entry.get("files") if isinstance(entry.get("files"), list) else []
-    refs = entry.get("references") if isinstance(entry.get("references"), list) else []
-    pairs = [(f.get("path"), f.get("digest")) for f in files if isinstance(f, dict)]
-    pairs += [(r.get("uri"), r.get("digest") or "") for r in refs if isinstance(r, dict)]
-    usable = [(p, d) for p, d in pairs if isinstance(p, str) and isinstance(d, str)]
-    if not usable or len(usable) < len(files) + len(refs):
+    files = entries_of(entry.get("files"), "path")
+    refs = entries_of(entry.get("references"), "uri")
+    if files is None or refs is None:
         return None
-    return artifact_digest(usable)
+    return listed_digest(files, refs)
 
 
-def read_manifest(path: Path) -> dict[str, Any] | None:
-    """Return a manifest read from `path`, or None when it is not a usable v1 manifest."""
+def entries_of(listed: object, key: str) -> list[tuple[str, str | None]] | None:
+    """Return a manifest's (path or uri, digest) list, or None when an entry is malformed."""
+    if not isinstance(listed, list):
+        return []
+    pairs = [(e.get(key), e.get("digest")) for e in listed if isinstance(e, dict)]
+    usable = [(p, d) for p, d in pairs if isinstance(p, str) and isinstance(d, str | None)]
+    return usable if len(usable) == len(listed) else None
+
+
+def read_manifest_json(path: Path) -> dict[str, Any] | None:
+    """Return a manifest's decoded JSON (unchecked), or None when it is not a usable v1 one."""
     try:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
             return None
@@ -605,21 +616,19 @@ def cached_loggings(entry: os.DirEntry[str]) -> list[Logged]:
         hit = _CACHE.get(entry.path)
     if hit and hit[0] == key:
         return hit[1]
-    data = read_manifest(Path(entry.path))
+    data = read_manifest_json(Path(entry.path))
     loggings = loggings_in(data) if data is not None else []
     with _CACHE_LOCK:
         _CACHE[entry.path] = (key, loggings)
     return loggings
 
 
-def parse_ref(ref: str) -> tuple[str, str]:
-    """Split `name:vN`, `name:alias` or `name` (meaning latest) into name and tag."""
+def check_ref(ref: str) -> tuple[str, str, str | int]:
+    """Split `name:vN`, `name:alias` or `name` (latest) as the graph does; refuse an empty part."""
     name, sep, tag = ref.rpartition(":")
-    if not sep:
-        name, tag = ref, "latest"
-    if not name or not tag:
+    if not ref or (sep and not (name and tag)):
         raise SDKError(f"artifact reference {ref!r} is not 'name', 'name:vN' or 'name:alias'")
-    return name, tag
+    return split_ref(ref)
 
 
 def used_entry(used: UsedArtifact) -> str | dict[str, Any]:
@@ -637,11 +646,16 @@ def used_entry(used: UsedArtifact) -> str | dict[str, Any]:
 # --- runs -----------------------------------------------------------------------------------------
 
 # Runs not finished yet; finished at interpreter exit if the script forgot to.
-_OPEN_RUNS: set[Run] = set()
+_OPEN_RUNS: set[ActiveRun] = set()
 
 
-class Run:
-    """One run of a job: what it used, what it logged, and how it ended, kept in a manifest."""
+class ActiveRun:
+    """The run a script is doing (`init` is this class): its manifest, `<dir>/<id>.json`.
+
+    Use it as a context manager; what it used and logged is written when it finishes.
+
+    Not the read model `lineage_report.Run`, which is a run as the built lineage shows it.
+    """
 
     def __init__(
         self,
@@ -682,9 +696,9 @@ class Run:
         _OPEN_RUNS.add(self)
 
     def __repr__(self) -> str:
-        return f"Run(id={self.id!r}, job_type={self.job_type!r}, state={self.state!r})"
+        return f"ActiveRun(id={self.id!r}, job_type={self.job_type!r}, state={self.state!r})"
 
-    def __enter__(self) -> Run:
+    def __enter__(self) -> ActiveRun:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> bool:
@@ -710,7 +724,7 @@ class Run:
         """Record that this run produced `artifact` (now frozen), with custom aliases."""
         if not isinstance(artifact, Artifact):
             raise SDKError(f"log_artifact takes an Artifact, got {type(artifact).__name__}")
-        names = [a for a in as_strings(aliases, "aliases") if a != "latest"]  # latest is implied
+        names = [a for a in as_strings(aliases, "aliases") if a != LATEST]  # latest is implied
         names = list(dict.fromkeys(check_alias(a) for a in names))
         with self._lock:
             self._check_running()
@@ -769,18 +783,19 @@ class Run:
     def _resolve(self, ref: str | Artifact) -> UsedArtifact:
         """Resolve a reference against the folder's manifests and this run's own loggings."""
         catalog = Catalog(loggings_in_folder(self.dir, self.path) + loggings_in(self.manifest()))
+        start = self.started_at
         if isinstance(ref, Artifact):
             number = catalog.numbers.get(ref.name, {}).get(ref.digest)
             if number is not None:
-                return catalog.used(ref.name, number, f"{ref.name}:v{number}")
+                return catalog.used(ref.name, number, version_ref(ref.name, number), start)
             return UsedArtifact(ref.name, ref.name, None, ref.digest, ref.type)
         if not isinstance(ref, str):
             raise SDKError(f"use_artifact takes 'name:ref' or an Artifact, not {ref!r}")
-        name, tag = parse_ref(ref)
-        number = catalog.number(name, tag)
+        name, how, what = check_ref(ref)
+        number = catalog.number(name, how, what, start)
         if number is None:
-            return UsedArtifact(name, ref if ":" in ref else f"{name}:latest")
-        return catalog.used(name, number, ref)
+            return UsedArtifact(name, ref if ":" in ref else f"{name}:{LATEST}")
+        return catalog.used(name, number, ref, start)
 
     def _stamp(self) -> datetime:
         """Return now, strictly after the last stamp: loggings of one run stay in order."""
@@ -811,28 +826,9 @@ def check_text(value: object, what: str, empty: bool = False) -> str:
     return value
 
 
-def init(
-    *,
-    project: str | None = None,
-    job_type: str = "run",
-    name: str | None = None,
-    config: Mapping[str, Any] | None = None,
-    dir: str | os.PathLike[str] = "lineage/",
-    id: str | None = None,
-    tags: Iterable[str] | None = None,
-    notes: str | None = None,
-) -> Run:
-    """Start a run that writes its manifest to `<dir>/<id>.json`; use it as a context manager."""
-    return Run(
-        project=project,
-        job_type=job_type,
-        name=name,
-        config=config,
-        dir=dir,
-        id=id,
-        tags=tags,
-        notes=notes,
-    )
+# W&B's `wandb.init()`: starting a run is making one. The class is the function, so its
+# keywords, defaults and docs are written once.
+init = ActiveRun
 
 
 @atexit.register

@@ -14,13 +14,13 @@ items dropped. `kind` indexes "k". The title and the page path (from the site ro
 previous entry's title (path), then append `title` (`path`). `alt` is a second name (a
 version's artifact name, a run's id when it differs from the run's name). The fields are
 the other searchable texts (a version's metadata keys, description excerpt and aliases; a
-run's config keys and tags), each field's values joined by "\\n". `group`, `alt` and the
+run's config keys and tags), each field's values joined by "\\n". A version's last field
+is its failing checks ("2 failing checks"), shown as a badge and searchable. `group`, `alt` and the
 fields may be integers: indexes into "s", the texts used by more than one entry.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from functools import lru_cache
@@ -30,6 +30,8 @@ import networkx as nx
 
 from . import naming
 from .markdown import plain_excerpt
+from .refs import newest_first
+from .scriptjson import script_json
 
 FORMAT = 1
 KINDS = ("type", "job type", "artifact", "version", "run")
@@ -42,23 +44,16 @@ SUFFIX = b";\n"
 
 _SPACE = re.compile(r"\s+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# What could end the script element or open markup, and the two line terminators that
-# older JavaScript engines reject inside strings. JSON has them only inside strings.
-_SCRIPT_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-_UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029]")
 
-Entry = list[Any]
+IndexEntry = list[Any]
 
 
 # Every attribute an entry is made from; metadata and config count by their keys only.
 # A build reuses the last index when no node's entry_source changed (status.Plan).
-SEARCHED = ("kind", "label", "group", "name", "version", "run_id", "description", "aliases", "tags")
+SEARCHED = (
+    *("kind", "label", "group", "name", "version", "run_id", "description", "aliases", "tags"),
+    "failed_checks",
+)
 
 
 def entry_source(data: dict) -> list:
@@ -81,7 +76,7 @@ def search_index(graph: nx.DiGraph) -> bytes:
 # ---------------------------------------------------------------- entries, in result order
 
 
-def type_entries(graph: nx.DiGraph) -> list[Entry]:
+def type_entries(graph: nx.DiGraph) -> list[IndexEntry]:
     """Return one entry per artifact type, then one per job type."""
     art_types = {d["group"] for _, d in graph.nodes(data=True) if d["kind"] == "artifact"}
     job_types = {d["group"] for _, d in graph.nodes(data=True) if d["kind"] == "run"}
@@ -91,7 +86,7 @@ def type_entries(graph: nx.DiGraph) -> list[Entry]:
     ]
 
 
-def artifact_entries(graph: nx.DiGraph) -> list[Entry]:
+def artifact_entries(graph: nx.DiGraph) -> list[IndexEntry]:
     """Return one entry per artifact name, with the type of its newest version."""
     newest: dict[str, tuple] = {}
     for node, data in graph.nodes(data=True):
@@ -105,7 +100,7 @@ def artifact_entries(graph: nx.DiGraph) -> list[Entry]:
     ]
 
 
-def version_entries(graph: nx.DiGraph) -> list[Entry]:
+def version_entries(graph: nx.DiGraph) -> list[IndexEntry]:
     """Return one entry per artifact version or external reference, newest first per name."""
     nodes = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] == "artifact"]
     nodes.sort(key=lambda nd: (text(nd[1]["name"]), *version_key(*nd)))
@@ -119,12 +114,20 @@ def version_entries(graph: nx.DiGraph) -> list[Entry]:
             keys_field(data.get("metadata")),
             excerpt(data.get("description")),
             values_field(data.get("aliases")),
+            failing_field(data.get("failed_checks")),
         ]
         for node, data in nodes
     ]
 
 
-def run_entries(graph: nx.DiGraph) -> list[Entry]:
+def failing_field(count: Any) -> str:
+    """Return a version's failing-checks field: '2 failing checks', or '' when none fail."""
+    if not isinstance(count, int) or count <= 0:
+        return ""
+    return f"{count:,} failing check{'s' if count != 1 else ''}"
+
+
+def run_entries(graph: nx.DiGraph) -> list[IndexEntry]:
     """Return one entry per run, by display name then id."""
     nodes = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] == "run"]
     nodes.sort(key=lambda nd: (text(nd[1]["label"]), nd[0]))
@@ -144,8 +147,7 @@ def run_entries(graph: nx.DiGraph) -> list[Entry]:
 
 def version_key(node: str, data: dict) -> tuple:
     """Order an artifact's nodes as its page does: newest version first, references last."""
-    version = data["version"]
-    return (version is None, -(version or 0), node)
+    return newest_first(data["version"], node)
 
 
 # ---------------------------------------------------------------- field values
@@ -196,7 +198,7 @@ def excerpt(markdown: Any) -> str:
 # ---------------------------------------------------------------- compaction and output
 
 
-def intern(entries: list[Entry]) -> list[str]:
+def intern(entries: list[IndexEntry]) -> list[str]:
     """Replace texts used by several entries (after title and path) by shared-string indexes."""
     counts = Counter(v for e in entries for v in e[3:] if len(v) > 2)
     # Most used first, so the commonest texts get the shortest indexes.
@@ -207,7 +209,7 @@ def intern(entries: list[Entry]) -> list[str]:
     return strings
 
 
-def front_code(entries: list[Entry]) -> list[Entry]:
+def front_code(entries: list[IndexEntry]) -> list[IndexEntry]:
     """Front-code titles and paths against the previous entry's, and drop trailing blanks."""
     coded, title, path = [], "", ""
     for kind, new_title, new_path, *rest in entries:
@@ -231,9 +233,3 @@ def shared(previous: str, current: str) -> tuple[int, str]:
     # JavaScript counts UTF-16 units: a character beyond U+FFFF is two of them.
     units = low if kept.isascii() else len(kept.encode("utf-16-le", "surrogatepass")) // 2
     return units, current[low:]
-
-
-def script_json(data: Any) -> str:
-    """Serialise data as JSON that cannot end or break the script element holding it."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return _UNSAFE_IN_SCRIPT.sub(lambda m: _SCRIPT_ESCAPES[m.group()], text)

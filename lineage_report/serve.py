@@ -13,7 +13,6 @@ is still on disk and still served.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import logging
@@ -37,11 +36,12 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from . import naming
 from .build import BuildResult, build
 from .collect import remote_tokens
 from .config import CONFIG_NAME, Config, load_config
 from .errors import LineageReportError
-from .remote import SOURCE_HELP, is_url, project_source
+from .remote import is_url
 from .render import theme_dirs
 from .terminal import safe_line
 
@@ -111,43 +111,22 @@ class ServeError(LineageReportError):
     """The preview server could not start (port in use, folder not watchable, ...)."""
 
 
-def register(subparsers) -> None:
-    """Add the `serve` subcommand to the command line."""
-    s = subparsers.add_parser("serve", help="build, serve on localhost and rebuild on change")
-    s.add_argument("source", nargs="?", default=".", type=project_source, help=SOURCE_HELP)
-    s.add_argument(
-        "-o", "--output", type=Path, help="build into this folder (default: a temporary one)"
-    )
-    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument(
-        "--port", type=port_number, default=8000, help="port (default 8000; 0 picks a free one)"
-    )
-    s.add_argument("--open", action="store_true", help="open the report in a web browser")
-    s.add_argument(
-        "--poll",
-        action="store_true",
-        help="poll for changes (network mounts, containers, where file events don't arrive)",
-    )
-    s.set_defaults(func=run)
-
-
-def port_number(text: str) -> int:
-    """Parse a TCP port number (0 means any free port)."""
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
-    return int(text)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Serve until Ctrl-C (or SIGTERM); return the exit code."""
-    output = args.output.resolve() if args.output else None
-    config = load_config(args.source, output=output)
-    server = start(config, args.host, args.port, poll=args.poll, output=output)
+def serve(
+    config: Config,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    poll: bool = False,
+    output: Path | None = None,
+    open_browser: bool = False,
+) -> None:
+    """Build, serve and rebuild on change until Ctrl-C (or SIGTERM), saying where and how."""
+    server = start(config, host, port, poll=poll, output=output)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         print(safe_line(f"Serving {server.url}  (site in {server.output})"), flush=True)
         print("Watching for changes; press Ctrl-C to stop", flush=True)
-        if args.open:
+        if open_browser:
             webbrowser.open(server.url)
         server.wait_stopped()
     except KeyboardInterrupt:
@@ -155,7 +134,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         server.stop()
         signal.signal(signal.SIGTERM, previous)
-    return 0
 
 
 def _interrupt(signum, frame) -> None:
@@ -613,7 +591,7 @@ class LiveReloadHandler(SimpleHTTPRequestHandler):
         if not path.exists():
             self.server.app.wait_idle(5.0)  # a build swaps the folder in at its very end
         if path.is_dir() and urlsplit(self.path).path.endswith("/"):
-            path = path / "index.html"
+            path = path / naming.INDEX
         if path.suffix == ".html" and path.is_file():
             return self.page(path, 200)
         return super().send_head()
@@ -634,7 +612,7 @@ class LiveReloadHandler(SimpleHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None):
         """Show the site's own 404 page (which reloads too) for a missing file."""
-        not_found = Path(self.directory) / "404.html"
+        not_found = Path(self.directory) / naming.NOT_FOUND
         if code == 404 and not_found.is_file():
             body = self.page(not_found, 404)
             if body and self.command != "HEAD":

@@ -24,21 +24,17 @@ from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from markupsafe import Markup
 
-from . import __version__, naming
+from . import naming
 from .build import build
 from .config import Config
 from .problems import Problems
-from .snapshot import SnapshotResult, atomic, snapshot_template
+from .snapshot import SnapshotResult, snapshot_template
+from .version import __version__
+from .write import atomic_file
 
 MAIL_LIMIT = 20_000_000  # above this, many mail servers refuse the attachment
 # Pages left out of the single file: the graph needs its script, 404 is for web servers.
 SKIP_PAGES = {naming.GRAPH, naming.NOT_FOUND}
-NAV_PAGES = [
-    ("Overview", naming.INDEX),
-    ("Artifacts", naming.ARTIFACTS),
-    ("Runs", naming.RUNS),
-    ("Problems", naming.PROBLEMS),
-]
 KEEP_TAGS = {
     "a", "abbr", "article", "aside", "b", "blockquote", "br", "caption", "code", "col",
     "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
@@ -269,7 +265,7 @@ def policy(css: str) -> str:
 
 def nav_links(pages: set[str]) -> list[tuple[str, str]]:
     """Return the header's links to the list pages the file holds."""
-    return [(text, "#" + page_anchor(path)) for text, path in NAV_PAGES if path in pages]
+    return [(text, "#" + page_anchor(path)) for text, path in naming.SITE_NAV if path in pages]
 
 
 def single_file_html(config: Config, site: Path) -> bytes:
@@ -293,7 +289,7 @@ def make_single_file(config: Config, output: Path) -> SnapshotResult:
     with tempfile.TemporaryDirectory(prefix="lineage-snapshot-") as tmp:
         result = build(config, Path(tmp) / "site")
         data = single_file_html(config, result.output)
-    with atomic(output) as tmp_path:
+    with atomic_file(output) as tmp_path:
         tmp_path.write_bytes(data)
     problems = Problems()  # the file's own, printed as found, as the build's are
     if len(data) > MAIL_LIMIT:

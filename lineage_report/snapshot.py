@@ -16,12 +16,11 @@ declared size. Names that a case-insensitive or normalizing file system takes fo
 warned about by both commands.
 
 `snapshot --single-file` writes one self-contained HTML page instead, for mail: see
-`singlefile`. The CLI wiring of both subcommands is here.
+`singlefile`. The command line of both is `commands/snapshot.py`.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import hashlib
 import math
@@ -29,7 +28,6 @@ import os
 import re
 import stat
 import struct
-import sys
 import tempfile
 import unicodedata
 import zipfile
@@ -42,16 +40,17 @@ from typing import BinaryIO
 
 import jinja2
 
-from . import __version__, inputfiles
+from . import inputfiles
 from .build import BuildResult, about, build, build_time
-from .config import MAX_MANIFEST_MB, Config, load_config
+from .collect import input_limit
+from .config import MAX_MANIFEST_MB, Config
 from .errors import LineageReportError
-from .formats import plural
-from .problems import WARNING, Problem, Problems, count_errors
-from .remote import SOURCE_HELP, archive_name, is_url, keeping, project_source
+from .naming import STATUS_NAME
+from .problems import WARNING, Problem, Problems
+from .remote import archive_name, is_url, keeping
 from .render import environment, themes_root
-from .status import STATUS_NAME
-from .terminal import safe_line
+from .version import __version__
+from .write import atomic_file
 
 SUMS = "SHA256SUMS"
 NOT_STORED = "snapshot.not-stored"
@@ -218,8 +217,8 @@ class SnapshotResult:
     problems: list[Problem] = field(default_factory=list)  # the snapshot's own, not the build's
 
 
-# One entry of the zip: its name and how to get its bytes (read late, one at a time).
-Entry = tuple[str, Callable[[], bytes]]
+# One member of the zip: its name and how to get its bytes (read late, one at a time).
+ZipMember = tuple[str, Callable[[], bytes]]
 
 
 def project_path(config: Config, path: Path | None) -> str | None:
@@ -272,7 +271,7 @@ def input_reader(config: Config, rel: str, expected: str, kept: Path) -> Callabl
     swapped in since is not followed out), a regular file, never past the size limit.
     An object in a bucket is not downloaded again: its copy was kept as the build read it.
     """
-    limit = config.max_manifest_mb  # the build read no more
+    limit = input_limit(config, rel)  # the build read no more
 
     def read() -> bytes:
         try:
@@ -294,7 +293,7 @@ def input_reader(config: Config, rel: str, expected: str, kept: Path) -> Callabl
 
 def input_entries(
     config: Config, inputs: dict[str, str], extras: dict[str, bytes], kept: Path
-) -> list[Entry]:
+) -> list[ZipMember]:
     """Return the `inputs/` entries: every file the build read, the config and the README.
 
     An input named by its URL goes under its scheme and bucket: `inputs/s3/bucket/key`.
@@ -308,7 +307,7 @@ def input_entries(
     return list(entries.items())
 
 
-def site_entries(site: Path) -> list[Entry]:
+def site_entries(site: Path) -> list[ZipMember]:
     """Return the `site/` entries: every file of the built site but the incremental cache."""
     files = sorted(p for p in site.rglob("*") if p.is_file() and p.name != STATUS_NAME)
     return [(SITE + p.relative_to(site).as_posix(), p.read_bytes) for p in files]
@@ -335,10 +334,10 @@ def zip_info(name: str, when: tuple[int, ...]) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(output: Path, entries: list[Entry], when: tuple[int, ...]) -> tuple[str, int]:
+def write_zip(output: Path, entries: list[ZipMember], when: tuple[int, ...]) -> tuple[str, int]:
     """Write the entries sorted, then SHA256SUMS; return the snapshot digest and entry count."""
     hashes: dict[str, str] = {}
-    with atomic(output) as tmp, zipfile.ZipFile(tmp, "w") as zf:
+    with atomic_file(output) as tmp, zipfile.ZipFile(tmp, "w") as zf:
         for name, read in sorted(entries, key=lambda entry: entry[0]):
             if unsafe_reason(name) or name == SUMS or name in hashes:
                 raise LineageReportError(f"refusing to store {show(name)!r} in the snapshot")
@@ -348,26 +347,6 @@ def write_zip(output: Path, entries: list[Entry], when: tuple[int, ...]) -> tupl
         sums = format_sums(hashes)
         zf.writestr(zip_info(SUMS, when), sums, compresslevel=9)
     return snapshot_digest(sums), len(hashes) + 1
-
-
-class atomic:
-    """A temporary file beside `path` that replaces it on success and vanishes on failure."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
-
-    def __enter__(self) -> Path:
-        if self.path.is_dir():
-            raise LineageReportError(f"{self.path} is a folder; give a file name with -o")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return self.tmp
-
-    def __exit__(self, kind, value, traceback) -> None:
-        if kind is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
 
 
 def make_snapshot(config: Config, output: Path) -> SnapshotResult:
@@ -780,72 +759,3 @@ def verify_file(path: Path, expected: str | None) -> Verification:
         found = "sha256:" + hash_stream(f.read)
     problem = f"altered: {show(path.name)} (its digest is not {expected})"
     return Verification(1, found, [] if found == expected else [problem], "file")
-
-
-# --- Command line -------------------------------------------------------------------
-
-
-def register(subparsers) -> None:
-    """Add the `snapshot` and `verify` subcommands."""
-    s = subparsers.add_parser("snapshot", help="pack the site, its inputs and their sums")
-    s.add_argument("source", nargs="?", default=".", type=project_source, help=SOURCE_HELP)
-    s.add_argument(
-        "-o", "--output", type=Path, help="the zip to write (default: audit.zip; report.html)"
-    )
-    s.add_argument(
-        "--single-file",
-        action="store_true",
-        help="write one self-contained HTML file (for mail) instead of the zip",
-    )
-    s.add_argument("-q", "--quiet", action="store_true", help="print only the digest")
-    s.set_defaults(func=cmd_snapshot)
-
-    v = subparsers.add_parser("verify", help="check a snapshot against its SHA256SUMS")
-    v.add_argument("snapshot", type=Path, help="the snapshot zip, or the folder it was unzipped to")
-    v.add_argument("--digest", help="the snapshot digest printed by `snapshot` (sha256:...)")
-    v.set_defaults(func=cmd_verify)
-
-
-def cmd_snapshot(args: argparse.Namespace) -> int:
-    """Write the snapshot (or the single file) and print its digest."""
-    config = load_config(args.source)
-    if args.single_file:
-        # Imported here: singlefile builds on this module's SnapshotResult and atomic writer.
-        from .singlefile import make_single_file
-
-        result = make_single_file(config, args.output or Path("report.html"))
-    else:
-        result = make_snapshot(config, args.output or Path("audit.zip"))
-    if not args.quiet:
-        print(f"Built {result.build.summary()}")
-        what = "1 file" if args.single_file else f"{result.files} files"
-        told = f"{what}, {result.size:,} bytes{own_problems(result.problems)}"
-        print(safe_line(f"Wrote {result.path}: {told}"))
-    label = "file digest" if args.single_file else "snapshot digest"
-    print(f"{label}: {result.digest}")
-    return 0
-
-
-def own_problems(problems: list[Problem]) -> str:
-    """Return `, 1 warning` for the snapshot's own problems (the build's are in its summary)."""
-    errors = count_errors(problems)
-    counts = [(errors, "error"), (len(problems) - errors, "warning")]
-    return "".join(f", {plural(n, noun)}" for n, noun in counts if n)
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    """Check a snapshot; print each problem; exit 1 unless it is intact."""
-    outcome = verify(args.snapshot, args.digest)
-    for line in outcome.problems + outcome.warnings:
-        print(safe_line(line))
-    if not outcome.ok:
-        failed = f"FAILED: {len(outcome.problems)} problems in {args.snapshot}"
-        print(safe_line(failed), file=sys.stderr)
-        return 1
-    if outcome.kind == "file":
-        print(safe_line(f"OK: {args.snapshot} matches its digest"))
-        return 0
-    print(f"OK: {outcome.files} files match {SUMS}")
-    note = "matches --digest" if args.digest else "compare it with the digest you were given"
-    print(f"snapshot digest: {outcome.digest} ({note})")
-    return 0

@@ -31,8 +31,8 @@ from typing import Annotated, Any
 import msgspec
 import networkx as nx
 
-from .graphview import TYPES_KEY, type_layout
-from .naming import STATUS_NAME
+from .graphview import type_layout
+from .naming import STATUS_NAME, TYPES_KEY, group_key, name_key
 from .search import entry_source
 
 STATUS_FORMAT = 2  # every format keeps `format` and `files`: they mark a site (write.py)
@@ -116,9 +116,12 @@ def encode_nodes(
         # A type's list is ordered by time, so its key covers each member's time too.
         when = data.get("started_at") or data.get("created_at") or ""
         groups.setdefault(group_key(data["kind"], data["group"]), []).append(f"{node}\t{when}")
+        parent = data.get("parent")
+        if parent:  # a new child rebuilds its parent's page, which lists the children
+            groups.setdefault(group_key("children", parent["id"]), []).append(f"{node}\t{when}")
         if data["kind"] == "artifact":
             names.setdefault(data["name"], []).append(node)
-    memberships = {"@name:" + name: members for name, members in names.items()}
+    memberships = {name_key(name): members for name, members in names.items()}
     memberships.update(groups)
     for key, members in memberships.items():
         blob = "\n".join(sorted(members)).encode("utf-8", "surrogatepass")
@@ -131,11 +134,6 @@ def aspect_hash(source: Any) -> str:
     """Hash the part of a node that one aspect shows."""
     blob = msgspec.json.encode(source, enc_hook=str)
     return hashlib.blake2b(blob, digest_size=10).hexdigest()
-
-
-def group_key(kind: str, group: str) -> str:
-    """Return the key that stands for the members of a job type or artifact type in deps."""
-    return f"@group:{kind}:{group}"
 
 
 def build_key(*parts: bytes | str) -> str:

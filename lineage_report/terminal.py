@@ -29,10 +29,15 @@ _HASH_COMMAND = re.compile(r"#(?=#(?:vso)?\[)", re.IGNORECASE)
 
 
 def one_line(value: object, limit: int) -> str:
-    """Return value as one line of text cut to `limit` characters (the browser view's rule)."""
+    """Return value as one line of text cut to `limit` characters, with an ellipsis.
+
+    The one rule for a label or cell: graph previews, exports, diffs and the terminal.
+    """
     if value is None:
         return ""
-    text = CONTROL.sub(" ", str(value)).strip()
+    text = str(value)
+    # Printable text has none of CONTROL's characters: skip the pattern (most text is).
+    text = text.strip() if text.isprintable() else CONTROL.sub(" ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

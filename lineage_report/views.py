@@ -18,12 +18,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import formats, graphview, naming
+from . import formats, graphview, naming, refs
 from .lineage import Lineage
+from .manifest import FAILING
 from .markdown import render_markdown
-from .naming import PageUrls
+from .naming import PageUrls, group_key, group_path, list_path, name_key, part_path
 from .problems import count_errors
-from .status import group_key
 
 LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
 FILE_LIMIT = 500  # files listed on a version page
@@ -37,6 +37,8 @@ LISTS = {
     "consumers": ("down", "Runs that used"),
 }
 VALUE_CHARS = 2_000  # characters of one metadata/config value shown
+# A JobEvent's job definition (OpenLineage static lineage) was never seen running.
+DESIGN_STATE = "design: a job definition, no run was observed"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,64 @@ class NodeRow:
     detail: str
     distance: int = 0
     external: bool = False
+    failed_checks: int = 0  # a version's failing data-quality checks: a badge in the row
+
+
+@dataclass
+class CheckRow:
+    """A row of a version's checks table: one data-quality result, and the run that gave it."""
+
+    name: str
+    status: str
+    failing: bool
+    column: str
+    kind: str
+    value: str
+    message: str
+    source: str
+    run: Link | None
+
+
+@dataclass
+class ColumnRow:
+    """A row of a version's schema table."""
+
+    name: str
+    type: str
+    description: str
+
+
+@dataclass
+class ColumnInputRow:
+    """A row of a version's column-lineage table: one input column of one output column."""
+
+    column: str
+    dataset: Link | None  # the input dataset's page, when it is in the project
+    dataset_name: str
+    field: str
+    transformation: str
+    subtype: str
+    description: str
+
+
+@dataclass
+class ColumnTrace:
+    """One output column and the columns upstream of it, hop by hop (the column view)."""
+
+    column: str
+    rows: list[ColumnTraceRow]
+    truncated: bool = False
+
+
+@dataclass
+class ColumnTraceRow:
+    """An upstream column of a traced column: how many hops up, where, and how it was used."""
+
+    depth: int
+    dataset: Link | None  # the version read (or the artifact's page when no run here read it)
+    dataset_name: str
+    field: str
+    transformation: str
 
 
 @dataclass
@@ -196,6 +256,11 @@ class VersionPage:
     downstream: Cut
     extra: list[KeyValue]
     graph: Any = None
+    columns: list[ColumnRow] = field(default_factory=list)
+    column_lineage: list[ColumnInputRow] = field(default_factory=list)
+    checks: list[CheckRow] = field(default_factory=list)
+    failed_checks: int = 0
+    column_traces: list[ColumnTrace] = field(default_factory=list)
 
 
 @dataclass
@@ -216,6 +281,7 @@ class RunPage:
     downstream: Cut
     extra: list[KeyValue]
     graph: Any = None
+    children: Cut | None = None  # the runs whose parent run facet names this one
 
 
 @dataclass
@@ -356,6 +422,8 @@ class SiteViews:
         self.deps: set[str] = set()
         self._row_facts: dict[str, tuple[str, str, str, str, bool]] = {}
         self._hub_lists: dict[tuple[str, str], list[str]] = {}
+        # Made once: what every page's graph looks up and shares (entries, fans, type places).
+        self.graph_facts = graphview.GraphFacts(graph)
 
     # ordering -------------------------------------------------------------------
 
@@ -372,8 +440,7 @@ class SiteViews:
 
     def _version_order(self, node: str) -> tuple:
         """Order an artifact's nodes: versions newest first, external references last."""
-        version = self.nodes[node]["version"]
-        return (version is None, -(version or 0), node)
+        return refs.newest_first(self.nodes[node]["version"], node)
 
     # the page list --------------------------------------------------------------
 
@@ -415,7 +482,7 @@ class SiteViews:
     def _group_specs(self, kind: str, group: str, size: int) -> list[PageSpec]:
         """Return the pages of one type's (or job type's) list, PAGE_SIZE rows each."""
         page_kind = "jobs" if kind == "run" else "types"
-        base = group_path(page_kind, group)
+        base = group_path(kind, group)
         parts = max(1, -(-size // PAGE_SIZE))
         return [
             PageSpec(part_path(base, n), "group.html", page_kind, group, n)
@@ -462,13 +529,16 @@ class SiteViews:
         if facts is None:
             facts = self._row_facts[node] = self._describe(node)
         label, kind, group, detail, external = facts
-        return NodeRow(Link(label, urls.node(node)), kind, group, detail, distance, external)
+        failed = self.nodes[node].get("failed_checks", 0)
+        link = Link(label, urls.node(node))
+        return NodeRow(link, kind, group, detail, distance, external, failed)
 
     def _describe(self, node: str) -> tuple[str, str, str, str, bool]:
         """Return what a node's row says on every page (kept: a node appears on many)."""
         data = self.nodes[node]
         if data["kind"] == "run":
-            detail = " · ".join(x for x in (data["state"], formats.time(data["started_at"])) if x)
+            state = "design" if data.get("design") else data["state"]
+            detail = " · ".join(x for x in (state, formats.time(data["started_at"])) if x)
         else:
             aliases = ", ".join(data["aliases"])
             detail = "external input" if data["external"] else aliases
@@ -654,7 +724,7 @@ class SiteViews:
         producer = data["producer"]
         self.touch([node, producer] if producer else [node])
         return VersionRow(
-            Link(f"v{data['version']}", urls.node(node)),
+            Link(naming.version_tag(data["version"]), urls.node(node)),
             data["aliases"],
             formats.short_digest(data["digest"]),
             formats.time(data["created_at"]),
@@ -673,7 +743,9 @@ class SiteViews:
         data = self.nodes[node]
         producer = data["producer"]
         self.touch([node, *([producer] if producer else []), *data["relogged_by"]])
-        hook = data["label"] if data["external"] else f"{data['name']}:v{data['version']}"
+        hook = (
+            data["label"] if data["external"] else naming.version_ref(data["name"], data["version"])
+        )
         return VersionPage(
             title=data["label"],
             node_id=node,
@@ -692,21 +764,122 @@ class SiteViews:
             downstream=self.lineage_rows(node, False, urls),
             extra=key_values(data["extra"]),
             graph=self.node_graph(node, urls),
+            columns=[
+                ColumnRow(c["name"], c["type"] or "", c["description"])
+                for c in data.get("columns", [])
+            ],
+            column_lineage=self._column_inputs(data.get("column_lineage", []), urls),
+            checks=[self._check_row(c, urls) for c in data.get("checks", [])],
+            failed_checks=data.get("failed_checks", 0),
+            column_traces=self._column_traces(node, urls),
+        )
+
+    def _column_traces(self, node: str, urls: PageUrls) -> list[ColumnTrace]:
+        """Trace each output column upstream across hops; none when no trace goes past one."""
+        lineage = self.nodes[node].get("column_lineage", [])
+        traces = [self._trace(node, entry["column"], urls) for entry in lineage]
+        deep = any(row.depth > 1 for trace in traces for row in trace.rows)
+        return traces if deep else []
+
+    def _trace(self, node: str, column: str, urls: PageUrls) -> ColumnTrace:
+        """Walk a column's inputs breadth first, through the versions their producers read."""
+        rows: list[ColumnTraceRow] = []
+        seen = {(node, column)}
+        frontier = [(node, column)]
+        depth = 0
+        while frontier and len(rows) < LIST_LIMIT:
+            depth += 1
+            following = []
+            for at, name in frontier:
+                for item, upstream in self._column_sources(at, name):
+                    rows.append(self._trace_row(depth, item, upstream, urls))
+                    if upstream is not None and (upstream, item["field"]) not in seen:
+                        seen.add((upstream, item["field"]))
+                        following.append((upstream, item["field"]))
+            frontier = following
+        return ColumnTrace(column, rows[:LIST_LIMIT], len(rows) > LIST_LIMIT)
+
+    def _column_sources(self, node: str, column: str) -> list[tuple[dict, str | None]]:
+        """Return a version column's inputs, each with the version its producer read, if any."""
+        data = self.nodes[node]
+        producer = data.get("producer")
+        read = (
+            {self.nodes[u]["name"]: u for u in self.lineage.graph.predecessors(producer)}
+            if producer
+            else {}
+        )
+        self.touch([node, *read.values()])
+        return [
+            (item, read.get(item["artifact"]))
+            for entry in data.get("column_lineage", [])
+            if entry["column"] == column
+            for item in entry["inputs"]
+        ]
+
+    def _trace_row(
+        self, depth: int, item: dict, upstream: str | None, urls: PageUrls
+    ) -> ColumnTraceRow:
+        """Describe one upstream column: linked to the version read, else to its artifact."""
+        name = item["artifact"]
+        if upstream is not None:
+            link = Link(self.nodes[upstream]["label"], urls.node(upstream))
+        else:
+            self.touch([name_key(name)])
+            link = Link(name, urls.artifact(name)) if name in self._names else None
+        kind = "/".join(x for x in (item["transformation"], item["subtype"]) if x)
+        return ColumnTraceRow(depth, link, name, item["field"], kind)
+
+    def _column_inputs(self, lineage: list[dict], urls: PageUrls) -> list[ColumnInputRow]:
+        """Return one row per input column of each output column, linking input datasets."""
+        rows = []
+        for entry in lineage:
+            for item in entry["inputs"]:
+                name = item["artifact"]
+                self.touch([name_key(name)])  # the link appears when that dataset does
+                link = Link(name, urls.artifact(name)) if name in self._names else None
+                rows.append(
+                    ColumnInputRow(
+                        entry["column"],
+                        link,
+                        name,
+                        item["field"],
+                        item["transformation"],
+                        item["subtype"],
+                        item["description"],
+                    )
+                )
+        return rows
+
+    def _check_row(self, check: dict, urls: PageUrls) -> CheckRow:
+        """Describe one check for the checks table."""
+        run = check["run"]
+        self.touch([run])
+        value = "" if check["value"] is None else fmt_value(check["value"])
+        return CheckRow(
+            check["name"],
+            check["status"],
+            check["status"] in FAILING,
+            check["column"] or "",
+            check["kind"],
+            value,
+            check["message"],
+            check["source"],
+            Link(self.nodes[run]["label"], urls.node(run)) if run in self.nodes else None,
         )
 
     def node_graph(self, node: str, urls: PageUrls) -> graphview.GraphView:
         """Return the interactive graph of a node's page; the page depends on what it draws."""
         view = graphview.page_graph(
-            self.lineage.graph,
+            self.graph_facts,
             node,
             threshold=self.lineage.config.cluster_threshold,
             href=urls.node,
-            type_href=lambda tid: type_url(tid, urls),
+            type_href=urls.type_node,
         )
         # Every node it walked or lists: each decides what is drawn (a fan's hub its rest).
         self.touch(view.shows)
         if view.data.get("types"):
-            self.touch([graphview.TYPES_KEY])  # the overview's places follow every type
+            self.touch([naming.TYPES_KEY])  # the overview's places follow every type
         return view
 
     def _version_overview(self, data: dict, urls: PageUrls) -> list[Field]:
@@ -719,7 +892,7 @@ class SiteViews:
             return [*fields, Field("Source", "external input: no run in this project logged it")]
         return [
             *fields,
-            Field("Version", f"v{data['version']}"),
+            Field("Version", naming.version_tag(data["version"])),
             Field("Aliases", ", ".join(data["aliases"])),
             Field("Digest", data["digest"], code=True),
             Field("Created", formats.time(data["created_at"])),
@@ -748,7 +921,38 @@ class SiteViews:
             downstream=self.lineage_rows(node, False, urls),
             extra=key_values(_flatten_extra(data["extra"])),
             graph=self.node_graph(node, urls),
+            children=self._child_rows(data["run_id"], urls),
         )
+
+    def _child_rows(self, run_id: str, urls: PageUrls) -> Cut:
+        """List the runs that name this one as their parent, in the order they started."""
+        # Stands for the set of children, so a new child run rebuilds its parent's page.
+        self.touch([group_key("children", run_id)])
+        return self.rows(self._children().get(run_id, []), urls)
+
+    def _children(self) -> dict[str, list[str]]:
+        """Map each parent run id to its child runs, oldest first (computed once)."""
+        if not hasattr(self, "_child_index"):
+            index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for node, data in self.nodes(data=True):
+                parent = data.get("parent")
+                if parent:
+                    index[parent["id"]].append((data.get("started_at") or "~", node))
+            self._child_index = {k: [n for _, n in sorted(v)] for k, v in index.items()}
+        return self._child_index
+
+    def _parent_field(self, data: dict, urls: PageUrls) -> Field | None:
+        """Return the parent run's field: a link when it is in the project, else its name and id."""
+        parent = data.get("parent")
+        if not parent:
+            return None
+        node = naming.run_node(parent["id"])
+        self.touch([node])  # a parent that arrives later turns the text into a link
+        if node in self.nodes:
+            return Field("Parent run", link=Link(self.nodes[node]["label"], urls.node(node)))
+        name = parent.get("name")
+        text = f"{name} (run {parent['id']})" if name else f"run {parent['id']}"
+        return Field("Parent run", f"{text}: not in this project")
 
     def _relogs(self) -> dict[str, list[str]]:
         """Map each run to the versions it logged again (computed once)."""
@@ -767,7 +971,8 @@ class SiteViews:
         fields = [
             Field("Run id", data["run_id"], code=True),
             Field("Job type", link=Link(data["job_type"], urls.job_type(data["job_type"]))),
-            Field("State", data["state"]),
+            self._parent_field(data, urls),
+            Field("State", DESIGN_STATE if data.get("design") else data["state"]),
             Field("Project", data["project"] or ""),
             Field("Started", formats.time(data["started_at"])),
             Field("Finished", formats.time(data["finished_at"])),
@@ -779,7 +984,7 @@ class SiteViews:
             Field("User", data["user"] or ""),
             Field("Manifest", data["source"], code=True),
         ]
-        return [f for f in fields if f.text or f.link]
+        return [f for f in fields if f and (f.text or f.link)]
 
     def runs_page(self, spec: PageSpec, urls: PageUrls) -> RunsPage:
         """Build the runs index: job types and the most recent runs."""
@@ -798,9 +1003,8 @@ class SiteViews:
         start = (spec.part - 1) * PAGE_SIZE
         rows = [self.row(n, urls) for n in members[start : start + PAGE_SIZE]]
         label = "Job type" if spec.kind == "jobs" else "Artifact type"
-        return GroupPage(
-            f"{label}: {spec.key}", label, rows, len(members), self._pager(spec, len(members), urls)
-        )
+        pager = self._pager(spec, len(members), urls, group_path(kind, spec.key))
+        return GroupPage(f"{label}: {spec.key}", label, rows, len(members), pager)
 
     def list_page(self, spec: PageSpec, urls: PageUrls) -> ListPage:
         """Build one part of a node's long list: what a run used or logged, who used a version."""
@@ -821,10 +1025,9 @@ class SiteViews:
             self._pager(spec, len(members), urls, base),
         )
 
-    def _pager(self, spec: PageSpec, size: int, urls: PageUrls, base: str = "") -> Pager:
-        """Link a paged list's part to its neighbours."""
+    def _pager(self, spec: PageSpec, size: int, urls: PageUrls, base: str) -> Pager:
+        """Link a paged list's part (`base` is its first page's path) to its neighbours."""
         count = max(1, -(-size // PAGE_SIZE))
-        base = base or group_path(spec.kind, spec.key)
         prev = Link("Previous", urls.to(part_path(base, spec.part - 1))) if spec.part > 1 else None
         nxt = Link("Next", urls.to(part_path(base, spec.part + 1))) if spec.part < count else None
         return Pager(spec.part, count, prev, nxt)
@@ -838,45 +1041,16 @@ class SiteViews:
     def graph_page(self, spec: PageSpec, urls: PageUrls) -> GraphPage:
         """Build the project-wide graph page."""
         view = graphview.project_graph(
-            self.lineage.graph,
+            self.graph_facts,
             threshold=self.lineage.config.cluster_threshold,
             href=urls.node,
-            type_href=lambda tid: type_url(tid, urls),
+            type_href=urls.type_node,
         )
         return GraphPage("Lineage graph", view)
 
     def not_found_page(self, spec: PageSpec, urls: PageUrls) -> NotFoundPage:
         """Build the 404 page."""
         return NotFoundPage("Page not found")
-
-
-def type_url(type_id: str, urls: PageUrls) -> str:
-    """Link a type-overview node (`type:artifact:dataset`, `type:run:train`) to its page."""
-    _, kind, group = type_id.split(":", 2)
-    return urls.job_type(group) if kind == "run" else urls.artifact_type(group)
-
-
-def name_key(name: str) -> str:
-    """Return the key that stands for an artifact name's set of versions in page deps."""
-    return "@name:" + name
-
-
-def group_path(kind: str, group: str) -> str:
-    """Return the first page of a job type's ("jobs") or artifact type's ("types") list."""
-    return naming.job_type_path(group) if kind == "jobs" else naming.type_path(group)
-
-
-def list_path(node: str, what: str) -> str:
-    """Return the first page of a node's own list (LISTS): `runs/<stem>-logged.html`.
-
-    Page stems end in a hash, so no node's page can take the name.
-    """
-    return naming.node_path(node).replace(".html", f"-{what}.html")
-
-
-def part_path(base: str, part: int) -> str:
-    """Return the path of part `part` of a paged list: `x.html`, `x-p2.html`, ..."""
-    return base if part == 1 else base.replace(".html", f"-p{part}.html")
 
 
 def _flatten_extra(extra: dict[str, dict]) -> dict[str, Any]:

@@ -12,8 +12,15 @@ interrupted or failed build leaves the previous site as it was:
   the two folders in one atomic exchange (renameat2 on Linux; two renames elsewhere);
 - an incremental build stages the files it wrote and hard-links the pages it keeps from
   the last site (pages of nodes that are gone are left behind), then swaps the same way.
-Every file goes through `Writer`, which refuses paths outside the folder and any path
-claimed twice in one build (two nodes claiming one page would be a naming bug).
+Every path of a site is claimed through `Writer.claim`, which refuses paths outside the
+folder and any path claimed twice in one build (two nodes claiming one page would be a
+naming bug). Claiming and writing are apart: `build` claims every page first, and the bytes
+come later through `put`, which checks nothing more, from this process or from the forked
+workers of `crew`, each holding a copy of the Writer (so the parent's `written` learns their
+pages from their results). Site-wide files are claimed and written at once (`write`); a
+claimed path an incremental build did not write is a page it keeps from the last site. The
+diff report and snapshots are not sites: they write their own files, each in one step
+(`atomic_file`, `atomic_write`).
 """
 
 from __future__ import annotations
@@ -23,11 +30,13 @@ import errno
 import logging
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
 
-from .errors import BuildError
+from .errors import BuildError, LineageReportError
 from .naming import STATUS_NAME
 
 STAGING_MARK = ".lineage-report-building"  # in a staging folder from its first moment
@@ -292,7 +301,7 @@ class Writer:
             os.link(os.path.join(old, path), os.path.join(parent, name))
 
     def _swap_in(self) -> None:
-        """Full build: carry the kept files into the staged site, then swap the folders."""
+        """Carry the kept files into the staged site, then swap the folders (every build)."""
         self._refuse_clashes()
         for path in self.folder.carried:
             carry(self.output / path, self.staging / path)
@@ -359,11 +368,30 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
 
 
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary file beside `path` that replaces it on success and goes on failure.
+
+    A reader of `path` sees the old file or the new one, never a part. The file names the
+    user gives (a snapshot's, a single file's) come from `-o`, hence the refusal's wording.
+    """
+    if path.is_dir():
+        raise LineageReportError(f"{path} is a folder; give a file name with -o")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The process id: two processes writing one file never share a temporary file.
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield temp
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace a file in one step: a reader sees the old bytes or the new, never a mix."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
+    with atomic_file(path) as temp:
+        temp.write_bytes(data)
 
 
 def lock_output(output: Path):

@@ -170,7 +170,7 @@ def test_run_with_10000_inputs(tmp_path: Path) -> None:
     assert_bounded(stats)
     # A node's own long lists go on in list pages of their own (500 rows each).
     for node, table in (("run:consumer", "used"), ("run:producer", "logged")):
-        listed = f"runs/{naming.page_stem(node.removeprefix('run:'))}-{table}.html"
+        listed = naming.list_path(node, table)
         assert more_rows(INPUTS - 200, INPUTS, listed=f"../{listed}") in page(site, node)
         assert (site / listed).is_file()
     versions_page = (site / naming.artifact_path("input")).read_text(encoding="utf-8")

@@ -373,10 +373,10 @@ def test_unknown_node_is_an_exact_error(args):
     assert result.stdout == ""
 
 
-def test_resolve_rejects_an_ambiguous_run_name(tmp_path):
+def test_node_id_of_rejects_an_ambiguous_run_name(tmp_path):
     root = write_project(
         tmp_path,
         {"a.json": manifest("a1", 0, name="twin"), "b.json": manifest("b1", 5, name="twin")},
     )
     with pytest.raises(LineageReportError, match="run name 'twin' is ambiguous: run:a1, run:b1"):
-        export.resolve(lineage_report.load(root), "twin")
+        export.node_id_of(lineage_report.load(root), "twin")

@@ -22,7 +22,7 @@ from lineage_report import formats, graphview, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.export import export
-from lineage_report.lineage import load
+from lineage_report.load import load
 from tests.browser.harness import add_artifact, add_run
 from tests.factories import at, manifest, write_project
 

@@ -11,7 +11,14 @@ import networkx as nx
 import pytest
 
 from lineage_report import graphview
-from lineage_report.graphview import mermaid, page_graph, project_graph, to_pyvis, type_overview
+from lineage_report.graphview import (
+    mermaid,
+    page_graph,
+    project_graph,
+    style,
+    to_pyvis,
+    type_overview,
+)
 from tests.browser import harness
 from tests.browser.harness import HOSTILE, add_artifact, add_run, hub_graph, sample_graph
 
@@ -26,7 +33,7 @@ def drawn(view):
 def drawn_pairs(view):
     """Return the drawn edges as (from id, to id)."""
     entries = view.data["nodes"]
-    pairs = graphview._drawn_pairs(entries, view.data["edges"])
+    pairs = graphview.pagedata.drawn_pairs(entries, view.data["edges"])
     return [(entries[a]["id"], entries[b]["id"]) for a, b in pairs]
 
 
@@ -281,7 +288,7 @@ def test_project_too_big_to_draw_shows_the_type_overview():
 
 
 def test_a_view_over_the_byte_budget_drops_members_and_previews(monkeypatch):
-    monkeypatch.setattr(graphview, "MAX_BYTES", 8_000)
+    monkeypatch.setattr(graphview.pages, "MAX_BYTES", 8_000)  # where views read it
     view = page_graph(sample_graph(), TRAIN)
     assert view.byte_size <= 8_000 and view.note == graphview.LEAN_NOTE
     assert not [e for e in view.data["nodes"] if "c" in e]
@@ -366,7 +373,8 @@ def test_partial_renders_hostile_data_as_data():
     html = env.get_template("partials/graph.html").render(
         graph=hostile_view(), assets={k: f"assets/{k}" for k in harness.ASSETS}
     )
-    assert html.count("<script") == 3 and html.count("</script>") == 3
+    # The data, then vis-network, graph-style.js and lineage-graph.js.
+    assert html.count("<script") == 4 and html.count("</script>") == 4
     assert "<script>window.__pwned" not in html
 
 
@@ -420,3 +428,116 @@ def test_to_pyvis_draws_the_same_view_without_physics():
 def test_to_pyvis_labels_cannot_close_a_script():
     net = to_pyvis(harness.hostile_graph())
     assert all("</" not in n["label"] for n in net.nodes)
+
+
+# ---------------------------------------------------------------- one style
+
+
+def test_style_script_assigns_the_palette_python_draws_with():
+    text = style.style_script()
+    prefix, suffix = "window.LineageGraphStyle = ", ";\n"
+    assert text.startswith(prefix) and text.endswith(suffix)
+    data = json.loads(text[len(prefix) : -len(suffix)])
+    assert list(data) == sorted(data) and data == style.style_data()
+    assert data["palette"] == style.PALETTE and data["focusBorder"] == style.FOCUS_BORDER
+    assert set(data["palette"]) == {"artifact", "run", "external"}
+    assert all(
+        re.fullmatch(r"#[0-9a-f]{6}", c) for p in data["palette"].values() for c in p.values()
+    )
+    assert data["mermaid"]["classDefs"] == list(style.MERMAID_CLASS_DEFS)
+
+
+def test_python_exporters_draw_with_the_style():
+    g = sample_graph()
+    text = mermaid(page_graph(g, TRAIN))
+    assert all(f"  {line}\n" in text for line in style.MERMAID_CLASS_DEFS)
+    nodes = {n["id"]: n for n in to_pyvis(g, focus=TRAIN).nodes}
+    assert nodes[TRAIN]["color"]["border"] == style.FOCUS_BORDER
+    run = next(n for n in nodes.values() if n["id"].startswith("run:"))
+    assert run["color"] == style.PALETTE["run"]
+
+
+def test_a_graph_facts_object_gives_the_same_views_as_the_graph():
+    for g in (sample_graph(), hub_graph(graphview.FAN_LIMIT + 5, outputs=True)):
+        facts = graphview.GraphFacts(g)  # one for every view, as a build keeps it
+        for focus in sorted(g.nodes)[:30]:
+            assert page_graph(facts, focus).data_json == page_graph(g, focus).data_json
+        assert project_graph(facts).data_json == project_graph(g).data_json
+        assert graphview.type_layout(facts) == graphview.type_layout(g)
+
+
+# ---------------------------------------------------------------- issue 12: parents, design, checks
+
+
+def entry_of(view, node):
+    """Return the entry of a node in a view's data."""
+    return next(e for e in view.data["nodes"] if e["id"] == node)
+
+
+def dag(children: int, parent_in_graph: bool = True) -> nx.DiGraph:
+    """Return a DAG run's `children` task runs, each of its own job type, reading one table."""
+    g = nx.DiGraph()
+    data = add_artifact(g, "source", 0, "table")
+    if parent_in_graph:
+        add_run(g, "dag", "dag", name="etl_orders")
+    for i in range(children):
+        task = add_run(g, f"task{i}", f"etl_orders.t{i}", used=[data])
+        g.nodes[task]["parent"] = {"id": "dag", "name": "etl_orders", "job_type": "dag"}
+    return g
+
+
+def test_child_runs_form_one_cluster_under_their_parent():
+    view = project_graph(dag(8), href=lambda n: n.replace(":", "-") + ".html")
+    cluster = next(e for e in drawn(view) if e["k"] == "cluster")
+    assert (cluster["l"], cluster["n"], cluster["g"]) == (
+        "8 runs · children of etl_orders",
+        8,
+        "children of etl_orders",
+    )
+    assert (cluster["u"], cluster["h"]) == ("etl_orders", "run-dag.html")
+    members = [e["id"] for e in view.data["nodes"] if "c" in e]
+    assert sorted(members) == [f"run:task{i}" for i in range(8)]
+
+
+def test_few_child_runs_are_drawn_on_their_own():
+    view = project_graph(dag(5))
+    assert not [e for e in view.data["nodes"] if e["k"] == "cluster"]
+
+
+def test_children_of_a_parent_outside_the_project_are_named_from_the_facet():
+    view = project_graph(dag(8, parent_in_graph=False))
+    cluster = next(e for e in drawn(view) if e["k"] == "cluster")
+    assert cluster["l"] == "8 runs · children of etl_orders"
+    assert "u" not in cluster and "h" not in cluster
+
+
+def test_design_run_and_failing_checks_are_flagged():
+    g = nx.DiGraph()
+    table = add_artifact(g, "orders", 0, "table")
+    g.nodes[table]["failed_checks"] = 3
+    design = add_run(g, "design", "report", used=[table])
+    g.nodes[design]["design"] = True
+    plain_run = add_run(g, "observed", "report", used=[table])
+    view = project_graph(g)
+    assert entry_of(view, design)["d"] == 1 and "d" not in entry_of(view, plain_run)
+    assert entry_of(view, table)["q"] == 3
+    assert ["Failing checks", "3"] in entry_of(view, table)["p"]
+    assert style.style_data()["failing"] == style.FAILING
+
+
+def test_nodes_without_checks_or_design_have_no_flags():
+    view = project_graph(sample_graph())
+    assert not [e for e in view.data["nodes"] if "q" in e or "d" in e]
+
+
+def test_design_edges_are_dotted_in_mermaid_and_dashed_in_pyvis():
+    g = nx.DiGraph()
+    table = add_artifact(g, "orders", 0, "table")
+    design = add_run(g, "design", "report", used=[table])
+    g.nodes[design]["design"] = True
+    add_run(g, "observed", "report", used=[table])
+    view = project_graph(g)
+    arrows = re.findall(r"^  n\d+ (\S+) n\d+$", mermaid(view), re.M)
+    assert sorted(arrows) == ["-->", "-.->"]
+    dashed = {(e["from"], e["to"]) for e in to_pyvis(g).edges if e.get("dashes")}
+    assert dashed == {(table, design)}

@@ -38,7 +38,7 @@ from lineage_report.status import (
 )
 from tests.factories import art, manifest, write_project
 
-SEARCH_JS = "assets/search-index.js"
+SEARCH_JS = naming.SEARCH_INDEX
 
 
 def three_runs(root: Path) -> Path:

@@ -130,7 +130,9 @@ def test_problem_kinds_table_lists_exactly_the_kinds_the_code_reports():
     text = DOC.read_text(encoding="utf-8")
     table = text[text.index("| kind | severity | when |") :]
     documented = {unquote(row[0]): row[1].strip("*") for row in table_rows(table)}
-    sources = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "lineage_report").glob("*.py"))
+    sources = "".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "lineage_report").rglob("*.py")
+    )
     prefixes = "manifest|graph|collect|config|snapshot|export"
     reported = set(re.findall(rf'"((?:{prefixes})\.[a-z]+(?:-[a-z]+)*)"', sources))
     reported = {kind for kind in reported if not FILE_NAME.search(kind)}

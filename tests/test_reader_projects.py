@@ -7,14 +7,16 @@ import hashlib
 import json
 import shutil
 
+import networkx as nx
+
 import lineage_report
 from lineage_report import naming
 from lineage_report.build import build
 from lineage_report.config import load_config
 from tests.factories import manifest, write_project
 from tests.linkcheck import check_site
+from tests.test_readers import DATA, MARQUEZ, fill_marquez
 from tests.test_readers import JAFFLE as DBT
-from tests.test_readers import MARQUEZ, fill_marquez
 
 
 def test_detected_openlineage_and_dbt_files_build_one_site(tmp_path):
@@ -26,7 +28,7 @@ def test_detected_openlineage_and_dbt_files_build_one_site(tmp_path):
     lineage = lineage_report.load(project)
     jobs = {run.job_type for run in lineage.runs()}
     assert "etl_menus" in jobs and "dbt model" in jobs
-    assert len(list(lineage.runs())) == 13 + 14
+    assert len(list(lineage.runs())) == 13 + 14 + 10  # dbt: 14 built, 10 declared
     assert [p for p in lineage.problems if p.severity == "error"] == []
     out = tmp_path / "site"
     build(load_config(project), out)
@@ -121,3 +123,17 @@ def test_runs_that_update_their_input_and_failed_builds_make_a_sound_site(tmp_pa
     page = (out / naming.node_path(failed.id)).read_text(encoding="utf-8")
     assert "failed" in page and "Syntax error: Expected end of input" in page
     assert "source_locations" not in page
+
+
+def test_a_dbt_manifest_and_openlineage_events_make_one_graph(tmp_path):
+    """A job reading a dbt model's warehouse table joins the dbt runs: one graph, not two."""
+    shutil.copytree(DATA / "openlineage-dbt-fail" / "target", tmp_path / "target")
+    reader = event("COMPLETE", "2026-01-01T00:00:00Z")
+    reader["outputs"] = []
+    table = "random-gcp-project.dbt_test1.test_second_dbt_model"
+    reader["inputs"] = [{"namespace": "bigquery", "name": table}]
+    (tmp_path / "events.ndjson").write_text(json.dumps(reader) + "\n")
+    lineage = lineage_report.load(tmp_path)
+    run = naming.run_node("r-1")
+    upstream = {lineage.graph.nodes[n].get("job_type") for n in nx.ancestors(lineage.graph, run)}
+    assert "dbt model" in upstream

@@ -177,16 +177,18 @@ def test_marquez_facets_land_where_the_site_shows_them(marquez):
     assert "```sql\nINSERT INTO delivery_7_days" in notes
     art = run["logged_artifacts"][0]
     assert art["description"] == "A table for weekly deliveries."
-    assert art["metadata"]["columns"]["order_id"]["type"] == "INTEGER"
-    assert (
-        "food_delivery/public.orders_7_days.order_id"
-        in art["metadata"]["column_lineage"]["order_id"]
-    )
-    assert "facet.dataQualityAssertions" in art["metadata"]
+    assert art["columns"][0] == {
+        "name": "order_id",
+        "type": "INTEGER",
+        "description": "The ID of the order.",
+    }
+    order_id = next(c for c in art["column_lineage"] if c["column"] == "order_id")
+    assert order_id["inputs"][0]["artifact"] == "food_delivery/public.orders_7_days"
+    assert order_id["inputs"][0]["field"] == "order_id"
+    assert art["checks"] and "facet.dataQualityAssertions" not in art["metadata"]
+    assert "columns" not in art["metadata"] and "column_lineage" not in art["metadata"]
     assert art["metadata"]["data_source"]["uri"].startswith("postgres://food_delivery:***@")
-    with_lineage = [
-        a for d in docs for a in d.data["logged_artifacts"] if "column_lineage" in a["metadata"]
-    ]
+    with_lineage = [a for d in docs for a in d.data["logged_artifacts"] if a["column_lineage"]]
     assert len(with_lineage) == 5
 
 
@@ -257,7 +259,9 @@ def test_facets_of_one_run_are_combined():
     docs, _ = read_events(events)
     run = docs[0].data
     assert run["run"]["notes"] == "Docs.\n\n**SQL**\n\n```sql\nselect 1\n```"
-    assert run["logged_artifacts"][0]["metadata"]["columns"] == {"id": {"type": "INT"}}
+    assert run["logged_artifacts"][0]["columns"] == [
+        {"name": "id", "type": "INT", "description": ""}
+    ]
 
 
 def test_parent_run_is_kept_for_drawing():
@@ -268,8 +272,8 @@ def test_parent_run_is_kept_for_drawing():
     ]
     docs, _ = read_events(events)
     task = by_job(docs)["t"]["run"]
-    assert task["parent"] == {"run_id": "dag-run", "job": "airflow/my_dag"}
-    assert task["config"]["parent_run"] == "dag-run"
+    assert task["parent"] == {"id": "dag-run", "name": "my_dag", "job_type": "my_dag"}
+    assert "parent_run" not in task["config"]  # shown as the parent link, not twice
     assert "parent" not in by_job(docs)["my_dag"]["run"]
 
 
@@ -372,7 +376,7 @@ def test_bad_events_and_datasets_cost_only_themselves():
         ("/0/outputs/1", "openlineage.invalid-dataset", "error"),
         ("/1", "openlineage.invalid-event", "error"),
         ("/2", "openlineage.invalid-event", "error"),
-        ("/3", "openlineage.unsupported-event", "warning"),
+        ("/3", "openlineage.invalid-event", "error"),  # a DatasetEvent naming no dataset
         ("/4/eventType", "openlineage.invalid-event", "warning"),
     ]
     assert problems[0].message == "dataset 'name' is missing or not a string"
@@ -448,7 +452,7 @@ def test_jaffle_shop_nodes_become_runs_and_artifacts():
     sanity(docs)
     assert problems == []
     jobs = [d.data["run"]["job_type"] for d in docs]
-    assert (jobs.count("dbt model"), jobs.count("dbt seed"), len(docs)) == (11, 3, 14)
+    assert (jobs.count("dbt model"), jobs.count("dbt seed"), len(docs)) == (11, 3, 24)
     runs = {d.data["run"]["name"]: d.data for d in docs}
     fct = runs["run fct_orders"]
     assert fct["run"]["id"] == "model.jaffle_shop.fct_orders@f5f9ec53-b715-491d-92b0-c7d376eab70b"
@@ -463,8 +467,9 @@ def test_jaffle_shop_nodes_become_runs_and_artifacts():
         "table",
     )
     assert art["description"].startswith("This table has basic information about orders")
-    assert art["metadata"]["columns"]["order_id"] == {
-        "description": "This is a unique identifier for an order"
+    assert art["columns"][0] == {
+        "name": "order_id",
+        "description": "This is a unique identifier for an order",
     }
     assert (
         "**Compiled code**" in fct["run"]["notes"]
@@ -481,17 +486,10 @@ def test_jaffle_shop_graph(jaffle_manifest):
     logged = {a["digest"] for d in docs for a in d.data["logged_artifacts"]}
     pinned = [r for r in used if "digest" in r]
     assert {r["digest"] for r in pinned} <= logged
-    # the 16 parent_map edges into models and seeds (the other 10 non-test edges reach
-    # exposures, metrics and the analysis, which are not read)
-    assert len(used) == 16
-    assert [r for r in used if "digest" not in r] == [
-        {
-            "name": "jaffle_shop.payments.orders",
-            "alias": "latest",
-            "type": "source",
-            "external": True,
-        }
-    ]
+    # the 26 parent_map edges that are not tests': 16 into models and seeds, 10 into
+    # exposures, metrics and the analysis; a source is pinned to its declared version
+    assert len(used) == 26
+    assert [r for r in used if "digest" not in r] == []
     v1 = next(d.data for d in docs if d.data["run"]["name"] == "run dim_customers v1")
     assert v1["used_artifacts"][0]["name"] == "jaffle_shop.dim_customers.v2"
 
@@ -562,7 +560,7 @@ def test_bad_nodes_and_run_results_cost_only_themselves(jaffle_manifest):
     manifest["nodes"]["model.jaffle_shop.broken"] = {"resource_type": "model"}
     manifest["nodes"]["model.jaffle_shop.stg_orders"]["depends_on"]["nodes"].append("model.x.gone")
     docs, problems = read_manifest(manifest, run_results={"results": "nope"})
-    assert len(docs) == 14
+    assert len(docs) == 24
     assert [(p.location, p.kind) for p in problems] == [
         ("/nodes/model.jaffle_shop.broken", "dbt.invalid-node"),
         ("", "dbt.invalid-run-results"),

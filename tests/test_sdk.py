@@ -402,6 +402,31 @@ def test_use_artifact_resolves_versions_aliases_and_latest(tmp_path: Path) -> No
     ]
 
 
+def test_an_alias_names_what_held_it_when_the_run_started(tmp_path: Path) -> None:
+    """An alias resolves as the graph resolves it: to the version that held it when the run
+    started. The SDK used to take whichever holds it at the call, which a concurrent run
+    may have moved since; the graph would then name another version than the manifest."""
+    folder, data = tmp_path / "lineage", tmp_path
+    log_dataset(folder, data, "one", ["best"])  # v0 is `best`
+    with sdk.init(dir=folder, job_type="train", id="reader") as run:
+        log_dataset(folder, data, "two", ["best"])  # meanwhile another run gives `best` to v1
+        best = run.use_artifact("raw:best")
+        newest = run.use_artifact("raw:latest")
+    assert (best.version, best.aliases) == (0, ("best",))
+    assert (newest.version, newest.aliases) == (1, ("latest",))  # latest: the newest at the call
+
+    import lineage_report
+
+    # The graph, given the same reference as text, resolves it to the same version, though
+    # `best` is v1's now (the version the SDK used to pick).
+    doc = strict_json(run.path)
+    doc["used_artifacts"] = ["raw:best"]
+    run.path.write_text(json.dumps(doc))
+    lineage = lineage_report.load(folder)
+    assert lineage.artifact("raw:best").version == 1
+    assert [a.version for a in lineage.run("reader").used_artifacts()] == [best.version]
+
+
 def sha256_file_text(text: str) -> str:
     """Return the file digest of a text file holding `text`."""
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

@@ -18,8 +18,9 @@ import pytest
 from lineage_report import graphview, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
+from lineage_report.naming import list_path, part_path
 from lineage_report.status import load_status
-from lineage_report.views import HUB_ROWS, LIST_LIMIT, PAGE_SIZE, list_path
+from lineage_report.views import HUB_ROWS, LIST_LIMIT, PAGE_SIZE
 from tests.factories import art, manifest, write_project
 from tests.linkcheck import check_site
 
@@ -175,7 +176,7 @@ def test_the_runs_own_page_reaches_every_input_and_output(wide_site: Path) -> No
 
 
 def test_a_list_page_says_what_it_lists_and_where_it_is(wide_site: Path) -> None:
-    text = read(wide_site, list_path(RUN, "logged").replace(".html", "-p2.html"))
+    text = read(wide_site, part_path(list_path(RUN, "logged"), 2))
     assert "<h1>Artifacts logged by wide-scoring</h1>" in text
     assert ": 2,000 in all; page 2 of 4.</p>" in text
     rows = re.findall(r'<tr class="artifact"><td><a href="([^"]+)"', text)

@@ -17,21 +17,15 @@ Exit 0 once the comparison ran; `--fail-on` makes chosen findings exit 1 for CI 
 The package, its imports pointing one way (each module imports only those before it):
 `sides` reads OLD and NEW; `comparison` compares them; `text` words what it found for
 `report_json` (the JSON document), `comment` (the Markdown PR comment), `html` (the
-`--html` changes page) and `gate` (`--fail-on`). This file holds the command line.
+`--html` changes page) and `gate` (`--fail-on`). This file names the public API; the command
+line is `commands/diff.py`.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
-
-from ..terminal import safe_line
-from .comment import markdown, report_url
+from .comment import markdown
 from .comparison import Diff, FieldChange, compare, field_changes, problem_key
-from .gate import fail_conditions, failures
-from .html import write_page
-from .report_json import json_text, to_json
+from .report_json import to_json
 from .sides import DiffInputError, Side, load_side, load_sides
 
 __all__ = [
@@ -45,60 +39,5 @@ __all__ = [
     "load_sides",
     "markdown",
     "problem_key",
-    "register",
     "to_json",
 ]
-
-
-def register(subparsers) -> None:
-    """Add the `diff` subcommand."""
-    d = subparsers.add_parser(
-        "diff",
-        help="what changed in the lineage between two projects, sites or snapshots",
-        description="Compare two lineages: each a project folder, a built site, its "
-        "lineage.json, or a snapshot zip. Exit 0 once compared, 1 when --fail-on holds.",
-    )
-    d.add_argument("old", type=Path, help="the lineage before the change")
-    d.add_argument("new", type=Path, help="the lineage after it")
-    d.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    d.add_argument(
-        "--fail-on",
-        type=fail_conditions,
-        default=[],
-        metavar="CONDITIONS",
-        help="exit 1 if any holds: removed, added, alias-moved, alias-moved:NAME, new-problems "
-        "(comma-separated)",
-    )
-    d.add_argument(
-        "--report-url", type=report_url, help="where the full report is (linked when cut)"
-    )
-    d.add_argument("--html", type=Path, metavar="DIR", help="also write a changes page here")
-    d.set_defaults(func=cmd_diff)
-
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    """Compare the two sides, print the report, and exit 1 if a --fail-on condition holds."""
-    diff = compare(*load_sides(args.old, args.new))
-    if args.format == "json":
-        text = json_text(to_json(diff))
-    else:
-        text = markdown(diff, report_url=args.report_url)
-    if args.html:
-        page = write_page(diff, args.html)
-        print(safe_line(f"Wrote {page}"), file=sys.stderr)
-    emit(text)
-    failed = failures(diff, args.fail_on)
-    for line in failed:
-        print(line, file=sys.stderr)
-    return 1 if failed else 0
-
-
-def emit(text: str) -> None:
-    """Write the report to stdout as UTF-8, whatever the terminal's encoding."""
-    sys.stdout.flush()
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:  # a text-only stream (tests capturing output)
-        sys.stdout.write(text)
-    else:
-        buffer.write(text.encode("utf-8", "replace"))
-        buffer.flush()

@@ -19,10 +19,11 @@ from typing import Any
 import networkx as nx
 from markupsafe import Markup
 
-from .. import __version__, formats, naming
+from .. import formats, naming
 from ..graphview import GraphView, escape_json, project_graph
 from ..render import Asset, Renderer, collect_assets, hashed_asset, themes_root
 from ..terminal import one_line
+from ..version import __version__
 from ..write import atomic_write
 from .comparison import CATEGORIES, Changed, Diff
 from .sides import DiffInputError
@@ -264,7 +265,13 @@ def view_marks(diff: Diff, marks: dict[str, str], view: GraphView) -> dict[str, 
 
 def diff_assets() -> list[Asset]:
     """Return the assets the changes page needs: the theme's and the diff's own."""
-    wanted = {"style.css", "lineage-graph.css", "lineage-graph.js", "vis-network.min.js"}
+    wanted = {
+        "style.css",
+        "lineage-graph.css",
+        "lineage-graph.js",
+        "graph-style.js",
+        "vis-network.min.js",
+    }
     assets = [a for a in collect_assets([themes_root() / "default"]) if a.name in wanted]
     folder = themes_root() / "default" / "diff"
     for name in ("diff-graph.js", "diff.css"):

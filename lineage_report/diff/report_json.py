@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import __version__
+from ..version import __version__
 from .comparison import CATEGORIES, Diff
 from .text import SURROGATE
 

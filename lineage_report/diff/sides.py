@@ -20,16 +20,17 @@ from typing import Any
 import msgspec
 
 from .. import naming
-from ..build import build_time, load_lineage
+from ..build import build_time
 from ..config import Config, load_config
 from ..crew import processes, side_job
 from ..errors import LineageReportError
-from ..snapshot import entry_problem
+from ..load import load_lineage
+from ..snapshot import SITE, SUMS, entry_problem
 
 log = logging.getLogger("lineage_report")
 
 ZIP_LIMIT = 4 << 30  # a lineage.json inside a zip larger than this is not one we wrote
-SNAPSHOT_LINEAGE = "site/" + naming.LINEAGE_JSON
+SNAPSHOT_LINEAGE = SITE + naming.LINEAGE_JSON
 
 Edge = tuple[str, str]
 
@@ -93,9 +94,9 @@ def locate(path: Path) -> Located:
     """Tell what a side is, and which file (or folder) to read it from."""
     if path.is_dir():
         lineage_file = path / naming.LINEAGE_JSON
-        if (path / "SHA256SUMS").is_file() and (path / SNAPSHOT_LINEAGE).is_file():
+        if (path / SUMS).is_file() and (path / SNAPSHOT_LINEAGE).is_file():
             return Located(path, "snapshot", path / SNAPSHOT_LINEAGE)  # unzipped
-        if (path / naming.STATUS_NAME).is_file() or (path / "index.html").is_file():
+        if (path / naming.STATUS_NAME).is_file() or (path / naming.INDEX).is_file():
             if not lineage_file.is_file():
                 raise DiffInputError(f"{path}: a built site without {naming.LINEAGE_JSON}")
             return Located(path, "site", lineage_file)

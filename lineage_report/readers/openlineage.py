@@ -8,7 +8,11 @@ digest is made up from what identifies it: sha256 of namespace/name and the `ver
 version per producing run). A run that reads a dataset it also writes (a MERGE, an upsert,
 an incremental model) reads it by `latest`, which the graph takes to be the version before
 the run's own. Each document notes where its parts came from (`source_locations`), so later
-problems point into the events. The mapping is described in docs/readers.md.
+problems point into the events. A run's parent run facet becomes its `parent`
+(Airflow DAG run -> task runs, dbt invocation -> models). OpenLineage 2's static lineage
+is read too: a JobEvent is a job definition without an observed run (a `design` run, its
+edges drawn dashed, never making `latest`), and a DatasetEvent's facets are kept on every
+version of that dataset the events write. The mapping is described in docs/readers.md.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from functools import cached_property
 from typing import Any
 
 from ..problems import WARNING, Problem, pointer
-from . import (
+from .common import (
     SOURCE_LOCATIONS,
     Document,
     code_block,
@@ -39,13 +43,25 @@ from . import (
     synthetic_digest,
     without_private,
 )
+from .identity import Identities, dataset_name, symlink_identities
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 TERMINAL_STATES = {"COMPLETE": "finished", "FAIL": "failed", "ABORT": "crashed"}
 # Facets shown in their own place (notes, parent link, tags, summary) rather than in config.
 SHOWN_RUN_FACETS = ("parent", "errorMessage", "nominalTime")
 SHOWN_JOB_FACETS = ("sql", "documentation")
-SHOWN_DATASET_FACETS = ("documentation", "schema", "columnLineage", "dataSource", "version")
+SHOWN_DATASET_FACETS = (
+    "documentation",
+    "schema",
+    "columnLineage",
+    "dataSource",
+    "version",
+    "symlinks",
+)
+# Facets that become checks (data-quality results) instead of metadata.
+CHECK_FACETS = ("dataQualityAssertions", "dataQualityMetrics")
+# A dataQualityMetrics facet's dataset-wide numbers, each one metric check.
+DATASET_METRICS = ("rowCount", "bytes", "fileCount", "lastUpdated")
 
 
 @dataclass
@@ -58,10 +74,12 @@ class Dataset:
     facets: dict = field(default_factory=dict)
     io_facets: dict = field(default_factory=dict)
 
+    also: list[str] = field(default_factory=list)  # its other names (symlinks facet)
+
     @property
     def artifact_name(self) -> str:
-        """Return the artifact name: `<namespace>/<name>`."""
-        return f"{self.namespace}/{self.name}"
+        """Return the artifact name: namespace and name as one URI (`identity.dataset_name`)."""
+        return dataset_name(self.namespace, self.name)
 
     @property
     def version(self) -> str | None:
@@ -96,6 +114,7 @@ class Run:
     job_facets: dict = field(default_factory=dict)
     inputs: dict[tuple[str, str], Dataset] = field(default_factory=dict)
     outputs: dict[tuple[str, str], Dataset] = field(default_factory=dict)
+    design: bool = False  # a JobEvent's job definition, not an observed run
 
     @cached_property
     def state(self) -> str:
@@ -139,18 +158,22 @@ def read_openlineage_many(
     """
     problems: list[Problem] = []
     runs: dict[str, Run] = {}
+    statics: dict[tuple[str, str], tuple[str, Dataset]] = {}  # (path, DatasetEvents merged)
     order = 0
     for path, raw in sources:
         for location, event in _usable(path, _events(path, raw, problems), problems):
-            _add_event(path, location, order, event, runs, problems)
+            _add_event(path, location, order, event, (runs, statics), problems)
             order += 1
     ordered = sorted(runs.values(), key=lambda r: r.order)
+    _attach_dataset_events(statics, ordered, problems)
+    names = _merge_identities(ordered, problems)
     versions = _VersionIndex(ordered)
-    jobs = Counter((r.namespace, r.job) for r in ordered)
+    jobs = Counter((r.namespace, r.job) for r in ordered if not r.design)
     documents = [
         Document(run.path, run.location, _manifest(run, jobs, versions, problems))
         for run in ordered
     ]
+    _rename_column_inputs(documents, names)
     return documents, problems
 
 
@@ -207,8 +230,16 @@ def _ndjson_events(path: str, raw: bytes, problems: list[Problem]):
 # --- stage 2: events merged into runs ------------------------------------------------------
 
 
-def _add_event(path, location, order, event, runs: dict[str, Run], problems) -> None:
-    """Check one event and merge it into its run; a bad event is reported and skipped."""
+def _add_event(path, location, order, event, found: tuple[dict, dict], problems) -> None:
+    """Check one event and merge it into its run (or job, or dataset); a bad one is skipped."""
+    runs, statics = found
+    static = _static_event(event) if isinstance(event, dict) else None
+    if static == "a JobEvent":
+        _add_job_event(path, location, order, event, runs, problems)
+        return
+    if static == "a DatasetEvent":
+        _add_dataset_event(path, location, event, statics, problems)
+        return
     complaint = _event_problem(path, location, event)
     if complaint:
         problems.append(complaint)
@@ -233,6 +264,7 @@ def _add_event(path, location, order, event, runs: dict[str, Run], problems) -> 
     if isinstance(event.get("producer"), str):
         run.producer = event["producer"]
     run.run_facets.update(_facets(path, location, event["run"], ("run",), problems))
+    _check_parent(path, location, event["run"], problems)
     run.job_facets.update(_facets(path, location, job, ("job",), problems))
     _merge_datasets(path, location, event, "inputs", run.inputs, problems)
     _merge_datasets(path, location, event, "outputs", run.outputs, problems)
@@ -243,10 +275,6 @@ def _event_problem(path: str, location: str, event: Any) -> Problem | None:
     kind = "openlineage.invalid-event"
     if not isinstance(event, dict):
         return problem(path, location, f"expected a RunEvent object, got {_json_type(event)}", kind)
-    static = _static_event(event)
-    if static:
-        message = f"{static}, not a RunEvent: it describes no run, so it is not read"
-        return problem(path, location, message, "openlineage.unsupported-event", WARNING)
     for key, inner in (("run", "runId"), ("job", "namespace"), ("job", "name")):
         part = event.get(key)
         if key not in event:
@@ -256,6 +284,90 @@ def _event_problem(path: str, location: str, event: Any) -> Problem | None:
         if not isinstance(part.get(inner), str) or not part[inner].strip():
             return problem(path, location, f"'{key}.{inner}' is missing or not a string", kind)
     return None
+
+
+def _add_job_event(path, location, order, event: dict, runs: dict[str, Run], problems) -> None:
+    """Merge a JobEvent into its job's design run: the job as defined, inputs and outputs."""
+    job = event.get("job")
+    complaint = _named_problem(path, location, "JobEvent", "job", job)
+    if complaint:
+        problems.append(complaint)
+        return
+    key = f"design:{job['namespace']}/{job['name']}"  # one design run per job, never a runId
+    run = runs.get(key)
+    if run is None:
+        run = Run(key, job["namespace"], job["name"], path, location, order, design=True)
+        runs[key] = run
+    run.events.append(Event("JobEvent", _event_time(path, location, event, problems), order))
+    if isinstance(event.get("producer"), str):
+        run.producer = event["producer"]
+    run.job_facets.update(_facets(path, location, job, ("job",), problems))
+    _merge_datasets(path, location, event, "inputs", run.inputs, problems)
+    _merge_datasets(path, location, event, "outputs", run.outputs, problems)
+
+
+def _add_dataset_event(path, location, event: dict, statics: dict, problems) -> None:
+    """Merge a DatasetEvent's facets into what the stream says of that dataset."""
+    item = event.get("dataset")
+    complaint = _named_problem(path, location, "DatasetEvent", "dataset", item)
+    if complaint:
+        problems.append(complaint)
+        return
+    ident = (item["namespace"], item["name"])
+    if ident not in statics:  # problems about it point at its first DatasetEvent
+        statics[ident] = (path, Dataset(*ident, sub_location(location, "dataset")))
+    dataset = statics[ident][1]
+    dataset.facets.update(_facets(path, location, item, ("dataset",), problems))
+
+
+def _named_problem(path, location, what: str, key: str, part: Any) -> Problem | None:
+    """Return why a JobEvent's job or a DatasetEvent's dataset is unusable, else None."""
+    kind = "openlineage.invalid-event"
+    if not isinstance(part, dict):
+        return problem(path, location, f"this {what}'s '{key}' is {_json_type(part)}", kind)
+    inner = _unnamed(part)
+    return (
+        problem(path, location, f"'{key}.{inner}' is missing or not a string", kind)
+        if inner
+        else None
+    )
+
+
+def _unnamed(part: dict) -> str | None:
+    """Return the first of a dataset's or job's `namespace` and `name` that is missing."""
+    keys = ("namespace", "name")
+    return next((k for k in keys if not isinstance(part.get(k), str) or not part[k].strip()), None)
+
+
+def _attach_dataset_events(statics: dict, runs: list[Run], problems) -> None:
+    """Put DatasetEvent facets under each written version's own; say where none is written.
+
+    A DatasetEvent describes a dataset, not a version, so every version the events write
+    shows them; a run's own facets win, being about that version.
+    """
+    attached = set()
+    for run in runs:
+        for ident, dataset in run.outputs.items():
+            if ident in statics:
+                dataset.facets = {**statics[ident][1].facets, **dataset.facets}
+                attached.add(ident)
+    for ident, (path, static) in statics.items():
+        if ident not in attached:
+            message = (
+                f"a DatasetEvent for {static.artifact_name}, which no run or JobEvent here "
+                "writes: its facets are not shown"
+            )
+            _warn(problems, path, static.where, message, "openlineage.unattached-dataset-event")
+
+
+def _check_parent(path, location, run: dict, problems) -> None:
+    """Warn about a parent run facet that names no parent run: the run is kept without one."""
+    facets = run.get("facets")
+    facet = facets.get("parent") if isinstance(facets, dict) else None
+    if facet is not None and _parent(facet) is None:
+        where = sub_location(location, "run", "facets", "parent")
+        message = "the parent run facet has no 'run.runId'; the run is shown without a parent"
+        _warn(problems, path, where, message, "openlineage.invalid-facet")
 
 
 def _static_event(event: dict) -> str | None:
@@ -342,10 +454,66 @@ def _dataset_problem(path: str, where: str, item: Any) -> Problem | None:
     kind = "openlineage.invalid-dataset"
     if not isinstance(item, dict):
         return problem(path, where, f"expected a dataset object, got {_json_type(item)}", kind)
-    for key in ("namespace", "name"):
-        if not isinstance(item.get(key), str) or not item[key].strip():
-            return problem(path, where, f"dataset '{key}' is missing or not a string", kind)
-    return None
+    key = _unnamed(item)
+    return (
+        problem(path, where, f"dataset '{key}' is missing or not a string", kind) if key else None
+    )
+
+
+# --- stage 2b: one name per dataset -------------------------------------------------------
+
+
+def _merge_identities(runs: list[Run], problems: list[Problem]) -> Identities:
+    """Show the datasets a symlinks facet ties together under one name, the first a run used;
+    return the names, for the column-lineage inputs that name a dataset otherwise."""
+    names = Identities()
+    for dataset in _datasets(runs):
+        names.add(dataset.namespace, dataset.name, primary=True)
+    for run in runs:
+        for dataset in _run_datasets(run):
+            key = dataset_name(dataset.namespace, dataset.name)
+            for other in symlink_identities(dataset.facets, run.path, dataset.where, problems):
+                names.union(key, names.add(*other, primary=False))
+    for run in runs:
+        run.inputs = _renamed(run.inputs, names)
+        run.outputs = _renamed(run.outputs, names)
+    return names
+
+
+def _rename_column_inputs(documents: list[Document], names: Identities) -> None:
+    """Name each column-lineage input by its dataset's shown name (a symlink may name it)."""
+    for document in documents:
+        for artifact in document.data["logged_artifacts"]:
+            for column in artifact.get("column_lineage", []):
+                for source in column["inputs"]:
+                    source["artifact"] = names.primary(source["artifact"])
+
+
+def _datasets(runs: list[Run]):
+    """Yield every dataset of the runs, in stream order."""
+    for run in runs:
+        yield from _run_datasets(run)
+
+
+def _run_datasets(run: Run) -> list[Dataset]:
+    """Return a run's inputs then outputs."""
+    return [*run.inputs.values(), *run.outputs.values()]
+
+
+def _renamed(datasets: dict, names: Identities) -> dict:
+    """Return a run's inputs or outputs keyed by their group's name, merged where two meet."""
+    merged: dict[tuple[str, str], Dataset] = {}
+    for dataset in datasets.values():
+        ident = names.canonical(dataset.namespace, dataset.name)
+        kept = merged.get(ident)
+        if kept is None:
+            dataset.namespace, dataset.name = ident
+            dataset.also = names.others(*ident)
+            merged[ident] = dataset
+        else:
+            kept.facets.update(dataset.facets)
+            kept.io_facets.update(dataset.io_facets)
+    return merged
 
 
 # --- stage 3: versions and digests --------------------------------------------------------
@@ -371,7 +539,7 @@ class _VersionIndex:
         self.timed: dict[tuple[str, str], list[tuple[datetime, int, str, Run]]] = {}
         self.untimed: dict[tuple[str, str], list[tuple[str, Run]]] = {}
         for run in runs:
-            if run.state in ("failed", "crashed"):
+            if run.design or run.state in ("failed", "crashed"):
                 continue  # what a failed run meant to write may never have been written
             for ident, dataset in run.outputs.items():
                 digest = dataset_digest(*ident, dataset.version, run.run_id)
@@ -413,15 +581,19 @@ def _manifest(run: Run, jobs: Counter, versions: _VersionIndex, problems) -> dic
     return {
         "manifest_version": 1,
         "run": _run_info(run, jobs),
-        "used_artifacts": [_used(run, d, versions, problems) for d in run.inputs.values()],
-        "logged_artifacts": [_logged(run, d) for d in run.outputs.values()],
+        "used_artifacts": [
+            {**_used(run, d, versions, problems), **_input_checks(run, d)}
+            for d in run.inputs.values()
+        ],
+        "logged_artifacts": [_logged(run, d, problems) for d in run.outputs.values()],
         SOURCE_LOCATIONS: _source_locations(run),
     }
 
 
 def _source_locations(run: Run) -> dict[str, str]:
     """Return where the run's id, inputs and outputs are in its events (their first mention)."""
-    where = {pointer("run", "id"): sub_location(run.location, "run", "runId")}
+    run_id = ("job",) if run.design else ("run", "runId")  # a JobEvent's id is its job
+    where = {pointer("run", "id"): sub_location(run.location, *run_id)}
     for i, dataset in enumerate(run.inputs.values()):
         where[pointer("used_artifacts", i)] = dataset.where
     for i, dataset in enumerate(run.outputs.values()):
@@ -436,6 +608,8 @@ def _used(run: Run, dataset: Dataset, versions: _VersionIndex, problems) -> dict
     which the graph resolves to the version before the run's own: never its own output,
     nor that of a run ordered after it.
     """
+    if run.design:  # a job definition reads whatever is current, not a version of its time
+        return {"name": dataset.artifact_name, "alias": "latest"}
     written = run.outputs.get((dataset.namespace, dataset.name))
     if written is not None and (dataset.version is None or dataset.version == written.version):
         if dataset.version is not None:
@@ -468,11 +642,28 @@ def _run_info(run: Run, jobs: Counter) -> dict:
         "tags": _tags(run.job_facets),
         "notes": _notes(run),
     }
-    parent = _parent(run.run_facets.get("parent"))
-    if parent:
-        info["parent"] = parent
-        info["config"]["parent_run"] = parent["run_id"]
+    info["parent"] = _parent(run.run_facets.get("parent"))
+    if run.design:
+        info.update(_design_info(run))
     return {k: v for k, v in info.items() if v is not None}
+
+
+def _design_info(run: Run) -> dict:
+    """Return what a job definition's `run` object says instead of an observed run's times.
+
+    It has no state or times: its JobEvent's time is when the job was defined, kept in
+    config, so its outputs sort after every observed version and never shift their numbers.
+    """
+    times = [e.time for e in run.events if e.time]
+    config = dict(_config(run), defined_at=iso(max(times)) if times else None)
+    return {
+        "name": f"{run.job} (design)",
+        "design": True,
+        "state": None,
+        "started_at": None,
+        "finished_at": None,
+        "config": non_empty(config),
+    }
 
 
 def _display_name(run: Run, jobs: Counter) -> str:
@@ -481,17 +672,19 @@ def _display_name(run: Run, jobs: Counter) -> str:
 
 
 def _parent(facet: Any) -> dict | None:
-    """Return {"run_id", "job"} from a parent run facet, or None when it has no run id."""
+    """Return the manifest's `parent` from a parent run facet, None when it has no run id.
+
+    The parent is named as this reader names runs: its runId, and its job's name as both
+    name and job type, so a page can link it when its events are in the project too.
+    """
     if not isinstance(facet, dict) or not isinstance(facet.get("run"), dict):
         return None
     run_id = facet["run"].get("runId")
-    if not isinstance(run_id, str) or not run_id:
+    if not isinstance(run_id, str) or not run_id.strip():
         return None
     job = facet.get("job") if isinstance(facet.get("job"), dict) else {}
-    parent = {"run_id": run_id}
-    if isinstance(job.get("namespace"), str) and isinstance(job.get("name"), str):
-        parent["job"] = f"{job['namespace']}/{job['name']}"
-    return parent
+    name = job.get("name") if isinstance(job.get("name"), str) and job["name"] else None
+    return non_empty({"id": run_id, "name": name, "job_type": name})
 
 
 def _config(run: Run) -> dict:
@@ -568,7 +761,7 @@ def _notes(run: Run) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _logged(run: Run, dataset: Dataset) -> dict:
+def _logged(run: Run, dataset: Dataset, problems: list[Problem]) -> dict:
     """Return the logged-artifact entry for one output dataset."""
     artifact = {
         "name": dataset.artifact_name,
@@ -576,7 +769,11 @@ def _logged(run: Run, dataset: Dataset) -> dict:
         "digest": dataset_digest(dataset.namespace, dataset.name, dataset.version, run.run_id),
         "description": _dataset_description(dataset),
         "metadata": _dataset_metadata(dataset),
-        "created_at": iso(run.finished_at or run.started_at),
+        # A design output has no time, so it never outranks an observed version's number.
+        "created_at": None if run.design else iso(run.finished_at or run.started_at),
+        "columns": _columns(dataset.facets.get("schema")),
+        "column_lineage": _column_lineage(run.path, dataset, problems),
+        "checks": _checks(run, dataset.facets, dataset.io_facets),
     }
     return {k: v for k, v in artifact.items() if v is not None}
 
@@ -596,58 +793,179 @@ def _dataset_description(dataset: Dataset) -> str:
 
 
 def _dataset_metadata(dataset: Dataset) -> dict:
-    """Return artifact metadata: identity, version, columns, column lineage, other facets."""
+    """Return artifact metadata: identity, version, data source, facets not shown elsewhere."""
     metadata: dict[str, Any] = {"namespace": dataset.namespace, "name": dataset.name}
+    metadata["also_named"] = dataset.also  # from the symlinks facets, merged into this one
     if dataset.version is not None:
         metadata["dataset_version"] = dataset.version
-    metadata["columns"] = _columns(dataset.facets.get("schema"))
-    metadata["column_lineage"] = _column_lineage(dataset.facets.get("columnLineage"))
+    lineage = dataset.facets.get("columnLineage")
+    if isinstance(lineage, dict):  # whole-dataset dependencies (filters, joins): no one column
+        metadata["column_lineage_dataset"] = [
+            _field_text(item) for item in _objects(lineage.get("dataset"))
+        ]
     source = dataset.facets.get("dataSource")
     if isinstance(source, dict):
         uri = source.get("uri")
         uri = redact_uri(uri) if isinstance(uri, str) else None
         metadata["data_source"] = non_empty({"name": source.get("name"), "uri": uri})
     for name in sorted(dataset.facets):
-        if name not in SHOWN_DATASET_FACETS:
+        if name not in SHOWN_DATASET_FACETS + CHECK_FACETS:
             metadata[f"facet.{name}"] = without_private(dataset.facets[name])
     for name in sorted(dataset.io_facets):
-        metadata[f"output.{name}"] = without_private(dataset.io_facets[name])
+        if name not in CHECK_FACETS:
+            metadata[f"output.{name}"] = without_private(dataset.io_facets[name])
     return non_empty(metadata)
 
 
-def _columns(facet: Any) -> dict:
-    """Return {column: {type, description, ...}} from a schema facet."""
+# --- facets: schema, column lineage, data quality ------------------------------------------
+
+
+def _columns(facet: Any, prefix: str = "") -> list[dict]:
+    """Return the schema facet's columns in order; a nested field is named `parent.child`."""
     fields = facet.get("fields") if isinstance(facet, dict) else None
-    columns = {}
-    for item in fields if isinstance(fields, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            columns[item["name"]] = non_empty({k: v for k, v in item.items() if k != "name"})
+    columns = []
+    for item in _objects(fields):
+        if not isinstance(item.get("name"), str) or not item["name"]:
+            continue
+        name = prefix + item["name"]
+        kind, text = item.get("type"), item.get("description")
+        columns.append(
+            {
+                "name": name,
+                "type": kind if isinstance(kind, str) and kind else None,
+                "description": text if isinstance(text, str) else "",
+            }
+        )
+        columns += _columns(item, name + ".")
     return columns
 
 
-def _column_lineage(facet: Any) -> dict:
-    """Return {column: ["namespace/name.field", ...]} from a columnLineage facet."""
+def _column_lineage(path: str, dataset: Dataset, problems: list[Problem]) -> list[dict]:
+    """Return, per output column, the input columns it comes from (columnLineage facet)."""
+    facet = dataset.facets.get("columnLineage")
     fields = facet.get("fields") if isinstance(facet, dict) else None
-    lineage = {}
+    lineage = []
     for column, spec in fields.items() if isinstance(fields, dict) else []:
-        inputs = spec.get("inputFields") if isinstance(spec, dict) else None
-        sources = (_column_source(i) for i in _objects(inputs))
-        lineage[column] = [s for s in sources if s]
+        if not column or not isinstance(spec, dict):
+            continue
+        inputs = []
+        for i, item in enumerate(_objects(spec.get("inputFields"))):
+            where = sub_location(
+                dataset.where, "facets", "columnLineage", "fields", column, "inputFields", i
+            )
+            inputs += _column_inputs(path, where, item, spec, problems)
+        lineage.append({"column": column, "inputs": inputs})
     return lineage
 
 
-def _column_source(item: dict) -> str:
-    """Return one column-lineage input as 'namespace/name.field (transformation)'."""
+def _column_inputs(path: str, where: str, item: dict, spec: dict, problems) -> list[dict]:
+    """Return one input field as column inputs: one per transformation it lists."""
     parts = [item.get(k) for k in ("namespace", "name", "field")]
-    if not all(isinstance(p, str) for p in parts):
-        return ""
-    text = f"{parts[0]}/{parts[1]}.{parts[2]}"
+    if not all(isinstance(p, str) and p for p in parts):
+        message = "a column-lineage input field without a namespace, name and field; not shown"
+        _warn(problems, path, where, message, "openlineage.invalid-facet")
+        return []
+    base = {"artifact": Dataset(parts[0], parts[1]).artifact_name, "field": parts[2]}
+    # Before facet 1-1-0 the type and description sat on the output field, not the input.
+    old_type, old_text = spec.get("transformationType"), spec.get("transformationDescription")
+    listed = _objects(item.get("transformations")) or [{"type": old_type, "description": old_text}]
+    return [{**base, **_transformation(t)} for t in listed]
+
+
+def _transformation(item: dict) -> dict:
+    """Return a transformation's type, subtype and description as strings."""
+    keys = {"transformation": "type", "subtype": "subtype", "description": "description"}
+    return {k: item[v] for k, v in keys.items() if isinstance(item.get(v), str) and item[v]}
+
+
+def _field_text(item: dict) -> str:
+    """Return an input field as 'namespace/name.field (TYPE/SUBTYPE)'."""
+    parts = [str(item.get(k, "?")) for k in ("namespace", "name", "field")]
     kinds = [
         "/".join(str(t[k]) for k in ("type", "subtype") if t.get(k))
         for t in _objects(item.get("transformations"))
     ]
-    kinds = [k for k in kinds if k]
-    return f"{text} ({', '.join(kinds)})" if kinds else text
+    text = f"{parts[0]}/{parts[1]}.{parts[2]}"
+    return f"{text} ({', '.join(k for k in kinds if k)})" if any(kinds) else text
+
+
+def _input_checks(run: Run, dataset: Dataset) -> dict:
+    """Return {"checks": [...]} of an input (its inputFacets' data quality), or {}."""
+    checks = _checks(run, dataset.facets, dataset.io_facets)
+    return {"checks": checks} if checks else {}
+
+
+def _checks(run: Run, *facet_sets: dict) -> list[dict]:
+    """Return the data-quality checks in a dataset's facets and input or output facets."""
+    checks: list[dict] = []
+    for facets in facet_sets:
+        source = _check_source(run, facets)
+        checks += [_assertion(a, source) for a in _assertions(facets)]
+        checks += _metrics(facets.get("dataQualityMetrics"), source)
+    return checks
+
+
+def _assertions(facets: dict) -> list[dict]:
+    """Return the assertion objects of a dataQualityAssertions facet."""
+    facet = facets.get("dataQualityAssertions")
+    found = _objects(facet.get("assertions")) if isinstance(facet, dict) else []
+    return [a for a in found if isinstance(a.get("assertion"), str) and a["assertion"]]
+
+
+def _assertion(item: dict, source: str) -> dict:
+    """Return one assertion as a check: failed, warned (severity warn), passed or unknown."""
+    success = item.get("success")
+    if success is True:
+        status = "pass"
+    elif success is False:
+        status = "warn" if str(item.get("severity", "")).lower() == "warn" else "fail"
+    else:
+        status = "unknown"
+    column = item.get("column")
+    expected, actual = item.get("expected"), item.get("actual")
+    message = f"expected {expected}, got {actual}" if None not in (expected, actual) else ""
+    check = {
+        "name": item["assertion"],
+        "status": status,
+        "column": column if isinstance(column, str) and column else None,
+        "kind": "assertion",
+        "value": actual,
+        "message": message,
+        "source": source,
+    }
+    return {k: v for k, v in check.items() if v is not None}
+
+
+def _metrics(facet: Any, source: str) -> list[dict]:
+    """Return a dataQualityMetrics facet as metric checks: dataset-wide, then per column."""
+    if not isinstance(facet, dict):
+        return []
+    metrics = [(None, key, facet[key]) for key in DATASET_METRICS if key in facet]
+    columns = facet.get("columnMetrics")
+    for column, values in columns.items() if isinstance(columns, dict) else []:
+        for key, value in values.items() if isinstance(values, dict) else []:
+            metrics.append((column, key, value))
+    return [
+        non_empty(
+            {"name": key, "status": "unknown", "column": column, "kind": "metric"}
+            | {"value": value, "source": source}
+        )
+        for column, key, value in metrics
+        if value is not None
+    ]
+
+
+def _check_source(run: Run, facets: dict) -> str:
+    """Name who produced a facet set's checks: dbt, Great Expectations, else openlineage."""
+    producers = [run.producer]
+    for name in CHECK_FACETS:
+        facet = facets.get(name)
+        if isinstance(facet, dict) and isinstance(facet.get("_producer"), str):
+            producers.append(facet["_producer"])
+    text = " ".join(producers).lower()
+    if "great_expectations" in text or "great-expectations" in text:
+        return "great_expectations"
+    return "dbt" if "/dbt" in text else "openlineage"
 
 
 def _objects(value: Any) -> list[dict]:

@@ -14,7 +14,7 @@ import binascii
 from typing import Any
 
 from ..problems import WARNING, Problem, pointer
-from . import decode_json, problem
+from .common import decode_json, problem
 
 W_AND_B_MANIFEST_VERSION = 1
 

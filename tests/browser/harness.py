@@ -3,30 +3,26 @@
 The harness builds lineage graphs shaped like the contract's (node attributes as graph.py
 sets them) for what the sample project cannot show (a hub with 10,000 consumers, hostile
 names), renders `themes/default/partials/graph.html` into bare pages with a minimal jinja2
-environment (autoescape and StrictUndefined, as the site's), and copies the assets next to
-them, vis-network from the installed pyvis package. The helpers at the end (`open_graph`,
-`lv`, `cluster_of`, `node_spot`, `open_cluster`) work on these pages and on the real site's alike.
+environment (autoescape and StrictUndefined, as the site's), and writes the graph's assets next
+to them as the site's asset step makes them (vis-network from the installed pyvis package, the
+generated graph-style.js, lineage-graph.js bundled from its parts). The helpers at the end
+(`open_graph`, `lv`, `cluster_of`, `node_spot`, `open_cluster`) work on these pages and on the
+real site's alike.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import jinja2
 import networkx as nx
-import pyvis
 
-from lineage_report import graphview
+from lineage_report import graphview, render
 
 ROOT = Path(__file__).resolve().parents[2]
 THEME = ROOT / "themes" / "default"
-VIS = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
-ASSETS = {
-    "vis-network.min.js": VIS,
-    "lineage-graph.js": THEME / "assets" / "lineage-graph.js",
-    "lineage-graph.css": THEME / "assets" / "lineage-graph.css",
-}
+GRAPH_ASSETS = ("vis-network.min.js", "graph-style.js", "lineage-graph.js", "lineage-graph.css")
+ASSETS = {a.name: a.content for a in render.collect_assets([THEME]) if a.name in GRAPH_ASSETS}
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ graph.title }}</title></head>
 <body><h1>{{ graph.title }}</h1>
@@ -170,8 +166,8 @@ def write_site(out: Path, pages: dict[str, graphview.GraphView]) -> dict[str, Pa
     """Write one page per view (file name -> view) and the assets; return name -> path."""
     assets_dir = out / "assets"
     assets_dir.mkdir(parents=True, exist_ok=True)
-    for name, source in ASSETS.items():
-        shutil.copyfile(source, assets_dir / name)
+    for name, content in ASSETS.items():
+        (assets_dir / name).write_bytes(content)
     site = {"assets": {name: f"assets/{name}" for name in ASSETS}}
     template = environment().from_string(PAGE)
     written = {}

@@ -77,7 +77,7 @@ def test_mermaid_export_matches_python(page, site, name):
 def test_hostile_names_stay_text(page, site):
     watcher = open_page(page, site, "hostile.html")
     assert page.evaluate("window.__pwned") is None
-    assert page.locator("script").count() == 3
+    assert page.locator("script").count() == 4
     focus = lv(page, "state()")["focus"]
     lv(page, f"select({focus!r})")
     assert page.text_content('[data-lg="preview-title"]') == f"{harness.HOSTILE}:v0"

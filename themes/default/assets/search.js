@@ -201,6 +201,10 @@
       if (group && kind !== TYPE && kind !== JOB_TYPE) {
         link.append(span("badge group", group));
       }
+      const failing = kind === VERSION ? text(index.data, entry.e[10]) : "";
+      if (failing) {
+        link.append(span("badge check-badge", failing)); // a version's failing checks
+      }
       const more = detail(entry);
       if (more) {
         link.append(span("search-detail", more));

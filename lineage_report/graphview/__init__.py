@@ -1,0 +1,64 @@
+"""Graph views for the browser: layout, clusters and compact page data, all computed at build time.
+
+A view is the part of the lineage graph one page draws: a node's neighbourhood
+(`page_graph`), the whole project (`project_graph`) or one node per type (`type_overview`),
+laid out and clustered in Python and serialised once for `lineage-graph.js` (format:
+docs/graph.md). The modules, bottom up: `style` (the one palette), `text`, `facts` (per-graph
+lookups and what views share: the caller keeps one `GraphFacts` per build), `layout`,
+`neighbourhood`, `clusters`, `fans`, `entries`, `overview`, `pagedata`, `pages`, `exporters`
+(Mermaid, pyvis). This face only hands on the names callers use.
+"""
+
+from __future__ import annotations
+
+from .clusters import MAX_LAYER, MEMBER_BUDGET
+from .exporters import mermaid, to_pyvis
+from .facts import GraphFacts
+from .fans import FAN_GROUPS, FAN_MEMBERS, relation
+from .layout import X_GAP, Y_GAP
+from .neighbourhood import FAN_LIMIT, WALK_LIMIT
+from .overview import type_layout
+from .pagedata import DATA_VERSION, GraphView, escape_json
+from .pages import (
+    DEFAULT_THRESHOLD,
+    LEAN_NOTE,
+    MAX_BYTES,
+    MEMBER_CAP,
+    PROJECT_LIMIT,
+    page_graph,
+    project_graph,
+    type_overview,
+)
+from .style import style_script
+from .text import GROUP_MAX, LABEL_MAX, TEXT_MAX
+
+__all__ = [
+    "DATA_VERSION",
+    "DEFAULT_THRESHOLD",
+    "FAN_GROUPS",
+    "FAN_LIMIT",
+    "FAN_MEMBERS",
+    "GROUP_MAX",
+    "LABEL_MAX",
+    "LEAN_NOTE",
+    "MAX_BYTES",
+    "MAX_LAYER",
+    "MEMBER_BUDGET",
+    "MEMBER_CAP",
+    "PROJECT_LIMIT",
+    "TEXT_MAX",
+    "WALK_LIMIT",
+    "X_GAP",
+    "Y_GAP",
+    "GraphFacts",
+    "GraphView",
+    "escape_json",
+    "mermaid",
+    "page_graph",
+    "project_graph",
+    "relation",
+    "style_script",
+    "to_pyvis",
+    "type_layout",
+    "type_overview",
+]

@@ -1,0 +1,134 @@
+"""Clusters: where one layer holds many nodes of one kind and type, one node stands for them.
+
+Above `threshold` nodes of one kind and type in a layer, they become a cluster node with a
+member index, so a version used by ten thousand runs draws one node and its page stays
+small; a layer with `MAX_LAYER` nodes of one kind folds its small types into one cluster
+too. Child runs (those with a parent run) are bucketed by their parent instead of their
+type, so a DAG run's tasks form one cluster "children of <parent>" whose hub is the parent.
+A page embeds at most `MEMBER_BUDGET` members over all its clusters.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .. import formats
+from .facts import GraphFacts
+from .text import GROUP_MAX, count_words, plain
+
+MAX_LAYER = 40  # drawn entries of one kind in a layer before small types fold into one cluster
+MEMBER_BUDGET = 1000  # members embedded in one page over all its clusters
+PARENT_KEY = "\x00parent:"  # a bucket of child runs, by parent node (no type starts so)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One cluster: the members of one kind (and type) in one layer, most recent first."""
+
+    id: str
+    layer: int
+    kind: str
+    group: str | None  # None when small types of a crowded layer were folded together
+    members: tuple[str, ...]
+    group_count: int
+    size: int = 0  # members it stands for when it lists only some (a fan); 0: all listed
+    hub: str | None = None  # a fan's hub or child runs' parent, whose page lists every member
+    tally: tuple[tuple[str, int], ...] = ()  # a fan's types and how many of each it stands for
+    way: str = ""  # a fan's side of its hub: "up" (its inputs) or "down" (its outputs)
+
+    @property
+    def count(self) -> int:
+        """Return how many nodes the cluster stands for."""
+        return self.size or len(self.members)
+
+    def label(self) -> str:
+        """Return the label drawn on the cluster node, as W&B words it."""
+        count = count_words(self.count, self.kind)
+        if self.group is not None:
+            return f"{count} · {plain(self.group, GROUP_MAX)}"
+        types = "job type" if self.kind == "run" else "type"
+        return f"{count} · {formats.plural(self.group_count, types)}"
+
+
+def plan_clusters(
+    facts: GraphFacts, layer: dict[str, int], focus: str | None, threshold: int
+) -> list[Cluster]:
+    """Return the clusters: per layer, kind and type, the groups above `threshold` nodes."""
+    kinds = facts.kind
+    groups = {n: _bucket(facts, n) for n in layer}
+    per_type: dict[tuple[int, str, str], int] = defaultdict(int)
+    per_kind: dict[tuple[int, str], int] = defaultdict(int)
+    for n, lay in layer.items():
+        per_type[lay, kinds[n], groups[n]] += 1
+        per_kind[lay, kinds[n]] += 1
+    crowded = max(per_kind.values(), default=0) >= MAX_LAYER
+    if not crowded and max(per_type.values(), default=0) <= threshold:
+        return []  # no type above the threshold, no crowded layer: nothing to cluster
+    buckets: dict[tuple[int, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for n in sorted(layer):
+        if n == focus:
+            continue  # the focused node is always drawn on its own
+        buckets[(layer[n], kinds[n])][groups[n]].append(n)
+    clusters = []
+    for (lay, kind), members in sorted(buckets.items()):
+        clusters.extend(_layer_clusters(facts, lay, kind, members, threshold))
+    return clusters
+
+
+def _bucket(facts: GraphFacts, n: str) -> str:
+    """Return the node's bucket: its parent run's (child runs go together), else its type."""
+    parent = facts.parent.get(n)
+    return PARENT_KEY + parent if parent else facts.group[n]
+
+
+def _layer_clusters(facts, lay: int, kind: str, groups: dict[str, list[str]], threshold: int):
+    """Return one layer's clusters for one kind; small types fold together when crowded."""
+    out, folded, used = [], [], 0
+    for group, members in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+        cost = 1 if len(members) > threshold else len(members)
+        if used + cost > MAX_LAYER - 1:
+            folded.append((group, members))
+            continue
+        used += cost
+        if len(members) > threshold:
+            out.append(_cluster(facts, lay, kind, group, members, 1, len(out)))
+    if len(folded) == 1 and len(folded[0][1]) > threshold:
+        out.append(_cluster(facts, lay, kind, folded[0][0], folded[0][1], 1, len(out)))
+    elif sum(len(m) for _, m in folded) > 1:
+        members = [n for _, m in folded for n in m]
+        out.append(_cluster(facts, lay, kind, None, members, len(folded), len(out)))
+    return out
+
+
+def _cluster(facts, lay, kind, group, members, group_count, index) -> Cluster:
+    """Return a cluster with its members sorted most recent first, then by id."""
+    by_id = sorted(members)
+    ordered = sorted(by_id, key=facts.when.__getitem__, reverse=True)
+    cid = f"cluster:{lay}:{kind}:{index}"
+    if group is not None and group.startswith(PARENT_KEY):
+        return _children_cluster(facts, cid, lay, kind, group[len(PARENT_KEY) :], ordered)
+    return Cluster(cid, lay, kind, group, tuple(ordered), group_count)
+
+
+def _children_cluster(facts: GraphFacts, cid, lay, kind, parent: str, members) -> Cluster:
+    """Return a cluster of one parent's child runs; the parent is its hub when drawn here."""
+    graph = facts.graph
+    if parent in graph:
+        name = graph.nodes[parent].get("label") or parent
+        hub = parent
+    else:  # the parent is outside the project: its name comes from a child's parent facet
+        name = graph.nodes[members[0]]["parent"].get("name") or parent
+        hub = None
+    return Cluster(cid, lay, kind, f"children of {name}", tuple(members), 1, hub=hub)
+
+
+def member_shares(clusters: list[Cluster], member_cap: int) -> dict[str, int]:
+    """Return how many members each cluster embeds: at most member_cap, MEMBER_BUDGET in all."""
+    shares, left = {}, MEMBER_BUDGET
+    ordered = sorted(clusters, key=lambda c: (len(c.members), c.id))
+    for i, cluster in enumerate(ordered):
+        take = min(len(cluster.members), member_cap, left // (len(ordered) - i))
+        shares[cluster.id] = take
+        left -= take
+    return shares

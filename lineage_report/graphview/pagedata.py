@@ -1,0 +1,132 @@
+"""Page data: the object a page embeds for the browser, and the GraphView that carries it.
+
+The data (format: docs/graph.md) holds node entries ordered by position, edges as one flat
+list of entry indexes, the type overview and the filters' types; it is serialised once, as
+JSON escaped for a `<script>` element (`scriptjson`), and `lineage-graph.js` draws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from ..scriptjson import script_json
+from .clusters import Cluster
+from .facts import GraphFacts
+from .layout import Y_GAP, Edge
+from .text import GROUP_MAX, LABEL_MAX, plain
+
+DATA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class GraphView:
+    """What the graph partial needs: the page data, escaped for a script element, and counts."""
+
+    mode: str  # "page", "project" or "types"
+    title: str
+    focus: str | None
+    data: dict[str, Any]
+    data_json: Markup
+    node_count: int  # nodes drawn when the page opens (clusters count as one)
+    total_count: int  # lineage nodes the view stands for
+    cluster_count: int
+    note: str  # why the view is cut short, or ""
+    shows: tuple[str, ...] = ()  # the nodes it draws, clusters or lists (a fan's hub: the rest)
+
+    @property
+    def byte_size(self) -> int:
+        """Return the size of the embedded data in bytes (UTF-8)."""
+        text = self.data_json
+        return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Head:
+    """The parts of a view's data that do not change as it is made leaner."""
+
+    mode: str
+    title: str
+    focus: str | None
+    depth: int | None
+    total: int
+    groups: dict[str, list[str]]
+    shows: tuple[str, ...] = ()
+
+
+def finish(head: Head, note, entries, flat, types, cluster_count) -> GraphView:
+    """Return the GraphView of entries and edges, its data serialised once."""
+    data = _data_dict(head, note, entries, flat, types)
+    drawn = sum(1 for e in entries if "c" not in e)
+    return GraphView(
+        head.mode,
+        head.title,
+        head.focus,
+        data,
+        escape_json(data),
+        drawn,
+        head.total,
+        cluster_count if entries else 0,
+        note,
+        head.shows,
+    )
+
+
+def _data_dict(head: Head, note: str, entries, flat, types) -> dict[str, Any]:
+    """Return the page data object (format: docs/graph.md)."""
+    return {
+        "v": DATA_VERSION,
+        "mode": head.mode,
+        "title": plain(head.title, LABEL_MAX),
+        "focus": head.focus,
+        "depth": head.depth,
+        "note": note,
+        "row": Y_GAP,
+        "nodes": entries,
+        "edges": flat,
+        "types": types,
+        "groups": head.groups,
+        "total": head.total,
+    }
+
+
+def view_groups(
+    facts: GraphFacts, nodes: list[str], fans: Iterable[Cluster] = ()
+) -> dict[str, list[str]]:
+    """Return the artifact types and job types in the view, for the filter controls."""
+    seen: dict[str, set[str]] = {"artifact": set(), "run": set()}
+    kinds, groups = facts.kind, facts.label_group
+    for n in nodes:
+        seen[kinds[n]].add(groups[n])
+    for fan in fans:
+        seen[fan.kind].update(plain(g, GROUP_MAX) for g, _ in fan.tally)
+    return {kind: sorted(values) for kind, values in seen.items()}
+
+
+def flat_edges(edges: list[Edge], index: dict[str, int], rep: dict[str, str]) -> list[int]:
+    """Return edges as a flat index list; a member left out is stood for by its cluster."""
+    pairs = set()
+    for u, v in edges:
+        a = index[u] if u in index else index[rep[u]]
+        b = index[v] if v in index else index[rep[v]]
+        if a != b:
+            pairs.add((a, b))
+    return [i for pair in sorted(pairs) for i in pair]
+
+
+def drawn_pairs(entries: list[dict], flat: list[int]) -> list[tuple[int, int]]:
+    """Return the edges between drawn entries (members stood for by their cluster)."""
+    pairs = set()
+    for a, b in zip(flat[::2], flat[1::2], strict=True):
+        a, b = entries[a].get("c", a), entries[b].get("c", b)
+        if a != b:
+            pairs.add((a, b))
+    return sorted(pairs)
+
+
+def escape_json(obj: Any) -> Markup:
+    """Return compact, sorted JSON that no string in it can end a <script> element early."""
+    return Markup(script_json(obj))

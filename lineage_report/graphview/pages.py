@@ -1,0 +1,203 @@
+"""Views: the part of the lineage graph one page draws, laid out, clustered and serialised.
+
+A view is a node's upstream and downstream neighbourhood (`page_graph`), the whole project
+(`project_graph`) or one node per artifact type and job type (`type_overview`). Each takes
+the graph or, for a build's many pages, one `GraphFacts` made from it once. A view whose
+data passes `MAX_BYTES` is made leaner (no member lists, no previews), then falls back to
+the type overview.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import networkx as nx
+
+from .. import formats
+from .clusters import Cluster, plan_clusters
+from .entries import node_entries
+from .facts import GraphFacts, facts_of
+from .fans import fan_links, fan_note, hub_fans
+from .layout import Edge, layering, place
+from .neighbourhood import FAN_LIMIT, WALK_LIMIT, cut_note, induced_edges, neighbourhood
+from .overview import types_data
+from .pagedata import GraphView, Head, finish, flat_edges, view_groups
+from .text import LABEL_MAX, Href, plain
+
+DEFAULT_THRESHOLD = 5  # W&B clusters a level above five runs of one type
+PROJECT_LIMIT = 2000  # drawn nodes above which the project page shows the type overview
+MEMBER_CAP = 200  # members of one cluster embedded in a page (the rest are counted)
+MAX_BYTES = 600_000  # embedded data per page; leaner views above it (no page may pass 1 MB)
+LEAN_NOTE = (
+    "Too large to embed in full: cluster members are not listed and previews are left out; "
+    "the tables list everything."
+)
+
+
+def page_graph(
+    graph: nx.DiGraph | GraphFacts,
+    focus: str,
+    *,
+    depth: int | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    href: Href | None = None,
+    limit: int = WALK_LIMIT,
+    member_cap: int = MEMBER_CAP,
+    direction: str = "both",
+    type_href: Href | None = None,
+    title: str | None = None,
+    fan_limit: int = FAN_LIMIT,
+) -> GraphView:
+    """Return the view of `focus`'s upstream and downstream lineage for its page.
+
+    Any other node with more than `fan_limit` neighbours one way is a hub: those
+    neighbours are drawn as clusters of at most FAN_MEMBERS listed members (a fan) and
+    the walk goes no further that way, so the page's cost does not grow with the hub.
+    """
+    facts = facts_of(graph)
+    if focus not in facts.graph:
+        raise ValueError(f"page_graph: no node {focus!r} in the graph")
+    if direction not in ("both", "up", "down"):
+        raise ValueError(f"page_graph: direction must be both, up or down, not {direction!r}")
+    nodes, cut, hubs = neighbourhood(facts, focus, depth, limit, direction, fan_limit)
+    label = plain(facts.graph.nodes[focus].get("label") or focus, LABEL_MAX)
+    title = title or f"Lineage of {label}"
+    ask = _Ask("page", title, focus, depth, threshold, href, type_href, member_cap)
+    note = _join(cut_note(cut, limit), fan_note(facts, hubs))
+    return _view(facts, nodes, induced_edges(facts, nodes), ask, note, hub_fans(facts, nodes, hubs))
+
+
+def project_graph(
+    graph: nx.DiGraph | GraphFacts,
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    href: Href | None = None,
+    limit: int = PROJECT_LIMIT,
+    member_cap: int = MEMBER_CAP,
+    type_href: Href | None = None,
+    title: str = "Project lineage",
+) -> GraphView:
+    """Return the view of the whole project, clustered; the type overview if still too big."""
+    facts = facts_of(graph)
+    nodes = sorted(facts.graph.nodes)
+    edges = sorted((u, v) for u, v in facts.graph.edges() if u != v)
+    ask = _Ask("project", title, None, None, threshold, href, type_href, member_cap, limit)
+    return _view(facts, nodes, edges, ask, "", [])
+
+
+def type_overview(
+    graph: nx.DiGraph | GraphFacts, *, type_href: Href | None = None, title: str = "Type overview"
+) -> GraphView:
+    """Return one node per artifact type and job type, with edges where lineage joins them."""
+    facts = facts_of(graph)
+    nodes = list(facts.graph.nodes)
+    types = types_data(facts, nodes, facts.graph.edges(), type_href)
+    head = Head("types", title, None, None, len(nodes), view_groups(facts, nodes))
+    return finish(head, "", types["nodes"], types["edges"], None, 0)
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What a view is asked to draw, besides its nodes and edges."""
+
+    mode: str  # "page" or "project"
+    title: str
+    focus: str | None
+    depth: int | None
+    threshold: int
+    href: Href | None
+    type_href: Href | None
+    member_cap: int
+    draw_limit: int | None = None  # drawn nodes above which only the type overview is shown
+
+
+@dataclass(frozen=True)
+class _Drawing:
+    """A view's nodes after clustering: what is drawn, in which layer, and who stands for whom."""
+
+    layer: dict[str, int]  # each drawn node's and cluster's layer
+    clusters: list[Cluster]
+    rep: dict[str, str]  # a cluster member's cluster
+
+
+def _view(
+    facts: GraphFacts, nodes: list[str], edges: list[Edge], ask: _Ask, note: str, fans: list
+) -> GraphView:
+    """Lay out, cluster and serialise the view of `nodes`; leaner while it exceeds MAX_BYTES.
+
+    `fans` are clusters already made of hubs' neighbours (not in `nodes`): they are laid
+    out beside their hubs, and their listed members keep their edges.
+    """
+    links = fan_links(fans)
+    layer = layering([*nodes, *(f.id for f in fans)], [*edges, *links])
+    fans = [replace(f, layer=layer.pop(f.id)) for f in fans]
+    drawing = _cluster(facts, layer, ask, fans)
+    listed = [m for f in fans for m in f.members]
+    shows = (*nodes, *listed) if ask.mode == "page" else ()
+    total = len(nodes) + sum(f.count for f in fans)
+    groups = view_groups(facts, [*nodes, *listed], fans)
+    head = Head(ask.mode, ask.title, ask.focus, ask.depth, total, groups, shows)
+    types = types_data(facts, nodes, edges, ask.type_href, fans)
+    if fans:  # members keep their own edges, their fans the hubs' edges to the rest
+        edges = [*induced_edges(facts, [*nodes, *listed]), *links]
+    drawn = len(drawing.layer)
+    if ask.draw_limit is not None and drawn > ask.draw_limit:
+        note = _too_many_note(len(nodes), drawn, ask.draw_limit)
+    else:
+        view = _drawn_view(facts, drawing, edges, ask, head, note, types)
+        if view is not None:
+            return view
+        note = _join(
+            note,
+            f"Too large to draw here ({formats.plural(drawn, 'node')} after clustering);"
+            " showing the type overview.",
+        )
+    view = finish(head, note, [], [], types, 0)
+    if view.byte_size <= MAX_BYTES:
+        return view
+    return finish(head, "Too large to draw here; the tables list this lineage.", [], [], None, 0)
+
+
+def _cluster(facts: GraphFacts, layer: dict[str, int], ask: _Ask, fans: list) -> _Drawing:
+    """Return what is drawn once crowded layers are clustered (fans are clusters already)."""
+    clusters = plan_clusters(facts, layer, ask.focus, ask.threshold) + fans
+    rep = {m: c.id for c in clusters for m in c.members}
+    drawn_layer = {n: lay for n, lay in layer.items() if n not in rep}
+    drawn_layer.update((c.id, c.layer) for c in clusters)
+    return _Drawing(drawn_layer, clusters, rep)
+
+
+def _drawn_view(facts, drawing: _Drawing, edges, ask: _Ask, head, note, types) -> GraphView | None:
+    """Return the drawn view, leaner if need be; None if even that exceeds MAX_BYTES."""
+    rep = drawing.rep
+    drawn_edges = sorted({(rep.get(u, u), rep.get(v, v)) for u, v in edges} - _loops(rep))
+    # (With fans, `edges` holds the members' edges too: they map to their fans.)
+    pos = place(drawing.layer, drawn_edges)
+    clusters = drawing.clusters
+    for cap, previews, extra in ((ask.member_cap, True, ""), (0, False, LEAN_NOTE)):
+        entries, index = node_entries(facts, pos, clusters, ask.focus, ask.href, cap, previews)
+        flat = flat_edges(edges, index, rep)
+        view = finish(head, _join(note, extra), entries, flat, types, len(clusters))
+        if view.byte_size <= MAX_BYTES:
+            return view
+    return None
+
+
+def _too_many_note(nodes: int, drawn: int, limit: int) -> str:
+    """Return the note of a project too large to draw even clustered."""
+    return (
+        f"The project graph has {formats.plural(nodes, 'node')} "
+        f"({formats.count(drawn)} after clustering), "
+        f"more than {formats.count(limit)} to draw; showing the type overview. "
+        "Open any artifact or run page for its lineage."
+    )
+
+
+def _join(*sentences: str) -> str:
+    """Return the non-empty sentences joined by a space."""
+    return " ".join(s for s in sentences if s)
+
+
+def _loops(rep: dict[str, str]) -> set[Edge]:
+    """Return the self-loops clustering can create (members of one cluster joined)."""
+    return {(c, c) for c in set(rep.values())}

@@ -1,0 +1,237 @@
+"""Dataset identity: one name per dataset, whichever tool reported it.
+
+OpenLineage names a dataset by a namespace (its data source, `postgres://host:5432`,
+`s3://bucket`, `file`) and a name inside it (`db.schema.table`, an object key, a path); put
+together they form a URI, which is the artifact name (spec/Naming.md in OpenLineage). The
+`symlinks` facet lists other identities of the same dataset (a table over a path); they are
+merged here into the first name a run used. A dbt node is the same table as the OpenLineage
+dataset its warehouse relation names: `align_dbt_names` renames the dbt side to match.
+The OpenLineage and dbt readers both import from here; nothing here imports a reader.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..problems import WARNING, Problem
+from .common import Document, problem
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+# Adapters whose OpenLineage namespace needs no host: dbt's manifest names no host, so for
+# the others the namespace is found among the OpenLineage datasets (see align_dbt_names).
+_HOSTLESS = {"bigquery": "bigquery"}
+
+
+def dataset_name(namespace: str, name: str) -> str:
+    """Return a dataset's artifact name: its namespace and name joined into one URI.
+
+    `postgres://h:5432` + `db.s.t` gives `postgres://h:5432/db.s.t`; the local file system's
+    bare `file` namespace gives `file:///tmp/x` (not `file//tmp/x`); a namespace that is no
+    URI (`food_delivery`) is joined by a slash, as before.
+    """
+    if namespace in ("file", "file:", "file://") and name.startswith("/"):
+        return "file://" + name
+    if "://" in namespace and not namespace.endswith("://"):
+        return namespace.rstrip("/") + "/" + name.lstrip("/")
+    if namespace.endswith("://"):
+        return namespace + name.lstrip("/")
+    return f"{namespace}/{name}"
+
+
+def split_dataset_name(artifact: str) -> tuple[str, str] | None:
+    """Return (namespace, name) of a URI-style dataset name, or None when it is no URI.
+
+    The inverse of `dataset_name` for names with an authority (`scheme://host/name`) and
+    for the bare namespaces joined by a slash (`bigquery/p.d.t`).
+    """
+    scheme, sep, rest = artifact.partition("://")
+    if sep and _SCHEME.match(scheme):
+        authority, slash, name = rest.partition("/")
+        return (f"{scheme}://{authority}", name) if slash and name else None
+    namespace, slash, name = artifact.partition("/")
+    return (namespace, name) if slash and name and _SCHEME.match(namespace) else None
+
+
+class Identities:
+    """Groups of dataset names that are one dataset (a union-find keyed by artifact name).
+
+    A group is shown under the first name a run used for it (its primary name), so merging
+    never renames a dataset to an identity only a symlinks facet mentioned.
+    """
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.rank: dict[str, tuple[int, int]] = {}  # (0 primary / 1 symlink, first seen)
+        self.pairs: dict[str, tuple[str, str]] = {}  # artifact name -> (namespace, name)
+
+    def add(self, namespace: str, name: str, primary: bool) -> str:
+        """Record one identity; return its artifact name."""
+        key = dataset_name(namespace, name)
+        if key not in self.parent:
+            self.parent[key] = key
+            self.rank[key] = (0 if primary else 1, len(self.rank))
+            self.pairs[key] = (namespace, name)
+        elif primary and self.rank[key][0] == 1:
+            self.rank[key] = (0, self.rank[key][1])
+            self.pairs[key] = (namespace, name)
+        return key
+
+    def find(self, key: str) -> str:
+        """Return the primary name of a name's group."""
+        root = key
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[key] != root:  # flatten the path for the next look-up
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        """Merge two names' groups; the group keeps the better-ranked primary name."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        first, second = sorted((ra, rb), key=lambda k: self.rank[k])
+        self.parent[second] = first
+
+    def primary(self, key: str) -> str:
+        """Return the name a dataset is shown under (a name never seen is its own)."""
+        return self.find(key) if key in self.parent else key
+
+    def canonical(self, namespace: str, name: str) -> tuple[str, str]:
+        """Return the (namespace, name) the group of this identity is shown under."""
+        return self.pairs[self.find(dataset_name(namespace, name))]
+
+    def others(self, namespace: str, name: str) -> list[str]:
+        """Return the group's other names, sorted (empty when the dataset has one name)."""
+        root = self.find(dataset_name(namespace, name))
+        return sorted(k for k in self.parent if k != root and self.find(k) == root)
+
+
+def symlink_identities(
+    facets: dict, path: str, where: str, problems: list[Problem]
+) -> list[tuple[str, str]]:
+    """Return the (namespace, name) pairs of a `symlinks` facet; report unusable entries."""
+    facet = facets.get("symlinks")
+    if facet is None:
+        return []
+    at = f"{where}/facets/symlinks/identifiers"
+    items = facet.get("identifiers") if isinstance(facet, dict) else None
+    if not isinstance(items, list):
+        message = "the symlinks facet has no 'identifiers' array; ignored"
+        problems.append(problem(path, at, message, "openlineage.invalid-symlink", WARNING))
+        return []
+    found = []
+    for i, item in enumerate(items):
+        parts = [item.get(k) if isinstance(item, dict) else None for k in ("namespace", "name")]
+        if all(isinstance(p, str) and p.strip() for p in parts):
+            found.append((parts[0], parts[1]))
+            continue
+        message = "symlink identifier needs 'namespace' and 'name' strings; ignored"
+        problems.append(problem(path, f"{at}/{i}", message, "openlineage.invalid-symlink", WARNING))
+    return found
+
+
+# --- dbt and OpenLineage: one name per warehouse table -------------------------------------
+
+
+def dbt_namespace(adapter_type: str) -> str | None:
+    """Return the OpenLineage namespace of a dbt adapter's tables when it needs no host."""
+    return _HOSTLESS.get(adapter_type.lower())
+
+
+def align_dbt_names(
+    dbt: Iterable[Document], openlineage: Iterable[Document], problems: list[Problem]
+) -> None:
+    """Rename, in place, the dbt nodes that OpenLineage events also name to their dataset name.
+
+    A dbt node's relation is `database.schema.alias`; its adapter gives the scheme. The
+    namespace is the adapter's own when it needs no host (BigQuery's `bigquery`); otherwise
+    the manifest does not say which host, so the relation is matched by scheme and name
+    among the OpenLineage datasets: one match is taken, several cost a warning at the node
+    and the node keeps its dbt name.
+    """
+    dbt, openlineage = list(dbt), list(openlineage)
+    known = _openlineage_datasets(openlineage)
+    renames: dict[str, str] = {}
+    types: dict[str, str] = {}  # OpenLineage name -> the dbt node's type (model, seed...)
+    adapters = _adapters(dbt)
+    for document in dbt:
+        adapter = adapters.get(document.path, "")
+        for artifact in document.data.get("logged_artifacts", []):
+            target = _match(document, adapter, artifact, known, problems)
+            if target and target != artifact.get("name"):
+                renames[artifact["name"]] = target
+                types[target] = artifact.get("type", "")
+    for document in dbt if renames else []:
+        _rename(document.data, renames)
+    for document in openlineage if types else []:
+        _retype(document.data, types)
+
+
+def _openlineage_datasets(documents: Iterable[Document]) -> dict[tuple[str, str], set[str]]:
+    """Return {(scheme, dataset name): {artifact names}} of every dataset the events name."""
+    known: dict[tuple[str, str], set[str]] = {}
+    for document in documents:
+        data = document.data
+        for ref in [*data.get("used_artifacts", []), *data.get("logged_artifacts", [])]:
+            split = split_dataset_name(ref.get("name", "")) if isinstance(ref, dict) else None
+            if split:
+                scheme = split[0].partition(":")[0].lower()
+                known.setdefault((scheme, split[1]), set()).add(ref["name"])
+    return known
+
+
+def _adapters(dbt: list[Document]) -> dict[str, str]:
+    """Return each manifest's adapter type, by path (a source's run does not repeat it)."""
+    found: dict[str, str] = {}
+    for document in dbt:
+        adapter = (document.data.get("run", {}).get("config") or {}).get("adapter_type")
+        if isinstance(adapter, str) and adapter:
+            found.setdefault(document.path, adapter)
+    return found
+
+
+def _match(document: Document, adapter: str, artifact: dict, known: dict, problems) -> str | None:
+    """Return the OpenLineage name of one dbt relation, or None when there is none or several."""
+    metadata = artifact.get("metadata") or {}
+    table = metadata.get("alias") or metadata.get("identifier")  # a source's is `identifier`
+    parts = [metadata.get("database"), metadata.get("schema"), table]
+    if not adapter or not all(isinstance(p, str) and p for p in parts):
+        return None
+    relation = ".".join(parts)
+    namespace = dbt_namespace(adapter)
+    if namespace is not None:
+        exact = dataset_name(namespace, relation)
+        return exact if exact in known.get((namespace.lower(), relation), set()) else None
+    scheme = "postgres" if adapter.lower() == "postgresql" else adapter.lower()
+    found = sorted(known.get((scheme, relation), set()))
+    if len(found) > 1:
+        message = (
+            f"relation {relation} matches {len(found)} OpenLineage datasets "
+            f"({', '.join(found)}); the dbt node keeps its own name"
+        )
+        problems.append(
+            problem(document.path, document.location, message, "dbt.ambiguous-identity", WARNING)
+        )
+        return None
+    return found[0] if found else None
+
+
+def _rename(data: dict, renames: dict[str, str]) -> None:
+    """Rename artifacts and the references to them in one manifest document."""
+    for ref in [*data.get("used_artifacts", []), *data.get("logged_artifacts", [])]:
+        if isinstance(ref, dict) and ref.get("name") in renames:
+            ref["name"] = renames[ref["name"]]
+
+
+def _retype(data: dict, types: dict[str, str]) -> None:
+    """Give the OpenLineage versions of a dbt table the dbt node's type.
+
+    One artifact has one type; OpenLineage calls every table a `dataset`, dbt says which
+    kind of node built it, so the dbt word is kept where the events had only the generic one.
+    """
+    for artifact in data.get("logged_artifacts", []):
+        wanted = types.get(artifact.get("name"))
+        if wanted and artifact.get("type") == "dataset":
+            artifact["type"] = wanted

@@ -1,0 +1,141 @@
+"""Dataset identity: OpenLineage names as URIs, symlinks merged, dbt and OpenLineage as one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lineage_report.readers import read_dbt, read_openlineage
+from lineage_report.readers.identity import align_dbt_names, dataset_name, split_dataset_name
+from tests.test_reader_runs import DBT_FAIL, fill_dbt_events
+
+IDENTITY = Path(__file__).parent / "data" / "openlineage-identity" / "events.ndjson"
+
+
+@pytest.mark.parametrize(
+    ("namespace", "name", "expected"),
+    [
+        ("postgres://h:5432", "db.s.t", "postgres://h:5432/db.s.t"),
+        ("s3://bucket", "/key/x.parquet", "s3://bucket/key/x.parquet"),
+        ("s3://bucket/", "key/x.parquet", "s3://bucket/key/x.parquet"),
+        ("gs://bucket", "f.csv", "gs://bucket/f.csv"),
+        ("file", "/tmp/x.csv", "file:///tmp/x.csv"),
+        ("file://host", "/tmp/x.csv", "file://host/tmp/x.csv"),
+        ("bigquery", "p.d.t", "bigquery/p.d.t"),
+        ("food_delivery", "public.orders", "food_delivery/public.orders"),
+    ],
+)
+def test_a_dataset_is_named_by_its_namespace_and_name(namespace, name, expected) -> None:
+    assert dataset_name(namespace, name) == expected
+
+
+def test_a_uri_name_splits_back_into_namespace_and_name() -> None:
+    assert split_dataset_name("postgres://h:5432/db.s.t") == ("postgres://h:5432", "db.s.t")
+    assert split_dataset_name("bigquery/p.d.t") == ("bigquery", "p.d.t")
+    assert split_dataset_name("jaffle_shop.orders") is None
+
+
+def read_identity_events():
+    """Read the identity fixture; return {job: document} and the problems."""
+    docs, problems = read_openlineage("events.ndjson", IDENTITY.read_bytes())
+    return {d.data["run"]["job_type"]: d.data for d in docs}, problems
+
+
+def test_file_datasets_get_readable_names() -> None:
+    runs, _ = read_identity_events()
+    assert runs["load_orders"]["used_artifacts"][0]["name"] == "file:///tmp/raw/orders.csv"
+
+
+def test_symlinks_merge_a_table_and_its_location_into_one_dataset() -> None:
+    runs, problems = read_identity_events()
+    written = runs["load_orders"]["logged_artifacts"][0]
+    assert written["name"] == "s3://warehouse/sales.db/orders"
+    assert written["metadata"]["also_named"] == ["hive://metastore:9083/sales.orders"]
+    read = runs["report_orders"]["used_artifacts"][0]
+    assert read == {"name": "s3://warehouse/sales.db/orders", "digest": written["digest"]}
+    outputs = [a["name"] for a in runs["report_orders"]["logged_artifacts"]]
+    assert outputs == [
+        "gs://reports/daily/orders.csv",
+        "postgres://db.example.com:5432/shop.public.orders_daily",
+    ]
+    table = runs["report_orders"]["logged_artifacts"][1]
+    source = table["column_lineage"][0]["inputs"][0]
+    assert (source["artifact"], source["field"]) == ("s3://warehouse/sales.db/orders", "amount")
+    assert [str(p) for p in problems] == [
+        "events.ndjson: line 1: /outputs/0/facets/symlinks/identifiers/1: symlink identifier "
+        "needs 'namespace' and 'name' strings; ignored [openlineage.invalid-symlink]"
+    ]
+
+
+def dbt_and_openlineage():
+    """Read the real dbt invocation both ways: its manifest and its OpenLineage events."""
+    manifest = (DBT_FAIL / "target" / "manifest.json").read_bytes()
+    results = (DBT_FAIL / "target" / "run_results.json").read_bytes()
+    dbt, _ = read_dbt("target/manifest.json", manifest, results)
+    events = json.dumps(fill_dbt_events()).encode()
+    openlineage, _ = read_openlineage("result.json", events)
+    return dbt, openlineage
+
+
+def names(documents) -> set[str]:
+    """Return every artifact name the documents log or use."""
+    return {
+        ref["name"]
+        for d in documents
+        for ref in [*d.data["used_artifacts"], *d.data["logged_artifacts"]]
+    }
+
+
+def test_a_dbt_model_takes_the_name_openlineage_gives_its_table() -> None:
+    dbt, openlineage = dbt_and_openlineage()
+    problems = []
+    align_dbt_names(dbt, openlineage, problems)
+    first = "bigquery/random-gcp-project.dbt_test1.test_first_dbt_model"
+    assert first in names(dbt) and first in names(openlineage)
+    assert "dbt_bigquery_test.test_first_dbt_model" not in names(dbt)
+    assert "bigquery/random-gcp-project.dbt_test1.source_table" in names(dbt)  # by identifier
+    assert problems == []
+
+
+def test_the_openlineage_versions_of_a_dbt_table_take_the_dbt_type() -> None:
+    dbt, openlineage = dbt_and_openlineage()
+    align_dbt_names(dbt, openlineage, [])
+    first = "bigquery/random-gcp-project.dbt_test1.test_first_dbt_model"
+    types = {
+        a["type"] for d in openlineage for a in d.data["logged_artifacts"] if a["name"] == first
+    }
+    assert types == {"model"}  # one artifact, one type: else the graph refuses one side
+
+
+def hosted(document, host: str):
+    """Return a copy of an OpenLineage document moved from BigQuery to a Postgres host."""
+    data = json.loads(json.dumps(document.data).replace("bigquery/", f"postgres://{host}/"))
+    return type(document)(document.path, document.location, data)
+
+
+def test_without_a_host_a_relation_is_matched_by_name_and_ambiguity_warned() -> None:
+    dbt, openlineage = dbt_and_openlineage()
+    for d in dbt:
+        d.data["run"]["config"]["adapter_type"] = "postgres"
+    one = [hosted(d, "db1:5432") for d in openlineage]
+    align_dbt_names(dbt, one, problems := [])
+    assert "postgres://db1:5432/random-gcp-project.dbt_test1.test_first_dbt_model" in names(dbt)
+    assert problems == []
+
+    dbt, openlineage = dbt_and_openlineage()
+    for d in dbt:
+        d.data["run"]["config"]["adapter_type"] = "postgres"
+    two = [hosted(d, "db1:5432") for d in openlineage] + [
+        hosted(d, "db2:5432") for d in openlineage
+    ]
+    align_dbt_names(dbt, two, problems := [])
+    assert "dbt_bigquery_test.test_first_dbt_model" in names(dbt)
+    relation = "random-gcp-project.dbt_test1.test_first_dbt_model"
+    assert (
+        f"target/manifest.json: /nodes/model.dbt_bigquery_test.test_first_dbt_model: relation "
+        f"{relation} matches 2 OpenLineage datasets (postgres://db1:5432/{relation}, "
+        f"postgres://db2:5432/{relation}); the dbt node keeps its own name "
+        "[dbt.ambiguous-identity]"
+    ) in [str(p) for p in problems]

@@ -1,0 +1,223 @@
+/* lineage-graph/model.js: the page's graph data, and what a view state shows of it.
+ *
+ * The data is the page's <script type="application/json" id="lineage-graph-data"> element
+ * (lineage_report/graphview writes it; format: docs/graph.md): the entries with the positions
+ * computed at build time, edges as a flat list of index pairs, and the type overview. A view
+ * state (view, focus, direction, depth, hidden types, members pulled out of their clusters)
+ * picks a scene: the entries drawn, where, and the edges between them. Nothing here touches
+ * the page or vis-network.
+ */
+(function (LG) {
+  'use strict';
+
+  class Model {
+    constructor(data) {
+      // A type overview page carries only types: they come as its nodes and edges.
+      var types = data.mode === 'types';
+      var nodes = Array.isArray(data.nodes) ? data.nodes : [];
+      this.data = data;
+      this.entries = types ? [] : nodes;
+      this.types = types ? { nodes: nodes, edges: data.edges || [] }
+        : data.types || { nodes: [], edges: [] };
+      this.flat = types ? [] : data.edges || [];
+      this.row = data.row || 80;
+      this.index = indexById(this.entries);
+      this.typeIndex = indexById(this.types.nodes);
+      this.membersOf = this.clusterMembers();
+      this.outAdj = this.entries.map(() => []);
+      this.inAdj = this.entries.map(() => []);
+      for (var k = 0; k + 1 < this.flat.length; k += 2) {
+        this.outAdj[this.flat[k]].push(this.flat[k + 1]);
+        this.inAdj[this.flat[k + 1]].push(this.flat[k]);
+      }
+      this.defaults = { view: this.entries.length ? 'full' : 'types', focus: data.focus || null,
+        dir: 'both', depth: null, hide: new Set(), out: new Set() };
+    }
+
+    // Each cluster's index -> the indices of the members this page lists.
+    clusterMembers() {
+      var membersOf = new Map();
+      this.entries.forEach((e, i) => {
+        if (e.c === undefined) return;
+        if (!membersOf.has(e.c)) membersOf.set(e.c, []);
+        membersOf.get(e.c).push(i);
+      });
+      return membersOf;
+    }
+
+    entry(id) {
+      var i = this.index.get(id);
+      return i === undefined ? undefined : this.entries[i];
+    }
+
+    // The entry of the view the state shows: a type in the overview, else a node or cluster.
+    shownEntry(id, state) {
+      if (state.view !== 'types') return this.entry(id);
+      var t = this.typeIndex.get(id);
+      return t === undefined ? undefined : this.types.nodes[t];
+    }
+
+    // ------------------------------------------------------------ what is drawn
+
+    isHidden(e, state) {
+      return e.g !== undefined && state.hide.has((e.ck || e.k) + ':' + e.g);
+    }
+
+    scene(state) {
+      if (state.view === 'types') return this.typeScene(state);
+      var visible = this.visibleFull(state);
+      var pos = this.positions(visible, state);
+      var list = Array.from(visible);
+      return { entries: this.entries, list: list, pos: pos, pairs: this.pairs(visible, state) };
+    }
+
+    typeScene(state) {
+      var entries = this.types.nodes;
+      var visible = new Set();
+      entries.forEach((e, i) => { if (!this.isHidden(e, state)) visible.add(i); });
+      var pos = new Map();
+      visible.forEach((i) => pos.set(i, { x: entries[i].x, y: entries[i].y }));
+      var pairs = [];
+      for (var k = 0; k + 1 < this.types.edges.length; k += 2) {
+        var a = this.types.edges[k];
+        var b = this.types.edges[k + 1];
+        if (visible.has(a) && visible.has(b)) pairs.push([a, b]);
+      }
+      return { entries: entries, list: Array.from(visible), pos: pos, pairs: pairs };
+    }
+
+    // The distance of each entry from the focus, along the state's direction (null: no focus).
+    reach(state) {
+      var start = this.index.get(state.focus);
+      if (start === undefined) return null;
+      var dist = this.entries.map(() => Infinity);
+      dist[start] = 0;
+      if (state.dir !== 'down') walk(start, this.inAdj, dist);
+      if (state.dir !== 'up') walk(start, this.outAdj, dist);
+      this.membersOf.forEach((members, c) => {
+        members.forEach((m) => { dist[c] = Math.min(dist[c], dist[m]); });
+      });
+      return dist;
+    }
+
+    visibleFull(state) {
+      var dist = this.reach(state);
+      var limit = state.depth === null ? Infinity : state.depth;
+      var visible = new Set();
+      this.entries.forEach((e, i) => {
+        if (e.c !== undefined || this.isHidden(e, state)) return;
+        if (dist && e.id !== state.focus && !(dist[i] <= limit)) return;
+        visible.add(i);
+      });
+      state.out.forEach((id) => {
+        var i = this.index.get(id);
+        if (i !== undefined && visible.has(this.entries[i].c) &&
+          !this.isHidden(this.entries[i], state)) {
+          visible.add(i);
+        }
+      });
+      return visible;
+    }
+
+    positions(visible) {
+      var columns = new Map();
+      var pulled = new Map();
+      visible.forEach((i) => {
+        var e = this.entries[i];
+        var groups = e.c !== undefined ? pulled : columns;
+        var key = e.c !== undefined ? e.c : e.x;
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key).push(i);
+      });
+      var pos = new Map();
+      columns.forEach((col, x) => {
+        col.sort((a, b) => this.entries[a].y - this.entries[b].y);
+        var offset = 0;
+        col.forEach((i) => {
+          var y = this.entries[i].y + offset;
+          pos.set(i, { x: x, y: y });
+          var out = (pulled.get(i) || []).sort((a, b) => a - b);
+          // Pulled-out members stack under their cluster; the rest of the column moves down.
+          out.forEach((m, j) => pos.set(m, { x: x, y: y + (j + 1) * this.row }));
+          offset += out.length * this.row;
+        });
+      });
+      return pos;
+    }
+
+    // The entry an edge of `i` is drawn from: itself, or its cluster while it is inside.
+    representative(i, state) {
+      var e = this.entries[i];
+      return e.c === undefined || state.out.has(e.id) ? i : e.c;
+    }
+
+    pairs(visible, state) {
+      var seen = new Set();
+      var out = [];
+      for (var k = 0; k + 1 < this.flat.length; k += 2) {
+        var a = this.representative(this.flat[k], state);
+        var b = this.representative(this.flat[k + 1], state);
+        var key = a + '>' + b;
+        if (a === b || !visible.has(a) || !visible.has(b) || seen.has(key)) continue;
+        seen.add(key);
+        out.push([a, b]);
+      }
+      return out;
+    }
+
+    // ------------------------------------------------------------ clusters
+
+    clusterIndex(id) {
+      var i = this.index.get(id);
+      return i !== undefined && this.entries[i].k === 'cluster' ? i : undefined;
+    }
+
+    // The clusters one call acts on: the one named, or all when none is.
+    clusterIds(clusterId) {
+      if (clusterId === undefined || clusterId === null) return Array.from(this.membersOf.keys());
+      var c = this.clusterIndex(clusterId);
+      return c === undefined ? [] : [c];
+    }
+
+    memberIds(c) {
+      return (this.membersOf.get(c) || []).map((m) => this.entries[m].id);
+    }
+
+    // Every cluster as window.lineageView.clusters() lists it; isDrawn(id) says if it is drawn.
+    clusters(state, isDrawn) {
+      var list = [];
+      this.entries.forEach((e, i) => {
+        if (e.k !== 'cluster') return;
+        var members = this.memberIds(i);
+        list.push({ id: e.id, label: e.l, kind: e.ck, group: e.g === undefined ? null : e.g,
+          size: e.n, listed: members.length,
+          out: members.filter((m) => state.out.has(m)),
+          visible: isDrawn(e.id) });
+      });
+      return list;
+    }
+  }
+
+  function indexById(entries) {
+    var index = new Map();
+    entries.forEach((e, i) => index.set(e.id, i));
+    return index;
+  }
+
+  // Breadth-first from `start` along `adj`, lowering each entry's distance in `dist`.
+  function walk(start, adj, dist) {
+    var seen = new Map([[start, 0]]);
+    var queue = [start];
+    for (var q = 0; q < queue.length; q++) {
+      var n = queue[q];
+      for (var m of adj[n]) {
+        if (seen.has(m)) continue;
+        seen.set(m, seen.get(n) + 1);
+        dist[m] = Math.min(dist[m], seen.get(m));
+        queue.push(m);
+      }
+    }
+  }
+
+  LG.Model = Model;
+})(window.LineageGraph = window.LineageGraph || {});

@@ -1,0 +1,29 @@
+/* lineage-graph/text.js: how the graph's parts shorten, count, compare and link. */
+(function (LG) {
+  'use strict';
+
+  var UNSAFE_HREF = /^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|\/\/|\\)/;
+
+  function shorten(text, limit) {
+    var chars = Array.from(String(text || ''));
+    return chars.length <= limit ? chars.join('') : chars.slice(0, limit - 1).join('') + '…';
+  }
+
+  // Counts the panel makes up as the reader types ("3 of 16 shown"), written as
+  // lineage_report/formats.count writes them. Every other value comes formatted in the page
+  // data (a node's count as `t`, preview rows as `p`) and is shown as given.
+  function commas(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  }
+
+  // Only a relative link to another page of the site: no scheme, no other host.
+  function safeHref(href) {
+    return typeof href === 'string' && href !== '' && !UNSAFE_HREF.test(href) ? href : null;
+  }
+
+  function compareIds(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  LG.text = { shorten: shorten, commas: commas, safeHref: safeHref, compareIds: compareIds };
+})(window.LineageGraph = window.LineageGraph || {});
