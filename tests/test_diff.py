@@ -577,3 +577,18 @@ def test_nested_fields_are_compared_by_path():
         diff.FieldChange("config.opt.beta", "removed", 2, None),
         diff.FieldChange("tags", "changed", [1], [2]),
     )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--fail-on", "bogus", "unknown condition 'bogus' (use "),
+        ("--fail-on", ",", "expected at least one condition"),
+        ("--report-url", "ftp://x", "expected an http(s) URL, got 'ftp://x'"),
+    ],
+)
+def test_a_bad_diff_option_says_why(tmp_path, flag, value, message) -> None:
+    """The library's parsers raise ValueError; the command prints their message, exit 2."""
+    proc = run_cli("diff", str(tmp_path), str(tmp_path), flag, value)
+    assert proc.returncode == 2
+    assert f"argument {flag}: {message}" in proc.stderr

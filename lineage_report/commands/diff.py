@@ -15,6 +15,19 @@ from ..diff.sides import load_sides
 from ..terminal import safe_line
 
 
+def argument(parse):
+    """Wrap a library parser for argparse: its ValueError becomes the error argparse prints."""
+
+    def parse_argument(text: str):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse_argument.__name__ = parse.__name__  # argparse names the type in some messages
+    return parse_argument
+
+
 def register(subparsers) -> None:
     """Add the `diff` subcommand."""
     d = subparsers.add_parser(
@@ -28,14 +41,14 @@ def register(subparsers) -> None:
     d.add_argument("--format", choices=("markdown", "json"), default="markdown")
     d.add_argument(
         "--fail-on",
-        type=fail_conditions,
+        type=argument(fail_conditions),
         default=[],
         metavar="CONDITIONS",
         help="exit 1 if any holds: removed, added, alias-moved, alias-moved:NAME, new-problems "
         "(comma-separated)",
     )
     d.add_argument(
-        "--report-url", type=report_url, help="where the full report is (linked when cut)"
+        "--report-url", type=argument(report_url), help="where the full report is (linked when cut)"
     )
     d.add_argument("--html", type=Path, metavar="DIR", help="also write a changes page here")
     d.set_defaults(func=cmd_diff)

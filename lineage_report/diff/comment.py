@@ -9,7 +9,6 @@ left out and where the full report is.
 
 from __future__ import annotations
 
-import argparse
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -219,5 +218,5 @@ def report_url(text: str) -> str:
     """Parse --report-url: an http(s) URL, or a path relative to the comment."""
     scheme = urllib.parse.urlsplit(text).scheme.lower()
     if scheme and scheme not in ("http", "https"):
-        raise argparse.ArgumentTypeError(f"expected an http(s) URL, got {text!r}")
+        raise ValueError(f"expected an http(s) URL, got {text!r}")
     return text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from .. import formats
@@ -21,9 +20,9 @@ def fail_conditions(text: str) -> list[str]:
         plain = condition in ("removed", "added", "alias-moved", "new-problems")
         if not plain and not (name == "alias-moved" and alias):
             choices = ", ".join(FAIL_ON)
-            raise argparse.ArgumentTypeError(f"unknown condition {condition!r} (use {choices})")
+            raise ValueError(f"unknown condition {condition!r} (use {choices})")
     if not conditions:
-        raise argparse.ArgumentTypeError("expected at least one condition")
+        raise ValueError("expected at least one condition")
     return conditions
 
 
