@@ -23,6 +23,7 @@ from . import naming
 from .errors import LineageReportError
 from .formats import did_you_mean, plural
 from .graphview import GROUP_MAX, LABEL_MAX, mermaid
+from .graphview.style import FOCUS_BORDER, PALETTE
 from .lineage import Lineage
 from .problems import WARNING, Problem
 from .terminal import defuse, hash_commands, one_line, safe_json
@@ -41,10 +42,20 @@ _DOT_SPECIAL = re.compile('[&\\\\"<>\x00-\x1f\x7f-\x9f\u2028\u2029]')
 # A line break inside an element's text (between tags every line starts with `<`).
 _TEXT_BREAK = re.compile(r"\r|\n(?![ \t]*(?:<|\Z))")
 
-ARTIFACT_STYLE = {"shape": "box", "style": "filled", "fillcolor": "#dbeafe", "color": "#2563eb"}
-RUN_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#dcfce7", "color": "#16a34a"}
+ARTIFACT_STYLE = {
+    "shape": "box",
+    "style": "filled",
+    "fillcolor": PALETTE["artifact"]["background"],
+    "color": PALETTE["artifact"]["border"],
+}
+RUN_STYLE = {
+    "shape": "box",
+    "style": "rounded,filled",
+    "fillcolor": PALETTE["run"]["background"],
+    "color": PALETTE["run"]["border"],
+}
 EXTERNAL_STYLE = {"style": "dashed,filled"}
-FOCUS_STYLE = {"color": "#d97706", "penwidth": "3"}
+FOCUS_STYLE = {"color": FOCUS_BORDER, "penwidth": "3"}
 
 
 # ---------------------------------------------------------------- warnings
