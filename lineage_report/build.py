@@ -162,7 +162,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
         # A full build of a large site makes the search index on the other core meanwhile.
         elsewhere = not keep and worth_forking(len(pages), jobs)
         with side_job(search_index, lineage.graph, start=elsewhere) as index:
-            encoded, hashes = encode_nodes(lineage.graph, lineage.inputs, keep)
+            encoded, hashes = encode_nodes(lineage.graph, lineage.inputs, keep, views.graph_facts)
             changes = plan(old, key, hashes, lineage.graph)
             assets.append(search_asset(output, changes.unchanged("search"), index))
         always = SITE_WIDE if changes.unchanged("graph") else SITE_WIDE | {"graph"}

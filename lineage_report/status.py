@@ -31,7 +31,7 @@ from typing import Annotated, Any
 import msgspec
 import networkx as nx
 
-from .graphview import type_layout
+from .graphview import GraphFacts, type_layout
 from .naming import STATUS_NAME, TYPES_KEY, group_key, name_key
 from .search import entry_source
 
@@ -93,13 +93,17 @@ ASPECTS: dict[str, Callable[[nx.DiGraph, str, dict], Any]] = {
 
 
 def encode_nodes(
-    graph: nx.DiGraph, inputs: dict[str, str], keep: bool = True
+    graph: nx.DiGraph,
+    inputs: dict[str, str],
+    keep: bool = True,
+    facts: GraphFacts | None = None,
 ) -> tuple[dict[str, bytes] | None, dict[str, str]]:
     """Encode every node as lineage.json lists it, and hash it with its neighbours.
 
     A run's hash also covers its manifest's bytes. One pass makes both: encoding every
     node is most of the cost of hashing it, and lineage.json needs the same bytes
-    (returned unless `keep` is false: they take as much memory as lineage.json).
+    (returned unless `keep` is false: they take as much memory as lineage.json). `facts`,
+    the views' GraphFacts when given, lets the pages reuse the type layout hashed here.
     """
     encode = msgspec.json.Encoder(order="sorted", enc_hook=str).encode
     pred, succ = graph.pred, graph.succ
@@ -126,7 +130,7 @@ def encode_nodes(
     for key, members in memberships.items():
         blob = "\n".join(sorted(members)).encode("utf-8", "surrogatepass")
         hashes[key] = hashlib.blake2b(blob, digest_size=10).hexdigest()
-    hashes[TYPES_KEY] = aspect_hash(type_layout(graph))
+    hashes[TYPES_KEY] = aspect_hash(type_layout(facts if facts is not None else graph))
     return (encoded if keep else None), hashes
 
 
