@@ -21,6 +21,7 @@ except ImportError:  # collected as part of a tests package
 from lineage_report import graphview, load, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
+from tests.test_reader_hierarchy import JOB_EVENT
 
 pytestmark = pytest.mark.browser
 
@@ -59,12 +60,11 @@ def events() -> list[dict]:
         )
     out.append(
         {
+            **JOB_EVENT,  # its producer and schema; a job of its own
             "eventTime": "2025-03-01T07:00:00Z",
             "job": {"namespace": "airflow", "name": "weekly_report"},
             "inputs": [{"namespace": "db", "name": "part0"}],
             "outputs": [{"namespace": "db", "name": "report"}],
-            "producer": "https://example.com/test",
-            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent",
         }
     )
     return out
