@@ -10,7 +10,6 @@ manifest.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from . import naming
 from .errors import BuildError
 from .graphview.style import style_script
 
@@ -146,9 +146,7 @@ def joined(names: list[str], sources: dict[str, Path]) -> bytes:
 
 def hashed_asset(name: str, content: bytes) -> Asset:
     """Name an asset by its content, so browsers never use a stale copy."""
-    stem, dot, suffix = name.partition(".")
-    digest = hashlib.sha256(content).hexdigest()[:10]
-    return Asset(name, f"assets/{stem}.{digest}{dot}{suffix}", content)
+    return Asset(name, naming.asset_path(name, content), content)
 
 
 class Renderer:
