@@ -62,11 +62,21 @@ class SizeLimit(float):
         return limit
 
 
+def megabytes_over(size: int, limit_mb: float) -> str:
+    """Return `size` in MB with the fewest decimals (one at least) that show it over the limit."""
+    # "0.1 MB, over the 0.1 MB limit" reads as a bug: add decimals until the two differ.
+    for decimals in range(1, 7):
+        text = f"{size / 1e6:.{decimals}f}"
+        if float(text) > limit_mb:
+            return text
+    return f"{size / 1e6:.6f}"
+
+
 def too_large_message(size: int, limit_mb: float) -> str:
     """Return the message of a file over the size limit, naming the key that sets it."""
     key = getattr(limit_mb, "key", "max_manifest_mb")
     return (
-        f"file is {size / 1e6:.1f} MB, over the {limit_mb:g} MB limit "
+        f"file is {megabytes_over(size, limit_mb)} MB, over the {limit_mb:g} MB limit "
         f"({key} in lineage-report.toml)"
     )
 

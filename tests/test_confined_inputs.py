@@ -419,7 +419,7 @@ def test_a_readme_over_the_limit_is_reported_and_not_shown(tmp_path: Path) -> No
     (project / "README.md").write_text("x" * 150_000)
     result = build(load_config(project), tmp_path / "site")
     assert messages(result.problems) == [
-        "README.md: file is 0.1 MB, over the 0.1 MB limit (max_manifest_mb in "
+        "README.md: file is 0.15 MB, over the 0.1 MB limit (max_manifest_mb in "
         "lineage-report.toml) [manifest.too-large]"
     ]
     assert "x" * 1000 not in (result.output / "index.html").read_text(encoding="utf-8")

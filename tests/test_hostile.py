@@ -494,7 +494,7 @@ TOO_LARGE = [
         "over-the-configured-limit",
         {bad("big"): half("big", notes="x" * 120_000)},
         [
-            "bad/big.json: file is 0.1 MB, over the 0.1 MB limit (max_manifest_mb in "
+            "bad/big.json: file is 0.12 MB, over the 0.1 MB limit (max_manifest_mb in "
             "lineage-report.toml) [manifest.too-large]"
         ],
         config="max_manifest_mb = 0.1\n",
