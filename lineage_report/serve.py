@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -596,11 +597,12 @@ class LiveReloadHandler(SimpleHTTPRequestHandler):
             return self.page(path, 200)
         return super().send_head()
 
-    def page(self, path: Path, code: int):
+    def page(self, path: Path, code: int, rewrite=None):
         """Send the headers of an HTML page with the script added; return its body."""
         tag = script_tag(self.server.app.build_id())  # the id first: never older than the page
         try:
-            data = add_script(path.read_bytes(), tag)
+            data = path.read_bytes()
+            data = add_script(rewrite(data) if rewrite else data, tag)
         except OSError:  # gone since it was found: a plain 404, not the site's page again
             super().send_error(404, "File not found")
             return None
@@ -614,7 +616,7 @@ class LiveReloadHandler(SimpleHTTPRequestHandler):
         """Show the site's own 404 page (which reloads too) for a missing file."""
         not_found = Path(self.directory) / naming.NOT_FOUND
         if code == 404 and not_found.is_file():
-            body = self.page(not_found, 404)
+            body = self.page(not_found, 404, from_root)
             if body and self.command != "HEAD":
                 shutil.copyfileobj(body, self.wfile)
             return
@@ -638,6 +640,21 @@ class LiveReloadHandler(SimpleHTTPRequestHandler):
 def script_tag(build: str) -> bytes:
     """Return the <script> element added to a served page for the site build `build`."""
     return f'<script src="{SCRIPT_PATH}" data-build="{build}"></script>\n'.encode()
+
+
+# A link or source that is relative to the page: no scheme, no leading "/", "#" or "?".
+RELATIVE_URL = re.compile(rb'(\s(?:href|src)=")(?![A-Za-z][A-Za-z0-9+.-]*:|[/#?])')
+BASE_ELEMENT = re.compile(rb"<base\s[^>]*>\n?", re.IGNORECASE)
+
+
+def from_root(html: bytes) -> bytes:
+    """Return the site's 404 page with its links made absolute from the server's root.
+
+    The page is written for the site's root, but is served at any missing path
+    (/runs/x/missing.html): relative links would miss the styles and the overview. A
+    <base> from --base-url would send them to the published site: it goes too.
+    """
+    return RELATIVE_URL.sub(rb"\1/", BASE_ELEMENT.sub(b"", html))
 
 
 def add_script(html: bytes, tag: bytes) -> bytes:

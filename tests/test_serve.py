@@ -311,3 +311,12 @@ def test_cli_serve_reports_a_port_in_use(server: Server, project: Path):
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=20)
     assert done.returncode == 1
     assert f"error: cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_the_404_page_links_from_the_root_at_any_depth(server: Server):
+    status, missing = get(server.url + "runs/a/b/no-such-run.html")
+    assert status == 404 and "Page not found" in missing
+    links = re.findall(r'\s(?:href|src)="([^"]+)"', missing)
+    assert links and all(link.startswith("/") for link in links), links
+    for link in links:
+        assert get(server.url + link.lstrip("/"))[0] == 200, link

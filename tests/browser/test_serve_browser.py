@@ -59,3 +59,21 @@ def test_failed_build_shows_its_error_as_text_in_a_banner(server: Server, projec
         "() => document.querySelector('h1').textContent.includes('Fixed')", timeout=8000
     )
     assert banner.count() == 0
+
+
+def test_a_missing_page_deep_in_the_site_shows_the_styled_404_with_working_links(
+    server: Server, page
+):
+    # Hosts and `serve` show 404.html at the missing address, folders below the root: its
+    # links, written for the root, must still reach the styles and the overview.
+    response = page.goto(server.url + "runs/nested/no-such-run.html")
+    assert response.status == 404
+    assert page.text_content("h1") == "Page not found"
+    styled = page.evaluate(
+        "() => [...document.styleSheets].some((sheet) => sheet.cssRules.length > 0)"
+    )
+    assert styled
+    page.click("text=overview")
+    page.wait_for_load_state("load")
+    assert page.url == server.url + "index.html"
+    assert "MNIST digit classifier" in page.text_content("h1")
