@@ -348,7 +348,7 @@ def may_hold(glob: str, folder: str) -> bool:
     return True
 
 
-DBT_ARTIFACTS = ("manifest.json", "run_results.json")
+DBT_ARTIFACTS = ("manifest.json", "run_results.json", "sources.json")
 
 
 def input_limit(config: Config, rel: str, fmt: str = "auto") -> float:
@@ -474,20 +474,28 @@ def read_wandb_folder(
 def read_dbt_file(
     rel: str, raw: bytes, config: Config, problems: Problems, inputs: dict[str, str]
 ) -> list[Document]:
-    """Read a dbt manifest.json, with the run_results.json beside it (recorded in `inputs`)
-    when there is one."""
-    named = posixpath.join(posixpath.dirname(rel), "run_results.json")
-    path = config.root / named
-    extra = None
-    if in_bucket(config, named):
-        found = remote_companion(config, named)
-        extra = read_companion(named, found, config, problems, inputs) if found else None
-    elif path.exists() or path.is_symlink():  # read as every input is: confined, capped
-        path = inside(config, named, problems)
-        extra = read_companion(named, path, config, problems, inputs) if path else None
-    docs, found = read_dbt(rel, raw, extra)
+    """Read a dbt manifest.json, with the run_results.json and sources.json beside it
+    (recorded in `inputs`) when there are."""
+    results = dbt_companion(rel, "run_results.json", config, problems, inputs)
+    sources = dbt_companion(rel, "sources.json", config, problems, inputs)
+    docs, found = read_dbt(rel, raw, results, sources)
     problems.extend(found)
     return docs
+
+
+def dbt_companion(
+    rel: str, name: str, config: Config, problems: Problems, inputs: dict[str, str]
+) -> bytes | None:
+    """Return the bytes of a dbt artifact beside a manifest.json, or None when there is none."""
+    named = posixpath.join(posixpath.dirname(rel), name)
+    path = config.root / named
+    if in_bucket(config, named):
+        found = remote_companion(config, named)
+        return read_companion(named, found, config, problems, inputs) if found else None
+    if path.exists() or path.is_symlink():  # read as every input is: confined, capped
+        path = inside(config, named, problems)
+        return read_companion(named, path, config, problems, inputs) if path else None
+    return None
 
 
 def documents(docs: list[Document], found: list[Problem], problems: Problems) -> list[Record]:

@@ -24,6 +24,7 @@ from .manifest import FAILING
 from .markdown import render_markdown
 from .naming import PageUrls, group_key, group_path, list_path, name_key, part_path
 from .problems import count_errors
+from .readers import COLUMN_MASKING, INPUT_FACETS
 
 LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
 FILE_LIMIT = 500  # files listed on a version page
@@ -37,6 +38,8 @@ LISTS = {
     "consumers": ("down", "Runs that used"),
 }
 VALUE_CHARS = 2_000  # characters of one metadata/config value shown
+# Metadata a version page shows in a place of its own, not in the metadata table.
+SHOWN_METADATA = ("also_named", COLUMN_MASKING)
 # A JobEvent's job definition (OpenLineage static lineage) was never seen running.
 DESIGN_STATE = "design: a job definition, no run was observed"
 
@@ -145,6 +148,7 @@ class ColumnInputRow:
     transformation: str
     subtype: str
     description: str
+    masking: bool = False  # the transformation masks the data (columnLineage 1-2)
 
 
 @dataclass
@@ -236,6 +240,23 @@ class ArtifactPage:
 
 
 @dataclass
+class NamedLink:
+    """A name, linked to its page when it is a node of the site."""
+
+    name: str
+    link: Link | None
+
+
+@dataclass
+class InputFacetRow:
+    """One facet a reading run reported about its input (OpenLineage `inputFacets`), whole."""
+
+    run: Link
+    facet: str
+    value: str
+
+
+@dataclass
 class VersionPage:
     """One artifact version, with W&B's tabs: overview, metadata, files, usage, lineage."""
 
@@ -261,6 +282,13 @@ class VersionPage:
     checks: list[CheckRow] = field(default_factory=list)
     failed_checks: int = 0
     column_traces: list[ColumnTrace] = field(default_factory=list)
+    also_named: list[NamedLink] = field(default_factory=list)  # its other identities
+    read_as: list[InputFacetRow] = field(default_factory=list)  # input facets of its readers
+
+    @property
+    def masking(self) -> bool:
+        """Tell whether the column-lineage table needs its Masking column."""
+        return any(row.masking for row in self.column_lineage)
 
 
 @dataclass
@@ -366,6 +394,25 @@ def fmt_value(value: Any) -> str:
     if len(text) > VALUE_CHARS:
         return text[:VALUE_CHARS] + f"… ({formats.plural(len(text), 'character')} in all)"
     return text
+
+
+def _whole_json(value: Any) -> str:
+    """Show a JSON value whole and indented (a facet table must not cut what it shows)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2, default=str)
+
+
+def _masked(metadata: dict | None) -> set[tuple]:
+    """Return (column, input artifact, field, type, subtype) of each masking transformation."""
+    found = (metadata or {}).get(COLUMN_MASKING)
+    items = found if isinstance(found, list) else []
+    return {tuple(i) for i in items if isinstance(i, list) and len(i) == 5}
+
+
+def _without(mapping: dict | None, keys: tuple[str, ...]) -> dict:
+    """Return the mapping without the keys a page shows elsewhere."""
+    return {k: v for k, v in (mapping or {}).items() if k not in keys}
 
 
 def key_values(mapping: dict | None, limit: int = LIST_LIMIT) -> list[KeyValue]:
@@ -753,7 +800,7 @@ class SiteViews:
             external=data["external"],
             overview=self._version_overview(data, urls),
             description=render_markdown(data["description"]),
-            metadata=key_values(data["metadata"]),
+            metadata=key_values(_without(data["metadata"], SHOWN_METADATA)),
             files=cut(data["files"], urls, FILE_LIMIT),
             references=data["references"][:FILE_LIMIT],
             producer=Link(self.nodes[producer]["label"], urls.node(producer)) if producer else None,
@@ -768,11 +815,40 @@ class SiteViews:
                 ColumnRow(c["name"], c["type"] or "", c["description"])
                 for c in data.get("columns", [])
             ],
-            column_lineage=self._column_inputs(data.get("column_lineage", []), urls),
+            column_lineage=self._column_inputs(
+                data.get("column_lineage", []), urls, _masked(data["metadata"])
+            ),
             checks=[self._check_row(c, urls) for c in data.get("checks", [])],
             failed_checks=data.get("failed_checks", 0),
             column_traces=self._column_traces(node, urls),
+            also_named=self._name_links((data["metadata"] or {}).get("also_named"), urls),
+            read_as=self._input_facets(node, urls),
         )
+
+    def _name_links(self, names: object, urls: PageUrls) -> list[NamedLink]:
+        """Return a dataset's other names, each linked when the site has a page of that name."""
+        found = []
+        for name in names if isinstance(names, list) else []:
+            name = str(name)
+            self.touch([name_key(name)])  # the link appears when that name does
+            found.append(
+                NamedLink(name, Link(name, urls.artifact(name)) if name in self._names else None)
+            )
+        return found
+
+    def _input_facets(self, node: str, urls: PageUrls) -> list[InputFacetRow]:
+        """Return the input facets each run that read this version reported about it, whole."""
+        name = self.nodes[node]["name"]
+        rows = []
+        for run in sorted(self.lineage.graph.successors(node)):
+            data = self.nodes[run]
+            facets = ((data.get("config") or {}).get(INPUT_FACETS) or {}).get(name)
+            if not isinstance(facets, dict):
+                continue
+            self.touch([run])  # its facets are on this page (not every reader of a hub)
+            link = Link(data["label"], urls.node(run))
+            rows += [InputFacetRow(link, k, _whole_json(v)) for k, v in sorted(facets.items())]
+        return rows
 
     def _column_traces(self, node: str, urls: PageUrls) -> list[ColumnTrace]:
         """Trace each output column upstream across hops; none when no trace goes past one."""
@@ -829,7 +905,9 @@ class SiteViews:
         kind = "/".join(x for x in (item["transformation"], item["subtype"]) if x)
         return ColumnTraceRow(depth, link, name, item["field"], kind)
 
-    def _column_inputs(self, lineage: list[dict], urls: PageUrls) -> list[ColumnInputRow]:
+    def _column_inputs(
+        self, lineage: list[dict], urls: PageUrls, masked: set[tuple] = frozenset()
+    ) -> list[ColumnInputRow]:
         """Return one row per input column of each output column, linking input datasets."""
         rows = []
         for entry in lineage:
@@ -846,6 +924,14 @@ class SiteViews:
                         item["transformation"],
                         item["subtype"],
                         item["description"],
+                        (
+                            entry["column"],
+                            name,
+                            item["field"],
+                            item["transformation"],
+                            item["subtype"],
+                        )
+                        in masked,
                     )
                 )
         return rows

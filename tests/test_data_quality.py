@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -338,3 +339,94 @@ def test_column_view_traces_a_column_upstream_across_hops(site):
     ]
     # One hop only: the column-lineage table says it all, no trace is added.
     assert 'id="column-view"' not in page_of(site, "test.xxx")
+
+
+# --- issue 12's last reader points: input facets, masking, other names ---------------------
+
+PG = "postgres://db.example.com:5432"
+
+
+def facets_event() -> dict:
+    """Return a hand-written run reading a table (with input facets) into a masked copy.
+
+    The input reports inputStatistics (OpenLineage's InputStatisticsInputDatasetFacet) and a
+    custom facet; the output's columnLineage (facet 1-2) masks one of its two transformations,
+    and its symlinks facet names the table's location too.
+    """
+    source = {"namespace": PG, "name": "shop.public.customers"}
+    masked = {"type": "DIRECT", "subtype": "TRANSFORMATION", "masking": True}
+    plain = {"type": "DIRECT", "subtype": "IDENTITY", "masking": False}
+    lineage = {
+        "fields": {
+            "email_hash": {
+                "inputFields": [{**source, "field": "email", "transformations": [masked]}]
+            },
+            "id": {"inputFields": [{**source, "field": "id", "transformations": [plain]}]},
+        }
+    }
+    symlinks = {
+        "identifiers": [{"namespace": "s3://lake", "name": "crm/customers", "type": "TABLE"}]
+    }
+    note = "x" * 2_500  # longer than a metadata value's cut: shown whole all the same
+    return {
+        "eventType": "COMPLETE",
+        "eventTime": "2026-01-05T10:00:00Z",
+        "run": {"runId": "0195f1c2-7d11-7c3e-9a40-5d7c1e2b3a77"},
+        "job": {"namespace": "crm", "name": "mask_customers"},
+        "inputs": [
+            {
+                **source,
+                "inputFacets": {
+                    "inputStatistics": {"rowCount": 1200, "size": 65536, "fileCount": 1},
+                    "acme_sampling": {"fraction": 0.1, "note": note},
+                },
+            }
+        ],
+        "outputs": [
+            {
+                "namespace": PG,
+                "name": "shop.public.customers_masked",
+                "facets": {"columnLineage": lineage, "symlinks": symlinks},
+            }
+        ],
+    }
+
+
+def html_text(html: str) -> str:
+    """Return HTML's text with its character references read (`&#34;` is `"`)."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.fixture(scope="module")
+def facets_site(tmp_path_factory) -> Path:
+    """Build a site from the masking run's event."""
+    root = write_project(tmp_path_factory.mktemp("project"), {"events.json": facets_event()})
+    return build(load_config(root), tmp_path_factory.mktemp("site") / "site").output
+
+
+def test_input_facets_show_whole_on_the_version_read(facets_site):
+    html = page_of(facets_site, "shop.public.customers:latest")
+    table = re.search(r'<table class="input-facets">.*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr><td><a [^>]*>([^<]+)</a></td><td>([^<]+)</td>", table)
+    assert rows == [
+        ("mask_customers", "input.acme_sampling"),
+        ("mask_customers", "input.inputStatistics"),
+    ]
+    text = html_text(table)
+    assert '"rowCount": 1200' in text
+    assert '"note": "' + "x" * 2_500 + '"' in text  # whole, never cut
+
+
+def test_a_masking_transformation_is_a_column_of_the_lineage_table(facets_site):
+    html = page_of(facets_site, "customers_masked")
+    rows = re.search(r'<table class="column-lineage">.*?</table>', html, re.S).group(0)
+    assert "<th>Subtype</th><th>Masking</th>" in rows
+    assert "<td>DIRECT</td><td>TRANSFORMATION</td><td>masked</td>" in rows
+    assert "<td>DIRECT</td><td>IDENTITY</td><td></td>" in rows
+    assert "column_masking" not in html  # not a second time, as metadata
+
+
+def test_other_names_are_a_readable_list_not_json(facets_site):
+    html = page_of(facets_site, "customers_masked")
+    assert '<ul class="links also-named"><li><code>s3://lake/crm/customers</code></li></ul>' in html
+    assert '["s3://lake/crm/customers"]' not in html

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+import lineage_report
 from lineage_report.readers import read_dbt, read_openlineage
 from lineage_report.readers.identity import align_dbt_names, dataset_name, split_dataset_name
 from tests.test_reader_runs import DBT_FAIL, fill_dbt_events
@@ -139,3 +141,85 @@ def test_without_a_host_a_relation_is_matched_by_name_and_ambiguity_warned() -> 
         f"postgres://db2:5432/{relation}); the dbt node keeps its own name "
         "[dbt.ambiguous-identity]"
     ) in [str(p) for p in problems]
+
+
+def test_one_invocation_read_both_ways_gives_one_version_per_table(tmp_path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(DBT_FAIL / "target", project / "target")
+    (project / "events.json").write_text(json.dumps(fill_dbt_events()))
+    lineage = lineage_report.load(project)
+    tables = {}
+    for version in lineage.artifacts():
+        if not version.external and not version.logged_by().attrs.get("design"):
+            tables.setdefault(version.name, []).append(version)
+    first = "bigquery/random-gcp-project.dbt_test1.test_first_dbt_model"
+    assert sorted(tables) == [
+        first,
+        "bigquery/random-gcp-project.dbt_test1.test_second_dbt_model",
+        "bigquery/random-gcp-project.dbt_test1.test_second_parallel_dbt_model",
+    ]
+    assert {name: len(versions) for name, versions in tables.items()} == dict.fromkeys(tables, 1)
+    # every record is kept: the model's dbt run and its OpenLineage run both logged it
+    (version,) = tables[first]
+    runs = {version.logged_by().name, *(r.name for r in version.relogged_by())}
+    assert runs == {"run test_first_dbt_model", f"random-gcp-project.dbt_test1.{DBT_JOB}"}
+    assert "latest" in version.aliases
+    # what each side knows is on the one version: dbt's unique id, OpenLineage's statistics
+    assert {"unique_id", "output.outputStatistics"} <= set(version.attrs["metadata"])
+    # the second model read that one version, in both descriptions of the invocation
+    second = tables["bigquery/random-gcp-project.dbt_test1.test_second_dbt_model"][0]
+    readers = [u for u in version.used_by()]
+    assert len(readers) == 2 and second.logged_by() in readers + [r for r in second.relogged_by()]
+    failed = tables["bigquery/random-gcp-project.dbt_test1.test_second_parallel_dbt_model"][0]
+    assert "latest" not in failed.aliases
+    # the events read the source as the manifest declares it: no second, external copy
+    assert [(p.path, p.kind) for p in lineage.problems] == [
+        ("target/manifest.json", "graph.unresolved")  # the skipped model's failed input
+    ]
+
+
+DBT_JOB = "dbt_bigquery_test.test_first_dbt_model"
+
+
+def test_a_host_learned_from_one_table_names_the_rest_of_its_database() -> None:
+    dbt, openlineage = dbt_and_openlineage()
+    for d in dbt:
+        d.data["run"]["config"]["adapter_type"] = "postgres"
+    # the events name one table only: the first model, on db1
+    only_first = [
+        hosted(d, "db1:5432")
+        for d in openlineage
+        if d.data["run"]["job_type"].endswith("test_first_dbt_model")
+    ]
+    align_dbt_names(dbt, only_first, problems := [])
+    host = "postgres://db1:5432/random-gcp-project.dbt_test1."
+    assert {host + t for t in ("test_second_dbt_model", "source_table")} <= names(dbt)
+    assert not any(n.startswith("dbt_bigquery_test.") for n in names(dbt))
+    assert problems == []
+
+
+def test_a_database_named_on_two_hosts_renames_none_of_its_other_tables() -> None:
+    dbt, openlineage = dbt_and_openlineage()
+    for d in dbt:
+        d.data["run"]["config"]["adapter_type"] = "postgres"
+    first = [d for d in openlineage if d.data["run"]["job_type"].endswith("test_first_dbt_model")]
+    second = [
+        d for d in openlineage if d.data["run"]["job_type"].endswith(".test_second_dbt_model")
+    ]
+    for d in second:
+        d.data["used_artifacts"] = []  # it names the first model too: only its own table here
+    events = [hosted(d, "db1:5432") for d in first] + [hosted(d, "db2:5432") for d in second]
+    align_dbt_names(dbt, events, problems := [])
+    unnamed = {
+        "dbt_bigquery_test.test_second_parallel_dbt_model",
+        "dbt_bigquery_test.dbt_test1.source_table",
+    }
+    assert unnamed <= names(dbt)  # no event names them: they keep their dbt names
+    assert [(p.kind, p.message) for p in problems] == [
+        (
+            "dbt.ambiguous-identity",
+            "database random-gcp-project is named on 2 hosts by the OpenLineage events "
+            "(postgres://db1:5432, postgres://db2:5432); its tables no event names keep "
+            "their dbt names",
+        )
+    ]

@@ -9,6 +9,7 @@ folder of a `dbt test` with failing tests from OpenLineage's dbt integration tes
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -90,7 +91,12 @@ def test_declared_kinds_are_design_runs_with_their_dependencies():
     docs, problems = read(ALL_KINDS)
     runs = by_name(docs)
     for doc in docs:
-        built = doc.data["run"]["job_type"] in ("dbt model", "dbt seed", "dbt snapshot")
+        built = doc.data["run"]["job_type"] in (
+            "dbt model",
+            "dbt seed",
+            "dbt snapshot",
+            "dbt function",
+        )
         assert doc.data["run"].get("design", False) is not built
     uses = {name: [u["name"] for u in d["used_artifacts"]] for name, d in runs.items()}
     assert uses["semantic model my_sm"] == ["test.outer"]
@@ -108,8 +114,6 @@ def test_declared_kinds_are_design_runs_with_their_dependencies():
     pinned = {a["digest"] for d in runs.values() for a in d["logged_artifacts"]}
     assert all(u["digest"] in pinned for d in runs.values() for u in d["used_artifacts"])
     assert [(p.location, p.message, p.kind, p.severity) for p in problems] == [
-        ("/functions", "1 functions not shown (this reader does not read them)",
-         "dbt.unsupported", "warning"),
         ("/nodes/test.test.t", "test t tests no node this manifest lists; not shown",
          "dbt.unattached-test", "warning"),
     ]  # fmt: skip
@@ -309,3 +313,129 @@ def test_a_big_dbt_manifest_is_read_under_its_own_limit(tmp_path: Path) -> None:
     assert any(r.job_type == "dbt model" for r in lineage.runs())
     refused = [p for p in lineage.problems if p.kind == "manifest.too-large"]
     assert [p.path for p in refused] == ["other.json"]
+
+
+# --- issue 12's last dbt points: test run pages, functions, source freshness ---------------
+
+FRESHNESS = DATA / "dbt-source-freshness" / "sources.json"
+
+
+def build_site(tmp_path: Path, files: dict[str, Path | bytes]) -> Path:
+    """Build a site of a project holding the given files; return the site folder."""
+    from lineage_report.build import build
+
+    root = tmp_path / "project"
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content if isinstance(content, bytes) else content.read_bytes())
+    return build(load_config(root), tmp_path / "site").output
+
+
+def titled(site: Path, folder: str, title: str) -> list[Path]:
+    """Return the pages of a folder whose <h1> starts with `title`."""
+    return [
+        p
+        for p in sorted((site / folder).glob("*.html"))
+        if f"<h1>{title}" in p.read_text(encoding="utf-8")
+    ]
+
+
+def test_the_runs_of_dbt_tests_are_pages_named_for_tests(tmp_path):
+    site = build_site(
+        tmp_path,
+        {f"target/{n}": DBT_TEST / n for n in ("manifest.json", "run_results.json")},
+    )
+    pages = titled(site, "runs", "test test_")
+    assert len(pages) == 4
+    assert all(p.name.startswith("test-") for p in pages), [p.name for p in pages]
+
+
+def test_a_function_is_a_node_with_its_signature_arguments_and_edges():
+    manifest = json.loads(ALL_KINDS.read_text())
+    outer = manifest["nodes"]["model.test.outer"]
+    outer["depends_on"]["nodes"].append("function.test.area_of_circle")
+    docs, problems = read_dbt("target/manifest.json", json.dumps(manifest).encode())
+    sanity(docs)
+    assert not [p for p in problems if p.kind == "dbt.unsupported"]
+    runs = by_name(docs)
+    function = runs["function area_of_circle"]
+    assert function["run"]["job_type"] == "dbt function"
+    (version,) = function["logged_artifacts"]
+    assert (version["name"], version["type"]) == ("test.area_of_circle", "function")
+    assert version["description"] == "Calculates the area of a circle for a given radius"
+    assert version["metadata"]["signature"] == "area_of_circle(radius float) returns float"
+    assert version["metadata"]["returns"] == "float"
+    assert version["columns"] == [
+        {
+            "name": "radius",
+            "type": "float",
+            "description": "A floating point number representing the radius of the circle",
+        }
+    ]
+    used = {u["name"]: u for u in runs["run outer"]["used_artifacts"]}
+    assert used["test.area_of_circle"]["digest"] == version["digest"]
+
+
+def test_source_freshness_is_shown_beside_its_rule_and_fails_like_a_check(tmp_path):
+    site = build_site(
+        tmp_path,
+        {"target/manifest.json": ALL_KINDS, "target/sources.json": FRESHNESS},
+    )
+    (page,) = titled(site, "versions", "test.my_source.my_table:v0")
+    html = page.read_text(encoding="utf-8")
+    assert (
+        '<span class="check-badge" title="failing data-quality checks">1 failing check</span>'
+        in html
+    )
+    row = re.search(r'<tr class="check-error">.*?</tr>', html).group(0)
+    assert "<td>source freshness</td>" in row and "<td>freshness</td>" in row
+    assert "2h 30m 4s" in row and "last loaded 2025-11-19T15:30:00+00:00" in row
+    metadata = dict(
+        re.findall(r'<th scope="row">(freshness\w*)</th>\s*<td><code>([^<]*)</code>', html)
+    )
+    assert metadata == {
+        "freshness": "warn after 1 minute, error after 2 hour, filter column_name = 1",
+        "freshness_age": "2h 30m 4s",
+        "freshness_checked_at": "2025-11-19T18:00:03.998877+00:00",
+        "freshness_criteria": "warn after 1 minute, error after 2 hour, filter column_name = 1",
+        "freshness_max_loaded_at": "2025-11-19T15:30:00+00:00",
+        "freshness_status": "error",
+    }
+    problems = (site / "problems.html").read_text(encoding="utf-8")
+    assert "source.test.my_source.gone_table" in problems
+    assert "dbt.unattached-freshness" in problems
+
+
+@pytest.mark.parametrize(
+    ("status", "check"), [("pass", "pass"), ("warn", "warn"), ("runtime error", "error")]
+)
+def test_each_freshness_status_is_a_check_status(status, check):
+    sources = json.loads(FRESHNESS.read_text())
+    sources["results"][0]["status"] = status
+    if status == "runtime error":
+        sources["results"][0] = {"unique_id": "source.test.my_source.my_table", "status": status}
+        sources["results"][0]["error"] = "relation does not exist"
+    docs, _ = read_dbt(
+        "target/manifest.json", ALL_KINDS.read_bytes(), None, json.dumps(sources).encode()
+    )
+    source = by_name(docs)["source my_source.my_table"]["logged_artifacts"][0]
+    (fresh,) = [c for c in source["checks"] if c["kind"] == "freshness"]
+    assert fresh["status"] == check
+    assert source["metadata"]["freshness_status"] == status
+    if status == "runtime error":
+        assert fresh["message"] == "relation does not exist"
+
+
+def test_a_function_has_a_page_with_its_arguments_as_a_table(tmp_path):
+    site = build_site(tmp_path, {"target/manifest.json": ALL_KINDS})
+    (page,) = titled(site, "versions", "test.area_of_circle:v0")
+    html = page.read_text(encoding="utf-8")
+    assert "<p>Calculates the area of a circle for a given radius</p>" in html
+    assert (
+        "<tr><td><code>radius</code></td><td>float</td>"
+        "<td>A floating point number representing the radius of the circle</td></tr>"
+    ) in html
+    assert "<code>area_of_circle(radius float) returns float</code>" in html
+    problems = (site / "problems.html").read_text(encoding="utf-8")
+    assert "functions not shown" not in problems

@@ -91,6 +91,13 @@ def sub_location(location: str, *parts: object) -> str:
 # source file ({"/used_artifacts/0": "line 12: /inputs/0"}), so that a problem the graph
 # finds later points into the event or node a person can open, not into the translation.
 SOURCE_LOCATIONS = "source_locations"
+# The run config key under which a reader keeps what a run said about each dataset it read
+# ({artifact name: {"input.<facet>": value}}: OpenLineage's inputFacets and an input's own
+# dataset facets); the page of the version read shows them whole.
+INPUT_FACETS = "input_facets"
+# The artifact metadata key listing the column-lineage inputs whose transformation masks the
+# data ([column, input artifact, input field, type, subtype]; columnLineage facet 1-2).
+COLUMN_MASKING = "column_masking"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -1,8 +1,9 @@
 """dbt reader: target/manifest.json (and run_results.json where present) -> manifests.
 
-Every model, seed and snapshot the invocation built becomes a run (job type "dbt model",
-"dbt seed", "dbt snapshot") that logs one artifact version of that node, with its columns
-in the model's order, and uses the nodes in its `depends_on.nodes`. A node that failed
+Every model, seed, snapshot and function (dbt 1.11's user-defined functions) the
+invocation built becomes a run (job type "dbt model", "dbt seed", "dbt snapshot", "dbt
+function") that logs one artifact version of that node, with its columns (a function's
+arguments) in the node's order, and uses the nodes in its `depends_on.nodes`. A node that failed
 logs its version too (shown with its error, never `latest`); one that was skipped logs
 nothing. A run_results.json written by a command that builds nothing (`dbt compile`,
 `dbt docs generate`) gives no statuses: the nodes are then shown as compiled, not built.
@@ -13,8 +14,8 @@ metric and saved query log a version of their definition; an exposure (a dashboa
 ML application) and an analysis use what they depend on and log nothing. Tests and unit
 tests are checks on the version they test, with their run_results status; a tested node
 this invocation did not build (`dbt test`) gets a "dbt test" run that uses it with the
-checks. Groups and functions are counted as unsupported. The mapping is described in
-docs/readers.md.
+checks. The results of `dbt source freshness` (sources.json beside the manifest) are a
+freshness check on each source's version. The mapping is described in docs/readers.md.
 
 A big project's manifest runs to hundreds of MB: only the sections read are decoded,
 one node at a time, and only the fields read are kept.
@@ -29,6 +30,7 @@ from typing import Any
 
 import msgspec
 
+from .. import formats
 from ..problems import WARNING, Problem, pointer
 from .common import (
     SOURCE_LOCATIONS,
@@ -43,7 +45,8 @@ from .common import (
     synthetic_digest,
 )
 
-BUILT = {"model": "run", "seed": "seed", "snapshot": "snapshot"}  # resource type -> dbt verb
+# Resource type -> the verb of its run's name (a function is created in the warehouse).
+BUILT = {"model": "run", "seed": "seed", "snapshot": "snapshot", "function": "function"}
 # What the project declares but does not build: resource type -> run name prefix.
 DECLARED = {
     "source": "source",
@@ -73,6 +76,8 @@ CHECK_STATUS = {
     "runtime error": "error",
     "skipped": "skipped",
 }
+# sources.json (`dbt source freshness`) status -> check status: a query that failed is an error.
+FRESHNESS = {"pass": "pass", "warn": "warn", "error": "error", "runtime error": "error"}
 # run_results `args.which` of commands that build nothing, and how a person types them.
 NOT_BUILDS = {
     "compile": "dbt compile",
@@ -82,8 +87,7 @@ NOT_BUILDS = {
     "list": "dbt list",
 }
 SECTIONS = ("nodes", "sources", "exposures", "metrics", "semantic_models", "saved_queries")
-SECTIONS += ("unit_tests",)
-UNSUPPORTED = ("functions",)  # sections no page shows: counted, one warning each
+SECTIONS += ("unit_tests", "functions")
 # The node fields kept for every node while the manifest is read (names, edges, tests,
 # digests); the rest is decoded again, one node at a time, when its run is written. A big
 # project's nodes do not all sit in memory whole: the raw bytes are smaller.
@@ -117,9 +121,10 @@ class _Sections(msgspec.Struct):
 
 
 def read_dbt(
-    path: str, raw: bytes, run_results: bytes | None = None
+    path: str, raw: bytes, run_results: bytes | None = None, sources: bytes | None = None
 ) -> tuple[list[Document], list[Problem]]:
-    """Read a dbt manifest.json (and its run_results.json) into one manifest per run."""
+    """Read a dbt manifest.json (with its run_results.json and sources.json) into one
+    manifest per run."""
     manifest, failed = _decode(path, raw)
     if failed:
         return [], [failed]
@@ -131,6 +136,7 @@ def read_dbt(
     problems: list[Problem] = []
     build = _Build(path, manifest, problems)
     build.add_results(path, run_results)
+    build.add_freshness(path, sources)
     return build.documents(), problems
 
 
@@ -186,13 +192,14 @@ class _Build:
         self.groups = _groups(manifest.get("groups"))
         self.results: dict[str, dict] | None = None
         self.compiled_by = ""  # the command of a compile-only run_results.json, if any
+        self.freshness: dict[str, dict] = {}  # source unique id -> its sources.json result
         self._upstream: dict[str, list[tuple[int, dict]]] = {}  # once: reading reports
         self.invocation = (
             _text(metadata.get("invocation_id"))
             or synthetic_digest("dbt-manifest", path, _text(metadata.get("generated_at")))[7:19]
         )
         self.generated_at = parse_time(metadata.get("generated_at"))
-        _count_unsupported(path, manifest, self.nodes, problems)
+        _count_unsupported(path, self.nodes, problems)
 
     def add_results(self, path: str, raw: bytes | None) -> None:
         """Take statuses and timings from run_results.json; it names the building invocation."""
@@ -209,6 +216,20 @@ class _Build:
         self.results = results
         self.invocation = invocation or self.invocation
         self.generated_at = generated or self.generated_at
+
+    def add_freshness(self, path: str, raw: bytes | None) -> None:
+        """Take each source's `dbt source freshness` result from sources.json."""
+        if raw is None:
+            return
+        where = posixpath.join(posixpath.dirname(path), "sources.json")
+        for i, result in enumerate(_freshness_results(where, raw, self.problems)):
+            uid = result["unique_id"]
+            if self.nodes.get(uid, {}).get("resource_type") == "source":
+                self.freshness[uid] = result
+                continue
+            message = f"freshness of {uid}, which the manifest lists as no source; not shown"
+            at = pointer("results", i)
+            self.problems.append(problem(where, at, message, "dbt.unattached-freshness", WARNING))
 
     def documents(self) -> list[Document]:
         """Return one document per run: built nodes, declarations, tests of unbuilt nodes."""
@@ -399,7 +420,8 @@ class _Build:
         results = [self.results[u] for u in self.tests[uid] if u in (self.results or {})]
         started, finished = _span([_timing(r) for r in results])
         run = {
-            "id": f"{uid}@{self.invocation}:test",
+            # The run id names the page: a "test" stem, not the tested model's "model".
+            "id": f"test:{uid}@{self.invocation}",
             "name": f"test {_label(node)}",
             "job_type": "dbt test",
             "project": self.project(node),
@@ -524,9 +546,15 @@ class _Build:
             "description": _text(node.get("description")).strip(),
             "metadata": {**_node_metadata(uid, node), **self.group(node)},
             "created_at": iso(finished or self.generated_at),
-            "columns": _columns(self.path, self.where(uid), node, self.problems),
+            "columns": _arguments(node)
+            if node["resource_type"] == "function"
+            else _columns(self.path, self.where(uid), node, self.problems),
             "checks": self.checks.get(uid, []),
         }
+        fresh = self.freshness.get(uid)
+        if fresh is not None:  # beside the rule (metadata `freshness`), and as a check
+            artifact["metadata"].update(_freshness_metadata(fresh))
+            artifact["checks"] = [*artifact["checks"], _freshness_check(fresh)]
         return {k: v for k, v in artifact.items() if v not in (None, [])}
 
 
@@ -560,15 +588,8 @@ def _node_problem(node: Any) -> str | None:
     return None
 
 
-def _count_unsupported(
-    path: str, manifest: dict, nodes: dict[str, dict], problems: list[Problem]
-) -> None:
-    """Warn, once per section or kind, about what no page shows: groups, functions, others."""
-    for name in UNSUPPORTED:
-        entries = manifest.get(name)
-        if isinstance(entries, dict) and entries:
-            message = f"{len(entries)} {name} not shown (this reader does not read them)"
-            problems.append(problem(path, pointer(name), message, "dbt.unsupported", WARNING))
+def _count_unsupported(path: str, nodes: dict[str, dict], problems: list[Problem]) -> None:
+    """Warn, once per kind, about nodes no page shows (`operation`, `sql_operation`...)."""
     known = {*BUILT, *DECLARED, *TESTS}
     kinds: dict[str, int] = {}
     for node in nodes.values():
@@ -799,7 +820,42 @@ def _definition(node: dict) -> dict:
             found[part] = ", ".join(names) if names else None
     if kind == "exposure":
         found["owner"] = _owner(node.get("owner"))
+    if kind == "function":
+        found.update(_function(node))
     return found
+
+
+def _function(node: dict) -> dict:
+    """Return what defines a user-defined function: its signature and what it returns."""
+    config = node.get("config") if isinstance(node.get("config"), dict) else {}
+    returns = node.get("returns") if isinstance(node.get("returns"), dict) else {}
+    kind = _text(returns.get("data_type"))
+    arguments = [f"{a['name']} {a.get('type') or ''}".strip() for a in _arguments(node)]
+    signature = f"{node['name']}({', '.join(arguments)})" + (f" returns {kind}" if kind else "")
+    return {
+        "signature": signature,
+        "returns": kind or None,
+        "returns_description": _text(returns.get("description")).strip() or None,
+        "function_type": config.get("type"),
+        "volatility": config.get("volatility"),
+        "language": node.get("language"),
+    }
+
+
+def _arguments(node: dict) -> list[dict]:
+    """Return a function's arguments as columns: name, data type and description, in order."""
+    items = node.get("arguments") if isinstance(node.get("arguments"), list) else []
+    return [
+        non_empty(
+            {
+                "name": item["name"],
+                "type": _text(item.get("data_type")) or None,
+                "description": _text(item.get("description")).strip(),
+            }
+        )
+        for item in items
+        if isinstance(item, dict) and _text(item.get("name"))
+    ]
 
 
 def _declared_config(node: dict) -> dict:
@@ -836,6 +892,67 @@ def _freshness(value: Any) -> str | None:
     if _text(value.get("filter")):
         parts.append(f"filter {value['filter']}")
     return ", ".join(parts) or None
+
+
+def _freshness_results(path: str, raw: bytes, problems: list[Problem]) -> list[dict]:
+    """Return the usable results of sources.json; report the file or entries that are not."""
+    data, failed = decode_json(path, raw, "dbt.invalid-sources")
+    if failed:
+        problems.append(failed)
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        message = "not a dbt sources.json: there is no 'results' array; freshness not read"
+        problems.append(problem(path, "", message, "dbt.invalid-sources"))
+        return []
+    usable = []
+    for i, result in enumerate(data["results"]):
+        if isinstance(result, dict) and isinstance(result.get("unique_id"), str):
+            usable.append(result)
+        else:
+            message = "freshness result has no 'unique_id'; left out"
+            problems.append(problem(path, pointer("results", i), message, "dbt.invalid-sources"))
+    return usable
+
+
+def _freshness_status(result: dict) -> str:
+    """Return a freshness result's dbt status in lower case (`pass`, `runtime error`...)."""
+    status = result.get("status")
+    return status.lower() if isinstance(status, str) else ""
+
+
+def _freshness_metadata(result: dict) -> dict:
+    """Return a source's freshness result as metadata, named to sort beside its rule."""
+    return non_empty(
+        {
+            "freshness_status": _freshness_status(result) or None,
+            "freshness_max_loaded_at": _text(result.get("max_loaded_at")) or None,
+            "freshness_age": formats.duration(result.get("max_loaded_at_time_ago_in_s")),
+            "freshness_checked_at": _text(result.get("snapshotted_at")) or None,
+            "freshness_criteria": _freshness(result.get("criteria")),
+            "freshness_error": _text(result.get("error")) or None,
+        }
+    )
+
+
+def _freshness_check(result: dict) -> dict:
+    """Return a source's freshness result as a check: failing when dbt says error."""
+    status = _freshness_status(result)
+    age = formats.duration(result.get("max_loaded_at_time_ago_in_s"))
+    loaded = _text(result.get("max_loaded_at"))
+    rule = _freshness(result.get("criteria"))
+    said = [f"last loaded {loaded}" if loaded else "", f"{age} old" if age else ""]
+    said.append(f"rule: {rule}" if rule else "")
+    message = _text(result.get("error")) or "; ".join(p for p in said if p)
+    return non_empty(
+        {
+            "name": "source freshness",
+            "status": FRESHNESS.get(status, "unknown"),
+            "kind": "freshness",
+            "value": age or None,
+            "message": message,
+            "source": "dbt",
+        }
+    )
 
 
 def _groups(entries: Any) -> dict[str, str | None]:

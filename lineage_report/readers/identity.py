@@ -5,7 +5,9 @@ OpenLineage names a dataset by a namespace (its data source, `postgres://host:54
 together they form a URI, which is the artifact name (spec/Naming.md in OpenLineage). The
 `symlinks` facet lists other identities of the same dataset (a table over a path); they are
 merged here into the first name a run used. A dbt node is the same table as the OpenLineage
-dataset its warehouse relation names: `align_dbt_names` renames the dbt side to match.
+dataset its warehouse relation names: `align_dbt_names` renames the dbt side to match, and
+one dbt invocation read both ways (its manifest, the events of OpenLineage's dbt
+integration) logs one version per table, not two.
 The OpenLineage and dbt readers both import from here; nothing here imports a reader.
 """
 
@@ -149,12 +151,15 @@ def align_dbt_names(
     namespace is the adapter's own when it needs no host (BigQuery's `bigquery`); otherwise
     the manifest does not say which host, so the relation is matched by scheme and name
     among the OpenLineage datasets: one match is taken, several cost a warning at the node
-    and the node keeps its dbt name.
+    and the node keeps its dbt name. The host one match reveals is the host of that whole
+    database: the manifest's other tables in it take it too. Last, the OpenLineage events of
+    an invocation the manifest also describes log the manifest's versions (`share_versions`).
     """
     dbt, openlineage = list(dbt), list(openlineage)
     known = _openlineage_datasets(openlineage)
     renames: dict[str, str] = {}
     types: dict[str, str] = {}  # OpenLineage name -> the dbt node's type (model, seed...)
+    hosts: dict[tuple[str, str], set[str]] = {}  # (manifest, database) -> namespaces matched
     adapters = _adapters(dbt)
     for document in dbt:
         adapter = adapters.get(document.path, "")
@@ -163,10 +168,13 @@ def align_dbt_names(
             if target and target != artifact.get("name"):
                 renames[artifact["name"]] = target
                 types[target] = artifact.get("type", "")
+                _learn_host(hosts, document.path, adapter, artifact, target)
+    _rename_by_host(dbt, hosts, renames, problems)
     for document in dbt if renames else []:
         _rename(document.data, renames)
     for document in openlineage if types else []:
         _retype(document.data, types)
+    share_versions(dbt, openlineage)
 
 
 def _openlineage_datasets(documents: Iterable[Document]) -> dict[tuple[str, str], set[str]]:
@@ -194,12 +202,10 @@ def _adapters(dbt: list[Document]) -> dict[str, str]:
 
 def _match(document: Document, adapter: str, artifact: dict, known: dict, problems) -> str | None:
     """Return the OpenLineage name of one dbt relation, or None when there is none or several."""
-    metadata = artifact.get("metadata") or {}
-    table = metadata.get("alias") or metadata.get("identifier")  # a source's is `identifier`
-    parts = [metadata.get("database"), metadata.get("schema"), table]
-    if not adapter or not all(isinstance(p, str) and p for p in parts):
+    found_relation = _relation(artifact)
+    if not adapter or found_relation is None:
         return None
-    relation = ".".join(parts)
+    relation = found_relation[1]
     namespace = dbt_namespace(adapter)
     if namespace is not None:
         exact = dataset_name(namespace, relation)
@@ -216,6 +222,125 @@ def _match(document: Document, adapter: str, artifact: dict, known: dict, proble
         )
         return None
     return found[0] if found else None
+
+
+def _relation(artifact: dict) -> tuple[str, str] | None:
+    """Return (database, `database.schema.table`) of a dbt artifact, or None without one."""
+    metadata = artifact.get("metadata") or {}
+    table = metadata.get("alias") or metadata.get("identifier")  # a source's is `identifier`
+    parts = [metadata.get("database"), metadata.get("schema"), table]
+    if not all(isinstance(p, str) and p for p in parts):
+        return None
+    return parts[0], ".".join(parts)
+
+
+def _learn_host(hosts: dict, path: str, adapter: str, artifact: dict, target: str) -> None:
+    """Note the namespace (the host) a matched table revealed for its database."""
+    relation = _relation(artifact)
+    split = split_dataset_name(target)
+    if relation and split and dbt_namespace(adapter) is None:
+        hosts.setdefault((path, relation[0]), set()).add(split[0])
+
+
+def _rename_by_host(
+    dbt: list[Document], hosts: dict, renames: dict[str, str], problems: list[Problem]
+) -> None:
+    """Give the tables no event names the host their database's matched tables revealed.
+
+    A database lives on one host: when the events name one of its tables on
+    `postgres://db1:5432`, its other tables are there too. A database matched on several
+    hosts is ambiguous: its other tables keep their dbt names, with one warning.
+    """
+    warned: set[tuple[str, str]] = set()
+    for document in dbt:
+        for artifact in document.data.get("logged_artifacts", []):
+            relation = _relation(artifact)
+            found = hosts.get((document.path, relation[0])) if relation else None
+            name = artifact.get("name")
+            if not found or name in renames or name in renames.values():
+                continue
+            if len(found) == 1:
+                renames[name] = dataset_name(next(iter(found)), relation[1])
+            elif (document.path, relation[0]) not in warned:
+                warned.add((document.path, relation[0]))
+                message = (
+                    f"database {relation[0]} is named on {len(found)} hosts by the OpenLineage "
+                    f"events ({', '.join(sorted(found))}); its tables no event names keep "
+                    "their dbt names"
+                )
+                problems.append(
+                    problem(
+                        document.path, document.location, message, "dbt.ambiguous-identity", WARNING
+                    )
+                )
+
+
+def share_versions(dbt: Iterable[Document], openlineage: Iterable[Document]) -> None:
+    """Make the OpenLineage events of a dbt invocation log the versions its manifest logs.
+
+    OpenLineage's dbt integration names the invocation in each model run's `dbt_run` facet
+    (`invocation_id`). Where the manifest of that invocation logged a version of the same
+    table, the event's output takes that version's digest (and inputs pinned to the old
+    digest follow), so one invocation read both ways gives one version per table, logged
+    by both runs. Each side lacks what the other says (dbt: the description and documented
+    columns; OpenLineage: column lineage, statistics): both entries get the union, so the
+    version's page is whole whichever run is taken as its producer. An event's input that a
+    manifest of its invocation declares (a source) is read as the manifest's runs read it:
+    that declared version.
+    """
+    built: dict[tuple[str, str], dict] = {}  # (invocation id, table) -> the dbt entry
+    declared: dict[tuple[str, str], str] = {}  # (invocation id, source) -> its digest
+    for document in dbt:
+        run = document.data.get("run", {})
+        invocation = (run.get("config") or {}).get("invocation_id")
+        invocation = invocation or _declared_invocation(run)
+        for artifact in document.data.get("logged_artifacts", []):
+            if run.get("design"):
+                declared[(invocation, artifact.get("name"))] = artifact.get("digest")
+            else:
+                built[(invocation, artifact.get("name"))] = artifact
+    moved: dict[str, str] = {}  # OpenLineage digest -> the dbt version's digest
+    for document in openlineage if built or declared else []:
+        invocation = _dbt_invocation(document.data)
+        for artifact in document.data.get("logged_artifacts", []) if invocation else []:
+            twin = built.get((invocation, artifact.get("name")))
+            if twin is not None and twin.get("digest"):
+                moved[artifact["digest"]] = twin["digest"]
+                artifact["digest"] = twin["digest"]
+                _share_parts(artifact, twin)
+        for ref in document.data.get("used_artifacts", []) if invocation else []:
+            digest = declared.get((invocation, ref.get("name"))) if isinstance(ref, dict) else None
+            if digest and ref.get("alias") == "latest":
+                del ref["alias"]
+                ref["digest"] = digest
+    for document in openlineage if moved else []:
+        for ref in document.data.get("used_artifacts", []):
+            if isinstance(ref, dict) and ref.get("digest") in moved:
+                ref["digest"] = moved[ref["digest"]]
+
+
+def _declared_invocation(run: dict) -> str | None:
+    """Return the invocation of a dbt design run, from its id (`<unique id>@<invocation>`)."""
+    run_id = run.get("id")
+    return run_id.rpartition("@")[2] if isinstance(run_id, str) and "@" in run_id else None
+
+
+def _dbt_invocation(data: dict) -> str | None:
+    """Return the dbt invocation id of an OpenLineage run (its `dbt_run` facet), if any."""
+    facet = (data.get("run", {}).get("config") or {}).get("run.dbt_run")
+    value = facet.get("invocation_id") if isinstance(facet, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _share_parts(event: dict, manifest: dict) -> None:
+    """Give the two entries of one version what either says (checks stay each run's own)."""
+    for key in ("description", "columns", "column_lineage"):
+        if not event.get(key) and manifest.get(key):
+            event[key] = manifest[key]
+        elif event.get(key) and not manifest.get(key):
+            manifest[key] = event[key]
+    merged = {**(event.get("metadata") or {}), **(manifest.get("metadata") or {})}
+    event["metadata"], manifest["metadata"] = merged, dict(merged)
 
 
 def _rename(data: dict, renames: dict[str, str]) -> None:
