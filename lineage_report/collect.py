@@ -65,6 +65,7 @@ from .readers import (
     wandb_run_folder,
 )
 from .readers.identity import align_dbt_names
+from .readers.invocations import merge_invocation_runs
 from .remote import RemoteFile, is_url
 
 # A file changed less than this before it was read could change again within its
@@ -145,6 +146,7 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
             collected.records.extend([record] if record else [])
     events, found = read_openlineage_many(openlineage) if openlineage else ([], [])
     align_dbt_names(dbt, events, found)  # a dbt table OpenLineage names takes that name
+    events = merge_invocation_runs(dbt, events, found)  # one model execution, one run
     collected.records.extend(documents(dbt, [], problems))
     collected.records.extend(documents(events, found, problems))
     return collected

@@ -24,10 +24,10 @@ import networkx as nx
 
 from .collect import Record
 from .config import Config
-from .manifest import FAILING, Check, LoggedArtifact, RunInfo, UsedRef, iso, utc
+from .manifest import FAILING, Check, ColumnInput, LoggedArtifact, RunInfo, UsedRef, iso, utc
 from .naming import artifact_node, run_node, version_node, version_ref
 from .problems import Problem, Problems, pointer
-from .readers import SOURCE_LOCATIONS
+from .readers import SOURCE_FILES, SOURCE_LOCATIONS
 from .refs import EARLIEST, LATEST, VERSION_TAG, holder_at, logging_order, split_ref, version_number
 
 ARTIFACT = "artifact"
@@ -165,22 +165,30 @@ def build_graph(records: list[Record], config: Config, problems: Problems) -> nx
 
 
 def located(record: Record, *parts: object) -> str:
-    """Return where a part of a record is in its file, e.g. `/used_artifacts/0`.
+    """Return where a part of a record is in its file, e.g. `/used_artifacts/0`."""
+    return place(record, *parts)[1]
 
-    A reader's record says where its parts came from (`line 12: /inputs/0`); the nearest
+
+def place(record: Record, *parts: object) -> tuple[str, str]:
+    """Return the file and the place in it of a part of a record.
+
+    A reader's record says where its parts came from (`line 12: /inputs/0`), and from which
+    file when not its own (a dbt run's part read from OpenLineage events); the nearest
     enclosing part it names is used, so a problem points into what a person can open.
     """
-    origins = source_locations(record)
+    origins = reader_map(record, SOURCE_LOCATIONS)
     for end in range(len(parts), 0, -1):
-        where = origins.get(pointer(*parts[:end]))
+        key = pointer(*parts[:end])
+        where = origins.get(key)
         if where is not None:
-            return where
-    return record.location + pointer(*parts)
+            return reader_map(record, SOURCE_FILES).get(key, record.path), where
+    return record.path, record.location + pointer(*parts)
 
 
-def source_locations(record: Record) -> dict[str, str]:
-    """Return the record's {manifest pointer: place in its source file}, if a reader gave one."""
-    given = record.extra.get("", {}).get(SOURCE_LOCATIONS) if record.extra else None
+def reader_map(record: Record, key: str) -> dict[str, str]:
+    """Return a reader's {manifest pointer: text} map of a record (SOURCE_LOCATIONS or
+    SOURCE_FILES), if the reader gave one."""
+    given = record.extra.get("", {}).get(key) if record.extra else None
     if not isinstance(given, dict):
         return {}
     return {k: v for k, v in given.items() if isinstance(k, str) and isinstance(v, str)}
@@ -196,8 +204,7 @@ def drop_duplicate_runs(records: list[Record], problems: Problems) -> list[Recor
             kept[run_id] = record
         elif (first.manifest, first.extra) != (record.manifest, record.extra):
             problems.error(
-                record.path,
-                located(record, "run", "id"),
+                *place(record, "run", "id"),
                 f"run id '{run_id}' is also used by {first.where} with different "
                 "content; this manifest is skipped",
                 "graph.duplicate-run",
@@ -279,8 +286,7 @@ def add_entry(artifacts: dict[str, Artifact], entry: LoggedEntry) -> Problem | N
 def _entry_problem(entry: LoggedEntry, field: str, message: str, kind: str) -> Problem:
     """Return a problem located at one field of a logged entry."""
     return Problem(
-        entry.record.path,
-        located(entry.record, "logged_artifacts", entry.index, field),
+        *place(entry.record, "logged_artifacts", entry.index, field),
         message,
         kind,
     )
@@ -407,8 +413,7 @@ def find_cycle(records: list[Record], usages: list[Usage]) -> list[tuple[Record,
     hops = hops[start:] + hops[:start]
     path = " → ".join([*hops, hops[0]])
     problem = Problem(
-        culprit.record.path,
-        located(culprit.record, "used_artifacts", culprit.index),
+        *place(culprit.record, "used_artifacts", culprit.index),
         f"cycle in the lineage: {path}; this manifest is skipped",
         "graph.cycle",
     )
@@ -439,8 +444,8 @@ def report_unresolved(usages: list[Usage], config: Config, problems: Problems) -
     for usage in usages:
         if usage.version is not None or is_declared_external(usage, config):
             continue
-        where = located(usage.record, "used_artifacts", usage.index)
-        problems.warning(usage.record.path, where, unresolved_message(usage), "graph.unresolved")
+        path, where = place(usage.record, "used_artifacts", usage.index)
+        problems.warning(path, where, unresolved_message(usage), "graph.unresolved")
 
 
 def unresolved_message(usage: Usage) -> str:
@@ -486,8 +491,8 @@ def to_graph(records: list[Record], resolution: Resolution) -> nx.DiGraph:
         add_artifact(graph, resolution.artifacts[name])
     for usage in resolution.usages:
         node = usage.version.node_id if usage.version else external_node(graph, usage)
-        design = design_edge(usage.record)
-        graph.add_edge(node, record_node(usage.record), ref=usage.display, **design)
+        attrs = {**design_edge(usage.record), **used_facets(graph, node, usage)}
+        graph.add_edge(node, record_node(usage.record), ref=usage.display, **attrs)
         add_checks(graph.nodes[node], used_checks(usage), record_node(usage.record))
     return graph
 
@@ -496,6 +501,20 @@ def used_checks(usage: Usage) -> list[Check]:
     """Return the checks a run reported about a version it read (OpenLineage inputFacets)."""
     ref = usage.record.manifest.used_artifacts[usage.index]
     return [] if isinstance(ref, str) else ref.checks
+
+
+def used_facets(graph: nx.DiGraph, node: str, usage: Usage) -> dict:
+    """Return the usage edge's `facets`: what the run said about the version it read.
+
+    An edge without facets has no `facets` key. A run that names one version twice keeps
+    the facets of both references (one edge stands for both).
+    """
+    ref = usage.record.manifest.used_artifacts[usage.index]
+    facets = {} if isinstance(ref, str) else ref.facets
+    run = record_node(usage.record)
+    earlier = graph.edges[node, run].get("facets", {}) if graph.has_edge(node, run) else {}
+    merged = {**earlier, **facets}
+    return {"facets": merged} if merged else {}
 
 
 def add_checks(attrs: dict, checks: list[Check], run: str) -> None:
@@ -560,7 +579,18 @@ def run_attrs(record: Record) -> dict:
         "user": run.user,
         "extra": shown_extra(record.extra),
         **hierarchy_attrs(run),
+        **also_read_from(record),
     }
+
+
+def also_read_from(record: Record) -> dict:
+    """Return `also_read_from`: the other file a run was read from (a dbt model's run, from
+    its OpenLineage events too) and the place in it; nothing for a run read from one file."""
+    other = reader_map(record, SOURCE_FILES).get("")
+    if other is None:
+        return {}
+    where = reader_map(record, SOURCE_LOCATIONS).get("", "")
+    return {"also_read_from": {"path": other, "location": where}}
 
 
 def hierarchy_attrs(run: RunInfo) -> dict:
@@ -577,9 +607,9 @@ def hierarchy_attrs(run: RunInfo) -> dict:
 def shown_extra(extra: dict) -> dict:
     """Return a record's unknown keys without the reader's source locations (not for show)."""
     top = extra.get("", {})
-    if SOURCE_LOCATIONS not in top:
+    if SOURCE_LOCATIONS not in top and SOURCE_FILES not in top:
         return extra
-    rest = {k: v for k, v in top.items() if k != SOURCE_LOCATIONS}
+    rest = {k: v for k, v in top.items() if k not in (SOURCE_LOCATIONS, SOURCE_FILES)}
     return {**{k: v for k, v in extra.items() if k != ""}, **({"": rest} if rest else {})}
 
 
@@ -640,9 +670,18 @@ def schema_attrs(art: LoggedArtifact) -> dict:
         attrs["columns"] = [msgspec.structs.asdict(c) for c in art.columns]
     if art.column_lineage:
         attrs["column_lineage"] = [
-            {"column": c.column, "inputs": [msgspec.structs.asdict(i) for i in c.inputs]}
+            {"column": c.column, "inputs": [column_input(i) for i in c.inputs]}
             for c in art.column_lineage
         ]
+    return attrs
+
+
+def column_input(item: ColumnInput) -> dict:
+    """Return one input column's attributes; `masking` only when the transformation masks,
+    so lineage.json does not grow with a `false` on every input column."""
+    attrs = msgspec.structs.asdict(item)
+    if not item.masking:
+        del attrs["masking"]
     return attrs
 
 

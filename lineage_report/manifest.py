@@ -100,6 +100,7 @@ class ColumnInput(msgspec.Struct, kw_only=True):
     transformation: str = ""  # DIRECT or INDIRECT
     subtype: str = ""  # IDENTITY, TRANSFORMATION, AGGREGATION, FILTER, JOIN...
     description: str = ""
+    masking: bool = False  # the transformation masks the data (a hash, a redaction)
 
 
 class ColumnLineage(msgspec.Struct, kw_only=True):
@@ -119,6 +120,9 @@ class UsedRef(msgspec.Struct, kw_only=True):
     type: str | None = None
     external: bool = False
     checks: list[Check] = []  # about the version this names (OpenLineage inputFacets)
+    # What the run said about the version it read, besides checks and other names
+    # (OpenLineage inputFacets and the input's dataset facets), by facet name.
+    facets: dict[str, Any] = {}
 
 
 class FileEntry(msgspec.Struct, kw_only=True):

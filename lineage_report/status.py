@@ -115,7 +115,10 @@ def encode_nodes(
         blob = encode({**data, "id": node})
         if keep:
             encoded[node] = blob
-        around = encode((sorted(pred[node]), sorted(succ[node]), inputs.get(data["source"], "")))
+        # The edges' own attributes count too: an input's facets live on its usage edge,
+        # and the version read shows them, though its own manifest did not change.
+        edges = (sorted(pred[node].items()), sorted(succ[node].items()))
+        around = encode((*edges, inputs.get(data["source"], "")))
         hashes[node] = hashlib.blake2b(blob + b"\n" + around, digest_size=10).hexdigest()
         # A type's list is ordered by time, so its key covers each member's time too.
         when = data.get("started_at") or data.get("created_at") or ""

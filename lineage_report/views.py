@@ -24,7 +24,6 @@ from .manifest import FAILING
 from .markdown import render_markdown
 from .naming import PageUrls, group_key, group_path, list_path, name_key, part_path
 from .problems import count_errors
-from .readers import COLUMN_MASKING, INPUT_FACETS
 
 LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
 FILE_LIMIT = 500  # files listed on a version page
@@ -39,7 +38,7 @@ LISTS = {
 }
 VALUE_CHARS = 2_000  # characters of one metadata/config value shown
 # Metadata a version page shows in a place of its own, not in the metadata table.
-SHOWN_METADATA = ("also_named", COLUMN_MASKING)
+SHOWN_METADATA = ("also_named",)
 # A JobEvent's job definition (OpenLineage static lineage) was never seen running.
 DESIGN_STATE = "design: a job definition, no run was observed"
 
@@ -248,10 +247,10 @@ class NamedLink:
 
 
 @dataclass
-class InputFacetRow:
+class FacetRow:
     """One facet a reading run reported about its input (OpenLineage `inputFacets`), whole."""
 
-    run: Link
+    link: Link  # the run that read it (on a version's page), the input read (on a run's)
     facet: str
     value: str
 
@@ -283,7 +282,7 @@ class VersionPage:
     failed_checks: int = 0
     column_traces: list[ColumnTrace] = field(default_factory=list)
     also_named: list[NamedLink] = field(default_factory=list)  # its other identities
-    read_as: list[InputFacetRow] = field(default_factory=list)  # input facets of its readers
+    read_as: list[FacetRow] = field(default_factory=list)  # input facets of its readers
 
     @property
     def masking(self) -> bool:
@@ -310,6 +309,7 @@ class RunPage:
     extra: list[KeyValue]
     graph: Any = None
     children: Cut | None = None  # the runs whose parent run facet names this one
+    input_facets: list[FacetRow] = field(default_factory=list)  # what it said of its inputs
 
 
 @dataclass
@@ -403,11 +403,11 @@ def _whole_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2, default=str)
 
 
-def _masked(metadata: dict | None) -> set[tuple]:
-    """Return (column, input artifact, field, type, subtype) of each masking transformation."""
-    found = (metadata or {}).get(COLUMN_MASKING)
-    items = found if isinstance(found, list) else []
-    return {tuple(i) for i in items if isinstance(i, list) and len(i) == 5}
+def _place_text(place: dict | None) -> str:
+    """Show a file and a place in it as problems do: `events.json: /1`."""
+    if not place:
+        return ""
+    return ": ".join(x for x in (place["path"], place["location"]) if x)
 
 
 def _without(mapping: dict | None, keys: tuple[str, ...]) -> dict:
@@ -453,6 +453,7 @@ class SiteViews:
     lineage: Lineage
     readme: str = ""
     about: list[Field] = field(default_factory=list)
+    parts: naming.Parts | None = None  # one part of a split site: own nodes' pages only (split.py)
     _by_group: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -461,6 +462,8 @@ class SiteViews:
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
         names: dict[str, list[str]] = defaultdict(list)
         for node, data in graph.nodes(data=True):
+            if self.parts and not self.parts.owns(node):
+                continue  # listed by its own part; drawn and linked here all the same
             groups[(data["kind"], data["group"])].append(node)
             if data["kind"] == "artifact":
                 names[data["name"]].append(node)
@@ -506,6 +509,8 @@ class SiteViews:
         for (kind, group), members in sorted(self._by_group.items()):
             specs.extend(self._group_specs(kind, group, len(members)))
         for node in sorted(self.nodes):
+            if self.parts and not self.parts.owns(node):
+                continue
             template = "run.html" if self.nodes[node]["kind"] == "run" else "version.html"
             specs.append(PageSpec(naming.node_path(node), template, "node", node))
             specs.extend(self._list_specs(node))
@@ -538,7 +543,7 @@ class SiteViews:
 
     def model(self, spec: PageSpec) -> Any:
         """Build the view model of one page."""
-        urls = PageUrls(spec.path)
+        urls = PageUrls(spec.path, self.parts)
         builder = {
             "index": self.index_page,
             "artifacts": self.artifacts_page,
@@ -815,9 +820,7 @@ class SiteViews:
                 ColumnRow(c["name"], c["type"] or "", c["description"])
                 for c in data.get("columns", [])
             ],
-            column_lineage=self._column_inputs(
-                data.get("column_lineage", []), urls, _masked(data["metadata"])
-            ),
+            column_lineage=self._column_inputs(data.get("column_lineage", []), urls),
             checks=[self._check_row(c, urls) for c in data.get("checks", [])],
             failed_checks=data.get("failed_checks", 0),
             column_traces=self._column_traces(node, urls),
@@ -836,18 +839,20 @@ class SiteViews:
             )
         return found
 
-    def _input_facets(self, node: str, urls: PageUrls) -> list[InputFacetRow]:
-        """Return the input facets each run that read this version reported about it, whole."""
-        name = self.nodes[node]["name"]
+    def _input_facets(self, node: str, urls: PageUrls, upstream: bool = False) -> list[FacetRow]:
+        """Return what the runs that read a version said about it (their usage edges'
+        facets), whole: on a version's page each reading run's, on a run's page (`upstream`)
+        each input's."""
+        graph = self.lineage.graph
         rows = []
-        for run in sorted(self.lineage.graph.successors(node)):
-            data = self.nodes[run]
-            facets = ((data.get("config") or {}).get(INPUT_FACETS) or {}).get(name)
-            if not isinstance(facets, dict):
+        for other in sorted(graph.predecessors(node) if upstream else graph.successors(node)):
+            edge = graph.edges[(other, node) if upstream else (node, other)]
+            facets = edge.get("facets")
+            if not facets:
                 continue
-            self.touch([run])  # its facets are on this page (not every reader of a hub)
-            link = Link(data["label"], urls.node(run))
-            rows += [InputFacetRow(link, k, _whole_json(v)) for k, v in sorted(facets.items())]
+            self.touch([other])  # its label is on this page (not every neighbour of a hub)
+            link = Link(self.nodes[other]["label"], urls.node(other))
+            rows += [FacetRow(link, k, _whole_json(v)) for k, v in sorted(facets.items())]
         return rows
 
     def _column_traces(self, node: str, urls: PageUrls) -> list[ColumnTrace]:
@@ -905,9 +910,7 @@ class SiteViews:
         kind = "/".join(x for x in (item["transformation"], item["subtype"]) if x)
         return ColumnTraceRow(depth, link, name, item["field"], kind)
 
-    def _column_inputs(
-        self, lineage: list[dict], urls: PageUrls, masked: set[tuple] = frozenset()
-    ) -> list[ColumnInputRow]:
+    def _column_inputs(self, lineage: list[dict], urls: PageUrls) -> list[ColumnInputRow]:
         """Return one row per input column of each output column, linking input datasets."""
         rows = []
         for entry in lineage:
@@ -924,14 +927,7 @@ class SiteViews:
                         item["transformation"],
                         item["subtype"],
                         item["description"],
-                        (
-                            entry["column"],
-                            name,
-                            item["field"],
-                            item["transformation"],
-                            item["subtype"],
-                        )
-                        in masked,
+                        item.get("masking", False),
                     )
                 )
         return rows
@@ -976,8 +972,7 @@ class SiteViews:
         ]
         if data["external"]:
             return [*fields, Field("Source", "external input: no run in this project logged it")]
-        return [
-            *fields,
+        fields += [
             Field("Version", naming.version_tag(data["version"])),
             Field("Aliases", ", ".join(data["aliases"])),
             Field("Digest", data["digest"], code=True),
@@ -986,6 +981,7 @@ class SiteViews:
             Field("Files", formats.count(data["file_count"])),
             Field("Manifest", data["source"], code=True),
         ]
+        return [f for f in fields if f.text or f.link]  # as a run's: no empty rows
 
     def run_page(self, node: str, urls: PageUrls) -> RunPage:
         """Build a run's page."""
@@ -1008,6 +1004,7 @@ class SiteViews:
             extra=key_values(_flatten_extra(data["extra"])),
             graph=self.node_graph(node, urls),
             children=self._child_rows(data["run_id"], urls),
+            input_facets=self._input_facets(node, urls, upstream=True),
         )
 
     def _child_rows(self, run_id: str, urls: PageUrls) -> Cut:
@@ -1069,6 +1066,7 @@ class SiteViews:
             Field("Host", data["host"] or ""),
             Field("User", data["user"] or ""),
             Field("Manifest", data["source"], code=True),
+            Field("Also read from", _place_text(data.get("also_read_from")), code=True),
         ]
         return [f for f in fields if f and (f.text or f.link)]
 

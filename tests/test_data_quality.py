@@ -430,3 +430,70 @@ def test_other_names_are_a_readable_list_not_json(facets_site):
     html = page_of(facets_site, "customers_masked")
     assert '<ul class="links also-named"><li><code>s3://lake/crm/customers</code></li></ul>' in html
     assert '["s3://lake/crm/customers"]' not in html
+
+
+def run_page_of(site: Path, title_part: str) -> str:
+    """Return the HTML of the one run page whose <h1> contains `title_part`."""
+    found = [
+        p.read_text(encoding="utf-8")
+        for p in (site / "runs").glob("*.html")
+        if title_part in (re.search(r"<h1>(.*?)</h1>", p.read_text(encoding="utf-8")) or [""])[0]
+    ]
+    assert len(found) == 1, f"{len(found)} run pages for {title_part}"
+    return found[0]
+
+
+def test_input_facets_show_whole_beside_the_input_on_the_run_page(facets_site):
+    html = run_page_of(facets_site, "mask_customers")
+    table = re.search(r'<table class="input-facets">.*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr><td><a [^>]*>([^<]+)</a></td><td>([^<]+)</td>", table)
+    customers = f"{PG}/shop.public.customers (before v0)"
+    assert [facet for _, facet in rows] == ["input.acme_sampling", "input.inputStatistics"]
+    assert {name for name, _ in rows} <= {customers, f"{PG}/shop.public.customers:latest"}
+    text = html_text(table)
+    assert '"note": "' + "x" * 2_500 + '"' in text  # whole, never cut
+    config = re.search(r'<section id="config">.*?</section>', html, re.S).group(0)
+    assert "input_facets" not in config and "acme_sampling" not in config  # not a config value
+
+
+def test_input_facets_travel_on_the_usage_edge_and_masking_on_its_column(facets_site):
+    data = json.loads((facets_site / "lineage.json").read_text(encoding="utf-8"))
+    used = [e for e in data["edges"] if e["target"].startswith("run:")]
+    assert [sorted(e["facets"]) for e in used] == [["input.acme_sampling", "input.inputStatistics"]]
+    assert used[0]["facets"]["input.inputStatistics"] == {
+        "fileCount": 1,
+        "rowCount": 1200,
+        "size": 65536,
+    }
+    (run,) = [n for n in data["nodes"] if n["kind"] == "run"]
+    assert "input_facets" not in run["config"]
+    (masked,) = [n for n in data["nodes"] if n.get("column_lineage")]
+    inputs = {c["column"]: c["inputs"][0] for c in masked["column_lineage"]}
+    assert inputs["email_hash"]["masking"] is True
+    assert "masking" not in inputs["id"]  # false is left out, as lineage.json stays small
+    assert "column_masking" not in masked["metadata"]
+
+
+def test_a_rebuild_shows_an_input_facet_changed_in_the_reading_runs_manifest(tmp_path: Path):
+    # The facets live on the usage edge: the version read must be rendered again although
+    # its own producer's manifest did not change.
+    def used(value: str) -> dict:
+        return {"name": "raw", "version": "v0", "facets": {"note": {"said": value}}}
+
+    def page_text() -> str:
+        return unescape((site / naming.node_path("artifact:raw:v0")).read_text(encoding="utf-8"))
+
+    project = write_project(
+        tmp_path / "project",
+        {
+            "a.json": manifest("up", 0, job_type="upload", logged=[art("raw")]),
+            "b.json": manifest("train", 2, used=[used("first reading")]),
+        },
+    )
+    site = tmp_path / "site"
+    build(load_config(project), site)
+    assert "first reading" in page_text()
+    write_project(project, {"b.json": manifest("train", 2, used=[used("second reading")])})
+    result = build(load_config(project), site)
+    assert result.incremental
+    assert "second reading" in page_text() and "first reading" not in page_text()

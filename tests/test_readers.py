@@ -336,7 +336,11 @@ def test_reading_and_writing_one_version_is_no_cycle():
     # The read is kept: the graph takes it to be the version before the run's own.
     ev = event("COMPLETE", "r", "j", inputs=[("t", "1")], outputs=[("t", "1")])
     docs, problems = read_events([ev])
-    assert docs[0].data["used_artifacts"] == [{"name": "db/t", "alias": "latest"}]
+    # the version the input named is kept as what the run said of it (its input facets)
+    version = {"facet.version": {"datasetVersion": "1"}}
+    assert docs[0].data["used_artifacts"] == [
+        {"name": "db/t", "alias": "latest", "facets": version}
+    ]
     assert [str(p) for p in problems] == [
         "events.json: /0/inputs/0: run r reads and writes db/t at the same datasetVersion "
         "'1'; it is taken to read the version before its own [openlineage.self-loop]"

@@ -8,8 +8,7 @@ reader has a module of its own. The mapping of each source is described in docs/
 """
 
 from .common import (
-    COLUMN_MASKING,
-    INPUT_FACETS,
+    SOURCE_FILES,
     SOURCE_LOCATIONS,
     Document,
     FilesInMemory,
@@ -27,9 +26,8 @@ from .wandb_run import read_wandb_run
 FORMATS = ("manifest", "openlineage", "dbt", "mlflow", "wandb")
 
 __all__ = [
-    "COLUMN_MASKING",
     "FORMATS",
-    "INPUT_FACETS",
+    "SOURCE_FILES",
     "SOURCE_LOCATIONS",
     "Document",
     "FilesInMemory",

@@ -91,13 +91,10 @@ def sub_location(location: str, *parts: object) -> str:
 # source file ({"/used_artifacts/0": "line 12: /inputs/0"}), so that a problem the graph
 # finds later points into the event or node a person can open, not into the translation.
 SOURCE_LOCATIONS = "source_locations"
-# The run config key under which a reader keeps what a run said about each dataset it read
-# ({artifact name: {"input.<facet>": value}}: OpenLineage's inputFacets and an input's own
-# dataset facets); the page of the version read shows them whole.
-INPUT_FACETS = "input_facets"
-# The artifact metadata key listing the column-lineage inputs whose transformation masks the
-# data ([column, input artifact, input field, type, subtype]; columnLineage facet 1-2).
-COLUMN_MASKING = "column_masking"
+# The key under which a document names the other file a part of it was read from
+# ({"/used_artifacts/2": "events.ndjson"}): one dbt model's run is read from its manifest
+# and from its OpenLineage events, so a problem about a part names the file it came from.
+SOURCE_FILES = "source_files"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -7,7 +7,8 @@ together they form a URI, which is the artifact name (spec/Naming.md in OpenLine
 merged here into the first name a run used. A dbt node is the same table as the OpenLineage
 dataset its warehouse relation names: `align_dbt_names` renames the dbt side to match, and
 one dbt invocation read both ways (its manifest, the events of OpenLineage's dbt
-integration) logs one version per table, not two.
+integration) logs one version per table, not two (invocations.py then makes its two runs
+of one model one run).
 The OpenLineage and dbt readers both import from here; nothing here imports a reader.
 """
 
@@ -281,12 +282,12 @@ def share_versions(dbt: Iterable[Document], openlineage: Iterable[Document]) -> 
     OpenLineage's dbt integration names the invocation in each model run's `dbt_run` facet
     (`invocation_id`). Where the manifest of that invocation logged a version of the same
     table, the event's output takes that version's digest (and inputs pinned to the old
-    digest follow), so one invocation read both ways gives one version per table, logged
-    by both runs. Each side lacks what the other says (dbt: the description and documented
-    columns; OpenLineage: column lineage, statistics): both entries get the union, so the
-    version's page is whole whichever run is taken as its producer. An event's input that a
+    digest follow), so one invocation read both ways gives one version per table. Each side
+    lacks what the other says (dbt: the description and documented columns; OpenLineage:
+    column lineage, statistics): both entries get the union. An event's input that a
     manifest of its invocation declares (a source) is read as the manifest's runs read it:
-    that declared version.
+    that declared version. The two runs themselves become one afterwards
+    (`invocations.merge_invocation_runs`).
     """
     built: dict[tuple[str, str], dict] = {}  # (invocation id, table) -> the dbt entry
     declared: dict[tuple[str, str], str] = {}  # (invocation id, source) -> its digest
@@ -301,13 +302,13 @@ def share_versions(dbt: Iterable[Document], openlineage: Iterable[Document]) -> 
                 built[(invocation, artifact.get("name"))] = artifact
     moved: dict[str, str] = {}  # OpenLineage digest -> the dbt version's digest
     for document in openlineage if built or declared else []:
-        invocation = _dbt_invocation(document.data)
+        invocation = dbt_invocation(document.data)
         for artifact in document.data.get("logged_artifacts", []) if invocation else []:
             twin = built.get((invocation, artifact.get("name")))
             if twin is not None and twin.get("digest"):
                 moved[artifact["digest"]] = twin["digest"]
                 artifact["digest"] = twin["digest"]
-                _share_parts(artifact, twin)
+                share_parts(artifact, twin)
         for ref in document.data.get("used_artifacts", []) if invocation else []:
             digest = declared.get((invocation, ref.get("name"))) if isinstance(ref, dict) else None
             if digest and ref.get("alias") == "latest":
@@ -325,14 +326,14 @@ def _declared_invocation(run: dict) -> str | None:
     return run_id.rpartition("@")[2] if isinstance(run_id, str) and "@" in run_id else None
 
 
-def _dbt_invocation(data: dict) -> str | None:
+def dbt_invocation(data: dict) -> str | None:
     """Return the dbt invocation id of an OpenLineage run (its `dbt_run` facet), if any."""
     facet = (data.get("run", {}).get("config") or {}).get("run.dbt_run")
     value = facet.get("invocation_id") if isinstance(facet, dict) else None
     return value if isinstance(value, str) and value else None
 
 
-def _share_parts(event: dict, manifest: dict) -> None:
+def share_parts(event: dict, manifest: dict) -> None:
     """Give the two entries of one version what either says (checks stay each run's own)."""
     for key in ("description", "columns", "column_lineage"):
         if not event.get(key) and manifest.get(key):

@@ -27,8 +27,6 @@ from typing import Any
 
 from ..problems import WARNING, Problem, pointer
 from .common import (
-    COLUMN_MASKING,
-    INPUT_FACETS,
     SOURCE_LOCATIONS,
     Document,
     code_block,
@@ -489,8 +487,6 @@ def _rename_column_inputs(documents: list[Document], names: Identities) -> None:
             for column in artifact.get("column_lineage", []):
                 for source in column["inputs"]:
                     source["artifact"] = names.primary(source["artifact"])
-            for masked in (artifact.get("metadata") or {}).get(COLUMN_MASKING, []):
-                masked[1] = names.primary(masked[1])
 
 
 def _datasets(runs: list[Run]):
@@ -586,7 +582,7 @@ def _manifest(run: Run, jobs: Counter, versions: _VersionIndex, problems) -> dic
         "manifest_version": 1,
         "run": _run_info(run, jobs),
         "used_artifacts": [
-            {**_used(run, d, versions, problems), **_input_checks(run, d)}
+            {**_used(run, d, versions, problems), **_input_checks(run, d), **_input_facets(d)}
             for d in run.inputs.values()
         ],
         "logged_artifacts": [_logged(run, d, problems) for d in run.outputs.values()],
@@ -707,17 +703,13 @@ def _config(run: Run) -> dict:
     for name in sorted(run.job_facets):
         if name not in SHOWN_JOB_FACETS:
             config[f"job.{name}"] = without_private(run.job_facets[name])
-    read_as = {d.artifact_name: _input_facets(d) for d in run.inputs.values()}
-    read_as = {name: facets for name, facets in read_as.items() if facets}
-    if read_as:
-        config[INPUT_FACETS] = read_as
     return config
 
 
 def _input_facets(dataset: Dataset) -> dict:
-    """Return what a run said about a dataset it read, besides its data-quality checks and
-    its other names: its inputFacets as `input.<name>`, its dataset facets as `facet.<name>`.
-    The version read shows them whole (docs/readers.md)."""
+    """Return {"facets": ...} of an input, or {}: what the run said about the dataset it read
+    besides its data-quality checks and its other names, its inputFacets as `input.<name>`
+    and its dataset facets as `facet.<name>`. Both pages show them whole (docs/readers.md)."""
     found = {
         f"facet.{name}": without_private(value)
         for name, value in dataset.facets.items()
@@ -728,7 +720,7 @@ def _input_facets(dataset: Dataset) -> dict:
         for name, value in dataset.io_facets.items()
         if name not in CHECK_FACETS
     )
-    return dict(sorted(found.items()))
+    return {"facets": dict(sorted(found.items()))} if found else {}
 
 
 def _summary(run: Run) -> dict:
@@ -828,7 +820,6 @@ def _dataset_metadata(dataset: Dataset) -> dict:
         metadata["column_lineage_dataset"] = [
             _field_text(item) for item in _objects(lineage.get("dataset"))
         ]
-        metadata[COLUMN_MASKING] = _masked_inputs(lineage)
     source = dataset.facets.get("dataSource")
     if isinstance(source, dict):
         uri = source.get("uri")
@@ -884,33 +875,6 @@ def _column_lineage(path: str, dataset: Dataset, problems: list[Problem]) -> lis
     return lineage
 
 
-def _masked_inputs(facet: dict) -> list[list[str]]:
-    """Return [column, input artifact, input field, type, subtype] of each transformation the
-    columnLineage facet (1-2) marks `masking: true`, for the column-lineage table's Masking
-    column (the manifest's column inputs have no place for the flag)."""
-    fields = facet.get("fields") if isinstance(facet.get("fields"), dict) else {}
-    masked = []
-    for column, spec in fields.items():
-        for item in _objects(spec.get("inputFields")) if isinstance(spec, dict) else []:
-            parts = [item.get(k) for k in ("namespace", "name", "field")]
-            if not all(isinstance(p, str) and p for p in parts):
-                continue
-            artifact = Dataset(parts[0], parts[1]).artifact_name
-            for t in _objects(item.get("transformations")):
-                if t.get("masking") is True:
-                    kind = _transformation(t)
-                    masked.append(
-                        [
-                            column,
-                            artifact,
-                            parts[2],
-                            kind.get("transformation", ""),
-                            kind.get("subtype", ""),
-                        ]
-                    )
-    return masked
-
-
 def _column_inputs(path: str, where: str, item: dict, spec: dict, problems) -> list[dict]:
     """Return one input field as column inputs: one per transformation it lists."""
     parts = [item.get(k) for k in ("namespace", "name", "field")]
@@ -926,9 +890,11 @@ def _column_inputs(path: str, where: str, item: dict, spec: dict, problems) -> l
 
 
 def _transformation(item: dict) -> dict:
-    """Return a transformation's type, subtype and description as strings."""
+    """Return a transformation's type, subtype and description as strings, and whether it
+    masks the data (columnLineage facet 1-2: `masking: true`)."""
     keys = {"transformation": "type", "subtype": "subtype", "description": "description"}
-    return {k: item[v] for k, v in keys.items() if isinstance(item.get(v), str) and item[v]}
+    found = {k: item[v] for k, v in keys.items() if isinstance(item.get(v), str) and item[v]}
+    return {**found, "masking": True} if item.get("masking") is True else found
 
 
 def _field_text(item: dict) -> str:
