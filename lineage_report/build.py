@@ -4,7 +4,9 @@ collect → graph (load.py, shared with `lineage_report.load()`) → views → r
 Everything is gathered (the whole graph, every page's path, what changed since the last
 build) before the first file is written, since pages link across the graph. Large sites
 render on every core (crew.py: workers forked after the graph and the plan are made, so
-they share them).
+they share them). A project too large for one site is built as one site per part, with a
+hub page listing them (`split_by`, split.py); a site over `site_limit_mb` (GitHub Pages'
+1 GB) gets a warning that names that option.
 """
 
 from __future__ import annotations
@@ -22,18 +24,20 @@ from xml.sax.saxutils import escape
 
 import msgspec
 
-from . import formats, naming
+from . import formats, naming, split
 from .collect import ManifestCache
 from .config import Config
 from .crew import Crew, RenderState, side_job, worth_forking
 from .errors import ConfigError
 from .formats import plural
+from .inputfiles import megabytes_over
 from .lineage import Lineage
 from .load import Stopwatch, gc_paused, load_lineage
-from .problems import count_errors
+from .problems import Problem, Problems, count_errors
 from .render import Asset, Renderer, collect_assets, theme_dirs
 from .search import SEARCHED, search_index
 from .status import (
+    ASPECTS,
     GRAPH_ATTRS,
     SHOWN_ATTRS,
     Plan,
@@ -54,6 +58,8 @@ log = logging.getLogger("lineage_report")
 # A type's or job type's pages list their members, so they follow those members instead.
 # The project graph page follows what it draws of each node (status.GRAPH_ATTRS).
 SITE_WIDE = {"index", "artifacts", "runs", "problems", "404"}
+# What the hub page of a split site ships of the theme's assets: its styles only.
+HUB_ASSETS = ("style.css", "extra.css")
 
 
 @dataclass
@@ -68,11 +74,13 @@ class BuildResult:
     bytes_written: int = 0
     incremental: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    parts: int = 0  # sites written side by side (`split_by`); 0 for one site
+    site_problems: list[Problem] = field(default_factory=list)  # found in what was written
 
     @property
     def problems(self):
-        """Return the problems found, sorted."""
-        return self.lineage.problems
+        """Return the problems found, sorted: the inputs', then the written site's."""
+        return self.lineage.problems + self.site_problems
 
     def summary(self) -> str:
         """Return the one-line summary printed at the end of a build."""
@@ -96,6 +104,7 @@ class BuildResult:
             (errors, "error"),
             (len(self.problems) - errors, "warning"),
             (self.pages, "page"),
+            *([(self.parts, "part")] if self.parts else []),
         ]
         told = ", ".join(plural(n, noun) for n, noun in counts)
         return f"{told}{how} in {self.timings.get('total', 0):.2f}s"
@@ -123,6 +132,8 @@ def build(
     given = output or config.output or config.root / "site"
     folder = OutputFolder(given, config.root, config.keep_files, force)
     try:
+        if config.split_by != "none":
+            return _build_split(config, folder, progress, jobs)
         return _build(config, folder, progress, jobs)
     finally:
         folder.release()  # a build that failed before writing
@@ -211,7 +222,156 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
     result.written = sorted(writer.written)
     result.bytes_written = sum(writer.written.values())
     result.timings = dict(watch.timings)
+    if not changes.incremental:  # a rebuild knows only the sizes of the pages it wrote
+        result.site_problems = too_large(config, folder, [("", "the site", result.bytes_written)])
     return result
+
+
+def _build_split(
+    config: Config, folder: OutputFolder, progress: bool, jobs: int | None
+) -> BuildResult:
+    """Build one whole site per part of the project (split.py) and the hub page listing them.
+
+    Always a full build. The output folder is staged and swapped in as one, as a single
+    site is: the parts link each other's pages, so no reader may see parts of two builds.
+    """
+    watch = Stopwatch()
+    with gc_paused(freeze=True):
+        # 1-2. Collect the manifests (those unchanged since the last build reused) and build
+        # the whole graph, as for one site.
+        cache = manifest_cache(config, folder.path, load_status(folder.path))
+        lineage = load_lineage(config, watch, cache)
+        # 3. Views: which part each node is in, and what every part shares.
+        parts = split.partition(lineage.graph)
+        report_time = build_time(lineage)
+        dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
+        texts = read_readme(config), about(lineage, report_time)
+        shared = SharedParts(*texts, dirs, collect_assets(dirs), report_time)
+    watch.lap("views")
+
+    # 4-5. Each part rendered and written into its own folder; then the hub beside them.
+    try:
+        writer = Writer(folder)
+    except BaseException:
+        gc.unfreeze()
+        raise
+    try:
+        with gc_paused():
+            built = [build_part(lineage, part, shared, writer, jobs, progress) for part in parts]
+            watch.lap("render")
+            write_hub(writer, lineage, shared, built)
+            stamp = cache.settle()
+            writer.write(naming.STATUS_NAME, split_status(config, writer, cache))
+            os.utime(writer.root / naming.STATUS_NAME, ns=(stamp, stamp))
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        gc.unfreeze()
+    watch.lap("write")
+    result = BuildResult(writer.output, lineage, pages=sum(b.pages for b in built) + 1)
+    result.rendered, result.parts = result.pages, len(parts)
+    result.written = sorted(writer.written)
+    result.bytes_written = sum(writer.written.values())
+    result.timings = dict(watch.timings)
+    sizes = [(b.part.folder, f"part '{b.part.label}'", b.size) for b in built]
+    result.site_problems = too_large(config, folder, sizes)
+    return result
+
+
+@dataclass
+class SharedParts:
+    """What every part of a split site is made with: the same texts, theme and assets."""
+
+    readme: str
+    about: list[Field]
+    dirs: list[Path]
+    assets: list[Asset]
+    report_time: str
+
+
+def build_part(
+    lineage: Lineage,
+    part: split.Part,
+    shared: SharedParts,
+    writer: Writer,
+    jobs: int | None,
+    progress: bool,
+) -> split.BuiltPart:
+    """Render and write one part's whole site into its folder."""
+    config = split.part_config(lineage.config, part)
+    mine = split.part_lineage(lineage, part, config)
+    views = SiteViews(mine, readme=shared.readme, about=shared.about, parts=part.parts)
+    pages = views.pages()
+    index = search_index(split.own_graph(lineage.graph, part))
+    assets = [*shared.assets, Asset(naming.SEARCH_INDEX_ASSET, naming.SEARCH_INDEX, index)]
+    out = split.part_writer(writer, part.folder)
+    for spec in pages:
+        out.claim(spec.path)
+    renderer = Renderer(shared.dirs, site_globals(config))
+    state = RenderState(views, renderer, asset_urls(assets), out, base_url(config))
+    Crew(state, pages, jobs, progress).finish()
+    data = split.data_lineage(lineage, part, mine.problems)
+    for name, content in site_files(data, assets, config, pages, None, shared.report_time).items():
+        out.write(name, content)
+    split.merge(writer, out, part.folder)
+    return split.BuiltPart(part, len(pages), sum(out.written.values()))
+
+
+def write_hub(
+    writer: Writer, lineage: Lineage, shared: SharedParts, built: list[split.BuiltPart]
+) -> None:
+    """Write the hub page of a split site, its styles and .nojekyll, beside the parts."""
+    styles = [a for a in shared.assets if a.name in HUB_ASSETS]
+    for asset in styles:
+        writer.write(asset.path, asset.content)
+    config = lineage.config
+    page = split.hub_page(lineage, built, sum(writer.written.values()))
+    base = base_url(config)
+    html = Renderer(shared.dirs, site_globals(config)).render(
+        "hub.html",
+        page=page,
+        nav=[],
+        root="",
+        assets=asset_urls(styles),
+        canonical=base + naming.INDEX if base else "",
+        base_href="",
+    )
+    writer.write(naming.INDEX, html)
+    writer.write(naming.NOJEKYLL, b"")  # GitHub Pages: serve files as they are, no Jekyll
+
+
+def split_status(config: Config, writer: Writer, cache: ManifestCache) -> bytes:
+    """Return the status of a split site: the files it wrote (so the next build may replace
+    them) and the manifests it read; no pages' records, since a split build is always full."""
+    key = build_key(__version__, config_fingerprint(config))
+    empty = Plan(incremental=False, aspects={name: {} for name in ASPECTS})
+    files = sorted(writer.claimed)
+    return encode_status(key, {}, empty, ([], {}), files, (cache.key, cache.new))
+
+
+def too_large(config: Config, folder: OutputFolder, sizes: list[tuple[str, str, int]]) -> list:
+    """Warn of each site (or part: its folder, its name, its bytes) over `site_limit_mb`,
+    naming what to do: GitHub Pages refuses to publish a site over 1 GB."""
+    limit = config.site_limit_mb
+    found = Problems()
+    for where, what, size in sizes:
+        if size <= limit * 1e6:
+            continue
+        advice = (
+            "a part holds one project, so publish it where larger sites are allowed"
+            if where
+            else "`build --split-by project` writes one site per project, each smaller"
+        )
+        found.warning(
+            str(folder.given),
+            where,
+            f"{what} is {megabytes_over(size, limit)} MB, over the {limit:g} MB limit "
+            f"(site_limit_mb; GitHub Pages refuses a published site over 1 GB): {advice}",
+            "site.too-large",
+        )
+    return found.sorted()
 
 
 def must_render(changes: Plan, spec: PageSpec, always: bool, folder: OutputFolder) -> bool:

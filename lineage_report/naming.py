@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 SLUG_CHARS = 48
@@ -182,6 +184,16 @@ def _suffixed(path: str, suffix: str) -> str:
     return path.removesuffix(".html") + f"-{suffix}.html"
 
 
+# The folder of the part that holds runs without a project: no page stem (which ends in a
+# hash) can take this name, so no project's folder can either.
+NO_PROJECT_FOLDER = "no-project"
+
+
+def part_folder(project: str | None) -> str:
+    """Return the folder of one part of a split site (`build --split-by`): its project's stem."""
+    return page_stem(project) if project else NO_PROJECT_FOLDER
+
+
 def asset_path(name: str, content: bytes) -> str:
     """Return where an asset goes, named by its content so browsers never use a stale copy."""
     stem, dot, suffix = name.partition(".")
@@ -197,20 +209,51 @@ def root_of(path: str) -> str:
     return "../" * path.count("/")
 
 
-class PageUrls:
-    """Relative URLs from one page to every other page of the site."""
+@dataclass(frozen=True)
+class Parts:
+    """Where pages live in a site split into parts (`build --split-by`), seen from one part.
 
-    def __init__(self, path: str):
+    Parts are sibling folders, each a whole site: a node's page is in its own part, so a
+    link to it from another part climbs out of this part's root into the other's.
+    """
+
+    here: str  # this part's folder
+    folder_of: Mapping[str, str]  # every node id -> its part's folder
+    groups: Mapping[tuple[str, str], tuple[str, ...]]  # (kind, group) -> folders listing it
+
+    def owns(self, node_id: str) -> bool:
+        """Tell whether a node's page is in this part."""
+        return self.folder_of.get(node_id, self.here) == self.here
+
+    def node_prefix(self, node_id: str) -> str:
+        """Return the way from this part's root to the root of the part holding a node."""
+        folder = self.folder_of.get(node_id, self.here)
+        return "" if folder == self.here else f"../{folder}/"
+
+    def group_prefix(self, kind: str, group: str) -> str:
+        """Return the way to the part listing a type: this one if it does, else the first."""
+        folders = self.groups.get((kind, group), ())
+        return "" if not folders or self.here in folders else f"../{folders[0]}/"
+
+
+class PageUrls:
+    """Relative URLs from one page to every other page of the site (or of its sibling
+    parts, when `parts` says the site is one of several)."""
+
+    def __init__(self, path: str, parts: Parts | None = None):
         self.path = path
         self.root = root_of(path)
+        self.parts = parts
 
     def to(self, target: str) -> str:
         """Return the relative URL of a site path (itself relative to the root)."""
         return self.root + target
 
     def node(self, node_id: str) -> str:
-        """Return the relative URL of a node's page."""
-        return self.root + node_path(node_id)
+        """Return the relative URL of a node's page, in another part if it is there."""
+        if self.parts is None:
+            return self.root + node_path(node_id)
+        return self.root + self.parts.node_prefix(node_id) + node_path(node_id)
 
     def artifact(self, name: str) -> str:
         """Return the relative URL of an artifact's page."""
@@ -225,5 +268,7 @@ class PageUrls:
         return self.root + job_type_path(job_type)
 
     def type_node(self, type_id: str) -> str:
-        """Return the relative URL of a type overview node's page."""
-        return self.root + type_node_path(type_id)
+        """Return the relative URL of a type overview node's page, in another part if only
+        another part has members of the type."""
+        prefix = self.parts.group_prefix(*split_type_node(type_id)) if self.parts else ""
+        return self.root + prefix + type_node_path(type_id)

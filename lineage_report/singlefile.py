@@ -12,6 +12,7 @@ digest is its own SHA-256; `verify` checks it with `--digest`. The page template
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import posixpath
 import re
@@ -287,7 +288,8 @@ def single_file_html(config: Config, site: Path) -> bytes:
 def make_single_file(config: Config, output: Path) -> SnapshotResult:
     """Build the site and write it as one HTML file; its digest is the file's SHA-256."""
     with tempfile.TemporaryDirectory(prefix="lineage-snapshot-") as tmp:
-        result = build(config, Path(tmp) / "site")
+        # One file holds one site: a split build's hub would inline no page.
+        result = build(dataclasses.replace(config, split_by="none"), Path(tmp) / "site")
         data = single_file_html(config, result.output)
     with atomic_file(output) as tmp_path:
         tmp_path.write_bytes(data)

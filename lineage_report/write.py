@@ -25,6 +25,7 @@ diff report and snapshots are not sites: they write their own files, each in one
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import errno
 import logging
@@ -235,6 +236,19 @@ class Writer:
         self.written: dict[str, int] = {}  # path -> bytes, of the files this build wrote
         self._root = str(self.root)
         self._made: set[str] = {self._root}
+
+    def part(self, folder: str) -> Writer:
+        """Return a writer of one sub-site (a split site's part), staged in `folder` here.
+
+        It records its own paths (split.merge hands them back); only this writer commits.
+        """
+        self.claim(folder)  # the folder's name obeys the rules of any path written here
+        self.claimed.discard(folder)
+        part = copy.copy(self)
+        part.root = part.staging = self.root / folder
+        part._root, part._made = str(part.root), set()
+        part.claimed, part.written, part.incremental = set(), {}, False
+        return part
 
     def claim(self, path: str) -> None:
         """Reserve a site path for this build, refusing anything that would leave the folder."""

@@ -52,6 +52,8 @@ KEYS = [
     "theme.name",
     "theme.custom_dir",
     "keep_files",
+    "split_by",
+    "site_limit_mb",
     "sources",
 ]
 

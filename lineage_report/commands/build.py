@@ -30,12 +30,18 @@ def register(subparsers) -> None:
     )
 
     b.add_argument("--base-url", help="the URL the site is served from (canonical links)")
+    b.add_argument(
+        "--split-by",
+        choices=("project", "namespace"),
+        help="write one site per project (namespace: the same, in OpenLineage's word) and a "
+        "hub page listing them, each site smaller than the whole (GitHub Pages: 1 GB at most)",
+    )
     b.set_defaults(func=cmd_build)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the site; with --strict, any problem makes the exit code 1 (the site is written)."""
-    config = load_config(args.source, base_url=args.base_url)
+    config = load_config(args.source, base_url=args.base_url, split_by=args.split_by)
     result = build(config, args.output, progress=not args.quiet, jobs=args.jobs, force=args.force)
     if args.timings_json:
         stats = {**result.timings, "pages": result.pages, "bytes": result.bytes_written}

@@ -30,6 +30,11 @@ README_NAME = "README.md"
 # The size limit of every input file, in MB of 1,000,000 bytes (as `formats.size` shows
 # sizes); the config file itself is always read within this default.
 MAX_MANIFEST_MB = 50.0
+# How `split_by` may cut a site: not at all, or by a run's project (an OpenLineage run's
+# project is its job namespace, hence the second name for the same cut).
+SPLIT_BY = ("none", "project", "namespace")
+# GitHub Pages refuses a published site over 1 GB; MB of 1,000,000 bytes, as sizes are shown.
+PAGES_LIMIT_MB = 1000.0
 
 
 def in_project(value: str, root: Path) -> Path:
@@ -140,6 +145,19 @@ class Config:
         Strings(),
         [],
         "Files or folders of yours in the output folder: a build keeps them.",
+    )
+    split_by: str = setting(
+        Choice(SPLIT_BY),
+        "none",
+        "Write one whole site per project into a folder of its own, and a hub page listing "
+        "them (`--split-by` overrides it). A run's project is W&B's project, MLflow's "
+        "experiment, dbt's project or OpenLineage's job namespace (`namespace` means the same).",
+    )
+    site_limit_mb: float = setting(
+        PositiveNumber(),
+        PAGES_LIMIT_MB,
+        "The size of a site (or of one part of a split site), in MB, over which a build "
+        "warns (`site.too-large`): GitHub Pages refuses a published site over 1 GB.",
     )
     sources: list[Source] = setting(
         TablesOf(Source),
