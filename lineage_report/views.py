@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 
@@ -157,6 +158,7 @@ class ColumnTrace:
     column: str
     rows: list[ColumnTraceRow]
     truncated: bool = False
+    graph_href: str = ""  # this page's graph with the column view on the column (columns.js)
 
 
 @dataclass
@@ -878,7 +880,9 @@ class SiteViews:
                         seen.add((upstream, item["field"]))
                         following.append((upstream, item["field"]))
             frontier = following
-        return ColumnTrace(column, rows[:LIST_LIMIT], len(rows) > LIST_LIMIT)
+        # The fragment the graph's column view reads (url-state.js): `col` of node `of`.
+        graph_href = "#" + urlencode({"col": column, "of": node})
+        return ColumnTrace(column, rows[:LIST_LIMIT], len(rows) > LIST_LIMIT, graph_href)
 
     def _column_sources(self, node: str, column: str) -> list[tuple[dict, str | None]]:
         """Return a version column's inputs, each with the version its producer read, if any."""
