@@ -37,7 +37,7 @@ COLUMNS = (
     "size", "runs", "versions", "pages", "collect s", "graph s", "views s", "render s",
     "write s", "total s", "wall s", "CPU s", "peak RSS MB", "tree PSS MB", "site MB",
     "median page KB", "median version KB", "max page KB", "manifests/s", "floor s",
-    "floor CPU s", "total/floor", "rebuild s",
+    "floor CPU s", "total/floor", "rebuild s", "total/floor range",
 )  # fmt: skip
 HISTORY_MARK = "<!-- history: the runner appends rows below -->"
 
@@ -296,23 +296,55 @@ def measure(label: str, nodes: int, args: argparse.Namespace) -> list[str]:
     )  # fmt: skip
     elapsed = time.perf_counter() - started
     say(f"[{label}] generated {counts['artifact_versions']} versions in {elapsed:.1f} s; building")
-    result = best_build(project, site, work, args.repeat)
+    trials = interleaved(project, site, work, floor_dir, args.repeat)
+    result, floor_times = median_trial(trials)
     stats = page_stats(site)
     pages = result.timings.get("pages", stats["pages"])
     rebuild = measure_rebuild(project, site, work) if args.rebuild else None
-    say(f"[{label}] built {pages} pages in {result.wall:.1f} s; measuring the floor ...")
-    floor_s, floor_cpu = min(measure_floor(floor_dir, pages) for _ in range(args.repeat))
-    return table_row(label, counts, result, stats, pages, (floor_s, floor_cpu), rebuild)
+    spread = ratio_spread(trials)
+    return table_row(label, counts, result, stats, pages, floor_times, rebuild, spread)
 
 
-def best_build(project: Path, site: Path, work: Path, repeat: int) -> BuildResult:
-    """Build from scratch `repeat` times; keep the fastest (noise on shared machines only adds)."""
-    results = []
-    for _ in range(repeat):
+def interleaved(
+    project: Path, site: Path, work: Path, floor_dir: Path, repeat: int
+) -> list[tuple[BuildResult, tuple[float, float]]]:
+    """Build from scratch and measure the floor right after, `repeat` times.
+
+    Interleaved, so that each build is compared with a floor taken under the same load: the
+    floor of a shared machine swings within minutes.
+    """
+    trials = []
+    for i in range(repeat):
         shutil.rmtree(site, ignore_errors=True)
         settle_disk()
-        results.append(run_build(project, site, work))
-    return min(results, key=lambda r: r.timings.get("total", r.wall))
+        result = run_build(project, site, work)
+        pages = result.timings.get("pages") or page_stats(site)["pages"]
+        floor_times = measure_floor(floor_dir, pages)
+        say(f"  trial {i + 1}: build {total_of(result):.2f} s, floor {floor_times[0]:.2f} s")
+        trials.append((result, floor_times))
+    return trials
+
+
+def total_of(result: BuildResult) -> float:
+    """Return the build's own total, or its wall time if it reported none."""
+    return result.timings.get("total", result.wall)
+
+
+def ratio(trial: tuple[BuildResult, tuple[float, float]]) -> float:
+    """Return one trial's build total as a multiple of its floor."""
+    return total_of(trial[0]) / trial[1][0]
+
+
+def median_trial(trials: list) -> tuple[BuildResult, tuple[float, float]]:
+    """Return the trial whose total/floor ratio is the median (the lower one of an even count)."""
+    ordered = sorted(trials, key=ratio)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def ratio_spread(trials: list) -> str:
+    """Return the lowest and highest total/floor of the trials, e.g. "3.1–3.6×"."""
+    ratios = sorted(ratio(t) for t in trials)
+    return f"{ratios[0]:.2f}–{ratios[-1]:.2f}×"
 
 
 def measure_floor(folder: Path, pages: int) -> tuple[float, float]:
@@ -348,6 +380,7 @@ def table_row(
     pages: int,
     floor_times: tuple[float, float],
     rebuild: float | None,
+    spread: str = "–",
 ) -> list[str]:
     """Lay out one size's numbers in COLUMNS order."""
     t = result.timings
@@ -364,6 +397,7 @@ def table_row(
         f"{stats['median_version'] / 1024:.1f}", f"{stats['largest'][0] / 1024:.0f}",
         f"{counts['runs'] / collect:,.0f}" if collect else "–",
         seconds(floor_s), seconds(floor_cpu), f"{total / floor_s:.2f}×", seconds(rebuild),
+        spread,
     ]  # fmt: skip
 
 
@@ -429,7 +463,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hub-consumers", type=int, default=None)
     parser.add_argument("--wide-level", type=int, default=None)
     parser.add_argument("--rebuild", action="store_true", help="also time a one-manifest rebuild")
-    parser.add_argument("--repeat", type=int, default=1, help="builds and floors; keep the best")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="interleaved builds and floors; the median ratio"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")

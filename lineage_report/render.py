@@ -5,17 +5,20 @@ A theme is a folder of templates and `assets/`. The search path is the user's
 template or block, or add CSS. Assets ship under content-hashed names; a script with a folder
 of parts beside it ships as one file, and `graph-style.js` is made from graphview.style.
 Autoescape and StrictUndefined are always on: every string we print came from an untrusted
-manifest.
+manifest. Templates lose their lines' indentation as they load (`TrimIndent`): it is for the
+template's reader, and it was sent with every page.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 
 from . import naming
 from .errors import BuildError
@@ -25,6 +28,11 @@ PACKAGE = Path(__file__).parent
 # Made from graphview.style, not a theme file: the palette and Mermaid classes the Python
 # exporters use, as `window.LineageGraphStyle` for lineage-graph.js (docs/graph.md).
 GRAPH_STYLE = "graph-style.js"
+# Where whitespace is content: kept as written (a <pre> a template writes out, say).
+_VERBATIM = re.compile(r"<(pre|textarea|script|style)\b.*?</\1\s*>", re.S | re.I)
+# A line break, blank lines and the next line's indentation; and whether a block or comment
+# tag ends the line before (trim_blocks drops the line break after one).
+_INDENT = re.compile(r"([%#]\})?\n(?:[ \t]*\n)*[ \t]*(?=\S|$)")
 
 
 def themes_root() -> Path:
@@ -70,7 +78,48 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # one environment per build: no stat of every template per page
+        extensions=[TrimIndent],
     )
+
+
+class TrimIndent(jinja2.ext.Extension):
+    """Drop the templates' indentation and blank lines as they load; pages show the same.
+
+    A browser reads a run of whitespace between tags as one space or nothing, so a line
+    break alone does: indentation only made every page bigger. What a template prints is
+    left alone, and so are its <pre>, <textarea>, <script> and <style> elements.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        """Return the template's source without indentation outside verbatim elements."""
+        return trim_indent(source)
+
+
+def trim_indent(source: str) -> str:
+    """Return HTML template source without line indentation and blank lines, but verbatim
+    elements as they are."""
+    out, start = [], 0
+    for match in _VERBATIM.finditer(source):
+        out += [_trim(source[start : match.start()]), match.group()]
+        start = match.end()
+    out.append(_trim(source[start:]))
+    return "".join(out)
+
+
+def _trim(text: str) -> str:
+    """Return text without indentation and blank lines."""
+    return _INDENT.sub(_line_break, text)
+
+
+def _line_break(match: re.Match) -> str:
+    """Return one line break for a line break, blank lines and indentation.
+
+    After a block tag, whose line break jinja drops, the space that was there stays as one.
+    """
+    tag = match.group(1)
+    if tag is None:
+        return "\n"
+    return tag + ("\n" if match.group() == tag + "\n" else "\n ")
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def fields(page: str) -> dict[str, str]:
 def graph_data(page: str) -> dict:
     """Return the graph data a page embeds for lineage-graph.js."""
     found = re.search(r'id="lineage-graph-data">(.*?)</script>', page, re.S)
-    return json.loads(found.group(1))
+    return graphview.read_page_data(found.group(1))  # embedded compactly (issue 15)
 
 
 def previews(site: Path, node: str) -> list[dict[str, str]]:

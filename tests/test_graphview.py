@@ -37,6 +37,11 @@ def drawn_pairs(view):
     return [(entries[a]["id"], entries[b]["id"]) for a, b in pairs]
 
 
+def expanded_size(view) -> int:
+    """Return the bytes of the view's data written in full (before the compact encoding)."""
+    return len(graphview.escape_json(view.data).encode("utf-8"))
+
+
 def fan_out(width: int) -> nx.DiGraph:
     """Return a dataset used by `width` training runs."""
     g = nx.DiGraph()
@@ -161,7 +166,9 @@ def test_hub_page_stays_small_and_does_not_grow_with_consumers():
     assert len(small.data["nodes"]) == len(big.data["nodes"]) == 3 + graphview.MEMBER_CAP
     assert len(drawn(big)) == 3
     # Only the counts differ ("1,000" and "10,000" twice): the page does not grow with them.
-    assert abs(big.byte_size - small.byte_size) <= 8
+    assert abs(expanded_size(big) - expanded_size(small)) <= 8
+    # Embedded compactly, the members' repeated texts are written once: no bigger either.
+    assert big.byte_size <= small.byte_size + 8
     assert big.byte_size < 100_000
 
 
@@ -288,9 +295,10 @@ def test_project_too_big_to_draw_shows_the_type_overview():
 
 
 def test_a_view_over_the_byte_budget_drops_members_and_previews(monkeypatch):
-    monkeypatch.setattr(graphview.pages, "MAX_BYTES", 8_000)  # where views read it
+    assert page_graph(sample_graph(), TRAIN).byte_size > 4_000  # in full
+    monkeypatch.setattr(graphview.pages, "MAX_BYTES", 4_000)  # where views read it
     view = page_graph(sample_graph(), TRAIN)
-    assert view.byte_size <= 8_000 and view.note == graphview.LEAN_NOTE
+    assert view.byte_size <= 4_000 and view.note == graphview.LEAN_NOTE
     assert not [e for e in view.data["nodes"] if "c" in e]
     assert [e["id"] for e in view.data["nodes"] if "p" in e] == [TRAIN]
     assert view.cluster_count == 2
@@ -306,6 +314,42 @@ def test_no_view_exceeds_the_byte_budget_even_with_huge_ids():
         assert view.byte_size <= graphview.MAX_BYTES
         assert view.data["nodes"] == [] and "type overview" in view.note
         assert len(view.data["types"]["nodes"]) == 2
+
+
+# ---------------------------------------------------------------- compact page data (issue 15)
+
+
+def every_kind_of_view():
+    """Return views of every kind: pages, a hub, hostile names, the project, the types."""
+    g = sample_graph()
+    hub = hub_graph(1_000, outputs=True)
+    return [
+        page_graph(g, TRAIN, href=harness.sample_href),
+        page_graph(g, "run:sweep-03", href=harness.sample_href),
+        page_graph(hub, "artifact:hub-data:v0", href=harness.sample_href),
+        hostile_view(),
+        project_graph(g, href=harness.sample_href),
+        project_graph(g, limit=3),
+        type_overview(g),
+    ]
+
+
+def test_the_embedded_data_reads_back_as_the_view_data():
+    for view in every_kind_of_view():
+        assert graphview.read_page_data(str(view.data_json)) == view.data, view.title
+
+
+def test_preview_row_labels_are_written_once_per_page():
+    view = page_graph(sample_graph(), TRAIN, href=harness.sample_href)
+    text = str(view.data_json)
+    assert sum(1 for e in view.data["nodes"] if e["k"] == "run") > 10
+    for label in ("Job type", "State", "Started", "Duration", "Type", "Version", "Created"):
+        assert text.count(f'"{label}"') == 1, label
+
+
+def test_the_embedded_data_is_well_under_the_full_data():
+    view = page_graph(sample_graph(), TRAIN, href=harness.sample_href)
+    assert view.byte_size < expanded_size(view) * 0.65
 
 
 # ---------------------------------------------------------------- previews and links

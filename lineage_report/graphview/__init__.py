@@ -5,13 +5,15 @@ A view is the part of the lineage graph one page draws: a node's neighbourhood
 laid out and clustered in Python and serialised once for `lineage-graph.js` (format:
 docs/graph.md). The modules, bottom up: `style` (the one palette), `text`, `facts` (per-graph
 lookups and what views share: the caller keeps one `GraphFacts` per build), `layout`,
-`neighbourhood`, `clusters`, `fans`, `entries`, `overview`, `pagedata`, `pages`, `exporters`
-(Mermaid, pyvis). This face only hands on the names callers use.
+`neighbourhood`, `clusters`, `fans`, `entries`, `overview`, `compact` (the page data as a page
+embeds it), `pagedata`, `pages`, `exporters` (Mermaid, pyvis). This face only hands on the
+names callers use.
 """
 
 from __future__ import annotations
 
 from .clusters import MAX_LAYER, MEMBER_BUDGET
+from .compact import read as read_page_data
 from .exporters import mermaid, to_pyvis
 from .facts import GraphFacts
 from .fans import FAN_GROUPS, FAN_MEMBERS, relation
@@ -54,6 +56,7 @@ __all__ = [
     "GraphView",
     "escape_json",
     "mermaid",
+    "read_page_data",
     "page_graph",
     "project_graph",
     "relation",

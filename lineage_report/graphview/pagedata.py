@@ -1,8 +1,9 @@
 """Page data: the object a page embeds for the browser, and the GraphView that carries it.
 
 The data (format: docs/graph.md) holds node entries ordered by position, edges as one flat
-list of entry indexes, the type overview and the filters' types; it is serialised once, as
-JSON escaped for a `<script>` element (`scriptjson`), and `lineage-graph.js` draws it.
+list of entry indexes, the type overview and the filters' types; it is encoded compactly
+(`compact`) and serialised once, as JSON escaped for a `<script>` element (`scriptjson`),
+and `lineage-graph.js` draws it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from markupsafe import Markup
 
 from ..scriptjson import script_json
 from .clusters import Cluster
+from .compact import encode
 from .facts import GraphFacts
 from .layout import Y_GAP, Edge
 from .text import GROUP_MAX, LABEL_MAX, plain
 
-DATA_VERSION = 1
+DATA_VERSION = 2  # 2: the compact encoding (string table, flat preview rows)
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,8 @@ class GraphView:
     mode: str  # "page", "project" or "types"
     title: str
     focus: str | None
-    data: dict[str, Any]
-    data_json: Markup
+    data: dict[str, Any]  # expanded, as Python reads it
+    data_json: Markup  # compact (compact.encode), as the page embeds it
     node_count: int  # nodes drawn when the page opens (clusters count as one)
     total_count: int  # lineage nodes the view stands for
     cluster_count: int
@@ -57,16 +59,18 @@ class Head:
     shows: tuple[str, ...] = ()
 
 
-def finish(head: Head, note, entries, flat, types, cluster_count) -> GraphView:
+def finish(head: Head, note, entries, flat, types, cluster_count, columns=None) -> GraphView:
     """Return the GraphView of entries and edges, its data serialised once."""
     data = _data_dict(head, note, entries, flat, types)
+    if columns:  # the column view's data (graphview/columns.py), on pages that have some
+        data["columns"] = columns
     drawn = sum(1 for e in entries if "c" not in e)
     return GraphView(
         head.mode,
         head.title,
         head.focus,
         data,
-        escape_json(data),
+        escape_json(encode(data)),
         drawn,
         head.total,
         cluster_count if entries else 0,

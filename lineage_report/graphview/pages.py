@@ -15,6 +15,7 @@ import networkx as nx
 
 from .. import formats
 from .clusters import Cluster, plan_clusters
+from .columns import column_data
 from .entries import node_entries
 from .facts import GraphFacts, facts_of
 from .fans import fan_links, fan_note, hub_fans
@@ -177,7 +178,8 @@ def _drawn_view(facts, drawing: _Drawing, edges, ask: _Ask, head, note, types) -
     for cap, previews, extra in ((ask.member_cap, True, ""), (0, False, LEAN_NOTE)):
         entries, index = node_entries(facts, pos, clusters, ask.focus, ask.href, cap, previews)
         flat = flat_edges(edges, index, rep)
-        view = finish(head, _join(note, extra), entries, flat, types, len(clusters))
+        columns = column_data(facts, entries)
+        view = finish(head, _join(note, extra), entries, flat, types, len(clusters), columns)
         if view.byte_size <= MAX_BYTES:
             return view
     return None

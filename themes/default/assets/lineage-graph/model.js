@@ -2,7 +2,9 @@
  *
  * The data is the page's <script type="application/json" id="lineage-graph-data"> element
  * (lineage_report/graphview writes it; format: docs/graph.md): the entries with the positions
- * computed at build time, edges as a flat list of index pairs, and the type overview. A view
+ * computed at build time, edges as a flat list of index pairs, and the type overview, written
+ * compactly (a string table, flat preview rows); `expand` reads it back as
+ * lineage_report/graphview/compact.py's `decode` does, so the rest sees whole entries. A view
  * state (view, focus, direction, depth, hidden types, members pulled out of their clusters)
  * picks a scene: the entries drawn, where, and the edges between them. Nothing here touches
  * the page or vis-network.
@@ -11,7 +13,8 @@
   'use strict';
 
   class Model {
-    constructor(data) {
+    constructor(compact) {
+      var data = expand(compact);
       // A type overview page carries only types: they come as its nodes and edges.
       var types = data.mode === 'types';
       var nodes = Array.isArray(data.nodes) ? data.nodes : [];
@@ -106,7 +109,8 @@
       var visible = new Set();
       this.entries.forEach((e, i) => {
         if (e.c !== undefined || this.isHidden(e, state)) return;
-        if (dist && e.id !== state.focus && !(dist[i] <= limit)) return;
+        // Not reached that way (Infinity) is out even with no depth limit (Infinity).
+        if (dist && e.id !== state.focus && !(dist[i] <= limit && dist[i] < Infinity)) return;
         visible.add(i);
       });
       state.out.forEach((id) => {
@@ -198,6 +202,46 @@
     }
   }
 
+  var TEXTS = ['g', 'l', 't', 'u', 'ck']; // an entry's texts that may be in the table
+  var LISTS = ['p', 'a']; // its lists of texts (p: preview rows, flat)
+
+  // The page data with every entry whole (compact.py's `decode`): the table's texts in place,
+  // preview rows as [label, text] pairs, links whole, x in pixels, and the keys the id says
+  // put back.
+  function expand(compact) {
+    var table = Array.isArray(compact.s) ? compact.s : [];
+    var grid = compact.xg || 1;
+    var data = Object.assign({}, compact);
+    delete data.s;
+    delete data.xg;
+    var whole = (e) => expandEntry(e, table, grid);
+    data.nodes = Array.isArray(compact.nodes) ? compact.nodes.map(whole) : [];
+    if (compact.types) {
+      data.types = Object.assign({}, compact.types, { nodes: compact.types.nodes.map(whole) });
+    }
+    return data;
+  }
+
+  function expandEntry(entry, table, grid) {
+    var e = Object.assign({}, entry);
+    var text = (t) => (typeof t === 'number' ? table[t] : t);
+    TEXTS.forEach((key) => { if (e[key] !== undefined) e[key] = text(e[key]); });
+    LISTS.forEach((key) => { if (Array.isArray(e[key])) e[key] = e[key].map(text); });
+    if (e.p) {
+      var rows = [];
+      for (var k = 0; k + 1 < e.p.length; k += 2) rows.push([e.p[k], e.p[k + 1]]);
+      e.p = rows;
+    }
+    if (Array.isArray(e.h)) e.h = text(e.h[0]) + e.h[1]; // [folder, page]
+    if (e.id === undefined) e.id = 'type:' + e.ck + ':' + e.g;
+    var colon = e.id.indexOf(':');
+    if (e.k === undefined) e.k = colon < 0 ? e.id : e.id.slice(0, colon);
+    // A label left out is the id after its first colon (none: '').
+    if (e.l === undefined) e.l = e.k === 'type' ? e.g : e.id.slice(colon + 1 || e.id.length);
+    if (e.x !== undefined) e.x *= grid;
+    return e;
+  }
+
   function indexById(entries) {
     var index = new Map();
     entries.forEach((e, i) => index.set(e.id, i));
@@ -220,4 +264,5 @@
   }
 
   LG.Model = Model;
+  LG.expandData = expand;
 })(window.LineageGraph = window.LineageGraph || {});

@@ -9,7 +9,7 @@
 
   function copy(s) {
     return { view: s.view, focus: s.focus, dir: s.dir, depth: s.depth,
-      hide: new Set(s.hide), out: new Set(s.out) };
+      hide: new Set(s.hide), out: new Set(s.out), column: s.column || null };
   }
 
   function encode(s, model) {
@@ -22,6 +22,8 @@
     Array.from(s.hide).sort().forEach((h) => p.append('hide', h));
     Array.from(s.out).sort((a, b) => model.index.get(a) - model.index.get(b))
       .forEach((id) => p.append('out', id));
+    if (LG.columns) LG.columns.encode(s, p); // the column view's `col`, `of`, `coldir`
+    if (LG.highlight) LG.highlight.encode(s, p); // the highlighted lineage's `sel`
     return p.toString();
   }
 
@@ -43,6 +45,8 @@
       var e = model.entry(id);
       if (e !== undefined && e.c !== undefined) s.out.add(id);
     });
+    if (LG.columns) LG.columns.decode(p, s, model);
+    if (LG.highlight) LG.highlight.decode(p, s);
     return s;
   }
 

@@ -1,0 +1,149 @@
+"""The page data as a page embeds it: the same data, written compactly (docs/graph.md).
+
+A view's data (`GraphView.data`) is kept expanded, as Python reads it (exporters, tests).
+A page embeds it encoded: every text a page uses twice or more (a job type, "finished", a
+preview row's label, a producer's name, a link's folder) is written once in a string table
+`s` and referred to by its index; preview rows are one flat list of label, text, label, text;
+a link is [folder, page] when its folder is in the table; `x` is a layer number (times `xg`
+pixels); and an entry leaves out the keys its id already says (`k`, an artifact's `l`, a
+type's `id` and `l`). Much of a page's graph data used to be the labels of preview rows,
+repeated on every node. `decode` is the reference for the browser's reader
+(lineage-graph/model.js) and gives back exactly the data `encode` was given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+TEXTS = ("g", "l", "t", "u", "ck")  # an entry's single texts, which may go to the table
+LISTS = ("p", "a")  # its lists of texts (p: preview rows, flattened)
+
+
+def encode(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the compact form of a view's data (a new object; `data` is left as it is)."""
+    lists = _entry_lists(data)
+    grid = _grid(lists)
+    texts: list[str] = []  # every text of every entry, counted for the table
+    slim = [[_slim(e, grid, texts) for e in entries] for entries in lists]
+    table = _string_table(texts)
+    index = {text: i for i, text in enumerate(table)}
+    out = dict(data)
+    out["s"] = table
+    if grid > 1:
+        out["xg"] = grid
+    coded = [[_refer(e, index) for e in entries] for entries in slim]
+    out["nodes"] = coded[0]
+    if data.get("types") is not None:
+        out["types"] = {**data["types"], "nodes": coded[1]}
+    return out
+
+
+def decode(compact: dict[str, Any]) -> dict[str, Any]:
+    """Return the expanded data of a page's compact data (what `encode` was given)."""
+    table, grid = compact.get("s", []), compact.get("xg", 1)
+    data = {k: v for k, v in compact.items() if k not in ("s", "xg")}
+    data["nodes"] = [_expand(e, table, grid) for e in compact["nodes"]]
+    if compact.get("types") is not None:
+        types = compact["types"]
+        data["types"] = {**types, "nodes": [_expand(e, table, grid) for e in types["nodes"]]}
+    return data
+
+
+def read(text: str) -> dict[str, Any]:
+    """Return the expanded data of the JSON text a page embeds (for tests and scripts)."""
+    return decode(json.loads(text))
+
+
+def _entry_lists(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Return the view's entry lists: its nodes, and the type overview's if it has one."""
+    types = data.get("types")
+    return [data["nodes"], types["nodes"] if types is not None else []]
+
+
+def _grid(lists: list[list[dict[str, Any]]]) -> int:
+    """Return the layer width every x is a multiple of (layout places layers on a grid), or 1."""
+    xs = {e["x"] for entries in lists for e in entries if "x" in e}
+    widths = {abs(x) for x in xs if x}
+    if not widths:
+        return 1
+    grid = min(widths)
+    return grid if all(x % grid == 0 for x in xs) else 1
+
+
+def _slim(entry: dict[str, Any], grid: int, texts: list[str]) -> dict[str, Any]:
+    """Return an entry without the keys its id says, rows flat, its link split at its folder
+    and x as a layer number; add its texts to `texts`."""
+    e = entry.copy()
+    eid, kind = e["id"], e["k"]
+    if kind == "type" and eid == f"type:{e.get('ck')}:{e.get('g')}":
+        del e["id"]  # a type's id is its kind and group
+    if eid.startswith(kind + ":"):
+        del e["k"]
+    if e.get("l") == (e["g"] if kind == "type" else eid.partition(":")[2]):
+        del e["l"]
+    texts += [e[key] for key in TEXTS if key in e]
+    if "p" in e:
+        e["p"] = flat = [text for row in e["p"] for text in row]
+        texts += flat
+    if "a" in e:
+        texts += e["a"]
+    link = e.get("h")
+    if link is not None and "/" in link:  # "../versions/": a page's links share a few folders
+        folder, _, page = link.rpartition("/")
+        e["h"] = [folder + "/", page]
+        texts.append(folder + "/")
+    if "x" in e and grid != 1:
+        e["x"] //= grid
+    return e
+
+
+def _string_table(texts: list[str]) -> list[str]:
+    """Return the texts worth writing once: used twice or more, longer than their index."""
+    repeated = [(-n, text) for text, n in Counter(texts).items() if n > 1]
+    table: list[str] = []
+    for minus_n, text in sorted(repeated):
+        size = len(text) + 2  # its JSON string, near enough (escapes only make it longer)
+        if -minus_n * (size - len(str(len(table)))) > size + 1:
+            table.append(text)
+    return table
+
+
+def _refer(e: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
+    """Return an entry with its texts that are in the table written as their index."""
+    find = index.get
+    for key in TEXTS:
+        if key in e:
+            e[key] = find(e[key], e[key])
+    for key in LISTS:
+        if key in e:
+            e[key] = list(map(find, e[key], e[key]))  # each text's index, or the text
+    if isinstance(e.get("h"), list):  # [folder, page], or whole if its folder is not
+        folder, page = e["h"]
+        e["h"] = [index[folder], page] if folder in index else folder + page
+    return e
+
+
+def _expand(entry: dict[str, Any], table: list[str], grid: int) -> dict[str, Any]:
+    """Return an entry as the expanded data has it."""
+    e = dict(entry)
+    for key in TEXTS:
+        if isinstance(e.get(key), int):
+            e[key] = table[e[key]]
+    for key in LISTS:
+        if key in e:
+            e[key] = [table[t] if isinstance(t, int) else t for t in e[key]]
+    if "p" in e:
+        e["p"] = [e["p"][i : i + 2] for i in range(0, len(e["p"]), 2)]
+    if isinstance(e.get("h"), list):
+        e["h"] = table[e["h"][0]] + e["h"][1]
+    if "id" not in e:
+        e["id"] = f"type:{e['ck']}:{e['g']}"
+    if "k" not in e:
+        e["k"] = e["id"].partition(":")[0]
+    if "l" not in e:
+        e["l"] = e["g"] if e["k"] == "type" else e["id"].partition(":")[2]
+    if "x" in e:
+        e["x"] *= grid
+    return e

@@ -1,0 +1,70 @@
+"""The browser reads the compact page data (issue 15) as Python's reference decoder does.
+
+Every harness page (sample pages, project, hub, hostile names, overviews) is opened from
+file://; the script's `expandData` applied to the page's embedded data must give exactly the
+view's data as Python keeps it, and a preview shows its rows with their labels.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+try:
+    import harness
+except ImportError:  # collected as part of a tests package
+    from tests.browser import harness
+
+from lineage_report import graphview
+
+pytestmark = pytest.mark.browser
+
+READ = (
+    "() => window.LineageGraph.expandData("
+    "JSON.parse(document.getElementById('lineage-graph-data').textContent))"
+)
+
+
+@pytest.fixture(scope="module")
+def views():
+    """Return the harness views by page name (as build_harness makes them)."""
+    g = harness.sample_graph()
+    href = harness.sample_href
+    return {
+        "train.html": graphview.page_graph(g, "artifact:mnist-train:v0", href=href),
+        "project.html": graphview.project_graph(g, href=href),
+        "hub.html": graphview.page_graph(
+            harness.hub_graph(2_000, outputs=True), "artifact:hub-data:v0", href=href
+        ),
+        "overview.html": graphview.project_graph(g, href=href, limit=3),
+        "types.html": graphview.type_overview(g),
+        "hostile.html": graphview.page_graph(
+            harness.hostile_graph(), f"artifact:{harness.HOSTILE}:v0", href=href
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def site(views, tmp_path_factory):
+    """Write the views as harness pages; return the folder."""
+    out = tmp_path_factory.mktemp("compact")
+    harness.write_site(out, views)
+    return out
+
+
+PAGES = ["train.html", "project.html", "hub.html", "overview.html", "types.html", "hostile.html"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_browser_reads_the_data_as_python_does(page, site, views, watched, name):
+    watcher = harness.open_graph(page, site, name, watched)
+    assert page.evaluate(READ) == views[name].data
+    watcher.assert_clean()
+
+
+def test_a_preview_shows_its_rows_with_their_labels(page, site, watched):
+    harness.open_graph(page, site, "train.html", watched)
+    page.evaluate("window.lineageView.select('run:split-1')")
+    rows = page.locator('[data-lg="preview-rows"]')
+    labels = rows.locator("dt").all_text_contents()
+    assert labels[:4] == ["Job type", "State", "Started", "Duration"]
+    assert rows.locator("dd").first.text_content() == "split"
