@@ -137,10 +137,9 @@ def vis_network_files() -> dict[str, Path]:
     if spec is None or not spec.origin:
         raise BuildError("pyvis is not installed; it provides vis-network's files")
     lib = Path(spec.origin).parent / "lib" / "vis-9.1.2"
-    return {
-        "vis-network.min.js": lib / "vis-network.min.js",
-        "vis-network.css": lib / "vis-network.css",
-    }
+    # Only the script: vis-network.css (220 KB) styles its own manipulation and navigation
+    # UI, which the graph does not use (its toolbar and panels are ours, lineage-graph.css).
+    return {"vis-network.min.js": lib / "vis-network.min.js"}
 
 
 def collect_assets(dirs: list[Path]) -> list[Asset]:

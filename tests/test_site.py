@@ -277,6 +277,17 @@ def test_sample_site_has_no_broken_links_or_remote_loads(sample_site: Path) -> N
     assert check_site(sample_site) == []
 
 
+def test_the_site_ships_only_assets_its_pages_load(sample_site: Path) -> None:
+    # Every asset is named by some page (a <script>, a stylesheet, or a data-* attribute
+    # the scripts load, like the search index): vis-network.css (220 KB) was shipped unused.
+    named = set()
+    for page in sample_site.rglob("*.html"):
+        for ref in re.findall(r'(?:src|href|data-[a-z-]+)="([^"]+)"', page.read_text("utf-8")):
+            named.add((page.parent / ref).resolve())
+    shipped = {p.resolve() for p in (sample_site / "assets").iterdir()}
+    assert sorted(p.name for p in shipped - named) == []
+
+
 def lineage_json(site: Path) -> dict:
     """Return the site's lineage.json."""
     return json.loads((site / naming.LINEAGE_JSON).read_text(encoding="utf-8"))
