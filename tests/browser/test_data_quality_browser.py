@@ -102,14 +102,30 @@ def test_a_version_with_failing_checks_is_marked_red_on_the_graph(page, site, wa
     page.goto((site / naming.GRAPH).as_uri())
     page.evaluate("window.lineageView.ready")
     page.evaluate("window.lineageView.expandAll()")  # the external inputs form a cluster
-    marked = page.evaluate(
-        "window.lineageView.network.body.data.nodes.get()"
-        ".filter(n => n.label.includes('failing check'))"
-        ".map(n => [n.id, n.label.split('\\n').pop(), n.borderWidth, n.color.border])"
-    )
-    by_model = {node.split(".")[-1].split(":")[0]: rest for node, *rest in marked}
-    assert by_model == {
-        "test_first_dbt_model": ["<code>3 failing checks</code>", 3, style.FAILING],
-        "test_second_dbt_model": ["<code>1 failing check</code>", 3, style.FAILING],
+
+    def marked(text: str) -> dict:
+        found = page.evaluate(
+            "(text) => window.lineageView.network.body.data.nodes.get()"
+            ".filter(n => n.label.includes(text))"
+            ".map(n => [n.id, n.label.split('\\n').pop(), n.color.border])",
+            text,
+        )
+        return {node.split(".")[-1].split(":")[0]: rest for node, *rest in found}
+
+    # Opened whole, labels are short: the failing count stays, with the red border.
+    assert marked("\u2717") == {
+        "test_first_dbt_model": ["<code>\u2717 3</code>", style.FAILING],
+        "test_second_dbt_model": ["<code>\u2717 1</code>", style.FAILING],
     }
+    for _ in range(8):  # zoomed in, the full labels say it in words
+        page.click('[data-lg="zoom-in"]')
+    assert marked("failing check") == {
+        "test_first_dbt_model": ["<code>3 failing checks</code>", style.FAILING],
+        "test_second_dbt_model": ["<code>1 failing check</code>", style.FAILING],
+    }
+    widths = page.evaluate(
+        "window.lineageView.network.body.data.nodes.get()"
+        ".filter(n => n.label.includes('failing check')).map(n => n.borderWidth)"
+    )
+    assert widths == [3, 3]
     watcher.assert_clean()

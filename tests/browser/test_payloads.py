@@ -67,8 +67,9 @@ INSPECT = """() => {
     }
   }
   for (const s of document.scripts) {
+    // Ours: the site's assets, a job type's runs-table data beside its page, the graph data.
     const own = s.src
-      ? new URL(s.src).pathname.includes('/assets/')
+      ? /\\/assets\\/|\\/jobs\\/[^/]+-runs\\.js$/.test(new URL(s.src).pathname)
       : s.type === 'application/json';
     if (!own) found.push('foreign script: ' + (s.src || s.textContent.slice(0, 60)));
   }

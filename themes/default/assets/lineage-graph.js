@@ -9,14 +9,20 @@
  *   url-state.js  the view state and the URL fragment that holds it
  *   vis.js        vis-network: groups, options, labels, the canvas and its camera
  *   panels.js     the node preview and the cluster panel
- *   controls.js   the toolbar, the type filters, the canvas's clicks
+ *   controls.js   the toolbar, the type filters, full screen, the canvas's clicks
+ *   keys.js       the keyboard on the canvas: selection, zoom, Escape
+ *   highlight.js  a node's lineage lit (`+name+`, dbt's selection syntax), the rest dimmed
+ *   minimap.js    the overview in the canvas's corner while some nodes are out of view
  *   exports.js    Mermaid text and PNG
- *   dom.js, text.js  elements and text for all of them
+ *   dom.js        the controls and panels (built here, not carried by every page), elements
+ *   text.js       text for all of them
  * Untrusted strings reach the page only through textContent, attributes and canvas text,
  * never through innerHTML. Hooks for tests and users' scripts: window.lineageView (`api`).
  */
 (function (LG) {
   'use strict';
+
+  var OPEN_LIMIT = 60; // drawn nodes a graph may have and still open whole
 
   // One graph on the page: its data, its state, and the parts that show and change them.
   class LineageGraph {
@@ -32,22 +38,43 @@
     start() {
       this.parts = LG.dom.findParts(this.root);
       this.panels = new LG.Panels(this);
-      this.drawing = new LG.Drawing(this.parts.canvas, this.style);
+      this.drawing = new LG.Drawing(this.parts.canvas, this.style, () => this.render());
       LG.controls.buildFilters(this);
       LG.controls.bindToolbar(this);
       this.panels.bind();
+      if (LG.columns) LG.columns.start(this); // the column view, on pages with column lineage
       this.hash = new LG.urlState.UrlHash();
       this.state = LG.urlState.decode(location.hash, this.model);
       this.render();
       this.drawing.open(this.current);
+      this.minimap = new LG.Minimap(this, this.parts.canvas.parentNode);
       LG.controls.bindCanvas(this);
+      LG.controls.bindSkip(this);
+      LG.keys.bind(this);
+      this.keepPanelsClear();
+      this.followTheme();
       LG.controls.sync(this);
-      this.fit();
+      this.showOpening();
+    }
+
+    // The reader's theme toggle (search.js) and the system's setting both redraw the canvas.
+    followTheme() {
+      var retheme = () => this.drawing.retheme();
+      document.addEventListener('lineage-report:theme', retheme);
+      var dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)');
+      if (dark && dark.addEventListener) dark.addEventListener('change', retheme);
     }
 
     render() {
       this.current = this.model.scene(this.state);
+      var lit = LG.highlight.lit(this, this.current, this.state.sel);
+      this.drawing.lit = lit && lit.ids ? lit : null;
+      this.parts.highlightStatus.textContent = LG.highlight.describe(lit);
       this.drawing.draw(this.current, this.state.focus);
+      var data = this.model.data;
+      this.parts.canvas.setAttribute('aria-label', (data.title || 'Lineage graph') + ': ' +
+        LG.text.commas(this.current.list.length) + ' nodes drawn, standing for ' +
+        LG.text.commas(data.total || this.current.list.length));
     }
 
     // ------------------------------------------------------------ state
@@ -62,7 +89,52 @@
       LG.controls.sync(this);
       this.panels.refreshMembers();
       if (!(options && options.fromHash)) this.hash.write(LG.urlState.encode(this.state, this.model));
-      if (refit && this.drawing.network) this.fit();
+      if (refit && this.drawing.network) this.showOpening();
+      else if (options && options.highlight && this.drawing.lit) this.fitLit();
+    }
+
+    // Show the highlighted lineage whole (the Highlight box, the preview's button).
+    fitLit() {
+      this.drawing.fit(Array.from(this.drawing.lit.ids));
+    }
+
+    // ------------------------------------------------------------ panels beside the node
+
+    // A panel never hides the node it is about: when one opens over its node (beside the
+    // canvas's right edge, or as a bottom sheet on a phone), the view pans the node into the
+    // part of the canvas the panel leaves free.
+    keepPanelsClear() {
+      var watch = new MutationObserver(() => requestAnimationFrame(() => this.clearPanel()));
+      [this.parts.preview, this.parts.cluster].forEach((panel) => {
+        watch.observe(panel, { attributes: true, attributeFilter: ['hidden'] });
+      });
+    }
+
+    // The drawn node an open panel is about, and the panel; null when none is open.
+    panelSubject() {
+      var P = this.parts;
+      var model = this.model;
+      if (!P.cluster.hidden && this.panels.cluster !== null) {
+        return { id: model.entries[this.panels.cluster].id, panel: P.cluster };
+      }
+      var id = this.panels.previewId;
+      if (P.preview.hidden || id === null) return null;
+      var e = model.entry(id);
+      // A member still inside its cluster: the cluster is the node it stands in.
+      if (!this.drawing.isDrawn(id) && e !== undefined && e.c !== undefined) {
+        id = model.entries[e.c].id;
+      }
+      return { id: id, panel: P.preview };
+    }
+
+    clearPanel() {
+      var subject = this.panelSubject();
+      if (subject === null || !this.drawing.isDrawn(subject.id)) return;
+      var canvas = this.parts.canvas.getBoundingClientRect();
+      var box = subject.panel.getBoundingClientRect();
+      this.drawing.keepClear(subject.id, { left: box.left - canvas.left,
+        top: box.top - canvas.top, right: box.right - canvas.left,
+        bottom: box.bottom - canvas.top });
     }
 
     onHashChange() {
@@ -72,12 +144,22 @@
 
     reset() {
       this.drawing.dragged.clear();
-      this.setState(LG.urlState.copy(this.model.defaults));
-      this.fit();
+      this.setState(Object.assign(LG.urlState.copy(this.model.defaults), { sel: '' }));
+      this.showOpening();
     }
 
+    // Every node in view: the Fit button and the `0` key.
     fit() {
-      this.drawing.fit(this.state.focus);
+      this.drawing.fit();
+    }
+
+    // How a graph opens: whole up to OPEN_LIMIT drawn nodes, else on the focus and the
+    // nodes next to it (the reader zooms out or presses Fit for the rest).
+    showOpening() {
+      var focus = this.state.focus;
+      var big = this.drawing.nodeSet.length > OPEN_LIMIT;
+      if (big && focus !== null && this.drawing.isDrawn(focus)) this.drawing.fitAround(focus);
+      else this.drawing.fit();
     }
 
     mermaid() {
@@ -146,11 +228,21 @@
       collapseAll: () => graph.collapse(),
       expandAll: () => graph.expand(),
       select: (id) => graph.panels.select(id),
+      selected: () => graph.drawing.selected,
+      highlight: (sel) => graph.setState({ sel: String(sel || '') }, { highlight: true }),
+      // The site search (search.js) lights a result on this page's graph: is it here, and do.
+      has: (id) => graph.model.entry(id) !== undefined,
+      highlightNode: (id) => graph.setState({ sel: LG.highlight.selectorFor(graph, id) },
+        { highlight: true }),
+      highlighted: () => (graph.drawing.lit ? Array.from(graph.drawing.lit.ids).sort(compareIds)
+        : []),
+      minimapShown: () => graph.minimap.visible(),
       state: () => ({ view: graph.state.view, focus: graph.state.focus, dir: graph.state.dir,
         depth: graph.state.depth, hide: Array.from(graph.state.hide).sort(),
-        out: Array.from(graph.state.out).sort(compareIds) }),
+        out: Array.from(graph.state.out).sort(compareIds), sel: graph.state.sel || '' }),
       mermaid: () => graph.mermaid(),
-      exportPng: () => LG.exports.png(graph.parts),
+      exportPng: () => LG.exports.png(graph.parts, graph.drawing),
+      screenBoxes: () => graph.drawing.screenBoxes(),
       domPosition: (id) => graph.drawing.domPosition(id),
     };
   }
@@ -165,6 +257,7 @@
       status.textContent = 'The graph library did not load; the lists on this page show the lineage.';
       return;
     }
+    LG.dom.build(root);
     var graph = new LineageGraph(root, JSON.parse(script.textContent), window.LineageGraphStyle);
     var ready = new Promise((resolve) => { graph.resolveReady = resolve; });
     window.lineageView = api(graph, ready);

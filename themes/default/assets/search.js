@@ -1,10 +1,88 @@
-/* search.js: the search box of every page (partials/search.html).
+/* search.js: the search box of every page (partials/search.html), and the theme toggle
+ * beside it.
  *
  * The index (lineage_report/search.py) is a script file: on the box's first focus a
  * <script> element loads it, which works from file:// (unlike a network request), and keeps
  * big projects from slowing every page. Results are built with DOM APIs and textContent
  * only: every string in the index came from an untrusted manifest.
  */
+/* The theme: light or dark as the system says, unless the reader picks one with the toggle
+   beside the search box. The choice is kept in localStorage (one store for every page of the
+   site, from file:// too) and set as data-theme on <html>, which style.css and
+   lineage-graph.css follow; the graph redraws its canvas on the "lineage-report:theme" event. */
+(function () {
+  "use strict";
+
+  const KEY = "lineage-report.theme";
+  const root = document.documentElement;
+  const system = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
+  function stored() {
+    try {
+      return localStorage.getItem(KEY);
+    } catch {
+      return null; // storage refused (a privacy setting): the system's theme
+    }
+  }
+
+  function keep(theme) {
+    try {
+      localStorage.setItem(KEY, theme);
+    } catch {
+      // storage refused: the choice holds for this page only
+    }
+  }
+
+  function current() {
+    return root.dataset.theme || (system && system.matches ? "dark" : "light");
+  }
+
+  function apply(theme) {
+    if (theme === "dark" || theme === "light") {
+      root.dataset.theme = theme;
+    }
+    if (button) {
+      button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
+    }
+    document.dispatchEvent(new CustomEvent("lineage-report:theme"));
+  }
+
+  // A toggle button: "Dark" pressed or not; its place is after the search box.
+  function makeButton() {
+    const header = document.querySelector(".site-header");
+    if (!header) {
+      return null;
+    }
+    const made = document.createElement("button");
+    made.type = "button";
+    made.className = "theme-toggle";
+    made.textContent = "\u263e Dark";
+    made.title = "Dark theme, kept on every page";
+    made.setAttribute("aria-label", "Dark theme");
+    const search = header.querySelector("[data-lineage-search]");
+    header.insertBefore(made, search ? search.nextSibling : null);
+    made.addEventListener("click", function () {
+      const theme = current() === "dark" ? "light" : "dark";
+      keep(theme);
+      apply(theme);
+    });
+    return made;
+  }
+
+  const button = makeButton();
+  apply(stored());
+  if (system && system.addEventListener) {
+    system.addEventListener("change", function () {
+      apply(null);
+    });
+  }
+  window.addEventListener("storage", function (event) {
+    if (event.key === KEY) {
+      apply(event.newValue);
+    }
+  });
+})();
+
 (function () {
   "use strict";
 
@@ -162,6 +240,32 @@
     return [].concat(...found).slice(0, LIMIT);
   }
 
+  /* The page's graph ------------------------------------------------------- */
+
+  /* The graph node of a version or run result when this page's graph holds it (drawn or in a
+     cluster), else null: Shift+Enter or Shift+click lights its lineage there (dbt docs'
+     `+name+`, lineage-graph/highlight.js) instead of opening its page. */
+  function graphNode(entry) {
+    const graph = window.lineageView;
+    const kind = entry.e[0];
+    if (!graph || !graph.has || (kind !== VERSION && kind !== RUN)) {
+      return null;
+    }
+    const id = kind === VERSION ? "artifact:" + entry.title
+      : "run:" + (text(index.data, entry.e[6]) || entry.title);
+    return graph.has(id) ? id : null;
+  }
+
+  function highlightOnGraph(id) {
+    show(false);
+    input.blur();
+    window.lineageView.highlightNode(id);
+    const section = document.getElementById("lineage-graph");
+    if (section) {
+      section.scrollIntoView({ block: "nearest" });
+    }
+  }
+
   /* Showing ----------------------------------------------------------------- */
 
   function update() {
@@ -208,6 +312,16 @@
       const more = detail(entry);
       if (more) {
         link.append(span("search-detail", more));
+      }
+      const node = graphNode(entry);
+      if (node !== null) {
+        link.append(span("search-detail", "On this page's graph: Shift+Enter highlights it"));
+        link.addEventListener("click", function (event) {
+          if (event.shiftKey) {
+            event.preventDefault();
+            highlightOnGraph(node);
+          }
+        });
       }
       item.append(link);
       list.append(item);
@@ -266,7 +380,13 @@
       highlight(active > 0 ? active - 1 : count - 1);
     } else if (event.key === "Enter" && count) {
       event.preventDefault();
-      window.location.href = list.children[Math.max(active, 0)].firstChild.href;
+      const chosen = Math.max(active, 0);
+      const node = event.shiftKey ? graphNode(results[chosen]) : null;
+      if (node !== null) {
+        highlightOnGraph(node);
+      } else {
+        window.location.href = list.children[chosen].firstChild.href;
+      }
     } else if (event.key === "Escape" && !list.hidden) {
       event.preventDefault(); // close the list, keep the query
       show(false);

@@ -54,23 +54,40 @@
     return lines.join('\n') + '\n';
   }
 
-  // Point the download link at the canvas as a PNG; return its data: URL.
-  function png(parts) {
-    var canvas = parts.canvas.querySelector('canvas');
-    var url = canvas.toDataURL('image/png');
+  // Point the download link at the whole graph as a PNG; return its data: URL.
+  function png(parts, drawing) {
+    var url = drawing.snapshot();
     parts.pngLink.setAttribute('href', url);
     parts.pngLink.hidden = false;
     return url;
   }
 
-  // Copy the Mermaid box: the clipboard API where the page may use it, else the old command.
-  function copy(box) {
+  var CONFIRM_MS = 2000; // how long the button says "Copied"
+
+  // Copy the Mermaid box (the clipboard API where the page may use it, else the old command)
+  // and say so: the button reads "Copied" for a moment, the live line tells a screen reader.
+  function copy(box, button, status) {
+    var done = (ok) => confirmCopy(button, status, ok);
     box.select();
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(box.value).catch(() => document.execCommand('copy'));
+      navigator.clipboard.writeText(box.value).then(() => done(true),
+        () => done(document.execCommand('copy')));
     } else {
-      document.execCommand('copy');
+      done(document.execCommand('copy'));
     }
+  }
+
+  function confirmCopy(button, status, ok) {
+    if (!button) return;
+    if (button.dataset.label === undefined) button.dataset.label = button.textContent;
+    button.textContent = ok ? 'Copied' : 'Copy failed';
+    if (status) status.textContent = ok ? 'Copied to the clipboard.'
+      : 'Copy failed: the text is selected, press Ctrl+C.';
+    clearTimeout(button.copyTimer);
+    button.copyTimer = setTimeout(() => {
+      button.textContent = button.dataset.label;
+      if (status) status.textContent = '';
+    }, CONFIRM_MS);
   }
 
   LG.exports = { mermaid: mermaid, png: png, copy: copy };

@@ -2,22 +2,42 @@
  *
  * vis-network (the global `vis`) draws a scene from model.js with the positions computed at
  * build time, physics off. Colours come from the palette in graph-style.js (the same one the
- * Python exporters use); labels are canvas text, never DOM.
+ * Python exporters use), or from the theme's CSS (dark); labels are canvas text, never DOM.
+ * The camera: a graph opens whole (fit has no lower bound), and labels too small to read at
+ * the scale shown are shortened or wait for a zoom (label levels); the PNG draws the whole
+ * graph at a readable scale on a canvas of its own size.
  */
 (function (LG) {
   'use strict';
 
   var FONT = 'system-ui, -apple-system, Segoe UI, sans-serif';
   var LABEL_CHARS = 28;
-  // Fit the graph, but never so small that labels cannot be read: then centre on the focus.
+  // Fit never zooms in past MAX_SCALE; it has no lower bound: a graph opens whole, and labels
+  // too small to read at its scale are simplified instead (levelFor).
   var MAX_SCALE = 1.2;
-  var MIN_SCALE = 0.75;
+  // Label levels by zoom: at FULL_SCALE and above the two-line labels (15px and 12px text)
+  // read at 9px or more. Below, each step of SHORT_STEPS draws the short name alone, at a
+  // size that reads SCREEN_FONT px on screen and as many characters as fit in TEXT_WIDTH
+  // (the box's widest less its margins); below the last step, labels wait for a zoom.
+  var FULL_SCALE = 0.6;
+  var SHORT_STEPS = [0.52, 0.45, 0.39, 0.34, 0.29, 0.25, 0.22];
+  var SCREEN_FONT = 10.5;
+  var TEXT_WIDTH = 196;
+  var CHAR_WIDTH = 0.6; // a bold character's width, in font sizes
   // A graph a few rows high gets a shorter canvas (never below MIN_HEIGHT, never above the
-  // stylesheet's height); NODE_BOX is a node's size in graph units, PAD the fit's margin in px.
+  // stylesheet's height); NODE_BOX is a node's size in graph units. PAD is the fit's margin
+  // in px, PAD_BOTTOM its margin below, clear of the zoom buttons on the canvas.
   var MIN_HEIGHT = 400;
   var NODE_BOX = { width: 220, height: 60 };
-  var PAD = 90;
+  var PAD = 20;
+  var PAD_BOTTOM = 52;
+  var ZOOM_STEP = 1.25; // one press of a zoom button or key
+  // The PNG draws the whole graph at scale 1 (its labels as on screen at full size), smaller
+  // only where the image would pass PNG_MAX pixels on a side.
+  var PNG_MAX = 8000;
   var DESIGN_DASHES = [6, 4]; // design edges (OpenLineage static lineage), in px
+  var SHEET_SHARE = 0.7; // a panel wider than this share of the canvas is a bottom sheet
+  var DIM = 0.15; // the opacity of what a highlighted lineage (highlight.js) leaves out
 
   // vis-network's 'html' labels (canvas text, never DOM) read <b>, <i>, <code> and their end
   // tags as styling, and its entity decoding is broken in 9.1.2 (a line that starts with '&'
@@ -34,64 +54,132 @@
     return first + '<b>' + labelText(shorten(main, LABEL_CHARS)) + '</b>';
   }
 
+  // The label level of a scale: its key, the short label's font size and length (graph
+  // units, characters) and how much thicker borders and edges are drawn, to stay visible.
+  function levelFor(scale) {
+    if (scale >= FULL_SCALE) return { key: 'full', font: 0, chars: LABEL_CHARS, weight: 1 };
+    var step = SHORT_STEPS.find((s) => scale >= s);
+    var last = SHORT_STEPS[SHORT_STEPS.length - 1];
+    if (step === undefined) return { key: 'none', font: 0, chars: 0, weight: FULL_SCALE / last };
+    var font = Math.round(SCREEN_FONT / step);
+    return { key: 'short' + step, font: font, weight: FULL_SCALE / step,
+      chars: Math.floor(TEXT_WIDTH / (CHAR_WIDTH * font)) };
+  }
+
+  // The words of a node that matter most: a version's name, a run's, a cluster's count.
+  function shortName(e) {
+    if (e.k === 'cluster') return e.g === undefined ? e.l : e.t;
+    if (e.k === 'type') return e.g || '(none)';
+    return e.l;
+  }
+
+  // Shorten a name in its middle, keeping more of its end (mnist-train and mnist-test differ
+  // there) and a version's ':vN', which tells versions of one name apart.
+  function shortenName(text, limit) {
+    var m = /^(.+)(:v\d+)$/.exec(text);
+    var version = m && m[2].length + 4 <= limit ? m[2] : '';
+    var chars = Array.from(version ? m[1] : String(text));
+    var room = limit - version.length;
+    if (chars.length <= room) return chars.join('') + version;
+    var head = Math.ceil((room - 1) / 3);
+    return chars.slice(0, head).join('') + '\u2026' +
+      chars.slice(chars.length - (room - 1 - head)).join('') + version;
+  }
+
+  // The label at a level below full: the short name in one line, or nothing.
+  function shortLabel(e, level) {
+    if (!level.chars) return '';
+    var name = shortName(e);
+    // A count ("15 versions") reads best cut at its end; a name, in its middle.
+    var text = e.k === 'cluster' ? LG.text.shorten(name, level.chars)
+      : shortenName(name, level.chars);
+    // Failing checks stay marked at every level: the red border alone is easy to miss.
+    var failing = e.q && e.k !== 'cluster' ? '\n<code>\u2717 ' + e.q + '</code>' : '';
+    return '<b>' + labelText(text) + '</b>' + failing;
+  }
+
+  // The colours the canvas draws with: the theme's CSS custom properties on the graph's
+  // section (lineage-graph.css: light, dark, the reader's choice), and for nodes the palette
+  // of graph-style.js unless the theme sets its own (dark does).
+  function readColours(el, style) {
+    var css = getComputedStyle(el);
+    var get = (name, fallback) => css.getPropertyValue('--lg-' + name).trim() || fallback;
+    var palette = {};
+    ['artifact', 'run', 'external'].forEach((kind) => {
+      palette[kind] = { background: get(kind + '-bg', style.palette[kind].background),
+        border: get(kind + '-border', style.palette[kind].border) };
+    });
+    return { palette: palette, canvas: get('canvas', '#ffffff'), text: get('text', '#0f172a'),
+      muted: get('muted', '#475569'), edge: get('edge', '#94a3b8'),
+      edgeStrong: get('edge-strong', '#334155'), ring: get('ring', '#0f172a'),
+      highlight: get('highlight', '#ffffff'), focus: get('focus', style.focusBorder),
+      failing: get('failing', style.failing) };
+  }
+
   // A node's colours in every state; `border` replaces the kind's (the focus's).
-  function nodeColour(c, border) {
+  function nodeColour(c, border, highlight) {
     return { background: c.background, border: border,
-      highlight: { background: '#ffffff', border: border },
+      highlight: { background: highlight, border: border },
       hover: { background: c.background, border: border } };
   }
 
-  // One group per way a node is drawn: a kind, its clusters, its types, and externals.
-  function groups(palette) {
+  // One group per way a node is drawn: a kind, its clusters, its types, and externals. Groups
+  // hold shapes only; colours are set on each node (visNode), so a new theme can change them.
+  function groups() {
     var out = {};
     ['artifact', 'run'].forEach(function (kind) {
-      var c = palette[kind];
-      var colour = nodeColour(c, c.border);
       var radius = kind === 'run' ? 14 : 4;
-      out[kind] = { color: colour, shapeProperties: { borderRadius: radius } };
-      out['cluster-' + kind] = { color: colour, borderWidth: 2,
-        shapeProperties: { borderRadius: radius, borderDashes: [6, 3] },
-        shadow: { enabled: true, size: 0, x: 5, y: 5, color: c.background } };
-      out['type-' + kind] = { color: colour, borderWidth: 2,
-        shapeProperties: { borderRadius: radius } };
+      out[kind] = { shapeProperties: { borderRadius: radius } };
+      out['cluster-' + kind] = { shapeProperties: { borderRadius: radius, borderDashes: [6, 3] } };
+      out['type-' + kind] = { shapeProperties: { borderRadius: radius } };
     });
-    var ext = palette.external;
-    out.external = {
-      color: { background: ext.background, border: ext.border,
-        highlight: { background: '#ffffff', border: ext.border } },
-      shapeProperties: { borderRadius: 4, borderDashes: [4, 3] },
-    };
+    out.external = { shapeProperties: { borderRadius: 4, borderDashes: [4, 3] } };
     return out;
   }
 
-  function options(palette) {
+  // The text and edge options of a theme's colours (set again when the theme changes).
+  function themed(colours) {
+    return {
+      nodes: { font: { face: FONT, size: 15, color: colours.text, multi: 'html',
+        ital: { face: FONT, size: 12, color: colours.muted, mod: '' },
+        bold: { face: FONT, size: 15, color: colours.text, mod: '' },
+        mono: { face: FONT, size: 12, color: colours.failing, mod: 'bold' } } },
+      edges: { color: { color: colours.edge, highlight: colours.edgeStrong,
+        hover: colours.edgeStrong } },
+    };
+  }
+
+  function options(colours) {
+    var theme = themed(colours);
     return {
       physics: false,
       layout: { improvedLayout: false, hierarchical: false, randomSeed: 1 },
       interaction: { hover: true, dragNodes: true, dragView: true, zoomView: true,
         multiselect: false, selectConnectedEdges: true },
-      nodes: { shape: 'box', borderWidth: 1.5,
+      nodes: Object.assign({ shape: 'box', borderWidth: 1.5,
         margin: { top: 8, bottom: 8, left: 10, right: 10 },
-        widthConstraint: { minimum: 150, maximum: 220 },
-        font: { face: FONT, size: 15, color: '#0f172a', multi: 'html',
-          ital: { face: FONT, size: 12, color: '#475569', mod: '' },
-          bold: { face: FONT, size: 15, color: '#0f172a', mod: '' },
-          mono: { face: FONT, size: 12, color: '#cf222e', mod: 'bold' } } },
-      edges: { arrows: { to: { enabled: true, scaleFactor: 0.6 } }, width: 1.2,
-        color: { color: '#94a3b8', highlight: '#334155', hover: '#334155' },
+        widthConstraint: { minimum: 150, maximum: 220 } }, theme.nodes),
+      edges: Object.assign({ arrows: { to: { enabled: true, scaleFactor: 0.6 } }, width: 1.2,
         smooth: { enabled: true, type: 'cubicBezier', forceDirection: 'horizontal',
-          roundness: 0.5 } },
-      groups: groups(palette),
+          roundness: 0.5 } }, theme.edges),
+      groups: groups(),
     };
   }
 
   // The vis-network node of an entry at `p`; the focus gets a thick border of its own colour.
-  function visNode(e, p, focus, style) {
+  // Below the full level the label is the short one and borders grow with `level.weight`.
+  function visNode(e, p, focus, colours, level) {
     var kind = e.ck || e.k;
-    var node = { id: e.id, x: p.x, y: p.y };
+    var c = colours.palette[e.e && e.k !== 'cluster' ? 'external' : kind];
+    // DataSet.update merges, so every key some state sets is set in every state.
+    var node = { id: e.id, x: p.x, y: p.y, font: { bold: { size: 15 } }, heightConstraint: false,
+      color: nodeColour(c, c.border, colours.highlight), shadow: false, opacity: 1 };
+    var border = e.k === 'cluster' || e.k === 'type' ? 2 : 1.5;
     if (e.k === 'cluster') {
       node.label = e.g === undefined ? twoLines('cluster', e.l) : twoLines(e.g, e.t);
       node.group = 'cluster-' + kind;
+      // A stack of cards: the cluster's shadow is a second box of its colour.
+      node.shadow = { enabled: true, size: 0, x: 5, y: 5, color: c.background };
     } else if (e.k === 'type') {
       node.label = twoLines(e.g || '(none)', e.t);
       node.group = 'type-' + kind;
@@ -101,42 +189,104 @@
       if (e.q) {
         // Failing data-quality checks: a red line under the label and a thick red border.
         node.label += '\n<code>' + e.q + ' failing check' + (e.q === 1 ? '' : 's') + '</code>';
-        node.borderWidth = 3;
-        node.color = nodeColour(style.palette[kind], style.failing);
+        border = 3;
+        node.color = nodeColour(c, colours.failing, colours.highlight);
       }
     }
     if (e.id === focus) {
-      node.borderWidth = 4;
-      node.color = nodeColour(style.palette[kind], style.focusBorder);
+      border = 4;
+      node.color = nodeColour(colours.palette[kind], colours.focus, colours.highlight);
       node.font = { bold: { size: 16 } };
     }
+    if (level.key !== 'full') {
+      node.label = shortLabel(e, level);
+      node.font = { bold: { size: level.font } };
+      node.heightConstraint = { minimum: NODE_BOX.height * 0.75 };
+    }
+    node.borderWidth = border * level.weight;
     return node;
   }
 
-  // A white background, so the PNG export is not transparent.
-  function paintBackground(ctx) {
+  // A cluster as it stands with `out` of its members pulled out: "12 runs" reads "11 runs".
+  function remaining(e, out) {
+    if (!out) return e;
+    var left = e.n - out;
+    var words = LG.text.commas(left) + ' ' + (e.ck === 'run' ? 'run' : 'version') +
+      (left === 1 ? '' : 's');
+    var count = /^[\d,]+ (runs?|versions?)\b/;
+    return Object.assign({}, e, { t: words, l: count.test(e.l) ? e.l.replace(count, words) : e.l });
+  }
+
+  // How many of each cluster's members the scene draws on their own (pulled out).
+  function pulledOut(scene) {
+    var out = new Map();
+    scene.list.forEach((i) => {
+      var c = scene.entries[i].c;
+      if (c !== undefined) out.set(c, (out.get(c) || 0) + 1);
+    });
+    return out;
+  }
+
+  // The theme's background, so the PNG export is not transparent.
+  function paintBackground(ctx, colour) {
     ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = '#ffffff';
+    ctx.fillStyle = colour;
     ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
     ctx.restore();
   }
 
+  // The box around boxes (graph units), or null for none.
+  function union(boxes) {
+    if (!boxes.length) return null;
+    return {
+      left: Math.min.apply(null, boxes.map((b) => b.left)),
+      top: Math.min.apply(null, boxes.map((b) => b.top)),
+      right: Math.max.apply(null, boxes.map((b) => b.right)),
+      bottom: Math.max.apply(null, boxes.map((b) => b.bottom)),
+    };
+  }
+
   // The canvas with its data sets and network; nodes the reader dragged keep their place.
   class Drawing {
-    constructor(canvas, style) {
+    // `redraw` draws the scene again (the graph's render, which other parts may wrap: the
+    // column view lights its trace after each drawing); labels and colours change through it.
+    constructor(canvas, style, redraw) {
       this.canvas = canvas;
       this.style = style;
+      this.redrawScene = redraw || (() => this.draw(this.scene, this.focus));
       this.nodeSet = new vis.DataSet([]);
       this.edgeSet = new vis.DataSet([]);
       this.dragged = new Set();
       this.network = null;
+      this.level = levelFor(1);
+      this.scene = null;
+      this.focus = null;
+      this.selected = null; // the node with the selection ring (keys.js, a click)
+      this.lit = null; // a highlighted lineage (highlight.js): { ids, edges }; the rest is dimmed
+      this.exporting = false;
+      this.colours = readColours(canvas, style);
+    }
+
+    // Draw in the theme's colours again (the reader or the system changed it).
+    retheme() {
+      this.colours = readColours(this.canvas, this.style);
+      if (!this.network) return;
+      this.network.setOptions(themed(this.colours));
+      if (this.scene) this.redrawScene();
+      this.network.redraw();
     }
 
     // Make the data sets hold the scene: only changed nodes and edges are touched.
     draw(scene, focus) {
+      this.scene = scene;
+      this.focus = focus;
+      var out = pulledOut(scene);
+      var lit = this.lit;
       var nodes = scene.list.map((i) => {
-        var node = visNode(scene.entries[i], scene.pos.get(i), focus, this.style);
+        var e = remaining(scene.entries[i], out.get(i));
+        var node = visNode(e, scene.pos.get(i), focus, this.colours, this.level);
+        if (lit && !lit.ids.has(node.id)) node.opacity = DIM;
         if (this.dragged.has(node.id)) { delete node.x; delete node.y; }
         return node;
       });
@@ -150,6 +300,7 @@
         var b = scene.entries[pair[1]];
         var edge = { id: JSON.stringify([a.id, b.id]), from: a.id, to: b.id };
         edge.dashes = a.d || b.d ? DESIGN_DASHES : false;
+        edge.color = { opacity: lit && !lit.edges.has(edge.id) ? DIM : 1 };
         return edge;
       });
       var wantEdges = new Set(edges.map((e) => e.id));
@@ -161,9 +312,55 @@
     open(scene) {
       this.sizeCanvas(scene);
       this.network = new vis.Network(this.canvas,
-        { nodes: this.nodeSet, edges: this.edgeSet }, options(this.style.palette));
+        { nodes: this.nodeSet, edges: this.edgeSet }, options(this.colours));
       this.network.on('dragEnd', (p) => p.nodes.forEach((id) => this.dragged.add(id)));
-      this.network.on('beforeDrawing', paintBackground);
+      this.network.on('beforeDrawing', (ctx) => paintBackground(ctx, this.colours.canvas));
+      this.network.on('zoom', () => this.relabel(this.network.getScale()));
+      this.network.on('afterDrawing', (ctx) => this.drawRing(ctx));
+    }
+
+    // Select a node (null: none): vis-network's highlight, a ring, and the camera moved to
+    // it when it is out of view.
+    select(id) {
+      var net = this.network;
+      this.selected = id !== null && this.isDrawn(id) ? id : null;
+      if (this.selected === null) {
+        net.unselectAll();
+        net.redraw();
+        return;
+      }
+      net.selectNodes([id], false);
+      var p = net.canvasToDOM(net.getPosition(id));
+      var margin = 40;
+      if (p.x < margin || p.y < margin || p.x > this.canvas.clientWidth - margin ||
+        p.y > this.canvas.clientHeight - margin) {
+        net.moveTo({ position: net.getPosition(id) });
+      }
+      net.redraw();
+    }
+
+    // The first node drawn, left to right and then top to bottom.
+    firstNode() {
+      var positions = this.network.getPositions();
+      var ids = Object.keys(positions);
+      ids.sort((a, b) => positions[a].x - positions[b].x || positions[a].y - positions[b].y);
+      return ids.length ? ids[0] : null;
+    }
+
+    // A ring around the selected node, 3 px wide on screen whatever the zoom.
+    drawRing(ctx) {
+      var id = this.selected;
+      if (id === null || this.exporting || !this.isDrawn(id)) return;
+      var b = this.network.getBoundingBox(id);
+      var scale = this.network.getScale();
+      var gap = 5 / scale;
+      ctx.save();
+      ctx.lineWidth = 3 / scale;
+      ctx.strokeStyle = this.colours.ring;
+      ctx.setLineDash([]);
+      ctx.strokeRect(b.left - gap, b.top - gap, b.right - b.left + 2 * gap,
+        b.bottom - b.top + 2 * gap);
+      ctx.restore();
     }
 
     // The height the first drawing needs at the scale fit() will choose, within the bounds.
@@ -176,23 +373,135 @@
       var ys = points.map((p) => p.y);
       var width = Math.max.apply(null, xs) - Math.min.apply(null, xs) + NODE_BOX.width;
       var height = Math.max.apply(null, ys) - Math.min.apply(null, ys) + NODE_BOX.height;
-      var scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, (canvas.clientWidth - PAD) / width));
-      var wanted = Math.round(height * scale + 2 * PAD);
+      var scale = Math.min(MAX_SCALE, (canvas.clientWidth - 2 * PAD) / width);
+      var wanted = Math.round(height * scale + PAD + PAD_BOTTOM);
       if (wanted < most) canvas.style.height = Math.max(MIN_HEIGHT, wanted) + 'px';
     }
 
-    fit(focus) {
+    // Draw labels at the level of `scale`; true when that changed them.
+    relabel(scale) {
+      var level = levelFor(scale);
+      if (level.key === this.level.key) return false;
+      this.level = level;
+      this.network.setOptions({ edges: { width: 1.2 * level.weight } });
+      if (this.scene) this.redrawScene();
+      return true;
+    }
+
+    // Show the nodes `ids` whole (every node when none are given), labels at the level
+    // their scale allows; a new level changes the boxes' heights, so fit once more.
+    fit(ids) {
+      for (var k = 0; k < 4; k++) {
+        if (!this.relabel(this.fitBoxes(ids))) return;
+      }
+      this.fitBoxes(ids);
+    }
+
+    // Move the camera so the boxes of `ids` fill the canvas, within PAD of its sides and
+    // clear of the zoom buttons below; return the scale.
+    fitBoxes(ids) {
       var net = this.network;
-      net.fit({ animation: false });
-      if (net.getScale() > MAX_SCALE) net.moveTo({ scale: MAX_SCALE });
-      if (net.getScale() >= MIN_SCALE) return;
-      var position = focus !== null && this.isDrawn(focus)
-        ? net.getPosition(focus) : net.getViewPosition();
-      net.moveTo({ position: position, scale: MIN_SCALE });
+      net.redraw(); // the boxes of the labels as they are now
+      var list = ids && ids.length ? ids : this.nodeSet.getIds();
+      var r = union(list.filter((id) => this.isDrawn(id)).map((id) => net.getBoundingBox(id)));
+      if (r === null) return net.getScale();
+      var width = Math.max(1, this.canvas.clientWidth - 2 * PAD);
+      var height = Math.max(1, this.canvas.clientHeight - PAD - PAD_BOTTOM);
+      var scale = Math.min(MAX_SCALE, width / (r.right - r.left), height / (r.bottom - r.top));
+      var lift = (PAD_BOTTOM - PAD) / 2 / scale;
+      net.moveTo({ scale: scale, animation: false,
+        position: { x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2 + lift } });
+      return scale;
+    }
+
+    // Pan (the scale kept) so that the box of `id` is clear of `rect`, a panel over the canvas
+    // (canvas px): into the middle of the part left of the panel, or of the part above it
+    // when it spans the canvas (the phone's bottom sheet). True when the view moved.
+    keepClear(id, rect) {
+      var net = this.network;
+      var b = net.getBoundingBox(id);
+      var a = net.canvasToDOM({ x: b.left, y: b.top });
+      var z = net.canvasToDOM({ x: b.right, y: b.bottom });
+      if (a.x >= rect.right || z.x <= rect.left || a.y >= rect.bottom || z.y <= rect.top) {
+        return false;
+      }
+      var sheet = rect.right - rect.left > this.canvas.clientWidth * SHEET_SHARE;
+      var dx = sheet ? 0 : Math.max(0, rect.left) / 2 - (a.x + z.x) / 2;
+      var dy = sheet ? Math.max(0, rect.top) / 2 - (a.y + z.y) / 2 : 0;
+      var scale = net.getScale();
+      var view = net.getViewPosition();
+      net.moveTo({ scale: scale, animation: false,
+        position: { x: view.x - dx / scale, y: view.y - dy / scale } });
+      return true;
+    }
+
+    // Show a node and the nodes it shares an edge with.
+    fitAround(id) {
+      this.fit([id].concat(this.network.getConnectedNodes(id)));
+    }
+
+    // Zoom one step in (+1) or out (-1) about the centre of the canvas.
+    zoom(steps) {
+      this.zoomBy(Math.pow(ZOOM_STEP, steps));
+    }
+
+    zoomBy(factor) {
+      var net = this.network;
+      var scale = Math.min(MAX_SCALE * 4, Math.max(0.02, net.getScale() * factor));
+      net.moveTo({ scale: scale });
+      this.relabel(scale);
     }
 
     isDrawn(id) {
       return this.nodeSet.get(id) !== null;
+    }
+
+    // Every drawn node's box, in graph units.
+    boxes() {
+      return this.nodeSet.getIds().map((id) => this.network.getBoundingBox(id));
+    }
+
+    // Each drawn node's box in the canvas's pixels, and the canvas's size (for tests).
+    screenBoxes() {
+      var net = this.network;
+      var nodes = this.nodeSet.getIds().map((id) => {
+        var b = net.getBoundingBox(id);
+        var a = net.canvasToDOM({ x: b.left, y: b.top });
+        var z = net.canvasToDOM({ x: b.right, y: b.bottom });
+        return { id: id, left: a.x, top: a.y, right: z.x, bottom: z.y };
+      });
+      return { width: this.canvas.clientWidth, height: this.canvas.clientHeight, nodes: nodes,
+        level: this.level.key, scale: net.getScale() };
+    }
+
+    // The whole graph as a PNG data: URL, drawn at a readable scale on a canvas of its own
+    // size; the view on screen is put back before the browser paints again.
+    snapshot() {
+      var net = this.network;
+      var view = { position: net.getViewPosition(), scale: net.getScale() };
+      this.exporting = true;
+      this.relabel(1);
+      net.redraw(); // the boxes at full labels
+      var range = union(this.boxes());
+      if (range === null) {
+        this.exporting = false;
+        return this.canvas.querySelector('canvas').toDataURL('image/png');
+      }
+      var width = range.right - range.left;
+      var height = range.bottom - range.top;
+      var scale = Math.min(1, (PNG_MAX - 2 * PAD) / Math.max(width, height));
+      if (this.relabel(scale)) net.redraw();
+      net.setSize(Math.ceil(width * scale + 2 * PAD) + 'px', Math.ceil(height * scale + 2 * PAD) + 'px');
+      net.moveTo({ scale: scale,
+        position: { x: (range.left + range.right) / 2, y: (range.top + range.bottom) / 2 } });
+      net.redraw();
+      var url = this.canvas.querySelector('canvas').toDataURL('image/png');
+      this.exporting = false;
+      net.setSize('100%', '100%');
+      this.relabel(view.scale);
+      net.moveTo(view);
+      net.redraw();
+      return url;
     }
 
     // Where a node is on the page, in viewport pixels.
