@@ -197,6 +197,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             files = site_files(lineage, assets, config, pages, encoded, report_time)
             for name, data in files.items():
                 write_if_changed(writer, name, data)
+            write_run_tables(writer, views, changes)
             files = encoded = None  # free them (lineage.json's bytes) before the status
             claimed = sorted(writer.claimed)
             stamp = cache.settle()  # the status's time: the cache trusts what settled before
@@ -315,6 +316,8 @@ def build_part(
     data = split.data_lineage(lineage, part, mine.problems)
     for name, content in site_files(data, assets, config, pages, None, shared.report_time).items():
         out.write(name, content)
+    for path, job_type in views.run_tables():
+        out.write(path, views.run_table(job_type))
     split.merge(writer, out, part.folder)
     return split.BuiltPart(part, len(pages), sum(out.written.values()))
 
@@ -402,6 +405,19 @@ def write_if_changed(writer: Writer, name: str, data: bytes) -> None:
         writer.claim(name)
     else:
         writer.write(name, data)
+
+
+def write_run_tables(writer: Writer, views: SiteViews, changes: Plan) -> None:
+    """Write each job type's runs-table data file (runtable.py); a rebuild keeps the last
+    build's file when no run of the job type changed and none came or went."""
+    for path, job_type in views.run_tables():
+        members = views.group_members("run", job_type)
+        key = naming.group_key("run", job_type)
+        same = key not in changes.changed and changes.changed.isdisjoint(members)
+        if changes.incremental and same and writer.has(path):
+            writer.claim(path)  # linked in from the last site at commit
+        else:
+            write_if_changed(writer, path, views.run_table(job_type))
 
 
 def search_asset(output: Path, unchanged: bool, make: Callable[[], bytes]) -> Asset:

@@ -161,6 +161,14 @@ def group_path(kind: str, group: str) -> str:
     return job_type_path(group) if kind == "run" else type_path(group)
 
 
+def runs_data_path(job_type: str) -> str:
+    """Return the script file beside a job type's page that holds all its runs' rows.
+
+    The page's stem ends in a hash, so no page can take the name.
+    """
+    return job_type_path(job_type).removesuffix(".html") + "-runs.js"
+
+
 def type_node_path(type_id: str) -> str:
     """Return the page of a type overview's node: its job type's or artifact type's."""
     return group_path(*split_type_node(type_id))

@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 import jinja2.ext
+from markupsafe import Markup, escape
 
 from . import naming
 from .errors import BuildError
@@ -70,7 +71,7 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
             jinja2.PrefixLoader(bundled),
         ]
     )
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -80,6 +81,28 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
         auto_reload=False,  # one environment per build: no stat of every template per page
         extensions=[TrimIndent],
     )
+    env.filters["wrap"] = wrap
+    return env
+
+
+# Where a long name may break: after a separator, and inside a very long run of letters and
+# digits (a digest, a generated id) every WRAP_RUN characters. Nowhere else: CSS breaking
+# "anywhere" cut names mid-word (test_first_dbt_mod|el).
+WRAP_AFTER = re.compile(r"([/_.:@-])(?=[^/_.:@-])")  # after a run of them: "//" stays whole
+LONG_RUN = re.compile(r"[A-Za-z0-9]{24,}")
+WRAP_RUN = 12
+
+
+def wrap(text: object) -> Markup:
+    """Return text escaped, with <wbr> where a long name may break across lines."""
+    escaped = str(escape(text))
+    escaped = LONG_RUN.sub(
+        lambda m: "<wbr>".join(
+            m.group(0)[i : i + WRAP_RUN] for i in range(0, len(m.group(0)), WRAP_RUN)
+        ),
+        escaped,
+    )
+    return Markup(WRAP_AFTER.sub(r"\1<wbr>", escaped))
 
 
 class TrimIndent(jinja2.ext.Extension):

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
-from . import formats, graphview, naming, refs
+from . import formats, graphview, naming, refs, runtable
 from .lineage import Lineage
 from .manifest import FAILING
 from .markdown import render_markdown
@@ -332,6 +332,7 @@ class GroupPage:
     rows: list[NodeRow]
     total: int
     pager: Pager
+    runs_data: str = ""  # a job type's first page: its runs table's data file (runtable.py)
 
 
 @dataclass
@@ -535,12 +536,11 @@ class SiteViews:
 
     def _group_specs(self, kind: str, group: str, size: int) -> list[PageSpec]:
         """Return the pages of one type's (or job type's) list, PAGE_SIZE rows each."""
-        page_kind = "jobs" if kind == "run" else "types"
+        page_kind, template = ("jobs", "jobs.html") if kind == "run" else ("types", "group.html")
         base = group_path(kind, group)
         parts = max(1, -(-size // PAGE_SIZE))
         return [
-            PageSpec(part_path(base, n), "group.html", page_kind, group, n)
-            for n in range(1, parts + 1)
+            PageSpec(part_path(base, n), template, page_kind, group, n) for n in range(1, parts + 1)
         ]
 
     def model(self, spec: PageSpec) -> Any:
@@ -1092,7 +1092,24 @@ class SiteViews:
         rows = [self.row(n, urls) for n in members[start : start + PAGE_SIZE]]
         label = "Job type" if spec.kind == "jobs" else "Artifact type"
         pager = self._pager(spec, len(members), urls, group_path(kind, spec.key))
-        return GroupPage(f"{label}: {spec.key}", label, rows, len(members), pager)
+        page = GroupPage(f"{label}: {spec.key}", label, rows, len(members), pager)
+        if spec.kind == "jobs" and spec.part == 1:  # the table holds every part's runs
+            page.runs_data = urls.to(naming.runs_data_path(spec.key))
+        return page
+
+    def run_tables(self) -> list[tuple[str, str]]:
+        """Return each job type's runs-table data file, with the job type, in a stable order."""
+        return [(naming.runs_data_path(g), g) for k, g in sorted(self._by_group) if k == "run"]
+
+    def group_members(self, kind: str, group: str) -> list[str]:
+        """Return the nodes of a job type ("run") or artifact type, newest first."""
+        return self._by_group.get((kind, group), [])
+
+    def run_table(self, job_type: str) -> bytes:
+        """Return the data file of a job type's runs table: every run, as its list orders them."""
+        urls = PageUrls(group_path("run", job_type), self.parts)
+        members = self._by_group[("run", job_type)]
+        return runtable.data_file(runtable.runs_of(self.nodes, members, urls.node))
 
     def list_page(self, spec: PageSpec, urls: PageUrls) -> ListPage:
         """Build one part of a node's long list: what a run used or logged, who used a version."""

@@ -5,7 +5,8 @@ list of problems as `file: what: message` strings (empty when the site is clean)
 
 - every relative URL a page or stylesheet uses (href, src, srcset, poster, CSS `url()` and
   `@import`) names an existing file inside the site, after dropping `?query` and `#fragment`
-  and percent-decoding; a `#fragment` names an `id` on the target page;
+  and percent-decoding; a `#fragment` names an `id` on the target page (one with `=` is a
+  graph view's state, docs/graph.md: the target page must have a graph);
 - no page or asset *loads* anything from another host: an absolute (`https://`) or
   protocol-relative (`//`) URL is only allowed where following it is the reader's choice
   (`<a href>`, `<link rel="canonical">` and the like), so a description may link anywhere;
@@ -208,7 +209,11 @@ class SiteChecker:
             self.report(file, label, "points to a missing file")
         elif parts.fragment and target.suffix.lower() in (".html", ".htm"):
             fragment = unquote(parts.fragment)
-            if fragment not in self.page(target).ids:
+            ids = self.page(target).ids
+            if "=" in fragment:  # a graph view's state (docs/graph.md): the page needs a graph
+                if "lineage-graph" not in ids:
+                    self.report(file, label, f"a graph view '{fragment}' on a page with no graph")
+            elif fragment not in ids:
                 self.report(file, label, f"no id '{fragment}' on the target page")
 
 

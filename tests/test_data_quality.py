@@ -274,9 +274,10 @@ def site(tmp_path_factory) -> Path:
 
 
 def page_of(site: Path, title_part: str) -> str:
-    """Return the HTML of the one version page whose <h1> contains `title_part`."""
+    """Return the HTML of the one version page whose <h1> contains `title_part`, without the
+    <wbr> break hints in names (render.wrap)."""
     found = [
-        p.read_text(encoding="utf-8")
+        p.read_text(encoding="utf-8").replace("<wbr>", "")
         for p in (site / "versions").glob("*.html")
         if title_part in re.search(r"<h1>(.*?)</h1>", p.read_text(encoding="utf-8")).group(1)
     ]

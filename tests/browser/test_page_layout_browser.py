@@ -56,3 +56,55 @@ def test_lineage_comes_right_after_the_overview_on_every_node_page(page, site: P
         )
         watcher.assert_clean()
     assert max(tops.values()) < 1.5 * 800, sorted(tops.items(), key=lambda t: -t[1])[:3]
+
+
+# The characters of a text node, one after another, that the line changes after, where the
+# one before the break is a letter or a digit: a name broken mid-word.
+MID_WORD_BREAKS = """() => {
+  const found = [];
+  const cells = document.querySelectorAll('main td, main th');
+  for (const cell of cells) {
+    if (cell.closest('table.kv')) continue;  // config and metadata values may break anywhere
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent;
+      let top = null;
+      for (let i = 0; i < text.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        if (!rect) continue;
+        if (top !== null && rect.top > top + 2 && /[A-Za-z0-9]/.test(text[i - 1] || '')
+            && /[A-Za-z0-9]/.test(text[i])) {
+          found.push(text.slice(Math.max(0, i - 12), i) + '|' + text.slice(i, i + 12));
+        }
+        top = rect.top;
+      }
+    }
+  }
+  return found;
+}"""
+
+DBT_TEST = Path(__file__).resolve().parents[1] / "data" / "openlineage-dbt-test"
+
+
+@pytest.fixture(scope="module")
+def dbt_site(tmp_path_factory) -> Path:
+    """Build OpenLineage's dbt test fixture: long test and model names in its checks table."""
+    out = tmp_path_factory.mktemp("layout-dbt") / "site"
+    build(load_config(DBT_TEST), out)
+    return out
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_name_breaks_mid_word_in_tables(page, site: Path, dbt_site: Path, width: int):
+    page.set_viewport_size({"width": width, "height": 800})
+    broken = {}
+    for root in (site, dbt_site):
+        for path in node_pages(root):
+            page.goto(path.as_uri())
+            found = page.evaluate(MID_WORD_BREAKS)
+            if found:
+                broken[path.name] = found[:3]
+    assert broken == {}
