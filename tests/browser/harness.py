@@ -241,3 +241,29 @@ def open_cluster(page, label: str):
     panel = page.locator('[data-lg="cluster"]')
     panel.wait_for(state="visible")
     return panel
+
+
+# The commonest colour inside a node's box, `margin` px in from its border: its fill (the
+# text is thinner than the rest). Arguments: [node id, margin].
+NODE_FILL = """([id, margin]) => {
+  const net = window.lineageView.network;
+  const canvas = document.querySelector('[data-lg="canvas"] canvas');
+  const ratio = canvas.width / canvas.clientWidth;
+  const b = net.getBoundingBox(id);
+  const a = net.canvasToDOM({x: b.left, y: b.top}), z = net.canvasToDOM({x: b.right, y: b.bottom});
+  const x = Math.round((a.x + margin) * ratio), y = Math.round((a.y + margin) * ratio);
+  const w = Math.round((z.x - a.x - 2 * margin) * ratio);
+  const h = Math.round((z.y - a.y - 2 * margin) * ratio);
+  const d = canvas.getContext('2d').getImageData(x, y, w, h).data;
+  const counts = new Map();
+  for (let i = 0; i < d.length; i += 4) {
+    const key = d[i] + ',' + d[i + 1] + ',' + d[i + 2];
+    counts.set(key, (counts.get(key) || 0) + 1);
+  }
+  return [...counts.entries()].sort((p, q) => q[1] - p[1])[0][0].split(',').map(Number);
+}"""
+
+
+def node_fill(page, node_id: str, margin: int = 4) -> tuple[int, int, int]:
+    """Return the (r, g, b) a drawn node is filled with."""
+    return tuple(page.evaluate(NODE_FILL, [node_id, margin]))

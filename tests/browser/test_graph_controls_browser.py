@@ -31,23 +31,6 @@ TRAIN = "artifact:mnist-train:v1"  # a version the project graph draws on its ow
 SWEEP = "17 runs · train"  # the project graph's cluster of the sweep's runs
 DIM = 0.15  # the opacity of what a highlight leaves out (vis.js)
 
-# The commonest colour inside a node's box: its fill (the text is thinner than the rest).
-FILL = """(id) => {
-  const net = window.lineageView.network;
-  const canvas = document.querySelector('[data-lg="canvas"] canvas');
-  const ratio = canvas.width / canvas.clientWidth;
-  const b = net.getBoundingBox(id);
-  const a = net.canvasToDOM({x: b.left, y: b.top}), z = net.canvasToDOM({x: b.right, y: b.bottom});
-  const x = Math.round((a.x + 4) * ratio), y = Math.round((a.y + 4) * ratio);
-  const w = Math.round((z.x - a.x - 8) * ratio), h = Math.round((z.y - a.y - 8) * ratio);
-  const d = canvas.getContext('2d').getImageData(x, y, w, h).data;
-  const counts = new Map();
-  for (let i = 0; i < d.length; i += 4) {
-    const key = d[i] + ',' + d[i + 1] + ',' + d[i + 2];
-    counts.set(key, (counts.get(key) || 0) + 1);
-  }
-  return [...counts.entries()].sort((p, q) => q[1] - p[1])[0][0].split(',').map(Number);
-}"""
 
 # A node's box in the page's viewport pixels.
 BOX = """(id) => {
@@ -247,7 +230,8 @@ def test_highlight_box_lights_upstream_downstream_and_both_and_a_link_keeps_it(p
     dimmed = next(n for n in sorted(drawn - up) if n.startswith("artifact:"))
     lit = next(n for n in sorted(up - {MODEL}) if n.startswith("artifact:"))
     page.click('[data-lg="fit"]')  # the highlight opens on what it lights: show all
-    assert luminance(page.evaluate(FILL, dimmed)) > luminance(page.evaluate(FILL, lit)) + 0.05
+    dimmed_fill, lit_fill = harness.node_fill(page, dimmed), harness.node_fill(page, lit)
+    assert luminance(dimmed_fill) > luminance(lit_fill) + 0.05
     assert "sel=%2Bmnist-cnn%3Av6" in page.url
 
     box_.fill("mnist-cnn:v6+")

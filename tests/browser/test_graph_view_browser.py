@@ -230,25 +230,6 @@ PIXEL = """([x, y]) => {
   return [d[0], d[1], d[2]];
 }"""
 
-# The commonest colour inside a node's box (its fill: the text is thinner than the rest).
-FILL = """(id) => {
-  const net = window.lineageView.network;
-  const canvas = document.querySelector('[data-lg="canvas"] canvas');
-  const ratio = canvas.width / canvas.clientWidth;
-  const b = net.getBoundingBox(id);
-  const a = net.canvasToDOM({x: b.left, y: b.top}), z = net.canvasToDOM({x: b.right, y: b.bottom});
-  const x = Math.round((a.x + 6) * ratio), y = Math.round((a.y + 6) * ratio);
-  const w = Math.round((z.x - a.x - 12) * ratio), h = Math.round((z.y - a.y - 12) * ratio);
-  const d = canvas.getContext('2d').getImageData(x, y, w, h).data;
-  const counts = new Map();
-  for (let i = 0; i < d.length; i += 4) {
-    const key = d[i] + ',' + d[i + 1] + ',' + d[i + 2];
-    counts.set(key, (counts.get(key) || 0) + 1);
-  }
-  const best = [...counts.entries()].sort((p, q) => q[1] - p[1])[0][0];
-  return best.split(',').map(Number);
-}"""
-
 
 def pixel(page, x: float = 3, y: float = 3) -> tuple[int, int, int]:
     """Return the (r, g, b) the canvas shows at (x, y): by default, its background."""
@@ -267,7 +248,7 @@ def ring_pixel(page, node_id: str) -> tuple[int, int, int]:
 
 def fill(page, node_id: str) -> tuple[int, int, int]:
     """Return the colour a node's box is filled with, as drawn on the canvas."""
-    return tuple(page.evaluate(FILL, node_id))
+    return harness.node_fill(page, node_id, margin=6)
 
 
 def luminance(rgb) -> float:
