@@ -11,6 +11,7 @@ template's reader, and it was sent with every page.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -95,6 +96,14 @@ WRAP_RUN = 12
 
 def wrap(text: object) -> Markup:
     """Return text escaped, with <wbr> where a long name may break across lines."""
+    # Only a plain str is cached: Markup("<b>") == "<b>" would share its cache entry.
+    return _wrapped(text) if type(text) is str else _wrap(text)
+
+
+def _wrap(text: object) -> Markup:
+    """Return `wrap` of any value; Markup is left as it is (its tags are not names)."""
+    if isinstance(text, Markup):
+        return text
     escaped = str(escape(text))
     escaped = LONG_RUN.sub(
         lambda m: "<wbr>".join(
@@ -103,6 +112,10 @@ def wrap(text: object) -> Markup:
         escaped,
     )
     return Markup(WRAP_AFTER.sub(r"\1<wbr>", escaped))
+
+
+# A name is printed on many pages: its wrapped form is made once.
+_wrapped = functools.lru_cache(maxsize=1 << 16)(_wrap)
 
 
 class TrimIndent(jinja2.ext.Extension):
