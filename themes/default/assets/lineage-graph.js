@@ -24,6 +24,15 @@
 
   var OPEN_LIMIT = 60; // drawn nodes a graph may have and still open whole
 
+  var TYPED_KEYS = ['depth', 'sel']; // typed into a box, a keystroke at a time
+
+  // The key of a patch that changes one typed box alone, else null (url-state.js: one
+  // history entry while the reader types).
+  function typedKey(patch) {
+    var keys = Object.keys(patch);
+    return keys.length === 1 && TYPED_KEYS.indexOf(keys[0]) >= 0 ? keys[0] : null;
+  }
+
   // One graph on the page: its data, its state, and the parts that show and change them.
   class LineageGraph {
     constructor(root, data, style) {
@@ -51,6 +60,8 @@
       LG.controls.bindCanvas(this);
       LG.controls.bindSkip(this);
       LG.keys.bind(this);
+      // Back and Forward between this page's entries (pushState fires no hashchange).
+      window.addEventListener('popstate', () => this.onHashChange());
       this.keepPanelsClear();
       this.followTheme();
       LG.controls.sync(this);
@@ -87,8 +98,10 @@
       Object.assign(this.state, patch);
       this.render();
       LG.controls.sync(this);
-      this.panels.refreshMembers();
-      if (!(options && options.fromHash)) this.hash.write(LG.urlState.encode(this.state, this.model));
+      this.panels.refresh();
+      if (!(options && options.fromHash)) {
+        this.hash.write(LG.urlState.encode(this.state, this.model), typedKey(patch));
+      }
       if (refit && this.drawing.network) this.showOpening();
       else if (options && options.highlight && this.drawing.lit) this.fitLit();
     }

@@ -75,6 +75,8 @@
   var PREVIEW = el('aside', { class: 'lg-panel', 'data-lg': 'preview', hidden: '',
     'aria-label': 'Node preview' }, [
     closeButton(),
+    // Back to the cluster panel this preview was opened from (a member's name), its filter kept.
+    button('preview-cluster', '\u2190 Back', { class: 'lg-back', hidden: '' }),
     el('p', { class: 'lg-kind', 'data-lg': 'preview-kind' }),
     el('h3', { 'data-lg': 'preview-title' }),
     el('dl', { 'data-lg': 'preview-rows' }),
@@ -130,12 +132,13 @@
 
   // Every element the graph fills in or listens to, by its data-lg name (LAYOUT above).
   var PART_NAMES = ['canvas', 'status', 'live', 'preview', 'preview-kind', 'preview-title',
-    'preview-rows', 'preview-link', 'preview-focus', 'preview-back', 'cluster', 'cluster-title',
-    'cluster-search', 'cluster-count', 'cluster-members', 'cluster-expand', 'cluster-collapse',
-    'view-full', 'view-types', 'direction', 'depth', 'filters', 'filter-artifact', 'filter-run',
-    'expand-all', 'collapse-all', 'zoom-out', 'fit', 'zoom-in', 'fullscreen', 'reset',
-    'export-png', 'export-mermaid', 'png-link', 'mermaid-box', 'mermaid', 'copy-mermaid',
-    'copy-status', 'scope-hint', 'highlight', 'highlight-status', 'names', 'preview-highlight'];
+    'preview-rows', 'preview-link', 'preview-focus', 'preview-back', 'preview-cluster', 'cluster',
+    'cluster-title', 'cluster-search', 'cluster-count', 'cluster-members', 'cluster-expand',
+    'cluster-collapse', 'view-full', 'view-types', 'direction', 'depth', 'filters',
+    'filter-artifact', 'filter-run', 'expand-all', 'collapse-all', 'zoom-out', 'fit', 'zoom-in',
+    'fullscreen', 'reset', 'export-png', 'export-mermaid', 'png-link', 'mermaid-box', 'mermaid',
+    'copy-mermaid', 'copy-status', 'scope-hint', 'highlight', 'highlight-status', 'names',
+    'preview-highlight'];
 
   // The element of a LAYOUT entry, with its children; a panel's title ('h3' in LAYOUT) is
   // the heading level `heading` says.

@@ -2,7 +2,8 @@
  *
  * The preview shows an entry's formatted rows (`p` in the page data) with its page's link; the
  * cluster panel lists the members this page embeds, filtered as the reader types, each with a
- * button to pull it out of (or put it back into) its cluster. Text goes in as textContent.
+ * button to pull it out of (or put it back into) its cluster. A member's name opens its preview
+ * with a link back to the cluster panel, the filter as it was. Text goes in as textContent.
  */
 (function (LG) {
   'use strict';
@@ -13,6 +14,7 @@
       this.parts = graph.parts;
       this.cluster = null; // the index of the cluster shown, or null
       this.previewId = null;
+      this.backTo = null; // { cluster, filter, id }: the cluster panel a member's preview came from
       this.searchText = new Map(); // each member's <li> -> the text the filter searches
     }
 
@@ -30,6 +32,7 @@
         if (this.previewId !== null) graph.putBack(this.previewId);
         this.close();
       });
+      P.previewCluster.addEventListener('click', () => this.goBack());
       P.clusterSearch.addEventListener('input', () => this.refreshMembers());
       P.clusterMembers.addEventListener('click', (event) => this.onMemberClick(event));
       P.clusterExpand.addEventListener('click', () => {
@@ -54,6 +57,54 @@
       this.parts.cluster.hidden = true;
       this.cluster = null;
       this.previewId = null;
+      this.backTo = null;
+      this.parts.previewCluster.hidden = true;
+    }
+
+    // After a change of the view: the open cluster panel's title, members and back link.
+    refresh() {
+      if (this.cluster !== null) this.parts.clusterTitle.textContent = this.clusterTitle(this.cluster);
+      this.refreshMembers();
+      this.refreshBack();
+    }
+
+    // A cluster's label counting what it still holds: "17 runs · train" with one member
+    // pulled out reads "16 runs · train", as its node on the canvas (text.clusterCount).
+    clusterTitle(c) {
+      var graph = this.graph;
+      var e = graph.model.entries[c];
+      var out = graph.current.list.filter((i) => graph.current.entries[i].c === c).length;
+      return out ? LG.text.clusterCount(e, out).label : e.l;
+    }
+
+    // A member's preview, opened from its cluster's panel: offer the way back to it.
+    offerBack(from) {
+      this.backTo = from;
+      this.refreshBack();
+    }
+
+    // The back link names the cluster as it stands; it goes when the cluster is not drawn.
+    refreshBack() {
+      var button = this.parts.previewCluster;
+      var from = this.backTo;
+      var drawn = from !== null && this.previewId !== null &&
+        this.graph.drawing.isDrawn(this.graph.model.entries[from.cluster].id);
+      button.hidden = !drawn;
+      if (drawn) button.textContent = '\u2190 Back to ' + this.clusterTitle(from.cluster);
+    }
+
+    // Reopen the cluster panel the preview came from, with its filter, on the member's name.
+    goBack() {
+      var from = this.backTo;
+      if (from === null) return;
+      this.showCluster(from.cluster);
+      var P = this.parts;
+      P.clusterSearch.value = from.filter;
+      this.refreshMembers();
+      var li = Array.from(P.clusterMembers.children)
+        .find((item) => item.getAttribute('data-node-id') === from.id);
+      var name = li && !li.hidden ? li.querySelector('[data-action="show"]') : null;
+      (name || P.clusterSearch).focus();
     }
 
     showPreview(e) {
@@ -88,7 +139,7 @@
       this.cluster = c;
       P.cluster.setAttribute('data-cluster-id', e.id);
       P.cluster.setAttribute('data-cluster-size', String(e.n));
-      P.clusterTitle.textContent = e.l;
+      P.clusterTitle.textContent = this.clusterTitle(c);
       P.clusterSearch.value = '';
       P.clusterMembers.textContent = '';
       this.searchText = new Map();
@@ -170,7 +221,9 @@
       if (!button || !li) return;
       var id = li.getAttribute('data-node-id');
       if (button.getAttribute('data-action') === 'show') {
+        var from = { cluster: this.cluster, filter: this.parts.clusterSearch.value, id: id };
         this.showPreview(graph.model.entry(id));
+        this.offerBack(from);
       } else if (graph.state.out.has(id)) {
         graph.putBack(id);
       } else {

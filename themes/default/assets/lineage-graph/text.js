@@ -25,5 +25,16 @@
     return a < b ? -1 : a > b ? 1 : 0;
   }
 
-  LG.text = { shorten: shorten, commas: commas, safeHref: safeHref, compareIds: compareIds };
+  // A cluster's count with `out` of its members pulled out, and its label with that count:
+  // "17 runs · train" reads "16 runs · train" (the canvas node and the panel's title).
+  var COUNT = /^[\d,]+ (runs?|versions?)\b/;
+
+  function clusterCount(e, out) {
+    var left = e.n - out;
+    var words = commas(left) + ' ' + (e.ck === 'run' ? 'run' : 'version') + (left === 1 ? '' : 's');
+    return { words: words, label: COUNT.test(e.l) ? e.l.replace(COUNT, words) : e.l };
+  }
+
+  LG.text = { shorten: shorten, commas: commas, safeHref: safeHref, compareIds: compareIds,
+    clusterCount: clusterCount };
 })(window.LineageGraph = window.LineageGraph || {});

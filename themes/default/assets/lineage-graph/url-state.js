@@ -1,12 +1,14 @@
 /* lineage-graph/url-state.js: the view state, and its copy in the URL fragment.
  *
  * A state is { view, focus, dir, depth, hide, out }; the fragment holds only what differs from
- * the page's defaults (`#focus=run:7&depth=2&out=...`), so a link shows the same view. The
- * fragment is replaced, not pushed: the back button leaves the page, as on every other page.
+ * the page's defaults (`#focus=run:7&depth=2&out=...`), so a link shows the same view. Each
+ * change is a history entry (pushed, as Kedro-Viz and W&B do): Back undoes it and stays on the
+ * page. Typing in a box (Depth, Highlight) makes one entry, not one per keystroke.
  */
 (function (LG) {
   'use strict';
 
+  // A state to change without touching the one it came from.
   function copy(s) {
     return { view: s.view, focus: s.focus, dir: s.dir, depth: s.depth,
       hide: new Set(s.hide), out: new Set(s.out), column: s.column || null };
@@ -50,27 +52,43 @@
     return s;
   }
 
-  // The page's fragment: written after each change, read back when the reader edits it.
+  var TYPING_MS = 1000; // changes of one typed key this close together are one history entry
+
+  // The page's fragment: written (pushed) after each change, read back on Back and Forward or
+  // when the reader edits it.
   class UrlHash {
     constructor() {
       this.last = location.hash;
+      this.typed = null; // { key, at }: the key typed into and when, for the entry to amend
     }
 
-    write(encoded) {
-      this.last = encoded ? '#' + encoded : '';
-      if (location.hash === this.last) return;
+    // Write a view's fragment; `key` names the one typed key changed, if that is what changed.
+    write(encoded, key) {
+      var hash = encoded ? '#' + encoded : '';
+      this.last = hash;
+      if (location.hash === hash) return; // the view did not change: no entry
+
+      var now = performance.now();
+      var amend = key && this.typed !== null && this.typed.key === key &&
+        now - this.typed.at < TYPING_MS;
+      this.typed = key ? { key: key, at: now } : null;
+      var url = encoded ? hash : location.pathname + location.search;
       try {
-        history.replaceState(null, '', encoded ? '#' + encoded : location.pathname + location.search);
+        if (amend) history.replaceState(null, '', url);
+        else history.pushState(null, '', url);
       } catch {
-        // A browser may refuse replaceState (a SecurityError): a fragment navigation works.
-        location.replace('#' + encoded);
+        // A browser may refuse the History API (a SecurityError): a fragment navigation works.
+        if (amend) location.replace('#' + encoded);
+        else location.hash = encoded;
       }
     }
 
-    // The new fragment when the reader changed it, null when it is the one last written.
+    // The new fragment when Back, Forward or the reader changed it, null when it is the one
+    // last written.
     changed() {
       if (location.hash === this.last) return null;
       this.last = location.hash;
+      this.typed = null;
       return location.hash;
     }
   }

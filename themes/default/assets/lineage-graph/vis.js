@@ -210,11 +210,8 @@
   // A cluster as it stands with `out` of its members pulled out: "12 runs" reads "11 runs".
   function remaining(e, out) {
     if (!out) return e;
-    var left = e.n - out;
-    var words = LG.text.commas(left) + ' ' + (e.ck === 'run' ? 'run' : 'version') +
-      (left === 1 ? '' : 's');
-    var count = /^[\d,]+ (runs?|versions?)\b/;
-    return Object.assign({}, e, { t: words, l: count.test(e.l) ? e.l.replace(count, words) : e.l });
+    var now = LG.text.clusterCount(e, out);
+    return Object.assign({}, e, { t: now.words, l: now.label });
   }
 
   // How many of each cluster's members the scene draws on their own (pulled out).
