@@ -307,7 +307,7 @@ def build_part(
     pages = views.pages()
     index = search_index(split.own_graph(lineage.graph, part))
     assets = [*shared.assets, Asset(naming.SEARCH_INDEX_ASSET, naming.SEARCH_INDEX, index)]
-    out = split.part_writer(writer, part.folder)
+    out = writer.part(part.folder)
     for spec in pages:
         out.claim(spec.path)
     renderer = Renderer(shared.dirs, site_globals(config))

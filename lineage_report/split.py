@@ -159,14 +159,6 @@ def data_lineage(lineage: Lineage, part: Part, problems: list[Problem]) -> Linea
 # ---------------------------------------------------------------- writing a part
 
 
-def part_writer(writer: Writer, folder: str) -> Writer:
-    """Return a writer of one part's files, in the part's folder of the site's staging.
-
-    The whole output is swapped in at once by `writer`; `merge` hands the part's paths back.
-    """
-    return writer.part(folder)
-
-
 def merge(writer: Writer, part: Writer, folder: str) -> None:
     """Record a part's files in the site's writer, under the part's folder."""
     writer.claimed.update(f"{folder}/{p}" for p in part.claimed)

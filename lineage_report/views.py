@@ -985,7 +985,7 @@ class SiteViews:
             Field("Files", formats.count(data["file_count"])),
             Field("Manifest", data["source"], code=True),
         ]
-        return [f for f in fields if f.text or f.link]  # as a run's: no empty rows
+        return shown(fields)
 
     def run_page(self, node: str, urls: PageUrls) -> RunPage:
         """Build a run's page."""
@@ -1072,7 +1072,7 @@ class SiteViews:
             Field("Manifest", data["source"], code=True),
             Field("Also read from", _place_text(data.get("also_read_from")), code=True),
         ]
-        return [f for f in fields if f and (f.text or f.link)]
+        return shown(fields)
 
     def runs_page(self, spec: PageSpec, urls: PageUrls) -> RunsPage:
         """Build the runs index: job types and the most recent runs."""
@@ -1156,6 +1156,11 @@ class SiteViews:
     def not_found_page(self, spec: PageSpec, urls: PageUrls) -> NotFoundPage:
         """Build the 404 page."""
         return NotFoundPage("Page not found")
+
+
+def shown(fields: list[Field | None]) -> list[Field]:
+    """Return the overview fields that have something to show: no empty rows."""
+    return [f for f in fields if f and (f.text or f.link)]
 
 
 def _flatten_extra(extra: dict[str, dict]) -> dict[str, Any]:
