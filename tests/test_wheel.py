@@ -63,7 +63,12 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     python = folder / "bin" / "python"
     see_outer_packages(python)
-    run(python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel, cwd=folder.parent)
+    # --ignore-installed: the wheel goes into this venv even when the outer environment has
+    # lineage-report installed already (the test command installs it there), else pip skips it.
+    run(
+        python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed",
+        wheel, cwd=folder.parent,
+    )  # fmt: skip
     return folder
 
 
