@@ -206,11 +206,15 @@ def remove_files(folder: Path, paths: set[str], folders: list[str] = ()) -> None
     """Delete the listed files of a folder, then the listed folders and those this leaves
     empty; a folder that still holds anything stays."""
     emptied = set(folders)
-    for path in paths:
+    # The status file last: it is what shows the folder is a site of ours, so a build killed
+    # midway leaves a folder the next build still recognises and clears.
+    for path in sorted(paths, key=lambda p: p == STATUS_NAME):
         try:
             os.remove(os.path.join(folder, *path.split("/")))
-        except (FileNotFoundError, IsADirectoryError):
-            continue  # gone, or a folder where the list says file: not ours to judge
+        except IsADirectoryError:
+            continue  # a folder where the list says file: not ours to judge
+        except FileNotFoundError:
+            pass  # gone (an interrupted build removed it): its folder may be empty now
         emptied.add(path.rpartition("/")[0])
     for rel in sorted(emptied, key=lambda p: p.count("/"), reverse=True):
         parts = rel.split("/") if rel else []

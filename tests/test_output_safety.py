@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from lineage_report import write
 from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.errors import BuildError
@@ -213,6 +214,34 @@ def test_a_killed_builds_staging_folder_is_cleared_by_the_next(tmp_path):
     staging.mkdir()
     (staging / STAGING_MARK).write_bytes(b"")
     (staging / "index.html").write_text("half")
+    build(load_config(SMALL), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_an_old_site_half_removed_by_a_killed_build_is_cleared_by_the_next(tmp_path):
+    # After the swap a build removes the old site's files: killed midway, what is left must
+    # still carry the status file that shows it is a site of ours, or every later build
+    # refuses the folder. So the status goes last; here the kill comes after half the files.
+    out, old = tmp_path / "site", tmp_path / ".site.building"
+    build(load_config(SMALL), out)
+    shutil.copytree(out, old)
+    files = sorted(p for p in old.rglob("*") if p.is_file())
+    removed = []
+    real_remove = os.remove
+
+    def remove_and_die_halfway(path):
+        if len(removed) == len(files) // 2:
+            raise KeyboardInterrupt  # the kill
+        removed.append(Path(path).name)
+        real_remove(path)
+
+    os.remove = remove_and_die_halfway
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write.remove_files(old, {p.relative_to(old).as_posix() for p in files})
+    finally:
+        os.remove = real_remove
+    assert STATUS_NAME not in removed and (old / STATUS_NAME).is_file()
     build(load_config(SMALL), out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
