@@ -132,6 +132,43 @@ def test_sweep_level_and_its_models_are_clusters():
     assert ("artifact:mnist-train:v0", "cluster:6:run:0") in drawn_pairs(view)
 
 
+def dbt_like_model() -> tuple[nx.DiGraph, str, list[str], list[str]]:
+    """Return a model version with four parent models: two made from a source, two at the
+    end of a longer chain whose seven middle models share a layer with the first two
+    (as in a dbt project); the version, its parents and those seven."""
+    g = nx.DiGraph()
+    src = add_artifact(g, "src", 0, "model")
+    others, parents = [], []
+    for i in range(7):
+        run = add_run(g, f"mid-{i}", "model", used=[src])
+        others.append(add_artifact(g, f"mid-{i}", 0, "model", producer=run))
+    for i in range(2):
+        run = add_run(g, f"short-{i}", "model", used=[src])
+        parents.append(add_artifact(g, f"short-{i}", 0, "model", producer=run))
+        run = add_run(g, f"deep-{i}", "model", used=others)
+        parents.append(add_artifact(g, f"deep-{i}", 0, "model", producer=run))
+    run = add_run(g, "mart", "model", used=parents)
+    return g, add_artifact(g, "mart", 0, "model", producer=run), parents, others
+
+
+def test_a_models_parents_are_drawn_and_never_share_a_cluster_with_others():
+    g, mart, parents, others = dbt_like_model()
+    view = page_graph(g, mart)
+    drawn = {e["id"] for e in view.data["nodes"] if "c" not in e}
+    assert set(parents) <= drawn  # was: two of them inside "9 versions · model"
+    (cluster,) = [e for e in view.data["nodes"] if e["k"] == "cluster" and e["ck"] == "artifact"]
+    assert cluster["l"] == "7 versions · model"
+    index = view.data["nodes"].index(cluster)
+    assert {e["id"] for e in view.data["nodes"] if e.get("c") == index} == set(others)
+
+
+def test_a_run_page_draws_its_inputs_of_distinct_artifacts():
+    g, mart, parents, _ = dbt_like_model()
+    view = page_graph(g, "run:mart")
+    drawn = {e["id"] for e in view.data["nodes"] if "c" not in e}
+    assert set(parents) | {mart} <= drawn
+
+
 def all_pairs(entries, flat):
     """Return every embedded edge as (from id, to id), members included."""
     return {

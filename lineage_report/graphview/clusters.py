@@ -5,6 +5,10 @@ member index, so a version used by ten thousand runs draws one node and its page
 small; a layer with `MAX_LAYER` nodes of one kind folds its small types into one cluster
 too. Child runs (those with a parent run) are bucketed by their parent instead of their
 type, so a DAG run's tasks form one cluster "children of <parent>" whose hub is the parent.
+On a node's own page its parents and children (a version's: through its runs, as a dbt
+model's parents are the inputs of the run that made it) never share a cluster with other
+nodes, and versions among them cluster only with versions of the same artifact: a sweep's
+runs and models still form W&B's clusters, a model's distinct parents are all drawn.
 A page embeds at most `MEMBER_BUDGET` members over all its clusters.
 """
 
@@ -20,6 +24,7 @@ from .text import GROUP_MAX, count_words, plain
 MAX_LAYER = 40  # drawn entries of one kind in a layer before small types fold into one cluster
 MEMBER_BUDGET = 1000  # members embedded in one page over all its clusters
 PARENT_KEY = "\x00parent:"  # a bucket of child runs, by parent node (no type starts so)
+NEAR_KEY = "\x00near:"  # a bucket of the focus's parents or children (see _near_bucket)
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,8 @@ def plan_clusters(
 ) -> list[Cluster]:
     """Return the clusters: per layer, kind and type, the groups above `threshold` nodes."""
     kinds = facts.kind
-    groups = {n: _bucket(facts, n) for n in layer}
+    near = _near(facts, layer, focus)
+    groups = {n: _near_bucket(facts, n) if n in near else _bucket(facts, n) for n in layer}
     per_type: dict[tuple[int, str, str], int] = defaultdict(int)
     per_kind: dict[tuple[int, str], int] = defaultdict(int)
     for n, lay in layer.items():
@@ -82,6 +88,39 @@ def _bucket(facts: GraphFacts, n: str) -> str:
     return PARENT_KEY + parent if parent else facts.group[n]
 
 
+def _near(facts: GraphFacts, layer: dict[str, int], focus: str | None) -> set[str]:
+    """Return the focus's drawn parents and children: a run's inputs and outputs, a
+    version's runs and their inputs (upstream) or outputs (downstream). A ring of more
+    than MAX_LAYER (a version read by 4,500 runs) clusters as any layer does."""
+    if focus is None:
+        return set()
+    near: set[str] = set()
+    for side in (facts.pred, facts.succ):
+        ring = {n for n in side[focus] if n in layer and n != focus}
+        beyond = set()
+        if facts.kind[focus] == "artifact":
+            beyond = {n for run in ring for n in side[run] if n in layer and n != focus}
+        near |= {n for part in (ring, beyond) if len(part) <= MAX_LAYER for n in part}
+    return near
+
+
+def _near_bucket(facts: GraphFacts, n: str) -> str:
+    """Return the bucket of one of the focus's parents or children: apart from the rest;
+    runs by job type (or parent run), versions by artifact, with their type after a NUL."""
+    if facts.kind[n] == "run":
+        return NEAR_KEY + _bucket(facts, n)
+    name = facts.graph.nodes[n].get("name") or n
+    return f"{NEAR_KEY}{name}\x00{facts.group[n]}"
+
+
+def _shown_group(bucket: str) -> str:
+    """Return the group a cluster of this bucket is labelled with: the type, or children of."""
+    if bucket.startswith(NEAR_KEY):
+        bucket = bucket[len(NEAR_KEY) :]
+        return bucket.rsplit("\x00", 1)[-1] if "\x00" in bucket[1:] else bucket
+    return bucket
+
+
 def _layer_clusters(facts, lay: int, kind: str, groups: dict[str, list[str]], threshold: int):
     """Return one layer's clusters for one kind; small types fold together when crowded."""
     out, folded, used = [], [], 0
@@ -97,7 +136,8 @@ def _layer_clusters(facts, lay: int, kind: str, groups: dict[str, list[str]], th
         out.append(_cluster(facts, lay, kind, folded[0][0], folded[0][1], 1, len(out)))
     elif sum(len(m) for _, m in folded) > 1:
         members = [n for _, m in folded for n in m]
-        out.append(_cluster(facts, lay, kind, None, members, len(folded), len(out)))
+        types = len({_shown_group(g) for g, _ in folded})
+        out.append(_cluster(facts, lay, kind, None, members, types, len(out)))
     return out
 
 
@@ -106,6 +146,7 @@ def _cluster(facts, lay, kind, group, members, group_count, index) -> Cluster:
     by_id = sorted(members)
     ordered = sorted(by_id, key=facts.when.__getitem__, reverse=True)
     cid = f"cluster:{lay}:{kind}:{index}"
+    group = None if group is None else _shown_group(group)
     if group is not None and group.startswith(PARENT_KEY):
         return _children_cluster(facts, cid, lay, kind, group[len(PARENT_KEY) :], ordered)
     return Cluster(cid, lay, kind, group, tuple(ordered), group_count)
