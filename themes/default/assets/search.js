@@ -98,6 +98,9 @@
   if (!box) {
     return;
   }
+  if (!box.querySelector("input[type=search]")) {
+    buildBox(box);
+  }
   const input = box.querySelector("input[type=search]");
   const list = box.querySelector("[role=listbox]");
   const status = box.querySelector("[role=status]");
@@ -107,6 +110,43 @@
   let loading = false;
   let results = [];
   let active = -1; // highlighted result, -1 for none
+
+  /* The box ----------------------------------------------------------------- */
+
+  // The label, input, result list and status of the box: only the script can search, so
+  // only the script shows them.
+  function buildBox(into) {
+    const label = document.createElement("label");
+    label.className = "search-label";
+    label.htmlFor = "lr-search";
+    label.textContent = "Search";
+    const field = document.createElement("input");
+    field.id = "lr-search";
+    field.type = "search";
+    field.placeholder = "Search (press /)";
+    field.autocomplete = "off";
+    field.spellcheck = false;
+    const attrs = {
+      "aria-keyshortcuts": "/",
+      role: "combobox",
+      "aria-autocomplete": "list",
+      "aria-expanded": "false",
+      "aria-controls": "lr-search-results",
+    };
+    Object.keys(attrs).forEach(function (name) {
+      field.setAttribute(name, attrs[name]);
+    });
+    const results = document.createElement("ul");
+    results.id = "lr-search-results";
+    results.setAttribute("role", "listbox");
+    results.setAttribute("aria-label", "Search results");
+    results.hidden = true;
+    const said = document.createElement("p");
+    said.className = "search-status";
+    said.setAttribute("role", "status");
+    said.setAttribute("aria-live", "polite");
+    into.append(label, field, results, said);
+  }
 
   /* Loading ----------------------------------------------------------------- */
 
