@@ -47,6 +47,8 @@ LARGE_MS = 2000
 MAX_PAGE = 1_000_000
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]
+# BROWSER.md's sections below this line (benchmarks.before_after's) survive a rewrite.
+KEPT = "<!-- benchmarks.browser rewrites the report above and keeps the sections below -->"
 # Resolves with the first drawing's time, or with the load event's for a page without graph.
 FIRST_DRAW = """async () => {
   const view = window.lineageView;
@@ -359,8 +361,14 @@ def main(argv: list[str] | None = None) -> None:
     shown = " ".join(sys.argv[1:] if argv is None else argv)
     text = report(sites, rows, args.loads, version, f" {shown}" if shown else "")
     print(text)
-    args.results.write_text(text, encoding="utf-8")
+    args.results.write_text(text + kept(args.results), encoding="utf-8")
     log(f"wrote {args.results}")
+
+
+def kept(results: Path) -> str:
+    """Return the part of an existing results file that a rewrite keeps: KEPT and below."""
+    old = results.read_text(encoding="utf-8") if results.exists() else ""
+    return "\n" + old[old.index(KEPT) :] if KEPT in old else ""
 
 
 if __name__ == "__main__":
