@@ -30,6 +30,8 @@ from .config import Config
 from .crew import Crew, RenderState, side_job, worth_forking
 from .errors import ConfigError
 from .formats import plural
+from .graphview.members import FOLDER as MEMBERS
+from .graphview.members import USES, decode_uses, encode_uses
 from .inputfiles import megabytes_over
 from .lineage import Lineage
 from .load import Stopwatch, gc_paused, load_lineage
@@ -192,8 +194,12 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
         renderer = Renderer(dirs, site_globals(config))
         state = RenderState(views, renderer, asset_urls(assets), writer, base_url(config))
         with gc_paused():
-            records = Crew(state, todo, jobs, progress).finish()
+            crew = Crew(state, todo, jobs, progress)
+            records = crew.finish()
             watch.lap("render")
+            kept = [p.path for p in pages if p.path not in records]
+            last = changes.old.pages if changes.incremental else []
+            write_member_files(writer, crew, sorted(p.path for p in pages), kept, last)
             files = site_files(lineage, assets, config, pages, encoded, report_time)
             for name, data in files.items():
                 write_if_changed(writer, name, data)
@@ -312,7 +318,9 @@ def build_part(
         out.claim(spec.path)
     renderer = Renderer(shared.dirs, site_globals(config))
     state = RenderState(views, renderer, asset_urls(assets), out, base_url(config))
-    Crew(state, pages, jobs, progress).finish()
+    crew = Crew(state, pages, jobs, progress)
+    crew.finish()
+    write_member_files(out, crew, None, [], [])
     data = split.data_lineage(lineage, part, mine.problems)
     for name, content in site_files(data, assets, config, pages, None, shared.report_time).items():
         out.write(name, content)
@@ -418,6 +426,44 @@ def write_run_tables(writer: Writer, views: SiteViews, changes: Plan) -> None:
             writer.claim(path)  # linked in from the last site at commit
         else:
             write_if_changed(writer, path, views.run_table(job_type))
+
+
+def write_member_files(
+    writer: Writer, crew: Crew, pages: list[str] | None, kept: list[str], last: list[str]
+) -> None:
+    """Write the member files the rendered pages name (graphview/members.py); a rebuild
+    also keeps those the pages it kept name, and records which page names which.
+
+    `pages`: every page, sorted (None for a split site's part: always built whole, it needs
+    no record); `kept`: the pages a rebuild did not render again; `last`: the last build's
+    pages, as its status lists them.
+    """
+    uses = dict(crew.member_uses)
+    if kept:
+        before = last_member_uses(writer, last)
+        if before is None:  # unreadable: keep every member file the last site had
+            every = sorted(p for p in writer.folder.owned if p.startswith(MEMBERS))
+            before = dict.fromkeys(kept, tuple(every))
+        uses.update((page, before[page]) for page in kept if page in before)
+    needed = sorted({name for names in uses.values() for name in names} - {USES})
+    for name in needed:
+        data = crew.member_files.get(name)
+        if data is not None:
+            write_if_changed(writer, name, data)
+        elif writer.has(name):
+            writer.claim(name)  # a kept page's file, named by its content: linked in at commit
+    if needed and pages is not None:
+        write_if_changed(writer, USES, encode_uses(uses, pages))
+
+
+def last_member_uses(writer: Writer, last: list[str]) -> dict[str, tuple[str, ...]] | None:
+    """Return which member files the last site's pages named ({} if none; None if unreadable)."""
+    if not writer.has(USES):
+        return {}
+    try:
+        return decode_uses((writer.output / USES).read_bytes(), last)
+    except OSError:
+        return None
 
 
 def search_asset(output: Path, unchanged: bool, make: Callable[[], bytes]) -> Asset:

@@ -8,6 +8,8 @@ itself, and a build can start its workers before it has finished its own serial 
 Workers write the pages of a full build through the Writer they inherited (the parent
 has claimed every path); an incremental build's pages come back to the parent, which
 writes them once every page has rendered, so a failed render leaves the site as it was.
+The member files pages name (graphview/members.py) always come back: each process sends a
+file's bytes once, and the build writes each once (build.write_member_files).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sys
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import naming
@@ -47,19 +49,23 @@ class RenderState:
     asset_urls: dict[str, str]
     writer: Writer
     base_url: str = ""
+    member_files: tuple = ()  # the member files of the page rendered last (graphview.members)
+    sent: set[str] = field(default_factory=set)  # those this process has returned already
 
     def render_chunk(self, chunk: list[PageSpec]) -> list:
-        """Render a chunk of pages: (path, digest, deps, bytes to write later or None, size)."""
+        """Render a chunk of pages: (path, digest, deps, bytes to write later or None, size,
+        member files as (path, bytes, or None when this process returned them before))."""
         out = []
         for spec in chunk:
             data = self.render(spec).encode("utf-8")
             deps = sorted(self.views.deps)
             digest = hashlib.blake2b(data, digest_size=10).hexdigest()
+            files = self._new_files()
             if self.writer.incremental:
-                out.append((spec.path, digest, deps, data, len(data)))
+                out.append((spec.path, digest, deps, data, len(data), files))
             else:
                 self.writer.put(spec.path, data)
-                out.append((spec.path, digest, deps, None, len(data)))
+                out.append((spec.path, digest, deps, None, len(data), files))
         # Rendering runs with the collector paused (its passes cost ~4% and found no cycles);
         # a young-generation pass per chunk still frees any a custom theme might make.
         gc.collect(0)
@@ -70,6 +76,7 @@ class RenderState:
         urls = naming.PageUrls(spec.path)
         try:
             model = self.views.model(spec)
+            self.member_files = getattr(getattr(model, "graph", None), "members", ())
             return self.renderer.render(
                 spec.template,
                 page=model,
@@ -88,6 +95,15 @@ class RenderState:
             raise BuildError(
                 f"error rendering {spec.path} for {spec.kind} '{spec.key}'{origin}: {exc}"
             ) from exc
+
+    def _new_files(self) -> tuple:
+        """Return the last page's member files, each file's bytes only the first time: the
+        parent writes each file once, however many pages (and workers) share it."""
+        files = []
+        for file in self.member_files:
+            files.append((file.path, None if file.path in self.sent else file.data))
+            self.sent.add(file.path)
+        return tuple(files)
 
 
 def nav(urls: naming.PageUrls) -> list[tuple[str, str]]:
@@ -108,6 +124,8 @@ class Crew:
         self.chunks = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
         self.bar = progress_bar(len(ordered), progress)
         self.pool = self.pending = None
+        self.member_files: dict[str, bytes] = {}  # path -> bytes, of every page rendered
+        self.member_uses: dict[str, tuple[str, ...]] = {}  # page -> the member files it names
         self._counted = 0  # chunks the workers took that the progress bar counts
         if worth_forking(len(ordered), jobs):
             self._start(processes(jobs) - 1)
@@ -178,8 +196,9 @@ class Crew:
         writer = self.state.writer
         records, held = {}, []
         for chunk in [*mine, *theirs]:
-            for path, digest, deps, data, size in chunk:
+            for path, digest, deps, data, size, files in chunk:
                 records[path] = (digest, deps)
+                self._note_files(path, files)
                 if data is not None:
                     held.append((path, data))
                 elif not writer.incremental:
@@ -189,6 +208,14 @@ class Crew:
             if not writer.unchanged(path, data):
                 writer.put(path, data)
         return records
+
+    def _note_files(self, page: str, files: tuple) -> None:
+        """Remember which member files a page names, and each file's bytes once."""
+        if files:
+            self.member_uses[page] = tuple(name for name, _ in files)
+        for name, data in files:
+            if data is not None:
+                self.member_files.setdefault(name, data)
 
 
 _CREW: Crew | None = None  # the crew a forked worker inherited
@@ -207,8 +234,8 @@ def _own_ids(chunk: list, ids: dict[str, str]) -> list:
     every page they would add up, where this process's own strings cost nothing more.
     """
     return [
-        (path, digest, [ids.get(d, d) for d in deps], data, size)
-        for path, digest, deps, data, size in chunk
+        (path, digest, [ids.get(d, d) for d in deps], data, size, files)
+        for path, digest, deps, data, size, files in chunk
     ]
 
 

@@ -75,9 +75,16 @@ def shown_source(graph: nx.DiGraph, node: str, data: dict) -> list:
     return [[data.get(name) for name in SHOWN_ATTRS], *around]
 
 
+# What the project graph's groupings (graphview/groupings.py) read of a node: its
+# namespace, dbt package and folder, or the configured `group_by` key, live in these.
+GROUPED_BY = ("metadata", "config")
+
+
 def graph_source(graph: nx.DiGraph, node: str, data: dict) -> list:
-    """Return what the project graph draws from a node: some attributes and its out-edges."""
-    return [[data.get(name) for name in GRAPH_ATTRS], sorted(graph.successors(node))]
+    """Return what the project graph draws from a node: some attributes, what its groups
+    are read from, and its out-edges."""
+    drawn = [data.get(name) for name in (*GRAPH_ATTRS, *GROUPED_BY)]
+    return [drawn, sorted(graph.successors(node))]
 
 
 def search_source(graph: nx.DiGraph, node: str, data: dict) -> list:

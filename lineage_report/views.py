@@ -1150,6 +1150,7 @@ class SiteViews:
             threshold=self.lineage.config.cluster_threshold,
             href=urls.node,
             type_href=urls.type_node,
+            group_key=self.lineage.config.group_by,
         )
         return GraphPage("Lineage graph", view)
 

@@ -46,6 +46,7 @@ KEYS = [
     "output",
     "external",
     "cluster_threshold",
+    "group_by",
     "base_url",
     "max_manifest_mb",
     "max_dbt_manifest_mb",

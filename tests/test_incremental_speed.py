@@ -31,6 +31,7 @@ from lineage_report.lineage import Lineage
 from lineage_report.search import SEARCHED, search_index
 from lineage_report.status import (
     GRAPH_ATTRS,
+    GROUPED_BY,
     SHOWN_ATTRS,
     STATUS_FORMAT,
     STATUS_NAME,
@@ -437,6 +438,26 @@ def test_a_label_change_redraws_the_graph_page(tmp_path, monkeypatch):
     assert files_of(out) == fresh_build(project, tmp_path)
 
 
+def test_a_change_of_the_grouped_by_key_redraws_the_graph_page(tmp_path):
+    # The project graph's groupings read run config and artifact metadata (`group_by`),
+    # which GRAPH_ATTRS does not hold: status.GROUPED_BY puts them in the graph's hash.
+    runs = {
+        "a.json": manifest("up", 0, job_type="upload", logged=[art("raw")]),
+        "b.json": prep_run(config={"team": "team-vision"}),
+        "c.json": other_run(config={"team": "team-speech"}),
+    }
+    project = write_project(tmp_path / "p", runs, 'group_by = "team"\n')
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    assert "team-speech" in (out / naming.GRAPH).read_text()
+    rewrite(project, "c.json", other_run(config={"team": "team-audio"}))
+    result = build(load_config(project), out)
+    assert result.incremental and naming.GRAPH in result.written
+    page = (out / naming.GRAPH).read_text()
+    assert "team-audio" in page and "team-speech" not in page
+    assert files_of(out) == fresh_build(project, tmp_path)
+
+
 def test_a_tag_change_rewrites_only_the_search_index_of_the_site_wide_files(tmp_path):
     project = three_runs(tmp_path / "p")
     out = tmp_path / "site"
@@ -538,8 +559,11 @@ def test_the_project_graph_shows_only_graph_attrs(sample_lineage):
     # status.GRAPH_ATTRS decides when graph.html is drawn again: the page must not show
     # any other attribute, or a rebuild would leave it stale.
     graph = sample_lineage.graph
-    other = perturb_all_but(graph, GRAPH_ATTRS)
+    other = perturb_all_but(graph, (*GRAPH_ATTRS, *GROUPED_BY))
     assert graphview.project_graph(other).data == graphview.project_graph(graph).data
+    grouped = perturb_all_but(graph, GRAPH_ATTRS, keys_of=GROUPED_BY)  # `group_by` reads them
+    by_arch = graphview.project_graph(graph, group_key="arch").data
+    assert graphview.project_graph(grouped, group_key="arch").data != by_arch
     relabelled = perturb_all_but(graph, all_but(graph, "label"))  # the check can fail
     assert graphview.project_graph(relabelled).data != graphview.project_graph(graph).data
 

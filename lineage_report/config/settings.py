@@ -114,6 +114,12 @@ class Config:
         "More than this many runs of one job type, or versions of one artifact type, in one "
         "level of a graph are drawn as one cluster node.",
     )
+    group_by: str = setting(
+        String(),
+        "",
+        "A run config and artifact metadata key (`team`, say) the project graph's *Group by* "
+        "offers besides namespace, dbt package, folder and project.",
+    )
     base_url: str = setting(
         String(),
         "",

@@ -5,7 +5,8 @@ A page embeds it encoded: every text a page uses twice or more (a job type, "fin
 preview row's label, a producer's name, a link's folder) is written once in a string table
 `s` and referred to by its index; preview rows are one flat list of label, text, label, text;
 a link is [folder, page] when its folder is in the table; `x` is a layer number (times `xg`
-pixels); and an entry leaves out the keys its id already says (`k`, an artifact's `l`, a
+pixels); a producer's link (`ph`) is the index of the entry whose link it is, when the page
+has it; and an entry leaves out the keys its id already says (`k`, an artifact's `l`, a
 type's `id` and `l`). Much of a page's graph data used to be the labels of preview rows,
 repeated on every node. `decode` is the reference for the browser's reader
 (lineage-graph/model.js) and gives back exactly the data `encode` was given.
@@ -34,9 +35,14 @@ def encode(data: dict[str, Any]) -> dict[str, Any]:
     if grid > 1:
         out["xg"] = grid
     coded = [[_refer(e, index) for e in entries] for entries in slim]
+    _refer_producers(data["nodes"], coded[0])
     out["nodes"] = coded[0]
     if data.get("types") is not None:
         out["types"] = {**data["types"], "nodes": coded[1]}
+    if "groupings" in data:  # the project page's (groupings.py), after the type overview's
+        out["groupings"] = [
+            {**g, "nodes": n} for g, n in zip(data["groupings"], coded[2:], strict=True)
+        ]
     return out
 
 
@@ -45,9 +51,17 @@ def decode(compact: dict[str, Any]) -> dict[str, Any]:
     table, grid = compact.get("s", []), compact.get("xg", 1)
     data = {k: v for k, v in compact.items() if k not in ("s", "xg")}
     data["nodes"] = [_expand(e, table, grid) for e in compact["nodes"]]
+    for e in data["nodes"]:
+        if isinstance(e.get("ph"), int):  # the producer's link: its entry's own
+            e["ph"] = data["nodes"][e["ph"]]["h"]
     if compact.get("types") is not None:
         types = compact["types"]
         data["types"] = {**types, "nodes": [_expand(e, table, grid) for e in types["nodes"]]}
+    if "groupings" in compact:
+        data["groupings"] = [
+            {**g, "nodes": [_expand(e, table, grid) for e in g["nodes"]]}
+            for g in compact["groupings"]
+        ]
     return data
 
 
@@ -57,9 +71,10 @@ def read(text: str) -> dict[str, Any]:
 
 
 def _entry_lists(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    """Return the view's entry lists: its nodes, and the type overview's if it has one."""
+    """Return the view's entry lists: its nodes, the type overview's and each grouping's."""
     types = data.get("types")
-    return [data["nodes"], types["nodes"] if types is not None else []]
+    groupings = [g["nodes"] for g in data.get("groupings", ())]
+    return [data["nodes"], types["nodes"] if types is not None else [], *groupings]
 
 
 def _grid(lists: list[list[dict[str, Any]]]) -> int:
@@ -123,6 +138,20 @@ def _refer(e: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
         folder, page = e["h"]
         e["h"] = [index[folder], page] if folder in index else folder + page
     return e
+
+
+def _refer_producers(nodes: list[dict[str, Any]], coded: list[dict[str, Any]]) -> None:
+    """Write each producer's link (`ph`) as the index of the entry with that link, if any.
+
+    A version's producer is most often drawn beside it: its link is then already on the page.
+    """
+    first: dict[str, int] = {}
+    for i, e in enumerate(nodes):
+        if "h" in e:
+            first.setdefault(e["h"], i)
+    for e in coded:
+        if e.get("ph") in first:
+            e["ph"] = first[e["ph"]]
 
 
 def _expand(entry: dict[str, Any], table: list[str], grid: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from .. import formats
 from ..markdown import plain_excerpt
 from .clusters import Cluster, member_shares
 from .facts import GraphFacts, node_kind
+from .merge import merge_mark
 from .text import GROUP_MAX, LABEL_MAX, TEXT_MAX, Href, count_words, plain, safe_href
 
 ALIASES_MAX = 20
@@ -35,6 +36,7 @@ def node_entries(facts: GraphFacts, pos, clusters, focus, href, member_cap, prev
                 entry["f"] = 1
             elif not previews:
                 del entry["p"]
+                entry.pop("ph", None)  # the producer's link lives in the preview
         entry["x"], entry["y"] = pos[n]
         entries.append(entry)
     index = {e["id"]: i for i, e in enumerate(entries)}
@@ -49,15 +51,27 @@ def node_entries(facts: GraphFacts, pos, clusters, focus, href, member_cap, prev
 
 
 def node_entry(facts: GraphFacts, n: str, href: Href | None) -> dict[str, Any]:
-    """Return one node's entry, with its link from the current page."""
+    """Return one node's entry, with its link (and its producer's) from the current page."""
     base = facts.entries.get(n)
     if base is None:
         base = facts.entries[n] = _base_entry(facts.graph, n)
+        mark = merge_mark(facts, n)
+        if mark:
+            base["o"] = mark  # a run the browser may draw inside its one output (merge.py)
     entry = dict(base)
     link = safe_href(href(n)) if href else None
     if link:
         entry["h"] = link
+    producer = facts.graph.nodes[n].get("producer") if facts.kind[n] == "artifact" else None
+    made_by = safe_href(href(producer)) if href and _is_node(facts, producer) else None
+    if made_by:
+        entry["ph"] = made_by  # the preview's "Produced by" links the run's page
     return entry
+
+
+def _is_node(facts: GraphFacts, n: object) -> bool:
+    """Return whether n names a node of the graph (a producer may be missing or malformed)."""
+    return isinstance(n, str) and n in facts.kind
 
 
 def _base_entry(graph: nx.DiGraph, n: str) -> dict[str, Any]:

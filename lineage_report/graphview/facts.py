@@ -36,8 +36,10 @@ class GraphFacts:
         self.parent = {n: p for n, a in attrs.items() if (p := _parent_node(a))}  # child runs
         # Shared by the views of this graph, each filled on first use by the module that
         # owns it: node entries without links (entries), hubs' fans by (hub, way) (fans),
-        # and the type overview's places and entries by type id (overview).
+        # the type overview's places and entries by type id (overview), and the member
+        # files by the members they hold (members).
         self.entries: dict[str, dict[str, Any]] = {}
+        self.member_files: dict[Any, Any] = {}
         self.fan_plans: dict[tuple[str, str], tuple] = {}
         self.type_places: dict[str, tuple[int, int]] = {}
         self.type_entries: dict[str, dict[str, Any]] = {}

@@ -9,7 +9,7 @@ and `lineage-graph.js` draws it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -38,6 +38,7 @@ class GraphView:
     cluster_count: int
     note: str  # why the view is cut short, or ""
     shows: tuple[str, ...] = ()  # the nodes it draws, clusters or lists (a fan's hub: the rest)
+    members: tuple = ()  # the member files its clusters name (graphview.members.MemberFile)
 
     @property
     def byte_size(self) -> int:
@@ -77,6 +78,22 @@ def finish(head: Head, note, entries, flat, types, cluster_count, columns=None) 
         note,
         head.shows,
     )
+
+
+def with_groupings(view: GraphView, groupings: list[dict], by: str | None, note: str) -> GraphView:
+    """Return the project view with its groupings (groupings.py) and the one it opens on.
+
+    Only the project page carries them. `by` and `note` apply only to a view that draws
+    no nodes of its own (a project too big to draw), else the view keeps its own note.
+    """
+    if not groupings:
+        return view
+    if view.data["nodes"]:
+        by, note = None, view.note
+    data = {**view.data, "groupings": groupings, "note": note}
+    if by:
+        data["by"] = by
+    return replace(view, data=data, data_json=escape_json(encode(data)), note=note)
 
 
 def _data_dict(head: Head, note: str, entries, flat, types) -> dict[str, Any]:

@@ -9,6 +9,7 @@ the type overview.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import networkx as nx
@@ -19,7 +20,9 @@ from .columns import column_data
 from .entries import node_entries
 from .facts import GraphFacts, facts_of
 from .fans import fan_links, fan_note, hub_fans
+from .groupings import grouped
 from .layout import Edge, layering, place
+from .members import member_file, site_links, site_root
 from .neighbourhood import FAN_LIMIT, WALK_LIMIT, cut_note, induced_edges, neighbourhood
 from .overview import types_data
 from .pagedata import GraphView, Head, finish, flat_edges, view_groups
@@ -77,13 +80,20 @@ def project_graph(
     member_cap: int = MEMBER_CAP,
     type_href: Href | None = None,
     title: str = "Project lineage",
+    group_key: str = "",
 ) -> GraphView:
-    """Return the view of the whole project, clustered; the type overview if still too big."""
+    """Return the view of the whole project, clustered; the type overview if still too big.
+
+    It carries the project's groupings too (groupings.py; `group_key` adds one by a run
+    config and artifact metadata key), and opens on the one that tells most when the
+    project is too big to draw.
+    """
     facts = facts_of(graph)
     nodes = sorted(facts.graph.nodes)
     edges = sorted((u, v) for u, v in facts.graph.edges() if u != v)
     ask = _Ask("project", title, None, None, threshold, href, type_href, member_cap, limit)
-    return _view(facts, nodes, edges, ask, "", [])
+    # Only this page carries the groupings (by namespace, package, ...): issue 13.
+    return grouped(_view(facts, nodes, edges, ask, "", []), facts, MAX_BYTES, group_key)
 
 
 def type_overview(
@@ -179,10 +189,29 @@ def _drawn_view(facts, drawing: _Drawing, edges, ask: _Ask, head, note, types) -
         entries, index = node_entries(facts, pos, clusters, ask.focus, ask.href, cap, previews)
         flat = flat_edges(edges, index, rep)
         columns = column_data(facts, entries)
+        files = _member_files(facts, clusters, entries, index, ask)
         view = finish(head, _join(note, extra), entries, flat, types, len(clusters), columns)
         if view.byte_size <= MAX_BYTES:
-            return view
+            return replace(view, members=files)
     return None
+
+
+def _member_files(facts, clusters: list[Cluster], entries, index, ask: _Ask) -> tuple:
+    """Name a member file (`m`) in each cluster entry that embeds fewer members than it
+    stands for; return the files (graphview/members.py)."""
+    root = site_root(ask.href, ask.focus)
+    if root is None:
+        return ()
+    embedded = Counter(e["c"] for e in entries if "c" in e)
+    site_href = site_links(ask.href, root)
+    files = {}
+    for cluster in clusters:
+        at = index[cluster.id]
+        if embedded[at] < cluster.count:
+            file = member_file(facts, cluster, site_href)
+            entries[at]["m"] = root + file.path
+            files[file.path] = file
+    return tuple(files.values())
 
 
 def _too_many_note(nodes: int, drawn: int, limit: int) -> str:

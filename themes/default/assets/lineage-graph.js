@@ -91,9 +91,9 @@
     // ------------------------------------------------------------ state
 
     setState(patch, options) {
-      // A new view, focus, direction or depth draws another graph: show it whole. Pulling
-      // members out or filtering keeps the camera, so the eye can follow the change.
-      var refit = ['view', 'focus', 'dir', 'depth'].some((key) => key in patch &&
+      // A new view, focus, direction, depth, grouping or merge draws another graph: show it
+      // whole. Pulling members out or filtering keeps the camera, so the eye can follow.
+      var refit = ['view', 'focus', 'dir', 'depth', 'by', 'merge'].some((key) => key in patch &&
         patch[key] !== this.state[key]) || Boolean(options && options.fit);
       Object.assign(this.state, patch);
       this.render();
@@ -252,7 +252,8 @@
       minimapShown: () => graph.minimap.visible(),
       state: () => ({ view: graph.state.view, focus: graph.state.focus, dir: graph.state.dir,
         depth: graph.state.depth, hide: Array.from(graph.state.hide).sort(),
-        out: Array.from(graph.state.out).sort(compareIds), sel: graph.state.sel || '' }),
+        out: Array.from(graph.state.out).sort(compareIds), sel: graph.state.sel || '',
+        by: graph.state.by, merge: graph.state.merge }),
       mermaid: () => graph.mermaid(),
       exportPng: () => LG.exports.png(graph.parts, graph.drawing),
       screenBoxes: () => graph.drawing.screenBoxes(),

@@ -59,6 +59,8 @@
     graph.root.querySelectorAll('[data-hide-key]').forEach((check) => {
       check.checked = !s.hide.has(check.getAttribute('data-hide-key'));
     });
+    if (LG.merge) LG.merge.sync(graph); // the "Merge runs" toggle
+    if (LG.groupings) LG.groupings.sync(graph); // the "Group by" select
     if (!full) graph.panels.close();
   }
 
@@ -101,6 +103,8 @@
     var P = graph.parts;
     P.viewFull.addEventListener('click', () => graph.setState({ view: 'full' }));
     P.viewTypes.addEventListener('click', () => graph.setState({ view: 'types' }));
+    if (LG.merge) LG.merge.bind(graph); // "Merge runs", after the view buttons
+    if (LG.groupings) LG.groupings.bind(graph); // "Group by" (the project page's groupings)
     P.direction.addEventListener('change', () => setScope(graph, { dir: P.direction.value }));
     P.depth.addEventListener('input', () => {
       var depth = parseInt(P.depth.value, 10);

@@ -101,6 +101,15 @@
       button('cluster-expand', 'Pull all out'),
       button('cluster-collapse', 'Put all back'),
     ]),
+    // A big cluster's matches, a page at a time (panels.js MEMBER_PAGE), above the list so
+    // the buttons stay in reach of a panel scrolled to its top.
+    el('p', { class: 'lg-pager', 'data-lg': 'cluster-pager', hidden: '' }, [
+      button('cluster-prev', 'Previous', { 'aria-label': 'Previous members' }),
+      ' ',
+      el('span', { 'data-lg': 'cluster-page', 'aria-live': 'polite' }),
+      ' ',
+      button('cluster-next', 'Next', { 'aria-label': 'Next members' }),
+    ]),
     el('ul', { class: 'lg-members', 'data-lg': 'cluster-members' }),
   ]);
 
@@ -134,6 +143,7 @@
   var PART_NAMES = ['canvas', 'status', 'live', 'preview', 'preview-kind', 'preview-title',
     'preview-rows', 'preview-link', 'preview-focus', 'preview-back', 'preview-cluster', 'cluster',
     'cluster-title', 'cluster-search', 'cluster-count', 'cluster-members', 'cluster-expand',
+    'cluster-pager', 'cluster-prev', 'cluster-page', 'cluster-next',
     'cluster-collapse', 'view-full', 'view-types', 'direction', 'depth', 'filters',
     'filter-artifact', 'filter-run', 'expand-all', 'collapse-all', 'zoom-out', 'fit', 'zoom-in',
     'fullscreen', 'reset', 'export-png', 'export-mermaid', 'png-link', 'mermaid-box', 'mermaid',

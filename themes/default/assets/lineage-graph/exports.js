@@ -42,8 +42,11 @@
       classes[e.ck || e.k].push('n' + n);
       if (e.id === focus) classes.focus.push('n' + n);
     });
-    // A design run's edges are dotted: a job definition, not an observed run.
-    var arrow = (p) => (scene.entries[p[0]].d || scene.entries[p[1]].d ? ' -.-> ' : ' --> ');
+    // A design run's edges are dotted: a job definition, not an observed run (also when it
+    // is drawn inside its output, merge.js).
+    var design = (i) => scene.entries[i].d ||
+      (scene.merged && scene.merged.has(i) && scene.entries[scene.merged.get(i)].d);
+    var arrow = (p) => (scene.entries[p[0]].d || design(p[1]) ? ' -.-> ' : ' --> ');
     scene.pairs.map((p) => [number.get(p[0]), number.get(p[1]), arrow(p)])
       .sort((p, q) => p[0] - q[0] || p[1] - q[1])
       .forEach((p) => lines.push('  n' + p[0] + p[2] + 'n' + p[1]));

@@ -36,6 +36,15 @@
     var byText = (test) => scene.list.find((i) => test(scene.entries[i]));
     var found = byText((e) => e.id === name);
     if (found === undefined) found = byText((e) => String(e.l).toLowerCase() === lower);
+    if (found === undefined && scene.merged) {
+      // A run drawn inside its output (merge.js): that node stands for it.
+      scene.merged.forEach((r, a) => {
+        var run = scene.entries[r];
+        if (found === undefined && (run.id === name || String(run.l).toLowerCase() === lower)) {
+          found = a;
+        }
+      });
+    }
     if (found === undefined && scene.entries === graph.model.entries) {
       // A member still inside its cluster: the cluster stands for it.
       var member = graph.model.entries.findIndex((e) => e.c !== undefined && drawn.has(e.c) &&
@@ -107,6 +116,8 @@
   // has it, else its id.
   function selectorFor(graph, id) {
     var scene = graph.current;
+    var inside = LG.merge ? LG.merge.outputOf(graph, id) : undefined; // a run inside its output
+    if (inside !== undefined) id = inside;
     var e = graph.model.shownEntry(id, graph.state);
     if (e === undefined) return '';
     var same = scene.entries.filter((x) => x.l === e.l).length; // drawn or in a cluster

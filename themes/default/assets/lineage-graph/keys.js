@@ -53,8 +53,13 @@
     var edges = graph.drawing.edgeSet.get();
     var ins = edges.filter((x) => x.to === id).length;
     var outs = edges.filter((x) => x.from === id).length;
-    var kind = e.k === 'cluster' ? 'cluster' : e.k === 'type' ? 'type' : (e.ck || e.k);
+    var group = LG.groupings ? LG.groupings.preview(graph, e) : null; // a group of the overview
+    var kind = e.k === 'cluster' ? 'cluster' : group ? group.kind : e.k === 'type' ? 'type'
+      : (e.ck || e.k);
     var words = [kind + (e.g ? ' ' + e.g : '') + ': ' + (e.k === 'type' ? e.t : e.l)];
+    var i = graph.current.entries === graph.model.entries ? graph.model.index.get(id) : undefined;
+    var run = LG.merge && i !== undefined ? LG.merge.runOf(graph.current, i) : undefined;
+    if (run !== undefined) words.push('made by run ' + run.l); // drawn inside (merge.js)
     if (e.id === graph.state.focus) words.push('this page');
     words.push(ins + ' in, ' + outs + ' out');
     return words.join('; ') + '.';

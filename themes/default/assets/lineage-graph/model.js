@@ -26,6 +26,7 @@
       this.row = data.row || 80;
       this.index = indexById(this.entries);
       this.typeIndex = indexById(this.types.nodes);
+      this.overviews = overviews(this.types, this.typeIndex, data.groupings);
       this.membersOf = this.clusterMembers();
       this.outAdj = this.entries.map(() => []);
       this.inAdj = this.entries.map(() => []);
@@ -34,7 +35,14 @@
         this.inAdj[this.flat[k + 1]].push(this.flat[k]);
       }
       this.defaults = { view: this.entries.length ? 'full' : 'types', focus: data.focus || null,
-        dir: 'both', depth: null, hide: new Set(), out: new Set() };
+        dir: 'both', depth: null, hide: new Set(), out: new Set(),
+        merge: LG.merge ? LG.merge.byDefault(this) : false, // merge.js: runs in their outputs
+        by: this.overviews.has(data.by) ? data.by : 'types' }; // the overview's grouping
+    }
+
+    // The overview a state's `by` names: the type overview, or a grouping (namespace, ...).
+    overview(by) {
+      return this.overviews.get(by) || this.overviews.get('types');
     }
 
     // Each cluster's index -> the indices of the members this page lists.
@@ -56,8 +64,9 @@
     // The entry of the view the state shows: a type in the overview, else a node or cluster.
     shownEntry(id, state) {
       if (state.view !== 'types') return this.entry(id);
-      var t = this.typeIndex.get(id);
-      return t === undefined ? undefined : this.types.nodes[t];
+      var o = this.overview(state.by);
+      var t = o.index.get(id);
+      return t === undefined ? undefined : o.nodes[t];
     }
 
     // ------------------------------------------------------------ what is drawn
@@ -71,19 +80,24 @@
       var visible = this.visibleFull(state);
       var pos = this.positions(visible, state);
       var list = Array.from(visible);
-      return { entries: this.entries, list: list, pos: pos, pairs: this.pairs(visible, state) };
+      var scene = { entries: this.entries, list: list, pos: pos, pairs: this.pairs(visible, state) };
+      return LG.merge ? LG.merge.contract(this, scene, state) : scene; // runs in their outputs
     }
 
     typeScene(state) {
-      var entries = this.types.nodes;
+      var o = this.overview(state.by);
+      var entries = o.nodes;
       var visible = new Set();
-      entries.forEach((e, i) => { if (!this.isHidden(e, state)) visible.add(i); });
+      // The Types filter hides types; a group holds many types, so it stays.
+      entries.forEach((e, i) => {
+        if (o.by !== 'types' || !this.isHidden(e, state)) visible.add(i);
+      });
       var pos = new Map();
       visible.forEach((i) => pos.set(i, { x: entries[i].x, y: entries[i].y }));
       var pairs = [];
-      for (var k = 0; k + 1 < this.types.edges.length; k += 2) {
-        var a = this.types.edges[k];
-        var b = this.types.edges[k + 1];
+      for (var k = 0; k + 1 < o.edges.length; k += 2) {
+        var a = o.edges[k];
+        var b = o.edges[k + 1];
         if (visible.has(a) && visible.has(b)) pairs.push([a, b]);
       }
       return { entries: entries, list: Array.from(visible), pos: pos, pairs: pairs };
@@ -187,6 +201,46 @@
       return (this.membersOf.get(c) || []).map((m) => this.entries[m].id);
     }
 
+    // A cluster's member file (members.js) read: its members join cluster c as entries, their
+    // links made relative to this page (`root`: the site's root from here), with their edges
+    // to what the page holds (a neighbour on the page, or in the file). Members the page has
+    // already (embedded, or drawn on their own) are left as they are.
+    addMembers(c, data, root) {
+      var nodes = expand(data).nodes;
+      var refs = Array.isArray(data.r) ? data.r : [];
+      if (!this.membersOf.has(c)) this.membersOf.set(c, []);
+      var added = new Set();
+      var at = nodes.map((m) => {
+        var known = this.index.get(m.id);
+        if (known !== undefined) return known;
+        var e = Object.assign({}, m, { c: c });
+        delete e.ni;
+        delete e.no;
+        if (typeof e.h === 'string') e.h = root + e.h;
+        if (this.data.pn) delete e.p; // the site's preview files hold its rows (previews.js)
+        var i = this.entries.push(e) - 1;
+        this.index.set(e.id, i);
+        this.outAdj.push([]);
+        this.inAdj.push([]);
+        this.membersOf.get(c).push(i);
+        added.add(i);
+        return i;
+      });
+      var find = (j) => (j < nodes.length ? at[j] : this.index.get(refs[j - nodes.length]));
+      nodes.forEach((m, k) => {
+        if (!added.has(at[k])) return;
+        (m.ni || []).forEach((j) => this.addEdge(find(j), at[k]));
+        (m.no || []).forEach((j) => this.addEdge(at[k], find(j)));
+      });
+    }
+
+    addEdge(a, b) {
+      if (a === undefined || b === undefined || a === b) return;
+      this.flat.push(a, b);
+      this.outAdj[a].push(b);
+      this.inAdj[b].push(a);
+    }
+
     // Every cluster as window.lineageView.clusters() lists it; isDrawn(id) says if it is drawn.
     clusters(state, isDrawn) {
       var list = [];
@@ -216,10 +270,30 @@
     delete data.xg;
     var whole = (e) => expandEntry(e, table, grid);
     data.nodes = Array.isArray(compact.nodes) ? compact.nodes.map(whole) : [];
+    data.nodes.forEach((e) => {
+      if (typeof e.ph === 'number') e.ph = data.nodes[e.ph].h; // the producer's link: its own
+    });
     if (compact.types) {
       data.types = Object.assign({}, compact.types, { nodes: compact.types.nodes.map(whole) });
     }
+    if (Array.isArray(compact.groupings)) {
+      data.groupings = compact.groupings.map((g) => Object.assign({}, g,
+        { nodes: g.nodes.map(whole) }));
+    }
     return data;
+  }
+
+  // The overviews by their `by`: 'types', then the project page's groupings (graphview's
+  // groupings.py: by namespace, dbt package, folder, project), each with its name `l`, nodes,
+  // edges and the number of lineage edges each of those stands for (`c`).
+  function overviews(types, typeIndex, groupings) {
+    var map = new Map([['types', { by: 'types', label: 'type', nodes: types.nodes,
+      edges: types.edges || [], counts: [], index: typeIndex }]]);
+    (groupings || []).forEach((g) => {
+      map.set(g.by, { by: g.by, label: g.l, nodes: g.nodes, edges: g.edges || [],
+        counts: g.c || [], index: indexById(g.nodes) });
+    });
+    return map;
   }
 
   function expandEntry(entry, table, grid) {

@@ -1,12 +1,15 @@
 /* lineage-graph/panels.js: the node preview and the cluster panel beside the canvas.
  *
  * The preview shows an entry's formatted rows (`p` in the page data) with its page's link; the
- * cluster panel lists the members this page embeds, filtered as the reader types, each with a
- * button to pull it out of (or put it back into) its cluster. A member's name opens its preview
+ * cluster panel lists its members (a big cluster's all, from its member file: members.js),
+ * filtered as the reader types, a hundred at a time, each with a button to pull it out of (or
+ * put it back into) its cluster. A member's name opens its preview
  * with a link back to the cluster panel, the filter as it was. Text goes in as textContent.
  */
 (function (LG) {
   'use strict';
+
+  var MEMBER_PAGE = 100; // a cluster's members listed at a time (Previous / Next for more)
 
   class Panels {
     constructor(graph) {
@@ -15,7 +18,7 @@
       this.cluster = null; // the index of the cluster shown, or null
       this.previewId = null;
       this.backTo = null; // { cluster, filter, id }: the cluster panel a member's preview came from
-      this.searchText = new Map(); // each member's <li> -> the text the filter searches
+      this.searchText = new Map(); // each member's entry index -> the text the filter searches
     }
 
     bind() {
@@ -41,6 +44,9 @@
       P.clusterCollapse.addEventListener('click', () => {
         graph.collapse(graph.model.entries[this.cluster].id);
       });
+      P.clusterPrev.addEventListener('click', () => this.turnPage(-1));
+      P.clusterNext.addEventListener('click', () => this.turnPage(1));
+      if (LG.members) LG.members.restore(graph); // a URL that pulls out members not embedded
     }
 
     // Open the panel of a node, a cluster or (in the type overview) a type.
@@ -110,17 +116,32 @@
     showPreview(e) {
       var P = this.parts;
       var state = this.graph.state;
+      // A run drawn inside its output (merge.js) is previewed as that node, which shows it.
+      var inside = LG.merge && e.k === 'run' ? LG.merge.outputOf(this.graph, e.id) : undefined;
+      if (inside !== undefined) e = this.graph.model.entry(inside);
       var kind = e.ck || e.k;
       this.close();
       this.previewId = e.id;
-      if (e.k === 'type') P.previewKind.textContent = kind === 'run' ? 'job type' : 'artifact type';
+      // A group of the project's overview (groupings.js): its grouping's name and its rows.
+      var group = LG.groupings ? LG.groupings.preview(this.graph, e) : null;
+      if (group) P.previewKind.textContent = group.kind;
+      else if (e.k === 'type') P.previewKind.textContent = kind === 'run' ? 'job type' : 'artifact type';
       else P.previewKind.textContent = (kind === 'run' ? 'run' : 'artifact') + (e.g ? ' · ' + e.g : '');
       P.previewTitle.textContent = e.l;
       P.previewRows.textContent = '';
-      var rows = e.k === 'type' ? [['Count', e.t]] : e.p || [];
+      var rows = group ? group.rows : e.k === 'type' ? [['Count', e.t]] : e.p || [];
+      // A merged node (merge.js) shows its run's rows under its own: "Produced by" would repeat it.
+      var run = LG.merge ? LG.merge.showRun(this.graph, e) : undefined;
+      var producer = LG.text.safeHref(e.ph); // "Produced by" links the run's page
       rows.forEach((row) => {
+        var made = row[0] === 'Produced by';
+        if (made && run !== undefined) return;
         P.previewRows.appendChild(LG.dom.make('dt', row[0]));
-        P.previewRows.appendChild(LG.dom.make('dd', row[1]));
+        var value = P.previewRows.appendChild(LG.dom.make('dd', made && producer ? null : row[1]));
+        if (made && producer !== null) {
+          var link = value.appendChild(LG.dom.make('a', row[1]));
+          link.setAttribute('href', producer);
+        }
       });
       var href = LG.text.safeHref(e.h);
       P.previewLink.hidden = href === null;
@@ -143,9 +164,15 @@
       P.clusterSearch.value = '';
       P.clusterMembers.textContent = '';
       this.searchText = new Map();
-      (model.membersOf.get(c) || []).forEach((m) => {
-        P.clusterMembers.appendChild(this.memberItem(model.entries[m]));
-      });
+      this.memberPage = 0;
+      this.lastQuery = '';
+      // A cluster that embeds only some members loads them all from its member file; the
+      // count says so meanwhile.
+      if (LG.members) {
+        LG.members.ensure(this.graph, c, () => {
+          if (this.cluster === c) this.refreshMembers();
+        });
+      }
       this.refreshMembers();
       P.cluster.hidden = false;
     }
@@ -164,45 +191,96 @@
       toggle.type = 'button';
       toggle.setAttribute('data-action', 'toggle');
       li.appendChild(toggle);
-      this.searchText.set(li, [e.l, e.id].concat(e.a || []).join('\n').toLowerCase());
       return li;
     }
 
-    // Show the members the filter matches, each toggle as the state has it, and the count.
+    // The text the filter searches in a member (by entry index): name, id and aliases.
+    memberText(m) {
+      var text = this.searchText.get(m);
+      if (text === undefined) {
+        var e = this.graph.model.entries[m];
+        text = [e.l, e.id].concat(e.a || []).join('\n').toLowerCase();
+        this.searchText.set(m, text);
+      }
+      return text;
+    }
+
+    // Show the page of members the filter matches (MEMBER_PAGE at a time), each toggle as the
+    // state has it, the pager and the count.
     refreshMembers() {
       if (this.cluster === null) return;
       var P = this.parts;
       var out = this.graph.state.out;
       var query = P.clusterSearch.value.trim().toLowerCase();
-      var shown = 0;
+      if (query !== this.lastQuery) {
+        this.memberPage = 0; // a new filter starts on its first page
+        this.lastQuery = query;
+      }
+      var all = this.graph.model.membersOf.get(this.cluster) || [];
+      var matches = query === '' ? all : all.filter((m) => this.memberText(m).indexOf(query) >= 0);
+      var pages = Math.max(1, Math.ceil(matches.length / MEMBER_PAGE));
+      this.memberPage = Math.min(Math.max(this.memberPage || 0, 0), pages - 1);
+      var from = this.memberPage * MEMBER_PAGE;
+      this.listMembers(matches.slice(from, from + MEMBER_PAGE));
       var items = P.clusterMembers.children;
       for (var k = 0; k < items.length; k++) {
         var li = items[k];
         var isOut = out.has(li.getAttribute('data-node-id'));
-        li.hidden = query !== '' && this.searchText.get(li).indexOf(query) < 0;
         li.classList.toggle('is-out', isOut);
         var toggle = li.querySelector('[data-action="toggle"]');
         toggle.textContent = isOut ? 'Put back' : 'Pull out';
         toggle.setAttribute('aria-pressed', isOut ? 'true' : 'false');
-        if (!li.hidden) shown++;
       }
-      this.writeCount(shown, items.length);
+      P.clusterPager.hidden = pages < 2;
+      P.clusterPrev.disabled = this.memberPage === 0;
+      P.clusterNext.disabled = this.memberPage >= pages - 1;
+      P.clusterPage.textContent = matches.length ? (from + 1) + '\u2013' +
+        Math.min(from + MEMBER_PAGE, matches.length) + ' of ' + LG.text.commas(matches.length) : '';
+      this.writeCount(matches.length, all.length);
+    }
+
+    // The list holds these members (entry indexes); it is made again only when they change,
+    // so a button that has the keyboard keeps it.
+    listMembers(shown) {
+      var P = this.parts;
+      var model = this.graph.model;
+      var ids = shown.map((m) => model.entries[m].id);
+      var items = P.clusterMembers.children;
+      var same = items.length === ids.length &&
+        ids.every((id, k) => items[k].getAttribute('data-node-id') === id);
+      if (same) return;
+      P.clusterMembers.textContent = '';
+      shown.forEach((m) => P.clusterMembers.appendChild(this.memberItem(model.entries[m])));
+    }
+
+    // Another page of the filter's matches (-1: previous, +1: next).
+    turnPage(step) {
+      this.memberPage = (this.memberPage || 0) + step;
+      this.refreshMembers();
     }
 
     writeCount(shown, listed) {
       var commas = LG.text.commas;
       var P = this.parts;
       var e = this.graph.model.entries[this.cluster];
+      var file = LG.members ? LG.members.status(this.graph, this.cluster) : undefined;
       var text = commas(shown) + ' of ' + commas(listed) + ' shown';
       // A fan (e.u: its hub's label) lists a few of a hub's neighbours: the hub's page has all.
       var fan = e.u !== undefined;
-      var where = fan ? 'the page of ' + e.u + ' lists them all' : 'the tables below list them all';
-      if (listed === 0) {
-        text = 'The ' + commas(e.n) + ' members are not listed in this page (too many to embed); ' +
-          where;
+      var which = fan ? ' (the first by id)' : ' (the most recent)';
+      if (file === 'loaded') {
+        text += '; every member is searchable here';
+      } else if (file === 'loading') {
+        text += '; loading all ' + commas(e.n) + ' members\u2026';
+      } else if (file === 'failed') {
+        text += '; the list of all ' + commas(e.n) + ' members could not be loaded, so this ' +
+          'page lists ' + commas(listed) + which;
+      } else if (listed === 0) {
+        text = 'The ' + commas(e.n) + ' members are not listed in this page (too many to embed)' +
+          (fan ? '; the page of ' + e.u + ' lists them all' : '.');
       } else if (listed < e.n) {
-        text += '; this page lists ' + commas(listed) + ' of the ' + commas(e.n) +
-          (fan ? ' members (the first by id), ' : ' members (the most recent), ') + where;
+        text += '; this page lists ' + commas(listed) + ' of the ' + commas(e.n) + ' members' +
+          which + (fan ? ', the page of ' + e.u + ' lists them all' : '');
       }
       P.clusterCount.textContent = text;
       var href = fan ? LG.text.safeHref(e.h) : null;

@@ -11,7 +11,8 @@
   // A state to change without touching the one it came from.
   function copy(s) {
     return { view: s.view, focus: s.focus, dir: s.dir, depth: s.depth,
-      hide: new Set(s.hide), out: new Set(s.out), column: s.column || null };
+      hide: new Set(s.hide), out: new Set(s.out), column: s.column || null,
+      merge: Boolean(s.merge), by: s.by || 'types' };
   }
 
   function encode(s, model) {
@@ -26,6 +27,8 @@
       .forEach((id) => p.append('out', id));
     if (LG.columns) LG.columns.encode(s, p); // the column view's `col`, `of`, `coldir`
     if (LG.highlight) LG.highlight.encode(s, p); // the highlighted lineage's `sel`
+    if (LG.merge) LG.merge.encode(s, model, p); // runs drawn in their outputs: `merge`
+    if (s.by !== model.defaults.by) p.set('by', s.by); // the overview's grouping
     return p.toString();
   }
 
@@ -49,6 +52,8 @@
     });
     if (LG.columns) LG.columns.decode(p, s, model);
     if (LG.highlight) LG.highlight.decode(p, s);
+    if (LG.merge) LG.merge.decode(p, s);
+    if (model.overviews.has(p.get('by'))) s.by = p.get('by');
     return s;
   }
 

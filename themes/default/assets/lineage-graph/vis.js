@@ -168,7 +168,8 @@
 
   // The vis-network node of an entry at `p`; the focus gets a thick border of its own colour.
   // Below the full level the label is the short one and borders grow with `level.weight`.
-  function visNode(e, p, focus, colours, level) {
+  // `run` is the run drawn inside the entry (merge.js), if any.
+  function visNode(e, p, focus, colours, level, run) {
     var kind = e.ck || e.k;
     var c = colours.palette[e.e && e.k !== 'cluster' ? 'external' : kind];
     // DataSet.update merges, so every key some state sets is set in every state.
@@ -192,6 +193,12 @@
         border = 3;
         node.color = nodeColour(c, colours.failing, colours.highlight);
       }
+      if (run) {
+        // A run merged into its one output: a band of the run's colour under the box, and
+        // "+ <run's name>" under the label.
+        node.label += '\n<i>' + labelText(LG.text.shorten('+ ' + run.l, LABEL_CHARS)) + '</i>';
+        node.shadow = { enabled: true, size: 0, x: 0, y: 6, color: colours.palette.run.border };
+      }
     }
     if (e.id === focus) {
       border = 4;
@@ -212,6 +219,12 @@
     if (!out) return e;
     var now = LG.text.clusterCount(e, out);
     return Object.assign({}, e, { t: now.words, l: now.label });
+  }
+
+  // The run drawn inside the scene's entry `i` (merge.js: `merged`), or null.
+  function runIn(scene, i) {
+    var r = scene.merged ? scene.merged.get(i) : undefined;
+    return r === undefined ? null : scene.entries[r];
   }
 
   // How many of each cluster's members the scene draws on their own (pulled out).
@@ -282,7 +295,7 @@
       var lit = this.lit;
       var nodes = scene.list.map((i) => {
         var e = remaining(scene.entries[i], out.get(i));
-        var node = visNode(e, scene.pos.get(i), focus, this.colours, this.level);
+        var node = visNode(e, scene.pos.get(i), focus, this.colours, this.level, runIn(scene, i));
         if (lit && !lit.ids.has(node.id)) node.opacity = DIM;
         if (this.dragged.has(node.id)) { delete node.x; delete node.y; }
         return node;
@@ -296,7 +309,8 @@
         var a = scene.entries[pair[0]];
         var b = scene.entries[pair[1]];
         var edge = { id: JSON.stringify([a.id, b.id]), from: a.id, to: b.id };
-        edge.dashes = a.d || b.d ? DESIGN_DASHES : false;
+        var run = runIn(scene, pair[1]); // an edge into a merged design run is dashed too
+        edge.dashes = a.d || b.d || (run && run.d) ? DESIGN_DASHES : false;
         edge.color = { opacity: lit && !lit.edges.has(edge.id) ? DIM : 1 };
         return edge;
       });

@@ -1,0 +1,43 @@
+"""Runs that may be drawn as one node with their output: the entries' `o` mark (docs/graph.md).
+
+Where a run makes exactly one artifact and is that artifact's only producer (every dbt
+model, many ETL tasks), the browser can draw the two as one node, the artifact with the run
+inside it (lineage-graph/merge.js), which halves such a graph. Whether a run qualifies is a
+fact of the whole graph, not of a page (a page may not draw the run's other outputs), so it
+is worked out here, once per node, with the node's cached entry. A run from dbt is marked
+2: a page drawing one opens merged, as dbt docs draws a model as one node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .facts import GraphFacts
+
+ONE_OUTPUT = 1  # a run that makes one artifact, its only producer
+ONE_OUTPUT_DBT = 2  # the same, from dbt: its page opens with such pairs merged
+DBT_JOB = "dbt "  # the dbt reader's job types: "dbt model", "dbt seed", "dbt source", ...
+DBT_TAG = "dbt"  # OpenLineage's dbt integration (its jobType facet), as the reader tags it
+
+
+def merge_mark(facts: GraphFacts, n: str) -> int:
+    """Return the `o` mark of a node: 2 or 1 for a run that makes one artifact alone, else 0."""
+    if facts.kind[n] != "run":
+        return 0
+    made = facts.succ[n]
+    if len(made) != 1:
+        return 0
+    (artifact,) = made
+    if facts.kind[artifact] != "artifact" or len(facts.pred[artifact]) != 1:
+        return 0
+    return ONE_OUTPUT_DBT if is_dbt_run(facts.graph.nodes[n]) else ONE_OUTPUT
+
+
+def is_dbt_run(attrs: Mapping[str, Any]) -> bool:
+    """Return whether a run came from dbt: the dbt reader's job type or OpenLineage's tag."""
+    job_type = attrs.get("job_type")
+    tags = attrs.get("tags")
+    if isinstance(job_type, str) and job_type.startswith(DBT_JOB):
+        return True
+    return isinstance(tags, list | tuple) and DBT_TAG in tags

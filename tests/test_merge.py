@@ -1,0 +1,126 @@
+"""Runs drawn inside their one output (issue 13 point 2) and "Produced by" links (point 11).
+
+The page data marks a run that makes exactly one artifact, that artifact's only producer,
+with `o` (2 when it came from dbt: its pages open merged); an artifact's entry links its
+producer's page from the current page (`ph`), written as the index of the producer's entry
+when the page has one. The dbt fixture is the jaffle_shop manifest in tests/data.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from lineage_report import graphview, load
+from lineage_report.graphview import compact, page_graph
+from lineage_report.graphview.facts import GraphFacts
+from lineage_report.graphview.merge import merge_mark
+from tests.browser.harness import add_artifact, add_run, sample_graph
+
+DATA = Path(__file__).resolve().parent / "data"
+INVOCATION = "f5f9ec53-b715-491d-92b0-c7d376eab70b"  # the jaffle_shop manifest's
+FCT_ORDERS = "artifact:jaffle_shop.fct_orders:v0"
+
+
+def dbt_run(uid: str) -> str:
+    """Return the node id of a dbt node's run in the jaffle_shop fixture."""
+    return f"run:{uid}@{INVOCATION}"
+
+
+@pytest.fixture(scope="module")
+def jaffle(tmp_path_factory) -> nx.DiGraph:
+    """Return the lineage graph of the jaffle_shop dbt manifest."""
+    root = tmp_path_factory.mktemp("jaffle")
+    shutil.copy(DATA / "dbt-jaffle-shop" / "manifest.json", root / "manifest.json")
+    return load(root).graph
+
+
+def href(node_id: str) -> str:
+    """Return a page link for any node, as a build's would be."""
+    return "../pages/" + node_id.replace(":", "-").replace("@", "-") + ".html"
+
+
+def entries_by_id(view) -> dict[str, dict]:
+    """Return the view's entries (expanded data) by node id."""
+    return {e["id"]: e for e in view.data["nodes"]}
+
+
+def test_a_dbt_models_run_is_marked_to_merge_by_default(jaffle):
+    entries = entries_by_id(page_graph(jaffle, FCT_ORDERS, href=href))
+    assert entries[dbt_run("model.jaffle_shop.fct_orders")]["o"] == 2
+    assert entries[dbt_run("seed.jaffle_shop.raw_orders")]["o"] == 2
+    # An exposure uses models and makes nothing: nothing to merge it into.
+    assert "o" not in entries[dbt_run("exposure.jaffle_shop.crm_export")]
+    assert not any("o" in e for e in entries.values() if e["k"] == "artifact")
+
+
+def test_only_a_run_that_alone_makes_one_artifact_is_marked():
+    g = sample_graph()
+    g.add_edge("run:prep-2", "artifact:mnist-clean:v0")  # a second producer of clean v0
+    facts = GraphFacts(g)
+    assert merge_mark(facts, "run:upload-1") == 1  # one output, its only producer
+    assert merge_mark(facts, "run:split-1") == 0  # three outputs
+    assert merge_mark(facts, "run:prep-1") == 0  # its output has two producers
+    assert merge_mark(facts, "run:prep-2") == 0  # two outputs now
+    assert merge_mark(facts, "run:deploy-1") == 1
+    assert merge_mark(facts, "artifact:mnist-raw:v0") == 0
+
+
+def test_a_run_from_openlineages_dbt_integration_is_a_dbt_run():
+    g = nx.DiGraph()
+    run = add_run(g, "ol-1", "jaffle.model.orders")
+    g.nodes[run]["tags"] = ["dbt", "job"]  # the reader's tags from the jobType facet
+    add_artifact(g, "orders", 0, "dataset", producer=run)
+    assert merge_mark(GraphFacts(g), run) == 2
+
+
+def test_an_artifacts_entry_links_its_producers_page(jaffle):
+    view = page_graph(jaffle, FCT_ORDERS, href=href)
+    entry = entries_by_id(view)[FCT_ORDERS]
+    producer = dbt_run("model.jaffle_shop.fct_orders")
+    assert ["Produced by", "run fct_orders"] in entry["p"]
+    assert entry["ph"] == href(producer)
+
+
+def test_a_producer_on_the_page_is_written_as_its_entrys_index(jaffle):
+    view = page_graph(jaffle, FCT_ORDERS, href=href)
+    embedded = json.loads(str(view.data_json))
+    index = {e["id"]: i for i, e in enumerate(view.data["nodes"])}
+    coded = embedded["nodes"][index[FCT_ORDERS]]
+    assert coded["ph"] == index[dbt_run("model.jaffle_shop.fct_orders")]
+    assert compact.decode(embedded) == view.data
+
+
+def test_a_producer_off_the_page_keeps_its_link_as_text():
+    g = sample_graph()
+    view = page_graph(g, "artifact:mnist-train:v0", href=href, direction="down")
+    assert "run:split-1" not in entries_by_id(view)  # downstream only: its producer is not here
+    embedded = json.loads(str(view.data_json))
+    index = {e["id"]: i for i, e in enumerate(view.data["nodes"])}
+    assert embedded["nodes"][index["artifact:mnist-train:v0"]]["ph"] == href("run:split-1")
+    assert compact.decode(embedded) == view.data
+
+
+def test_no_link_without_an_href_or_a_producer():
+    g = sample_graph()
+    view = page_graph(g, "artifact:mnist-train:v0")
+    assert not any("ph" in e for e in view.data["nodes"])
+    entries = entries_by_id(page_graph(g, "artifact:mnist-cnn:v0", href=href))
+    assert "ph" not in entries["artifact:imagenet-subset:latest"]  # external: no producer
+
+
+def test_the_marks_and_links_cost_little(jaffle):
+    """The dbt model page's data grows by well under a tenth (measured: about 2%)."""
+    view = page_graph(jaffle, FCT_ORDERS, href=href)
+    bare = dict(view.data, nodes=[_without(e, "o", "ph") for e in view.data["nodes"]])
+    before = len(graphview.pagedata.escape_json(compact.encode(bare)))
+    assert view.byte_size < before * 1.05
+
+
+def _without(entry: dict, *keys: str) -> dict:
+    """Return an entry without some keys."""
+    return {k: v for k, v in entry.items() if k not in keys}
