@@ -200,6 +200,8 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             kept = [p.path for p in pages if p.path not in records]
             last = changes.old.pages if changes.incremental else []
             write_member_files(writer, crew, sorted(p.path for p in pages), kept, last)
+            for name, data in views.preview_files().items():
+                write_if_changed(writer, name, data)
             files = site_files(lineage, assets, config, pages, encoded, report_time)
             for name, data in files.items():
                 write_if_changed(writer, name, data)
@@ -321,6 +323,8 @@ def build_part(
     crew = Crew(state, pages, jobs, progress)
     crew.finish()
     write_member_files(out, crew, None, [], [])
+    for name, content in views.preview_files().items():
+        out.write(name, content)
     data = split.data_lineage(lineage, part, mine.problems)
     for name, content in site_files(data, assets, config, pages, None, shared.report_time).items():
         out.write(name, content)

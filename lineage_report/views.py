@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from . import formats, graphview, naming, refs, runtable
+from .graphview import previews
 from .lineage import Lineage
 from .manifest import FAILING
 from .markdown import render_markdown
@@ -477,6 +478,8 @@ class SiteViews:
         self._hub_lists: dict[tuple[str, str], list[str]] = {}
         # Made once: what every page's graph looks up and shares (entries, fans, type places).
         self.graph_facts = graphview.GraphFacts(graph)
+        # The site's preview files: every page's graph reads its nodes' previews there.
+        self.preview_shards = previews.SHARDS
 
     # ordering -------------------------------------------------------------------
 
@@ -961,6 +964,7 @@ class SiteViews:
             threshold=self.lineage.config.cluster_threshold,
             href=urls.node,
             type_href=urls.type_node,
+            preview_shards=self.preview_shards,
         )
         # Every node it walked or lists: each decides what is drawn (a fan's hub its rest).
         self.touch(view.shows)
@@ -1097,6 +1101,10 @@ class SiteViews:
             page.runs_data = urls.to(naming.runs_data_path(spec.key))
         return page
 
+    def preview_files(self) -> dict[str, bytes]:
+        """Return the site's preview files (graphview/previews.py): path -> bytes."""
+        return previews.preview_files(self.graph_facts)
+
     def run_tables(self) -> list[tuple[str, str]]:
         """Return each job type's runs-table data file, with the job type, in a stable order."""
         return [(naming.runs_data_path(g), g) for k, g in sorted(self._by_group) if k == "run"]
@@ -1151,6 +1159,7 @@ class SiteViews:
             href=urls.node,
             type_href=urls.type_node,
             group_key=self.lineage.config.group_by,
+            preview_shards=self.preview_shards,
         )
         return GraphPage("Lineage graph", view)
 

@@ -22,6 +22,7 @@ from lineage_report import formats, graphview, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.export import export
+from lineage_report.graphview.previews import read_preview_files
 from lineage_report.load import load
 from tests.browser.harness import add_artifact, add_run
 from tests.factories import at, manifest, write_project
@@ -145,8 +146,10 @@ def graph_data(page: str) -> dict:
 
 
 def previews(site: Path, node: str) -> list[dict[str, str]]:
-    """Return the preview rows of `node` in every page that embeds it (at least one)."""
-    found = []
+    """Return the preview rows of `node` wherever the site keeps them (at least one): its
+    preview file (graphview/previews.py), and any page that embeds them."""
+    shared = read_preview_files(site)
+    found = [dict(shared[node])] if node in shared else []
     for path in sorted(site.rglob("*.html")):
         page = path.read_text(encoding="utf-8")
         if "lineage-graph-data" not in page:

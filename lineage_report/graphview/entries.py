@@ -22,8 +22,14 @@ from .text import GROUP_MAX, LABEL_MAX, TEXT_MAX, Href, count_words, plain, safe
 ALIASES_MAX = 20
 
 
-def node_entries(facts: GraphFacts, pos, clusters, focus, href, member_cap, previews=True):
-    """Return the node entries (drawn nodes by position, then members) and an id->index map."""
+def node_entries(
+    facts: GraphFacts, pos, clusters, focus, href, member_cap, previews=True, shared=False
+):
+    """Return the node entries (drawn nodes by position, then members) and an id->index map.
+
+    Without `previews` only the focus keeps its preview; with `shared` preview files
+    (previews.py) no entry holds one: the browser reads them there.
+    """
     by_id = {c.id: c for c in clusters}
     drawn = sorted(pos, key=lambda n: (pos[n][0], pos[n][1], n))
     entries = []
@@ -37,6 +43,8 @@ def node_entries(facts: GraphFacts, pos, clusters, focus, href, member_cap, prev
             elif not previews:
                 del entry["p"]
                 entry.pop("ph", None)  # the producer's link lives in the preview
+        if shared:
+            entry.pop("p", None)
         entry["x"], entry["y"] = pos[n]
         entries.append(entry)
     index = {e["id"]: i for i, e in enumerate(entries)}
@@ -44,6 +52,8 @@ def node_entries(facts: GraphFacts, pos, clusters, focus, href, member_cap, prev
     for cluster in sorted(clusters, key=lambda c: index[c.id]):
         for m in cluster.members[: shares[cluster.id]]:
             entry = node_entry(facts, m, href)
+            if shared:
+                entry.pop("p", None)
             entry["c"] = index[cluster.id]
             index[m] = len(entries)
             entries.append(entry)

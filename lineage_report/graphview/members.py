@@ -43,16 +43,21 @@ class MemberFile:
     data: bytes
 
 
-def member_file(facts: GraphFacts, cluster: Cluster, site_href: Href) -> MemberFile:
+def member_file(
+    facts: GraphFacts, cluster: Cluster, site_href: Href, shared: bool = False
+) -> MemberFile:
     """Return the member file of a cluster, made once per graph for each set of members.
 
-    `site_href(node)` is a node's link relative to the site's root.
+    `site_href(node)` is a node's link relative to the site's root. With `shared` preview
+    files (previews.py) the members' previews are read there, not kept here.
     """
     made = facts.member_files  # a hub's fans are met on thousands of pages
-    key = _fan_key(cluster) if cluster.size else tuple(cluster.members)
+    key = (_fan_key(cluster) if cluster.size else tuple(cluster.members), shared)
     found = made.get(key)
     if found is None:
-        found = made[key] = _make(facts, sorted(_all_members(facts, cluster)), site_href)
+        members = sorted(_all_members(facts, cluster))
+        kept = frozenset() if shared else PREVIEW_ROWS
+        found = made[key] = _make(facts, members, site_href, kept)
     return found
 
 
@@ -73,8 +78,9 @@ def _all_members(facts: GraphFacts, cluster: Cluster) -> list[str]:
     return [n for n in around if kind[n] == cluster.kind and group[n] in groups]
 
 
-def _make(facts: GraphFacts, members: list[str], site_href: Href) -> MemberFile:
-    """Return the file of these members (sorted by id): entries, neighbours, named by digest."""
+def _make(facts: GraphFacts, members: list[str], site_href: Href, kept: frozenset) -> MemberFile:
+    """Return the file of these members (sorted by id): entries, neighbours, named by digest;
+    `kept` names the preview rows they keep."""
     at = {n: i for i, n in enumerate(members)}
     others: dict[str, int] = {}
     entries = []
@@ -82,7 +88,7 @@ def _make(facts: GraphFacts, members: list[str], site_href: Href) -> MemberFile:
         entry = node_entry(facts, n, site_href)
         for key in LEFT_OUT:
             entry.pop(key, None)
-        rows = [row for row in entry.pop("p", ()) if row[0] in PREVIEW_ROWS]
+        rows = [row for row in entry.pop("p", ()) if row[0] in kept]
         if rows:
             entry["p"] = rows
         entry["ni"] = _refs(sorted(facts.pred[n])[:NEIGHBOURS_MAX], at, others)

@@ -60,11 +60,19 @@ class Head:
     shows: tuple[str, ...] = ()
 
 
-def finish(head: Head, note, entries, flat, types, cluster_count, columns=None) -> GraphView:
-    """Return the GraphView of entries and edges, its data serialised once."""
+def finish(
+    head: Head, note, entries, flat, types, cluster_count, columns=None, previews=None
+) -> GraphView:
+    """Return the GraphView of entries and edges, its data serialised once.
+
+    `previews` is (folder link, shard count) of the site's preview files (previews.py),
+    where the entries' previews are, or None when the entries hold their own.
+    """
     data = _data_dict(head, note, entries, flat, types)
     if columns:  # the column view's data (graphview/columns.py), on pages that have some
         data["columns"] = columns
+    if previews is not None:
+        data["pv"], data["pn"] = previews
     drawn = sum(1 for e in entries if "c" not in e)
     return GraphView(
         head.mode,

@@ -26,6 +26,7 @@ from .members import member_file, site_links, site_root
 from .neighbourhood import FAN_LIMIT, WALK_LIMIT, cut_note, induced_edges, neighbourhood
 from .overview import types_data
 from .pagedata import GraphView, Head, finish, flat_edges, view_groups
+from .previews import FOLDER as PREVIEWS
 from .text import LABEL_MAX, Href, plain
 
 DEFAULT_THRESHOLD = 5  # W&B clusters a level above five runs of one type
@@ -35,6 +36,10 @@ MAX_BYTES = 600_000  # embedded data per page; leaner views above it (no page ma
 LEAN_NOTE = (
     "Too large to embed in full: cluster members are not listed and previews are left out; "
     "the tables list everything."
+)
+LEAN_SHARED_NOTE = (
+    "Too large to embed in full: a cluster's members load when it opens; the tables list "
+    "everything."
 )
 
 
@@ -51,12 +56,15 @@ def page_graph(
     type_href: Href | None = None,
     title: str | None = None,
     fan_limit: int = FAN_LIMIT,
+    preview_shards: int = 0,
 ) -> GraphView:
     """Return the view of `focus`'s upstream and downstream lineage for its page.
 
     Any other node with more than `fan_limit` neighbours one way is a hub: those
     neighbours are drawn as clusters of at most FAN_MEMBERS listed members (a fan) and
     the walk goes no further that way, so the page's cost does not grow with the hub.
+    With `preview_shards` (a built site's preview files, previews.py) and links made by
+    naming, the previews are left to those files.
     """
     facts = facts_of(graph)
     if focus not in facts.graph:
@@ -67,6 +75,7 @@ def page_graph(
     label = plain(facts.graph.nodes[focus].get("label") or focus, LABEL_MAX)
     title = title or f"Lineage of {label}"
     ask = _Ask("page", title, focus, depth, threshold, href, type_href, member_cap)
+    ask = replace(ask, preview_shards=preview_shards)
     note = _join(cut_note(cut, limit), fan_note(facts, hubs))
     return _view(facts, nodes, induced_edges(facts, nodes), ask, note, hub_fans(facts, nodes, hubs))
 
@@ -81,6 +90,7 @@ def project_graph(
     type_href: Href | None = None,
     title: str = "Project lineage",
     group_key: str = "",
+    preview_shards: int = 0,
 ) -> GraphView:
     """Return the view of the whole project, clustered; the type overview if still too big.
 
@@ -92,6 +102,7 @@ def project_graph(
     nodes = sorted(facts.graph.nodes)
     edges = sorted((u, v) for u, v in facts.graph.edges() if u != v)
     ask = _Ask("project", title, None, None, threshold, href, type_href, member_cap, limit)
+    ask = replace(ask, preview_shards=preview_shards)
     # Only this page carries the groupings (by namespace, package, ...): issue 13.
     return grouped(_view(facts, nodes, edges, ask, "", []), facts, MAX_BYTES, group_key)
 
@@ -120,6 +131,7 @@ class _Ask:
     type_href: Href | None
     member_cap: int
     draw_limit: int | None = None  # drawn nodes above which only the type overview is shown
+    preview_shards: int = 0  # the site's preview files (previews.py); 0: previews inline
 
 
 @dataclass(frozen=True)
@@ -185,18 +197,29 @@ def _drawn_view(facts, drawing: _Drawing, edges, ask: _Ask, head, note, types) -
     # (With fans, `edges` holds the members' edges too: they map to their fans.)
     pos = place(drawing.layer, drawn_edges)
     clusters = drawing.clusters
-    for cap, previews, extra in ((ask.member_cap, True, ""), (0, False, LEAN_NOTE)):
-        entries, index = node_entries(facts, pos, clusters, ask.focus, ask.href, cap, previews)
+    shared = _preview_files(ask)
+    lean_note = LEAN_NOTE if shared is None else LEAN_SHARED_NOTE
+    for cap, previews, extra in ((ask.member_cap, True, ""), (0, False, lean_note)):
+        entries, index = node_entries(
+            facts, pos, clusters, ask.focus, ask.href, cap, previews, shared is not None
+        )
         flat = flat_edges(edges, index, rep)
         columns = column_data(facts, entries)
-        files = _member_files(facts, clusters, entries, index, ask)
-        view = finish(head, _join(note, extra), entries, flat, types, len(clusters), columns)
+        files = _member_files(facts, clusters, entries, index, ask, shared is not None)
+        parts = (head, _join(note, extra), entries, flat, types, len(clusters), columns, shared)
+        view = finish(*parts)
         if view.byte_size <= MAX_BYTES:
             return replace(view, members=files)
     return None
 
 
-def _member_files(facts, clusters: list[Cluster], entries, index, ask: _Ask) -> tuple:
+def _preview_files(ask: _Ask) -> tuple[str, int] | None:
+    """Return the page's link to the site's preview files and their count, if it uses them."""
+    root = site_root(ask.href, ask.focus) if ask.preview_shards else None
+    return None if root is None else (root + PREVIEWS, ask.preview_shards)
+
+
+def _member_files(facts, clusters: list[Cluster], entries, index, ask: _Ask, shared) -> tuple:
     """Name a member file (`m`) in each cluster entry that embeds fewer members than it
     stands for; return the files (graphview/members.py)."""
     root = site_root(ask.href, ask.focus)
@@ -208,7 +231,7 @@ def _member_files(facts, clusters: list[Cluster], entries, index, ask: _Ask) -> 
     for cluster in clusters:
         at = index[cluster.id]
         if embedded[at] < cluster.count:
-            file = member_file(facts, cluster, site_href)
+            file = member_file(facts, cluster, site_href, shared)
             entries[at]["m"] = root + file.path
             files[file.path] = file
     return tuple(files.values())

@@ -209,5 +209,21 @@
     return node;
   }
 
-  LG.dom = { build: build, part: part, findParts: findParts, make: make };
+  // A data file of the site (member files, preview files) run by a <script> element, since
+  // file:// forbids fetch; one promise per URL, resolved once it has run.
+  var scripts = new Map();
+  function loadScript(url) {
+    if (!scripts.has(url)) {
+      scripts.set(url, new Promise((resolve, reject) => {
+        var script = document.createElement('script');
+        script.onload = () => resolve();
+        script.onerror = () => reject(new Error(url + ' could not be loaded'));
+        script.src = url;
+        document.head.appendChild(script);
+      }));
+    }
+    return scripts.get(url);
+  }
+
+  LG.dom = { build: build, part: part, findParts: findParts, make: make, loadScript: loadScript };
 })(window.LineageGraph = window.LineageGraph || {});

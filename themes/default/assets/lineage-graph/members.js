@@ -12,26 +12,16 @@
 
   var FOLDER = 'members/'; // graphview/members.py FOLDER, below the site's root
 
-  var files = new Map(); // member file URL -> a promise of its data (loaded once a page)
   var states = new WeakMap(); // model -> Map(cluster index -> 'loading' | 'loaded' | 'failed')
 
-  // The data of a member file: one <script> element, resolved when it has run.
+  // The data of a member file, once its <script> element has run.
   function fetchFile(url) {
-    if (!files.has(url)) {
-      files.set(url, new Promise((resolve, reject) => {
-        var digest = url.slice(url.lastIndexOf('/') + 1).replace(/\.js$/, '');
-        var script = document.createElement('script');
-        script.onload = () => {
-          var data = (window.LineageMembers || {})[digest];
-          if (data && Array.isArray(data.nodes)) resolve(data);
-          else reject(new Error(url + ' holds no members'));
-        };
-        script.onerror = () => reject(new Error(url + ' could not be loaded'));
-        script.src = url;
-        document.head.appendChild(script);
-      }));
-    }
-    return files.get(url);
+    var digest = url.slice(url.lastIndexOf('/') + 1).replace(/\.js$/, '');
+    return LG.dom.loadScript(url).then(() => {
+      var data = (window.LineageMembers || {})[digest];
+      if (data && Array.isArray(data.nodes)) return data;
+      throw new Error(url + ' holds no members');
+    });
   }
 
   function statesOf(model) {

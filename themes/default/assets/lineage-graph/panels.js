@@ -130,6 +130,8 @@
       P.previewTitle.textContent = e.l;
       P.previewRows.textContent = '';
       var rows = group ? group.rows : e.k === 'type' ? [['Count', e.t]] : e.p || [];
+      var waiting = this.waitingRows(e); // rows still in the site's preview files
+      if (waiting.length) rows = [['Preview', 'loading\u2026']];
       // A merged node (merge.js) shows its run's rows under its own: "Produced by" would repeat it.
       var run = LG.merge ? LG.merge.showRun(this.graph, e) : undefined;
       var producer = LG.text.safeHref(e.ph); // "Produced by" links the run's page
@@ -150,6 +152,33 @@
       P.previewFocus.hidden = e.k === 'type' || e.id === state.focus;
       P.previewBack.hidden = !state.out.has(e.id);
       P.preview.hidden = false;
+      if (waiting.length) this.readRows(e, waiting);
+    }
+
+    // The entries whose rows the preview of `e` shows (its own, a merged run's) and that
+    // are still in the site's preview files (previews.js).
+    waitingRows(e) {
+      if (!LG.previews) return [];
+      var graph = this.graph;
+      var shown = [e];
+      var i = graph.model.index.get(e.id);
+      if (LG.merge && i !== undefined && graph.current.entries === graph.model.entries) {
+        shown.push(LG.merge.runOf(graph.current, i));
+      }
+      return LG.previews.missing(graph, shown);
+    }
+
+    // Read the rows of a preview from its files, then show it again if it is still open.
+    readRows(e, waiting) {
+      var again = () => {
+        if (this.previewId === e.id && !this.parts.preview.hidden) this.showPreview(e);
+      };
+      LG.previews.load(this.graph, waiting).then(again, () => {
+        waiting.forEach((w) => {
+          if (w.p === undefined) w.p = [['Preview', 'could not be loaded; its page shows it all']];
+        });
+        again();
+      });
     }
 
     showCluster(c) {

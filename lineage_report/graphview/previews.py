@@ -1,0 +1,75 @@
+"""Preview files: every node's preview rows, once per site, in `<script>` files read on demand.
+
+A node's preview (its type, times, size, description...) is the same on every page that
+draws it, and a node is drawn on ten pages or more: written into each page, the previews
+were a sixth of a site's bytes. A built site keeps them in `SHARDS` shards under
+`previews/`; a page's data names the folder (`pv`) and the shard count (`pn`), and the
+browser loads the shard of a node (`shard_of`: FNV-1a over the id's UTF-16 code units,
+as lineage-graph/previews.js computes it) when its preview opens; file:// forbids fetch, a
+`<script>` element works everywhere. A view made for one page (the Python API, the notebook)
+keeps its previews inline. Format: docs/graph.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from ..scriptjson import script_json
+from .compact import decode, encode
+from .entries import node_entry
+from .facts import GraphFacts
+
+FOLDER = "previews/"  # below the site's root (or a split site's part)
+GLOBAL = "LineagePreviews"  # the global each file adds itself to, by shard number
+# Shards of every site: a fixed number, so that no page's data changes as the project
+# grows (a page is the same in a project ten times larger); a shard with no node is not
+# written. 120,000 nodes: ~120 a shard (~30 KB); 1,000,000: ~1,000 (~250 KB).
+SHARDS = 1024
+FORMAT = 1
+
+
+def shard_of(node: str, count: int) -> int:
+    """Return the shard of a node: FNV-1a (32 bits) over its id's UTF-16 code units."""
+    h = 0x811C9DC5
+    units = node.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(units), 2):
+        h ^= units[i] | units[i + 1] << 8
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h % count
+
+
+def shard_path(shard: int) -> str:
+    """Return a shard's path relative to the site's root."""
+    return f"{FOLDER}{shard}.js"
+
+
+def preview_files(facts: GraphFacts) -> dict[str, bytes]:
+    """Return every shard's file (site path -> bytes) of the graph's nodes' previews."""
+    shards: dict[int, list[dict]] = defaultdict(list)
+    for n in sorted(facts.kind):
+        rows = node_entry(facts, n, None).get("p")
+        if rows:
+            shards[shard_of(n, SHARDS)].append({"id": n, "k": facts.kind[n], "p": rows})
+    return {shard_path(k): _shard_script(k, nodes) for k, nodes in sorted(shards.items())}
+
+
+def read_preview_files(site: Path) -> dict[str, list[list[str]]]:
+    """Return every node's preview rows from a built site's preview files (for tests and
+    scripts, as graphview.read_page_data is for page data)."""
+    rows = {}
+    for path in sorted((site / FOLDER).glob("*.js")):
+        text = path.read_text(encoding="utf-8").splitlines()[1]
+        data = json.loads(text.partition(" = ")[2].rstrip(";"))
+        for e in decode({**data, "types": None})["nodes"]:
+            rows[e["id"]] = e["p"]
+    return rows
+
+
+def _shard_script(shard: int, entries: list[dict]) -> bytes:
+    """Return one shard's script: it adds its previews (compact, as page data) to the global."""
+    data = encode({"nodes": entries, "types": None})
+    text = script_json({"v": FORMAT, "s": data["s"], "nodes": data["nodes"]})
+    registry = f"window.{GLOBAL}"
+    return f"{registry} = {registry} || {{}};\n{registry}[{shard}] = {text};\n".encode()
