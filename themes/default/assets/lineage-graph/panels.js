@@ -168,10 +168,14 @@
       return LG.previews.missing(graph, shown);
     }
 
-    // Read the rows of a preview from its files, then show it again if it is still open.
+    // Read the rows of a preview from its files, then show it again if it is still open,
+    // with its way back to the cluster panel it came from.
     readRows(e, waiting) {
       var again = () => {
-        if (this.previewId === e.id && !this.parts.preview.hidden) this.showPreview(e);
+        if (this.previewId !== e.id || this.parts.preview.hidden) return;
+        var back = this.backTo;
+        this.showPreview(e);
+        if (back !== null) this.offerBack(back);
       };
       LG.previews.load(this.graph, waiting).then(again, () => {
         waiting.forEach((w) => {
