@@ -67,9 +67,12 @@ INSPECT = """() => {
     }
   }
   for (const s of document.scripts) {
-    // Ours: the site's assets, a job type's runs-table data beside its page, the graph data.
+    // Ours: the site's assets, a job type's runs-table data beside its page, the graph data,
+    // its preview shards (previews/<n>.js) and cluster member files (members/<digest>.js).
+    const path = s.src ? new URL(s.src).pathname : '';
     const own = s.src
-      ? /\\/assets\\/|\\/jobs\\/[^/]+-runs\\.js$/.test(new URL(s.src).pathname)
+      ? /\\/assets\\/|\\/jobs\\/[^/]+-runs\\.js$/.test(path)
+        || /\\/(previews\\/[0-9]+|members\\/[0-9a-f]+)\\.js$/.test(path)
       : s.type === 'application/json';
     if (!own) found.push('foreign script: ' + (s.src || s.textContent.slice(0, 60)));
   }
