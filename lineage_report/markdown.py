@@ -25,6 +25,15 @@ def _validate_link(url: str) -> bool:
 _MD.validateLink = _validate_link
 
 
+def _table_open(renderer, tokens, idx, options, env) -> str:
+    """Open a table that the keyboard can reach: on a phone a wide one scrolls by itself."""
+    tokens[idx].attrSet("tabindex", "0")
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+_MD.add_render_rule("table_open", _table_open)
+
+
 @lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
     """Render untrusted markdown to safe HTML (many pages share a text, hence the cache)."""

@@ -8,7 +8,8 @@ build goes on. Each problem names its file, where in the file, and a kind in bra
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import astuple, dataclass
 
 log = logging.getLogger("lineage_report")
 
@@ -84,8 +85,21 @@ class Problems:
             self.add(problem)
 
     def sorted(self) -> list[Problem]:
-        """Return the problems in a stable order: by file, then location."""
-        return sorted(self.items)
+        """Return the problems in a stable order: by file, then location, numbers by value."""
+        return sorted(self.items, key=_reading_order)
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def _reading_order(problem: Problem) -> tuple:
+    """Return a problem's sort key: `line 9` before `line 10`, `/inputs/2` before `/inputs/10`."""
+    return (natural(problem.path), natural(problem.location), astuple(problem))
+
+
+def natural(text: str) -> tuple:
+    """Return text as a sort key whose runs of digits compare as numbers."""
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(DIGITS.split(text)))
+
+
+DIGITS = re.compile(r"(\d+)")

@@ -108,3 +108,68 @@ def test_no_name_breaks_mid_word_in_tables(page, site: Path, dbt_site: Path, wid
             if found:
                 broken[path.name] = found[:3]
     assert broken == {}
+
+
+# How far the page is wider than the window, and the widest thing that is not inside a
+# box that scrolls by itself (a wide table scrolls inside itself on a phone).
+SIDEWAYS = """() => {
+  const width = document.documentElement.clientWidth;
+  let widest = null;
+  for (const el of document.querySelectorAll('main *, header *, footer *')) {
+    const right = el.getBoundingClientRect().right;
+    let inner = el.parentElement;
+    while (inner && getComputedStyle(inner).overflowX === 'visible') inner = inner.parentElement;
+    const clipped = inner && inner !== document.documentElement && inner !== document.body;
+    if (!clipped && right > width + 1 && (!widest || right > widest.right)) {
+      widest = { right: Math.round(right), tag: el.localName, cls: String(el.className) };
+    }
+  }
+  return { over: document.documentElement.scrollWidth - width, widest };
+}"""
+
+
+def one_page_of_each_type(site: Path) -> list[Path]:
+    """Return the site's pages: those at its root, and the first two of each folder."""
+    pages = sorted(site.glob("*.html"))
+    for folder in sorted(p for p in site.iterdir() if p.is_dir()):
+        pages += sorted(folder.glob("*.html"))[:2]
+    return pages
+
+
+def test_no_page_scrolls_sideways_on_a_phone(page, site: Path, dbt_site: Path, watched):
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = {}
+    for root in (site, dbt_site):
+        for path in one_page_of_each_type(root):
+            watcher = watched(page, root)
+            page.goto(path.as_uri())
+            found = page.evaluate(SIDEWAYS)
+            if found["over"] > 0 or found["widest"]:
+                wide[str(path.relative_to(root))] = found
+            watcher.assert_clean()
+    assert wide == {}
+
+
+def test_the_types_popover_stays_on_a_phones_screen(page, site: Path):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto((site / "graph.html").as_uri())
+    page.locator(".lg-filters summary").click()
+    box = page.locator(".lg-popover").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert page.locator("[data-lg=filter-run] input").first.is_visible()
+
+
+LONG_PATH = "/".join(["a-very-long-folder-name-without-spaces"] * 12) + "/manifest.json"
+
+
+def test_the_problems_table_fits_a_desktop_window_with_long_paths(page, tmp_path: Path):
+    project = tmp_path / "project"
+    bad = project / LONG_PATH
+    bad.parent.mkdir(parents=True)
+    bad.write_text('{"run": {"id": "' + "x" * 300 + '"}}')
+    build(load_config(project), tmp_path / "site")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto((tmp_path / "site" / "problems.html").as_uri())
+    assert page.evaluate(SIDEWAYS) == {"over": 0, "widest": None}
+    kind = page.locator("table.problems td:last-child").first.bounding_box()
+    assert kind["x"] + kind["width"] <= 1280
