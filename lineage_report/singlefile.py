@@ -4,7 +4,7 @@
 `<main>`, re-serialised through an allow-list (no scripts, every text escaped, links rewritten
 to in-file ids). A CSS-only router (`:target`) shows one page at a time, and a
 Content-Security-Policy forbids every load and every script, and allows only the file's own
-stylesheet and the table alignments the allow-list keeps (by their hashes). The file's
+stylesheet (by its hash; table alignments are classes). The file's
 digest is its own SHA-256; `verify` checks it with `--digest`. The page template is
 `themes/default/snapshot/single-file.html`.
 """
@@ -53,10 +53,6 @@ DROP_TAGS = {"script", "style", "template", "iframe", "object", "embed", "svg", 
 KEEP_ATTRS = {"class", "title", "lang", "dir", "scope", "colspan", "rowspan", "abbr", "role",
               "aria-label", "aria-hidden", "open", "datetime", "start", "reversed"}  # fmt: skip
 WEB_SCHEMES = ("http", "https", "mailto")
-ALIGN = re.compile(r"\s*text-align\s*:\s*(left|right|center)\s*;?\s*", re.I)
-# The style="" values a kept table cell may carry, spelled as markdown-it writes them: the
-# policy allows exactly these (by hash), so no other inline style applies.
-ALIGNMENTS = ("text-align:left", "text-align:right", "text-align:center")
 DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp)[;,]", re.I)
 FRAGMENT_SAFE = "/:-._~!$&'()*+,;=@"
 ROUTER_CSS = """
@@ -151,8 +147,6 @@ class PageBody(HTMLParser):
                 kept["id"] = f"{page_anchor(self.path)}:{value}"
             elif name == "href" and tag == "a":
                 self.link(value, kept)
-            elif name == "style" and (align := ALIGN.fullmatch(value)):
-                kept["style"] = "text-align:" + align.group(1).lower()  # as the policy allows
             elif name in KEEP_ATTRS:
                 kept[name] = value
         return "".join(f' {k}="{escape(v, quote=True)}"' for k, v in kept.items())
@@ -254,9 +248,8 @@ def csp_hash(text: str) -> str:
 
 def policy(css: str) -> str:
     """Return the file's Content-Security-Policy: no script, no load, only its own styles."""
-    styles = " ".join(csp_hash(text) for text in (css, *ALIGNMENTS))
     return (
-        f"default-src 'none'; style-src {styles} 'unsafe-hashes'; "
+        f"default-src 'none'; style-src {csp_hash(css)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
 

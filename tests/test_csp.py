@@ -22,7 +22,6 @@ from lineage_report.markdown import render_markdown
 from lineage_report.singlefile import make_single_file
 from tests.conftest import ROOT, SAMPLE
 
-ALIGNMENTS = ("text-align:left", "text-align:right", "text-align:center")
 JS_TYPES = {"", "text/javascript", "application/javascript", "module"}
 
 
@@ -33,9 +32,8 @@ def source(text: str) -> str:
 
 def site_policy(base_uri: str = "'none'") -> str:
     """Return the policy every page of the regular site must carry."""
-    styles = " ".join(source(text) for text in ALIGNMENTS)
     return (
-        f"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-hashes' {styles}; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri {base_uri}; "
         "form-action 'none'"
     )
@@ -121,23 +119,28 @@ def test_a_404_page_with_a_base_allows_that_base(based_site):
 
 
 def test_pages_hold_nothing_the_policy_blocks(sample_site):
-    """No inline script or style, no event handler, only markdown's table alignments."""
-    style_attrs = set()
+    """No inline script or style, no style="" (the policy allows none), no event handler."""
     for page in sample_site.rglob("*.html"):
         found = inline(page)
         assert "inline" not in found.scripts, page
         assert found.styles == [] and found.handlers == [], page
+        assert found.style_attrs == set(), page
         assert all(not re.match(r"\w+:|//", src) for src in found.scripts), page  # 'self' only
-        style_attrs |= found.style_attrs
-    assert style_attrs == {"text-align:right"}  # the sample's markdown tables
+    right = '<td class="align-right">'
+    aligned = [p for p in sample_site.rglob("*.html") if right in p.read_text()]
+    assert aligned  # the sample's descriptions hold right-aligned markdown columns
 
 
-def test_policy_hashes_are_those_of_markdown_table_alignments():
-    """The hashes allow exactly the style="" values markdown-it gives aligned table cells."""
-    html = render_markdown("| a | b | c |\n|:--|--:|:-:|\n| 1 | 2 | 3 |\n")
-    assert set(re.findall(r'style="([^"]*)"', html)) == set(ALIGNMENTS)
-    base = (ROOT / "themes" / "default" / "base.html").read_text()
-    assert all(source(text) in base for text in ALIGNMENTS)
+def test_markdown_table_alignments_are_classes_not_styles():
+    """markdown-it's style="text-align:…" becomes a class the theme's stylesheet aligns."""
+    html = render_markdown("| a | b | c | d |\n|:--|--:|:-:|---|\n| 1 | 2 | 3 | 4 |\n")
+    assert "style=" not in html
+    cells = re.findall(r"<t[hd]( class=\"[^\"]*\")?>", html)
+    assert cells == [' class="align-left"', ' class="align-right"', ' class="align-center"', ""] * 2
+    css = (ROOT / "themes" / "default" / "assets" / "style.css").read_text()
+    assert all(
+        f".align-{side} {{ text-align: {side}; }}" in css for side in ("left", "right", "center")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +160,8 @@ def test_single_file_policy_allows_only_its_own_style(single):
     assert b"\r" not in single.read_bytes()
     found = inline(single)
     assert found.scripts == [] and found.handlers == []
-    assert len(found.styles) == 1 and found.style_attrs <= set(ALIGNMENTS)
-    styles = " ".join(source(text) for text in (found.styles[0], *ALIGNMENTS))
+    assert len(found.styles) == 1 and found.style_attrs == set()
     assert found.policies == [
-        f"default-src 'none'; style-src {styles} 'unsafe-hashes'; img-src data:; "
+        f"default-src 'none'; style-src {source(found.styles[0])}; img-src data:; "
         "base-uri 'none'; form-action 'none'"
     ]

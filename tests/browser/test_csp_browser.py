@@ -117,7 +117,7 @@ def assert_clean(tab: Tab, origin: Origin) -> None:
 
 
 def test_graph_draws_and_tables_keep_their_alignment(tab, origin):
-    """vis-network and lineage-graph.js load from 'self'; the cells' style="" keep applying."""
+    """vis-network and lineage-graph.js load from 'self'; markdown tables keep their alignment."""
     tab.open(origin.url + naming.GRAPH)
     tab.page.evaluate("window.lineageView.ready")
     assert len(tab.page.evaluate("window.lineageView.visibleNodeIds()")) > 10
@@ -125,8 +125,8 @@ def test_graph_draws_and_tables_keep_their_alignment(tab, origin):
     tab.open(origin.url + VERSION)
     tab.page.evaluate("window.lineageView.ready")
     assert tab.page.evaluate("window.lineageView.visibleNodeIds()")
-    cell = "getComputedStyle(document.querySelector('td[style]')).textAlign"
-    assert tab.page.evaluate(cell) == "right"  # allowed by its hash
+    cell = "getComputedStyle(document.querySelector('td.align-right')).textAlign"
+    assert tab.page.evaluate(cell) == "right"  # a class of the site's stylesheet
     assert_clean(tab, origin)
 
 
@@ -173,11 +173,11 @@ def test_injected_script_and_handler_do_not_run(tab, origin):
 
 
 def test_single_file_shows_its_styles_under_its_policy(tab, tmp_path):
-    """Its one <style> (hash) and the table alignments (hashes) apply; nothing is reported."""
+    """Its one <style> (hash) applies, table alignments too (classes); nothing is reported."""
     report = make_single_file(load_config(SAMPLE), tmp_path / "report.html").path
     tab.open(report.as_uri() + "#" + VERSION.removesuffix(".html"))
     style = "s => getComputedStyle(document.querySelector(s))"
     assert tab.page.evaluate(f"({style})('.site-header').display") == "flex"
-    assert tab.page.evaluate(f"({style})('.page:target td[style]').textAlign") == "right"
+    assert tab.page.evaluate(f"({style})('.page:target td.align-right').textAlign") == "right"
     assert_clean(tab, Origin(tmp_path, report.as_uri()))
     assert tab.requests == [report.as_uri()]
