@@ -12,10 +12,13 @@ real site's alike.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jinja2
 import networkx as nx
+import pytest
 
 from lineage_report import graphview, render
 
@@ -267,3 +270,29 @@ NODE_FILL = """([id, margin]) => {
 def node_fill(page, node_id: str, margin: int = 4) -> tuple[int, int, int]:
     """Return the (r, g, b) a drawn node is filled with."""
     return tuple(page.evaluate(NODE_FILL, [node_id, margin]))
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # from `npm ci`
+# Each violation as "rule (impact): the elements", what a reader of the failure needs.
+RUN_AXE = """() => axe.run(document, {resultTypes: ['violations']}).then((r) =>
+  r.violations.map((v) => v.id + ' (' + v.impact + '): ' +
+    v.nodes.map((n) => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')))"""
+
+
+@contextmanager
+def axe_page(browser, scheme: str = "light", width: int = 1280, height: int = 800) -> Iterator:
+    """Yield a page in a context with the scheme's colours, where axe-core may be injected."""
+    if not AXE.exists():
+        pytest.skip(f"{AXE} is missing: run `npm ci`")
+    viewport = {"width": width, "height": height}
+    context = browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def axe_violations(page) -> list[str]:
+    """Return what axe-core finds wrong with the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN_AXE)

@@ -25,12 +25,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_project"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-
-# Each violation as "rule (impact): the elements", what a reader of the failure needs.
-RUN_AXE = """() => axe.run(document, {resultTypes: ['violations']}).then((r) =>
-  r.violations.map((v) => v.id + ' (' + v.impact + '): ' +
-    v.nodes.map((n) => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')))"""
 
 
 @pytest.fixture(scope="module")
@@ -66,19 +60,22 @@ def page_types(site: Path) -> dict[str, str]:
 @pytest.fixture(params=["light", "dark"])
 def scheme_page(request, browser):
     """Return a page in a context with the scheme's colours, where axe may be injected."""
-    if not AXE.exists():
-        pytest.skip(f"{AXE} is missing: run `npm ci`")
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, color_scheme=request.param, bypass_csp=True
-    )
-    yield context.new_page()
-    context.close()
+    with harness.axe_page(browser, request.param) as page:
+        yield page
 
 
-def violations(page) -> list[str]:
-    """Return what axe-core finds wrong with the page as it is now."""
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(RUN_AXE)
+violations = harness.axe_violations
+
+
+def page_type_violations(page, site: Path) -> dict[str, list[str]]:
+    """Return the axe violations of one page of each type, by type, where there are any."""
+    found = {}
+    for kind, path in page_types(site).items():
+        page.goto((site / path).as_uri())
+        if page.evaluate("() => Boolean(window.lineageView)"):
+            page.evaluate("window.lineageView.ready")
+        found[f"{kind} ({path})"] = violations(page)
+    return {k: v for k, v in found.items() if v}
 
 
 def test_the_site_has_every_page_type(site):
@@ -87,29 +84,13 @@ def test_the_site_has_every_page_type(site):
 
 
 def test_no_page_type_has_an_axe_violation(scheme_page, site):
-    found = {}
-    for kind, path in page_types(site).items():
-        scheme_page.goto((site / path).as_uri())
-        if scheme_page.evaluate("() => Boolean(window.lineageView)"):
-            scheme_page.evaluate("window.lineageView.ready")
-        found[f"{kind} ({path})"] = violations(scheme_page)
-    assert {k: v for k, v in found.items() if v} == {}
+    assert page_type_violations(scheme_page, site) == {}
 
 
 def test_no_page_type_has_an_axe_violation_on_a_phone(browser, site):
     # On a phone a wide table scrolls inside itself: axe checks it stays reachable and a table.
-    if not AXE.exists():
-        pytest.skip(f"{AXE} is missing: run `npm ci`")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
-    page = context.new_page()
-    found = {}
-    for kind, path in page_types(site).items():
-        page.goto((site / path).as_uri())
-        if page.evaluate("() => Boolean(window.lineageView)"):
-            page.evaluate("window.lineageView.ready")
-        found[f"{kind} ({path})"] = violations(page)
-    context.close()
-    assert {k: v for k, v in found.items() if v} == {}
+    with harness.axe_page(browser, width=390, height=844) as page:
+        assert page_type_violations(page, site) == {}
 
 
 def test_the_graphs_panels_and_popover_have_no_axe_violation(scheme_page, site, watched):

@@ -157,24 +157,10 @@ def test_hostile_group_names_stay_text(page, tmp_path, watched):
     watcher.assert_clean()
 
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-RUN_AXE = """() => axe.run(document, {resultTypes: ['violations']}).then((r) =>
-  r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(' | ')))"""
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_grouped_view_and_its_preview_have_no_axe_violation(browser, site, watched, scheme):
-    if not AXE.exists():
-        pytest.skip(f"{AXE} is missing: run `npm ci`")
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, color_scheme=scheme, bypass_csp=True
-    )
-    try:
-        page = context.new_page()
+    with harness.axe_page(browser, scheme) as page:
         harness.open_graph(page, site, "graph.html", watched, "#view=types&by=namespace")
         harness.lv(page, "select('group:namespace:my-scheduler-namespace')")
         assert page.locator('[data-lg="preview"]').is_visible()
-        page.add_script_tag(path=str(AXE))
-        assert page.evaluate(RUN_AXE) == []
-    finally:
-        context.close()
+        assert harness.axe_violations(page) == []

@@ -16,6 +16,7 @@ from lineage_report import naming
 from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.views import PAGE_SIZE
+from tests.browser import harness
 from tests.factories import manifest, write_project
 from tests.test_runs_table import HOSTILE, RUNS, lr_of, runs_project, state_of
 
@@ -190,23 +191,9 @@ def test_hostile_names_and_values_stay_text(page, watched, tmp_path):
     watcher.assert_clean()
 
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-RUN_AXE = """() => axe.run(document, {resultTypes: ['violations']}).then((r) =>
-  r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(' | ')))"""
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_table_has_no_axe_violation(browser, big_site, scheme):
-    if not AXE.exists():
-        pytest.skip(f"{AXE} is missing: run `npm ci`")
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, color_scheme=scheme, bypass_csp=True
-    )
-    try:
-        page = context.new_page()
+    with harness.axe_page(browser, scheme) as page:
         page.goto((big_site / naming.job_type_path("train")).as_uri() + "#sort=config.lr")
         page.wait_for_function(SHOWN)
-        page.add_script_tag(path=str(AXE))
-        assert page.evaluate(RUN_AXE) == []
-    finally:
-        context.close()
+        assert harness.axe_violations(page) == []
