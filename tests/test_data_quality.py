@@ -309,9 +309,9 @@ def test_lists_and_search_carry_the_badge(site):
 
 def test_version_page_shows_schema_and_column_lineage_linking_inputs(site):
     html = page_of(site, "test.xxx")
-    assert '<table class="columns">' in html
+    assert '<table class="columns" tabindex="0">' in html
     assert "<tr><td><code>id</code></td><td>int</td><td></td></tr>" in html
-    rows = re.findall(r'<table class="column-lineage">.*?</table>', html, re.S)[0]
+    rows = re.findall(r'<table class="column-lineage" tabindex="0">.*?</table>', html, re.S)[0]
     links = re.findall(r'<td><code>(\w+)</code></td><td><a href="([^"]+)">([^<]+)</a></td>', rows)
     assert [(col, text.rsplit(".", 1)[-1]) for col, _, text in links] == [
         ("id", "t1"),
@@ -407,7 +407,7 @@ def facets_site(tmp_path_factory) -> Path:
 
 def test_input_facets_show_whole_on_the_version_read(facets_site):
     html = page_of(facets_site, "shop.public.customers:latest")
-    table = re.search(r'<table class="input-facets">.*?</table>', html, re.S).group(0)
+    table = re.search(r'<table class="input-facets" tabindex="0">.*?</table>', html, re.S).group(0)
     rows = re.findall(r"<tr><td><a [^>]*>([^<]+)</a></td><td>([^<]+)</td>", table)
     assert rows == [
         ("mask_customers", "input.acme_sampling"),
@@ -420,7 +420,7 @@ def test_input_facets_show_whole_on_the_version_read(facets_site):
 
 def test_a_masking_transformation_is_a_column_of_the_lineage_table(facets_site):
     html = page_of(facets_site, "customers_masked")
-    rows = re.search(r'<table class="column-lineage">.*?</table>', html, re.S).group(0)
+    rows = re.search(r'<table class="column-lineage" tabindex="0">.*?</table>', html, re.S).group(0)
     assert "<th>Subtype</th><th>Masking</th>" in rows
     assert "<td>DIRECT</td><td>TRANSFORMATION</td><td>masked</td>" in rows
     assert "<td>DIRECT</td><td>IDENTITY</td><td></td>" in rows
@@ -446,7 +446,7 @@ def run_page_of(site: Path, title_part: str) -> str:
 
 def test_input_facets_show_whole_beside_the_input_on_the_run_page(facets_site):
     html = run_page_of(facets_site, "mask_customers")
-    table = re.search(r'<table class="input-facets">.*?</table>', html, re.S).group(0)
+    table = re.search(r'<table class="input-facets" tabindex="0">.*?</table>', html, re.S).group(0)
     rows = re.findall(r"<tr><td><a [^>]*>([^<]+)</a></td><td>([^<]+)</td>", table)
     customers = f"{PG}/shop.public.customers (before v0)"
     assert [facet for _, facet in rows] == ["input.acme_sampling", "input.inputStatistics"]
