@@ -34,6 +34,9 @@ def _table_open(renderer, tokens, idx, options, env) -> str:
 _MD.add_render_rule("table_open", _table_open)
 
 
+ALIGN = re.compile(r"text-align:(left|right|center)")  # as markdown-it writes it
+
+
 def _cell_open(renderer, tokens, idx, options, env) -> str:
     """Open a table cell with its alignment as a class (align-left|right|center), not a
     style="": the pages' policy then allows no inline style at all (docs/security.md)."""
@@ -45,7 +48,6 @@ def _cell_open(renderer, tokens, idx, options, env) -> str:
     return renderer.renderToken(tokens, idx, options, env)
 
 
-ALIGN = re.compile(r"text-align:(left|right|center)")  # as markdown-it writes it
 _MD.add_render_rule("th_open", _cell_open)
 _MD.add_render_rule("td_open", _cell_open)
 
