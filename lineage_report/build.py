@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 
 import msgspec
 
-from . import formats, naming, split
+from . import formats, graphview, naming, split
 from .collect import ManifestCache
 from .config import Config
 from .crew import Crew, RenderState, side_job, worth_forking
@@ -49,7 +49,6 @@ from .status import (
     encode_status,
     load_status,
     plan,
-    unpack_manifests,
 )
 from .version import __version__
 from .views import Field, PageSpec, SiteViews
@@ -179,6 +178,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             encoded, hashes = encode_nodes(lineage.graph, lineage.inputs, keep, views.graph_facts)
             changes = plan(old, key, hashes, lineage.graph)
             assets.append(search_asset(output, changes.unchanged("search"), index))
+        assets.append(types_asset(views))
         always = SITE_WIDE if changes.unchanged("graph") else SITE_WIDE | {"graph"}
         todo = [p for p in pages if must_render(changes, p, p.kind in always, folder)]
     watch.lap("views")
@@ -315,7 +315,8 @@ def build_part(
     views = SiteViews(mine, readme=shared.readme, about=shared.about, parts=part.parts)
     pages = views.pages()
     index = search_index(split.own_graph(lineage.graph, part))
-    assets = [*shared.assets, Asset(naming.SEARCH_INDEX_ASSET, naming.SEARCH_INDEX, index)]
+    search = Asset(naming.SEARCH_INDEX_ASSET, naming.SEARCH_INDEX, index)
+    assets = [*shared.assets, search, types_asset(views)]
     out = writer.part(part.folder)
     for spec in pages:
         out.claim(spec.path)
@@ -409,7 +410,7 @@ def manifest_cache(config: Config, output: Path, old: Status | None) -> Manifest
         stamp = (output / naming.STATUS_NAME).stat().st_mtime_ns
     except OSError:
         return ManifestCache(key)
-    return ManifestCache(key, unpack_manifests(old.manifests), stamp)
+    return ManifestCache(key, old.manifests, stamp)
 
 
 def write_if_changed(writer: Writer, name: str, data: bytes) -> None:
@@ -480,6 +481,12 @@ def search_asset(output: Path, unchanged: bool, make: Callable[[], bytes]) -> As
     if content is None:
         content = make()
     return Asset(naming.SEARCH_INDEX_ASSET, naming.SEARCH_INDEX, content)
+
+
+def types_asset(views: SiteViews) -> Asset:
+    """Return the site's type table, where graph pages find their type overview's types."""
+    content = graphview.type_table(views.graph_facts).script()
+    return Asset(graphview.TYPES_FILE, naming.asset_path(graphview.TYPES_FILE, content), content)
 
 
 def site_files(

@@ -3,7 +3,9 @@
 A theme is a folder of templates and `assets/`. The search path is the user's
 `theme.custom_dir`, then the chosen theme, then `default`, so a user can override any
 template or block, or add CSS. Assets ship under content-hashed names; a script with a folder
-of parts beside it ships as one file, and `graph-style.js` is made from graphview.style.
+of parts beside it ships as one file, and `graph-style.js` is made from graphview.style. A page
+loads one stylesheet and at most one graph script (#15): `lineage-graph.css` ships inside
+`style.css`, and vis-network and `graph-style.js` ship inside `lineage-graph.js` (SHIPPED_IN).
 Autoescape and StrictUndefined are always on: every string we print came from an untrusted
 manifest. Templates lose their lines' indentation as they load (`TrimIndent`): it is for the
 template's reader, and it was sent with every page.
@@ -30,6 +32,18 @@ PACKAGE = Path(__file__).parent
 # Made from graphview.style, not a theme file: the palette and Mermaid classes the Python
 # exporters use, as `window.LineageGraphStyle` for lineage-graph.js (docs/graph.md).
 GRAPH_STYLE = "graph-style.js"
+# Files that ship inside another, before or after its own text, so that a page asks for one
+# stylesheet and one graph script (#15: their tags and requests were on every page). The
+# join is of the files as a theme resolves them, so a custom theme's override of either
+# still applies. The graph's CSS is scoped under .lg (a page without a graph is unaffected);
+# the scripts keep the order the page loaded them in: the library, the style, the graph.
+SHIPPED_IN: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "style.css": ((), ("lineage-graph.css",)),
+    "lineage-graph.js": (("vis-network.min.js", GRAPH_STYLE), ()),
+}
+# vis-network's last line names its source map, which we do not ship and whose positions
+# would not match the joined file.
+SOURCE_MAP = re.compile(rb"\n//# sourceMappingURL=\S*\s*$")
 # Where whitespace is content: kept as written (a <pre> a template writes out, say).
 _VERBATIM = re.compile(r"<(pre|textarea|script|style)\b.*?</\1\s*>", re.S | re.I)
 # A line break, blank lines and the next line's indentation; and whether a block or comment
@@ -88,8 +102,10 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
 
 # Where a long name may break: after a separator, and inside a very long run of letters and
 # digits (a digest, a generated id) every WRAP_RUN characters. Nowhere else: CSS breaking
-# "anywhere" cut names mid-word (test_first_dbt_mod|el).
-WRAP_AFTER = re.compile(r"([/_.:@-])(?=[^/_.:@-])")  # after a run of them: "//" stays whole
+# "anywhere" cut names mid-word (test_first_dbt_mod|el). Browsers break after a hyphen
+# before a letter themselves; before a digit some keep it whole (Unicode's rule for "-5"),
+# so only "-4399" gets a hint.
+WRAP_AFTER = re.compile(r"([/_.:@]|-(?=[0-9]))(?=[^/_.:@-])")  # after a run: "//" stays whole
 LONG_RUN = re.compile(r"[A-Za-z0-9]{24,}")
 WRAP_RUN = 12
 
@@ -189,8 +205,23 @@ def collect_assets(dirs: list[Path]) -> list[Asset]:
         for name in sources
         if name not in bundled
     }
+    contents["vis-network.min.js"] = SOURCE_MAP.sub(b"\n", contents["vis-network.min.js"])
     contents[GRAPH_STYLE] = style_script().encode()
+    contents = shipped_in(contents)
     return [hashed_asset(name, contents[name]) for name in sorted(contents)]
+
+
+def shipped_in(contents: dict[str, bytes]) -> dict[str, bytes]:
+    """Return the files as they ship: each one SHIPPED_IN names joined into its host."""
+    contents = dict(contents)
+    for host, (before, after) in SHIPPED_IN.items():
+        if host in contents:
+            names = [n for n in before if n in contents] + [host]
+            names += [n for n in after if n in contents]
+            contents[host] = concatenated(host, [contents[n] for n in names])
+            for name in set(names) - {host}:
+                del contents[name]
+    return contents
 
 
 def theme_asset_files(dirs: list[Path]) -> dict[str, Path]:
@@ -220,12 +251,21 @@ def joined(names: list[str], sources: dict[str, Path]) -> bytes:
 
     The parts of a script (themes/default/assets/lineage-graph/) are plain scripts that only
     add themselves to one namespace, so their order does not matter; the script itself comes
-    last and starts the page. A `;` after each file ends its last statement, so a file that
-    leaves it open cannot run into the next.
+    last and starts the page.
     """
-    if len(names) == 1:
-        return sources[names[0]].read_bytes()
-    return b"".join(sources[n].read_bytes().rstrip() + b"\n;\n" for n in names)
+    return concatenated(names[-1], [sources[n].read_bytes() for n in names])
+
+
+def concatenated(name: str, texts: list[bytes]) -> bytes:
+    """Return files' texts as one file of type `name`: scripts each end with a `;`.
+
+    A `;` after each script ends its last statement, so a file that leaves it open cannot run
+    into the next; in a stylesheet it would spoil the next rule, and a line break is enough.
+    """
+    if len(texts) == 1:
+        return texts[0]
+    end = b"\n;\n" if name.endswith(".js") else b"\n"
+    return b"".join(text.rstrip() + end for text in texts)
 
 
 def hashed_asset(name: str, content: bytes) -> Asset:

@@ -29,6 +29,7 @@ from . import naming
 from .build import build
 from .config import Config
 from .problems import Problems
+from .render import theme_asset_files, theme_dirs
 from .snapshot import SnapshotResult, snapshot_template
 from .version import __version__
 from .write import atomic_file
@@ -44,6 +45,8 @@ KEEP_TAGS = {
     "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
     "ul", "var", "wbr",
 }  # fmt: skip
+# The open elements a start tag closes when their end tags were left out.
+IMPLIED_BY = {"td": ("td", "th"), "th": ("td", "th"), "tr": ("td", "th", "tr")}
 VOID_TAGS = {"br", "col", "hr", "img", "wbr", "area", "base", "embed", "input", "link", "meta",
              "param", "source", "track"}  # fmt: skip
 # Elements dropped with everything inside them; any other unknown tag is unwrapped.
@@ -98,6 +101,7 @@ class PageBody(HTMLParser):
         elif tag == "img":
             self.image(dict((k, v or "") for k, v in attrs))
         elif tag in KEEP_TAGS:
+            self.close_implied(tag)
             self.out.append(f"<{tag}{self.attributes(tag, attrs)}>")
             if tag not in VOID_TAGS:
                 self.open.append(tag)
@@ -122,6 +126,13 @@ class PageBody(HTMLParser):
         """Keep text, escaped again."""
         if self.in_main and not self.skip:
             self.out.append(escape(data, quote=False))
+
+    def close_implied(self, tag: str) -> None:
+        """Close the cell or row a new one ends, as a browser does: the node tables leave
+        their end tags out (HTML implies them)."""
+        ends = IMPLIED_BY.get(tag, ())
+        while self.open and self.open[-1] in ends:
+            self.out.append(f"</{self.open.pop()}>")
 
     def close_all(self) -> None:
         """Close whatever the page left open."""
@@ -216,6 +227,13 @@ class Stylesheets(HTMLParser):
             self.hrefs.append(values.get("href", ""))
 
 
+def graph_css(config: Config) -> str:
+    """Return the graph's stylesheet, which the site's style.css carries (render.SHIPPED_IN)."""
+    files = theme_asset_files(theme_dirs(config.theme_name, config.theme_custom_dir))
+    path = files.get("lineage-graph.css")
+    return path.read_text(encoding="utf-8", errors="replace").rstrip() if path else ""
+
+
 def linked_css(site: Path) -> str:
     """Return the text of the index page's stylesheets that lie inside the site, in order."""
     parser = Stylesheets()
@@ -228,9 +246,9 @@ def linked_css(site: Path) -> str:
     return "\n".join(texts)
 
 
-def inline_css(site: Path) -> Markup:
-    """Return the index page's stylesheets as one text safe inside <style>."""
-    css = linked_css(site)
+def inline_css(site: Path, unused: str = "") -> Markup:
+    """Return the index page's stylesheets, less the `unused` text, safe inside <style>."""
+    css = linked_css(site).replace(unused, "") if unused else linked_css(site)
     # The file loads nothing (its CSP forbids it anyway), and "</" must not end the <style>.
     css = re.sub(r"@import[^;]*;", "", css)
     css = re.sub(r"url\((?!\s*['\"]?data:)[^)]*\)", "none", css, flags=re.I)
@@ -266,7 +284,7 @@ def single_file_html(config: Config, site: Path) -> bytes:
     """Return the whole built site as one self-contained HTML page."""
     paths = site_pages(site)
     pages = set(paths)
-    css = inline_css(site)
+    css = inline_css(site, graph_css(config))  # the file draws no graph: it runs no script
     html = snapshot_template("single-file.html").render(
         title=config.title,
         generator=f"lineage-report {__version__}",

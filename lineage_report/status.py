@@ -15,13 +15,16 @@ The status also carries the manifest cache (collect.ManifestCache): what the bui
 of each manifest file, under its own key. The status file's modification time is the
 cache's stamp: it trusts files that had settled before it.
 
+The file is published with the site, so it is written zlib-compressed (format 4; a
+10k-node project's status is 10.8 MB of JSON, 3.2 MB compressed). write.status_json reads
+it, and a plain JSON status of an older format (still marking the folder as ours).
+
 A status that is missing, of another format, inconsistent or unreadable is ignored:
 the build is then a full one, reading every manifest.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import itertools
 import zlib
@@ -36,8 +39,9 @@ import networkx as nx
 from .graphview import GraphFacts, type_layout
 from .naming import STATUS_NAME, TYPES_KEY, group_key, name_key
 from .search import entry_source
+from .write import status_json
 
-STATUS_FORMAT = 3  # every format keeps `format` and `files`: they mark a site (write.py)
+STATUS_FORMAT = 4  # every format keeps `format` and `files`: they mark a site (write.py)
 
 # What the project graph page (graphview.project_graph) shows of a node, besides its
 # edges: labels, groups and the tooltips' fields. Notes, config, metadata and the like
@@ -178,7 +182,7 @@ class Status(msgspec.Struct):
     deps: list[list[Index]]  # the nodes each page showed
     files: list[str] = []
     manifests_key: str = ""  # the key of the manifest cache: tool version and settings
-    manifests: str = ""  # input file -> collect.Parsed, packed (pack_manifests)
+    manifests: dict[str, msgspec.Raw] = {}  # input file -> collect.Parsed, as JSON
 
 
 @dataclass
@@ -252,7 +256,8 @@ class Plan:
 def load_status(output: Path) -> Status | None:
     """Read the previous build's status, or None when there is none usable."""
     try:
-        status = msgspec.json.decode((output / STATUS_NAME).read_bytes(), type=Status)
+        data = status_json((output / STATUS_NAME).read_bytes())
+        status = msgspec.json.decode(data, type=Status)
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return None  # none, unreadable, or another format's fields
     return status if status.format == STATUS_FORMAT and consistent(status) else None
@@ -345,32 +350,11 @@ def encode_status(
         deps,
         sorted(files),
         manifests[0],
-        pack_manifests(manifests[1]),
+        dict(sorted(manifests[1].items())),
     )
-    return msgspec.json.encode(status)
+    return zlib.compress(msgspec.json.encode(status), PACK_LEVEL)
 
 
-def pack_manifests(entries: dict[str, msgspec.Raw]) -> str:
-    """Return the manifest cache as one compressed string, or "" when it is empty.
-
-    The cache repeats every manifest it read; the status file is published with the site, so
-    it is kept small (a 10k-node project's: 7.0 MB of JSON, 2.4 MB packed).
-    """
-    if not entries:
-        return ""
-    blob = msgspec.json.encode(dict(sorted(entries.items())))
-    return base64.b64encode(zlib.compress(blob, PACK_LEVEL)).decode("ascii")
-
-
-def unpack_manifests(packed: str) -> dict[str, msgspec.Raw]:
-    """Return the manifest cache that pack_manifests packed; empty when it cannot be read."""
-    if not packed:
-        return {}
-    try:
-        blob = zlib.decompress(base64.b64decode(packed, validate=True))
-        return msgspec.json.decode(blob, type=dict[str, msgspec.Raw])
-    except (ValueError, zlib.error, msgspec.DecodeError):
-        return {}  # a damaged cache costs only the time to read the manifests again
-
-
-PACK_LEVEL = 3  # zlib: level 6 packs 10% smaller and takes 2.6 times as long
+# zlib level 3: 3.2 MB in 0.16 s for a 10k-node project's status; level 6 makes it 2.9 MB
+# in 0.39 s, a sixth of a one-manifest rebuild.
+PACK_LEVEL = 3

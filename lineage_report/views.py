@@ -965,6 +965,7 @@ class SiteViews:
             href=urls.node,
             type_href=urls.type_node,
             preview_shards=self.preview_shards,
+            type_table=True,
         )
         # Every node it walked or lists: each decides what is drawn (a fan's hub its rest).
         self.touch(view.shows)
@@ -1160,6 +1161,7 @@ class SiteViews:
             type_href=urls.type_node,
             group_key=self.lineage.config.group_by,
             preview_shards=self.preview_shards,
+            type_table=True,
         )
         return GraphPage("Lineage graph", view)
 

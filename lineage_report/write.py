@@ -31,6 +31,7 @@ import errno
 import logging
 import os
 import shutil
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,10 +59,22 @@ class SiteStatus(msgspec.Struct):
 def read_site_status(folder: Path) -> SiteStatus | None:
     """Return the ownership part of a folder's status file, or None when it has none."""
     try:
-        status = msgspec.json.decode((folder / STATUS_NAME).read_bytes(), type=SiteStatus)
+        data = status_json((folder / STATUS_NAME).read_bytes())
+        status = msgspec.json.decode(data, type=SiteStatus)
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         return None
     return status if status.format >= 1 else None
+
+
+def status_json(data: bytes) -> bytes:
+    """Return a status file's JSON: zlib-compressed since format 4, plain before (an older
+    build's site is still ours). Bytes that are neither come back as they are, to fail."""
+    if data.startswith(b"{"):
+        return data
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return data
 
 
 def inventory(folder: Path) -> tuple[set[str], set[str]]:

@@ -165,3 +165,11 @@ def test_single_file_policy_allows_only_its_own_style(single):
         f"default-src 'none'; style-src {source(found.styles[0])}; img-src data:; "
         "base-uri 'none'; form-action 'none'"
     ]
+
+
+def test_single_file_style_leaves_out_the_graph_rules(single):
+    """The file draws no graph, so the graph's rules that style.css carries stay out of it;
+    the site's own rules and the custom extra.css stay in."""
+    (style,) = inline(single).styles
+    assert ".lg" not in style and "--lg-" not in style
+    assert ".align-right { text-align: right; }" in style and "color: #a00;" in style

@@ -139,10 +139,9 @@ def fields(page: str) -> dict[str, str]:
     return {html.unescape(k): html.unescape(re.sub("<[^>]+>", "", v)) for k, v in pairs}
 
 
-def graph_data(page: str) -> dict:
-    """Return the graph data a page embeds for lineage-graph.js."""
-    found = re.search(r'id="lineage-graph-data">(.*?)</script>', page, re.S)
-    return graphview.read_page_data(found.group(1))  # embedded compactly (issue 15)
+def graph_data(page: Path) -> dict:
+    """Return the graph data a page embeds for lineage-graph.js (and its site's type table)."""
+    return graphview.read_page_file(page)  # embedded compactly (issue 15)
 
 
 def previews(site: Path, node: str) -> list[dict[str, str]]:
@@ -154,7 +153,7 @@ def previews(site: Path, node: str) -> list[dict[str, str]]:
         page = path.read_text(encoding="utf-8")
         if "lineage-graph-data" not in page:
             continue
-        found += [dict(e["p"]) for e in graph_data(page)["nodes"] if e["id"] == node and "p" in e]
+        found += [dict(e["p"]) for e in graph_data(path)["nodes"] if e["id"] == node and "p" in e]
     assert found, f"no page previews {node}"
     return found
 
@@ -190,7 +189,7 @@ def test_a_version_reads_the_same_on_its_pages_and_in_every_preview(site):
 
 
 def test_counts_in_the_graph_data_are_worded_as_the_pages_word_them(site):
-    data = graph_data(page_of(site, BIG))
+    data = graph_data(site / naming.node_path(BIG))
     (cluster,) = [e for e in data["nodes"] if e["k"] == "cluster"]
     assert cluster["t"] == "6 runs" and cluster["l"] == "6 runs · eval"
     types = {e["id"]: e["t"] for e in data["types"]["nodes"]}

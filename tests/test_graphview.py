@@ -10,7 +10,7 @@ import jinja2
 import networkx as nx
 import pytest
 
-from lineage_report import graphview
+from lineage_report import graphview, naming
 from lineage_report.graphview import (
     mermaid,
     page_graph,
@@ -376,6 +376,68 @@ def test_the_embedded_data_reads_back_as_the_view_data():
         assert graphview.read_page_data(str(view.data_json)) == view.data, view.title
 
 
+def site_style_views():
+    """Return views whose links are a site's (naming), odd names and hostile ones included."""
+    href, type_href = harness.site_href, harness.site_type_href
+    odd = harness.odd_names_graph()
+    return [
+        page_graph(sample_graph(), TRAIN, href=href, type_href=type_href),
+        page_graph(odd, "run:train_set", href=href, type_href=type_href),
+        page_graph(
+            harness.hostile_graph(), f"artifact:{HOSTILE}:v0", href=href, type_href=type_href
+        ),
+        project_graph(odd, href=href, type_href=type_href),
+    ]
+
+
+def test_links_to_site_pages_read_back_whole():
+    for view in site_style_views():
+        assert graphview.read_page_data(str(view.data_json)) == view.data, view.title
+
+
+def test_a_site_page_names_its_types_in_the_site_type_table():
+    g = sample_graph()
+    links = {"href": harness.site_href, "type_href": harness.site_type_href}
+    view = page_graph(g, TRAIN, **links, type_table=True)
+    table = view.type_table[0]
+    assert view.type_table[1] == "../" and '"tn":' in view.data_json
+    assert graphview.read_page_data(str(view.data_json), table) == view.data
+    # The same types, written in full on a page without the table: every byte is the table's.
+    full = page_graph(g, TRAIN, **links)
+    assert full.type_table is None and full.data == view.data
+    assert view.byte_size < full.byte_size - 300
+    # The table is the site's file: one entry per type, read back as written.
+    assert graphview.TypeTable.from_script(table.script().decode()) == table
+    assert len(table.entries) == len({(e["ck"], e["g"]) for e in table.entries})
+    with pytest.raises(ValueError, match="needs its site's type table"):
+        graphview.read_page_data(str(view.data_json))
+
+
+def test_types_the_table_cannot_say_are_written_in_full():
+    # A link that is not the table's (another part of a split site, say): the page says it.
+    other = lambda t: "../../part-b/" + naming.type_node_path(t)  # noqa: E731
+    links = {"href": harness.site_href, "type_href": other}
+    view = page_graph(sample_graph(), TRAIN, **links, type_table=True)
+    assert view.type_table is None and '"tn":' not in view.data_json
+    assert graphview.read_page_data(str(view.data_json)) == view.data
+
+
+def test_a_site_page_link_is_written_as_its_digest_when_its_name_says_the_rest():
+    view = page_graph(harness.odd_names_graph(), "run:train_set", href=harness.site_href)
+    text = str(view.data_json)
+    links = {e["id"]: e["h"] for e in view.data["nodes"]}
+    assert (
+        links["artifact:train_set:v0"]
+        == "../versions/train_set-v0-" + links["artifact:train_set:v0"][-17:-5] + ".html"
+    )
+    for node, link in links.items():
+        page = link.rpartition("/")[2]
+        digest = page[-17:-5]
+        assert digest in text, node
+        # The readable part is written only for names the browser cannot slug the same way.
+        assert (page in text) == (not node.split(":", 1)[1].isascii()), node
+
+
 def test_preview_row_labels_are_written_once_per_page():
     view = page_graph(sample_graph(), TRAIN, href=harness.sample_href)
     text = str(view.data_json)
@@ -454,8 +516,9 @@ def test_partial_renders_hostile_data_as_data():
     html = env.get_template("partials/graph.html").render(
         graph=hostile_view(), assets={k: f"assets/{k}" for k in harness.ASSETS}
     )
-    # The data, then vis-network, graph-style.js and lineage-graph.js.
-    assert html.count("<script") == 4 and html.count("</script>") == 4
+    # The data, then lineage-graph.js (vis-network and graph-style.js ship inside it).
+    assert html.count("<script") == 2 and html.count("</script>") == 2
+    assert '<script src="assets/lineage-graph.js"></script>' in html
     assert "<script>window.__pwned" not in html
 
 

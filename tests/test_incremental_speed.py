@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,6 @@ from lineage_report.status import (
     STATUS_FORMAT,
     STATUS_NAME,
     encode_nodes,
-    pack_manifests,
-    unpack_manifests,
 )
 from tests.factories import art, manifest, write_project
 
@@ -84,15 +83,17 @@ def compact(data) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
+def read_status(status: Path) -> dict:
+    """Return a status file's content (zlib-compressed JSON since format 4)."""
+    return json.loads(zlib.decompress(status.read_bytes()))
+
+
 def edit_cache(status: Path, change) -> None:
-    """Apply `change` to the manifest cache packed in a status file, keeping its time."""
-    data = json.loads(status.read_bytes())
-    cache = {k: json.loads(bytes(v)) for k, v in unpack_manifests(data["manifests"]).items()}
-    change(cache)
-    raw = {k: msgspec.Raw(compact(v).encode()) for k, v in cache.items()}
-    data["manifests"] = pack_manifests(raw)
+    """Apply `change` to the manifest cache in a status file, keeping its time."""
+    data = read_status(status)
+    change(data["manifests"])
     stamp = status.stat().st_mtime_ns
-    status.write_text(compact(data))
+    status.write_bytes(zlib.compress(compact(data).encode()))
     os.utime(status, ns=(stamp, stamp))
 
 
@@ -321,7 +322,7 @@ def test_a_stale_or_corrupt_status_means_a_full_build(tmp_path, reads, settled, 
     out = tmp_path / "site"
     build(load_config(project), out)
     status = out / STATUS_NAME
-    status.write_bytes(spoil(json.loads(status.read_bytes())))
+    status.write_bytes(zlib.compress(spoil(read_status(status))))
     rewrite(project, "c.json", other_run(notes="New notes"))
     reads.clear()
     result = build(load_config(project), out)
@@ -336,8 +337,10 @@ def test_a_stale_or_corrupt_status_means_a_full_build(tmp_path, reads, settled, 
         lambda data: b"\x00garbage",
         lambda data: b'{"format": 2}',
         lambda data: json.dumps(data).encode()[:-100],
+        lambda data: zlib.compress(json.dumps(data).encode())[:-100],
+        lambda data: zlib.compress(b'{"format": 4}'),
     ],
-    ids=["garbage", "fields-missing", "truncated"],
+    ids=["garbage", "fields-missing", "truncated", "compressed-truncated", "compressed-no-files"],
 )
 def test_a_damaged_status_stops_the_build_and_deletes_nothing(tmp_path, spoil):
     """Without its format and file list, the status no longer tells the tool's files from
@@ -347,7 +350,7 @@ def test_a_damaged_status_stops_the_build_and_deletes_nothing(tmp_path, spoil):
     out = tmp_path / "site"
     build(load_config(project), out)
     status = out / STATUS_NAME
-    status.write_bytes(spoil(json.loads(status.read_bytes())))
+    status.write_bytes(spoil(read_status(status)))
     before = files_of(out)
     with pytest.raises(BuildError) as caught:
         build(load_config(project), out)
@@ -390,37 +393,42 @@ def test_a_cache_entry_for_another_file_state_is_not_used(tmp_path, reads, settl
     assert reads == ["b.json"]
 
 
-def test_the_status_file_holds_the_manifest_cache_packed(tmp_path, reads, settled):
-    # The status file is published with the site: the cache of every manifest read is
-    # packed, and reads back whole.
-    project = three_runs(tmp_path / "p")
-    out = tmp_path / "site"
-    build(load_config(project), out)
-    packed = json.loads((out / STATUS_NAME).read_bytes())["manifests"]
-    cache = unpack_manifests(packed)
-    assert sorted(cache) == ["a.json", "b.json", "c.json"]
-    assert len(packed) < sum(len(bytes(v)) for v in cache.values())
-    reads.clear()
-    assert build(load_config(project), out).incremental and reads == []
-
-
-@pytest.mark.parametrize("packed", ["not base64!", "AAAA", "eJzLSM3JyVcozy/KSQEAGgsEXQ=="])
-def test_a_damaged_packed_cache_means_every_manifest_is_read_again(
-    tmp_path, reads, settled, packed
-):
+def test_the_status_file_is_compressed_and_holds_the_manifest_cache(tmp_path, reads, settled):
+    # The status file is published with the site: it is compressed, and the cache of every
+    # manifest read reads back whole from it.
     project = three_runs(tmp_path / "p")
     out = tmp_path / "site"
     build(load_config(project), out)
     status = out / STATUS_NAME
-    data = json.loads(status.read_bytes())
-    data["manifests"] = packed  # not base64; not zlib; zlib of "hello world", not JSON
-    stamp = status.stat().st_mtime_ns
-    status.write_text(compact(data))
-    os.utime(status, ns=(stamp, stamp))
+    data = read_status(status)
+    assert data["format"] == STATUS_FORMAT == 4
+    assert sorted(data["manifests"]) == ["a.json", "b.json", "c.json"]
+    assert status.stat().st_size < len(compact(data)) / 2
+    reads.clear()
+    assert build(load_config(project), out).incremental and reads == []
+
+
+@pytest.mark.parametrize(
+    "manifests",
+    ["eJzLSM3JyVcozy/KSQEAGgsEXQ==", ["a.json"]],
+    ids=["format-3-packed", "not-a-mapping"],
+)
+def test_a_status_with_an_unreadable_cache_means_a_full_build(
+    tmp_path, reads, settled, manifests
+):
+    # Format 3 packed its cache as base64 text: a site built by that version is still ours
+    # (its format and files say so), and is built again in full, every manifest read.
+    project = three_runs(tmp_path / "p")
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    status = out / STATUS_NAME
+    data = read_status(status)
+    data["manifests"] = manifests
+    status.write_text(compact({**data, "format": 3}))  # plain JSON, as format 3 wrote it
     rewrite(project, "c.json", other_run(notes="New notes"))
     reads.clear()
     result = build(load_config(project), out)
-    assert result.incremental and sorted(reads) == ["a.json", "b.json", "c.json"]
+    assert not result.incremental and sorted(reads) == ["a.json", "b.json", "c.json"]
     assert files_of(out) == fresh_build(project, tmp_path)
 
 

@@ -57,8 +57,7 @@ def big(tmp_path_factory) -> Path:
 
 def page_data(site: Path, path: str) -> dict:
     """Return the expanded graph data a page embeds."""
-    text = (site / path).read_text(encoding="utf-8")
-    return graphview.read_page_data(GRAPH_DATA.search(text).group(1))
+    return graphview.read_page_file(site / path)
 
 
 def big_cluster(data: dict) -> dict:

@@ -647,6 +647,18 @@ def test_single_file_holds_every_page(single, sample_site):
     assert 'href="#versions/mnist-cnn-v1-2203f3420403:overview"' in html
 
 
+def test_single_file_closes_the_rows_the_site_leaves_open(single, sample_site):
+    """The site's node tables leave their cells' end tags out (HTML implies them); the
+    single file writes every row whole, one cell after another, none inside another."""
+    site_page = (sample_site / "versions" / "mnist-cnn-v1-2203f3420403.html").read_text()
+    assert '<tr class="run"><td>1<td><a href=' in site_page
+    html = single[0].read_text()
+    assert '<tr class="run"><td>1</td><td><a href="#runs/' in html
+    assert "<td><td>" not in html and "</td></td>" not in html
+    assert html.count("<tr") == html.count("</tr>")
+    assert html.count("<td") == html.count("</td>")
+
+
 def test_single_file_digest_verifies(single):
     """`verify report.html --digest` checks the file's own SHA-256."""
     path, digest = single

@@ -110,7 +110,7 @@ def test_each_version_page_records_a_bounded_set_of_shown_nodes(wide_site: Path)
 def test_an_inputs_graph_draws_the_runs_outputs_as_clusters_that_link_the_run(
     wide_site: Path,
 ) -> None:
-    data = graphview.read_page_data(graph_data(read(wide_site, version_page("in-00007"))))
+    data = graphview.read_page_file(wide_site / version_page("in-00007"))
     entries = data["nodes"]
     clusters = [e for e in entries if e["k"] == "cluster"]
     run_page = "../" + naming.node_path(RUN)

@@ -16,6 +16,13 @@ def test_a_name_breaks_after_its_separators_only():
     assert wrap("model") == "model" and wrap("a-") == "a-"
 
 
+def test_a_hyphen_gets_a_hint_only_before_a_digit():
+    # Browsers break after "fancy-" on their own (tests/browser/test_wrap_browser.py);
+    # before a digit some keep the hyphen's number whole.
+    assert wrap("fancy-breeze-4399") == "fancy-breeze-<wbr>4399"
+    assert wrap("train-reviews:v2") == "train-reviews:<wbr>v2"
+
+
 def test_a_long_run_of_letters_and_digits_breaks_every_twelve():
     digest = "fe856e6afb0c330900d6defe69357a05"
     assert wrap(digest) == "fe856e6afb0c<wbr>330900d6defe<wbr>69357a05"

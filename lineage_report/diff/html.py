@@ -265,13 +265,7 @@ def view_marks(diff: Diff, marks: dict[str, str], view: GraphView) -> dict[str, 
 
 def diff_assets() -> list[Asset]:
     """Return the assets the changes page needs: the theme's and the diff's own."""
-    wanted = {
-        "style.css",
-        "lineage-graph.css",
-        "lineage-graph.js",
-        "graph-style.js",
-        "vis-network.min.js",
-    }
+    wanted = {"style.css", "lineage-graph.js"}  # with the graph's styles and scripts inside
     assets = [a for a in collect_assets([themes_root() / "default"]) if a.name in wanted]
     folder = themes_root() / "default" / "diff"
     for name in ("diff-graph.js", "diff.css"):

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from .clusters import MAX_LAYER, MEMBER_BUDGET
 from .compact import read as read_page_data
+from .compact import read_page_file
 from .exporters import mermaid, to_pyvis
 from .facts import GraphFacts
 from .fans import FAN_GROUPS, FAN_MEMBERS, relation
 from .layout import X_GAP, Y_GAP
 from .neighbourhood import FAN_LIMIT, WALK_LIMIT
-from .overview import type_layout
+from .overview import TYPES_FILE, TypeTable, type_layout, type_table
 from .pagedata import DATA_VERSION, GraphView, escape_json
 from .pages import (
     DEFAULT_THRESHOLD,
@@ -49,14 +50,17 @@ __all__ = [
     "MEMBER_CAP",
     "PROJECT_LIMIT",
     "TEXT_MAX",
+    "TYPES_FILE",
     "WALK_LIMIT",
     "X_GAP",
     "Y_GAP",
     "GraphFacts",
     "GraphView",
+    "TypeTable",
     "escape_json",
     "mermaid",
     "read_page_data",
+    "read_page_file",
     "page_graph",
     "project_graph",
     "relation",
@@ -64,4 +68,5 @@ __all__ = [
     "to_pyvis",
     "type_layout",
     "type_overview",
+    "type_table",
 ]

@@ -4,27 +4,50 @@ A view's data (`GraphView.data`) is kept expanded, as Python reads it (exporters
 A page embeds it encoded: every text a page uses twice or more (a job type, "finished", a
 preview row's label, a producer's name, a link's folder) is written once in a string table
 `s` and referred to by its index; preview rows are one flat list of label, text, label, text;
-a link is [folder, page] when its folder is in the table; `x` is a layer number (times `xg`
-pixels); a producer's link (`ph`) is the index of the entry whose link it is, when the page
-has it; and an entry leaves out the keys its id already says (`k`, an artifact's `l`, a
-type's `id` and `l`). Much of a page's graph data used to be the labels of preview rows,
-repeated on every node. `decode` is the reference for the browser's reader
-(lineage-graph/model.js) and gives back exactly the data `encode` was given.
+a link is [folder, page] when its folder is in the table, and its page only the name's
+digest when the name's readable part can be made again from the entry's key (`page_of`);
+`x` is a layer number (times `xg` pixels); a producer's link (`ph`) is the index of the
+entry whose link it is, when the page has it; an entry leaves out the keys its id already
+says (`k`, an artifact's `l`, a type's `id` and `l`); and a built site's page names its
+type overview's types in the site's type table (overview.TypeTable) with their counts.
+Much of a page's graph data used to be the labels of preview rows, repeated on every node.
+`decode` is the reference for the browser's reader (lineage-graph/model.js) and gives back
+exactly the data `encode` was given.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..naming import SLUG_CHARS
+from .overview import TypeTable
+
+if TYPE_CHECKING:
+    Tabled = tuple[TypeTable, str | None]  # the site's type table, the page's way to its root
 
 TEXTS = ("g", "l", "t", "u", "ck")  # an entry's single texts, which may go to the table
 LISTS = ("p", "a")  # its lists of texts (p: preview rows, flattened)
 
+# naming.page_stem's slug for an ASCII key, which the browser makes the same way
+# (lineage-graph/model.js `pageOf`): NFKC and casefold change no ASCII text.
+_ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+DIGEST = 12  # hex digits of naming.page_stem's digest
 
-def encode(data: dict[str, Any]) -> dict[str, Any]:
-    """Return the compact form of a view's data (a new object; `data` is left as it is)."""
+
+def encode(data: dict[str, Any], types: Tabled | None = None) -> dict[str, Any]:
+    """Return the compact form of a view's data (a new object; `data` is left as it is).
+
+    With `types` (the site's type table and the page's way to the site's root), the type
+    overview names its types by index in that table when the table says them exactly.
+    """
+    tabled = _tabled_types(data.get("types"), types)
     lists = _entry_lists(data)
+    if tabled is not None:
+        lists[1] = []  # the table says them
     grid = _grid(lists)
     texts: list[str] = []  # every text of every entry, counted for the table
     slim = [[_slim(e, grid, texts) for e in entries] for entries in lists]
@@ -37,7 +60,9 @@ def encode(data: dict[str, Any]) -> dict[str, Any]:
     coded = [[_refer(e, index) for e in entries] for entries in slim]
     _refer_producers(data["nodes"], coded[0])
     out["nodes"] = coded[0]
-    if data.get("types") is not None:
+    if tabled is not None:
+        out["types"] = tabled
+    elif data.get("types") is not None:
         out["types"] = {**data["types"], "nodes": coded[1]}
     if "groupings" in data:  # the project page's (groupings.py), after the type overview's
         out["groupings"] = [
@@ -46,17 +71,23 @@ def encode(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def decode(compact: dict[str, Any]) -> dict[str, Any]:
-    """Return the expanded data of a page's compact data (what `encode` was given)."""
+def decode(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str, Any]:
+    """Return the expanded data of a page's compact data (what `encode` was given);
+    `types` is the site's type table, which a page's type overview may name."""
     table, grid = compact.get("s", []), compact.get("xg", 1)
     data = {k: v for k, v in compact.items() if k not in ("s", "xg")}
     data["nodes"] = [_expand(e, table, grid) for e in compact["nodes"]]
     for e in data["nodes"]:
         if isinstance(e.get("ph"), int):  # the producer's link: its entry's own
             e["ph"] = data["nodes"][e["ph"]]["h"]
-    if compact.get("types") is not None:
-        types = compact["types"]
-        data["types"] = {**types, "nodes": [_expand(e, table, grid) for e in types["nodes"]]}
+    overview = compact.get("types")
+    if overview is not None and "tn" in overview:
+        data["types"] = _untabled_types(overview, types)
+    elif overview is not None:
+        data["types"] = {
+            **overview,
+            "nodes": [_expand(e, table, grid) for e in overview["nodes"]],
+        }
     if "groupings" in compact:
         data["groupings"] = [
             {**g, "nodes": [_expand(e, table, grid) for e in g["nodes"]]}
@@ -65,9 +96,54 @@ def decode(compact: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def read(text: str) -> dict[str, Any]:
+def read(text: str, types: TypeTable | None = None) -> dict[str, Any]:
     """Return the expanded data of the JSON text a page embeds (for tests and scripts)."""
-    return decode(json.loads(text))
+    return decode(json.loads(text), types)
+
+
+def read_page_file(path: Path) -> dict[str, Any]:
+    """Return the expanded graph data of a built site's page, its types read from the site's
+    type table when the page names them there (for tests and scripts)."""
+    page = path.read_text(encoding="utf-8")
+    data = re.search(r'id="lineage-graph-data">(.*?)</script>', page, re.S)
+    if data is None:
+        raise ValueError(f"{path}: no graph data")
+    src = re.search(r'<script src="([^"]*/types\.[0-9a-f]+\.js)"', page)
+    table = None
+    if src:
+        table = TypeTable.from_script((path.parent / src.group(1)).read_text(encoding="utf-8"))
+    return read(data.group(1), table)
+
+
+def _tabled_types(overview: dict[str, Any] | None, types: Tabled | None) -> dict | None:
+    """Return the type overview written as indexes into the site's type table (`tn`: index,
+    count, index, count...; `tr`: the way to the root its links start from), or None when
+    the table would not give back exactly these entries."""
+    if overview is None or types is None or types[1] is None or not overview["nodes"]:
+        return None  # (no way to the root: links not made by naming)
+    table, root = types
+    counts = []
+    for e in overview["nodes"]:
+        k = table.index.get(e["id"])
+        if k is None:
+            return None
+        counts += [k, e["n"]]
+    if table.expand(counts, root) != overview["nodes"]:  # a link to another part, say
+        return None
+    tabled = {key: value for key, value in overview.items() if key != "nodes"}
+    tabled["tn"] = counts
+    if root:
+        tabled["tr"] = root
+    return tabled
+
+
+def _untabled_types(overview: dict[str, Any], types: TypeTable | None) -> dict[str, Any]:
+    """Return a type overview written as table indexes with its entries whole."""
+    if types is None:
+        raise ValueError("this page's type overview needs its site's type table (types.js)")
+    whole = {key: value for key, value in overview.items() if key not in ("tn", "tr")}
+    whole["nodes"] = types.expand(overview["tn"], overview.get("tr", ""))
+    return whole
 
 
 def _entry_lists(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -105,9 +181,10 @@ def _slim(entry: dict[str, Any], grid: int, texts: list[str]) -> dict[str, Any]:
     if "a" in e:
         texts += e["a"]
     link = e.get("h")
-    if link is not None and "/" in link:  # "../versions/": a page's links share a few folders
+    if link is not None and "/" in link and link.endswith(".html"):
+        # "../versions/": a page's links share a few folders; "x-1a2b.html": the digest says it
         folder, _, page = link.rpartition("/")
-        e["h"] = [folder + "/", page]
+        e["h"] = [folder + "/", page, _short_page(page_key(entry), page)]
         texts.append(folder + "/")
     if "x" in e and grid != 1:
         e["x"] //= grid
@@ -135,8 +212,8 @@ def _refer(e: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
         if key in e:
             e[key] = list(map(find, e[key], e[key]))  # each text's index, or the text
     if isinstance(e.get("h"), list):  # [folder, page], or whole if its folder is not
-        folder, page = e["h"]
-        e["h"] = [index[folder], page] if folder in index else folder + page
+        folder, page, short = e["h"]
+        e["h"] = [index[folder], short] if folder in index else folder + page
     return e
 
 
@@ -165,14 +242,38 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int) -> dict[str, Any
             e[key] = [table[t] if isinstance(t, int) else t for t in e[key]]
     if "p" in e:
         e["p"] = [e["p"][i : i + 2] for i in range(0, len(e["p"]), 2)]
-    if isinstance(e.get("h"), list):
-        e["h"] = table[e["h"][0]] + e["h"][1]
     if "id" not in e:
         e["id"] = f"type:{e['ck']}:{e['g']}"
     if "k" not in e:
         e["k"] = e["id"].partition(":")[0]
     if "l" not in e:
         e["l"] = e["g"] if e["k"] == "type" else e["id"].partition(":")[2]
+    if isinstance(e.get("h"), list):  # [folder, page], the page maybe only its digest
+        folder, page = table[e["h"][0]], e["h"][1]
+        e["h"] = folder + (page if page.endswith(".html") else page_of(page_key(e), page))
     if "x" in e:
         e["x"] *= grid
     return e
+
+
+def page_key(entry: dict[str, Any]) -> str | None:
+    """Return the key an entry's page is named from: a node's id after its kind, a type's
+    group (naming.node_path, naming.group_path); None for other entries."""
+    kind = entry.get("k")
+    if kind in ("run", "artifact"):
+        return entry["id"].partition(":")[2]
+    return entry.get("g") if kind == "type" else None
+
+
+def page_of(key: str | None, digest: str) -> str:
+    """Return the page named by an ASCII key and its digest, as naming.page_stem names it."""
+    slug = _ASCII_UNSAFE.sub("-", (key or "").lower()).strip("-_")[:SLUG_CHARS].rstrip("-_")
+    return f"{slug}-{digest}.html" if slug else f"{digest}.html"
+
+
+def _short_page(key: str | None, page: str) -> str:
+    """Return a page's digest when `page_of` makes the page again from it, else the page."""
+    digest = page[-DIGEST - 5 : -5]
+    if key is not None and key.isascii() and page_of(key, digest) == page:
+        return digest
+    return page

@@ -36,13 +36,14 @@ class GraphFacts:
         self.parent = {n: p for n, a in attrs.items() if (p := _parent_node(a))}  # child runs
         # Shared by the views of this graph, each filled on first use by the module that
         # owns it: node entries without links (entries), hubs' fans by (hub, way) (fans),
-        # the type overview's places and entries by type id (overview), and the member
+        # the type overview's places, entries by type id and table (overview), and the member
         # files by the members they hold (members).
         self.entries: dict[str, dict[str, Any]] = {}
         self.member_files: dict[Any, Any] = {}
         self.fan_plans: dict[tuple[str, str], tuple] = {}
         self.type_places: dict[str, tuple[int, int]] = {}
         self.type_entries: dict[str, dict[str, Any]] = {}
+        self.type_table: Any = None  # overview.TypeTable, the site's (overview.type_table)
 
 
 def facts_of(graph: nx.DiGraph | GraphFacts) -> GraphFacts:

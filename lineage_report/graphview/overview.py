@@ -8,16 +8,82 @@ page and costs a page only its counts. A type id reads `type:artifact:dataset`.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
+from ..naming import type_node_path
+from ..scriptjson import script_json
 from .clusters import Cluster
 from .facts import GraphFacts, facts_of
 from .layout import Edge, layering, place
 from .text import GROUP_MAX, Href, count_words, plain, safe_href
+
+TYPES_FILE = "types.js"  # the site's type table, an asset (assets/types.<hash>.js)
+GLOBAL = "LineageGraphTypes"  # the global it sets (lineage-graph/model.js reads it)
+
+
+@dataclass(frozen=True)
+class TypeTable:
+    """Every type of a project, as its overview node reads on every page: a site ships it
+    once (TYPES_FILE) and a page names its types by their index here, with their counts.
+
+    A type's entry is the same on every page but for its count, its link's way back to the
+    site's root and its x, which each page counts from its leftmost type.
+    """
+
+    # ck, g, x, y, h (its page, from the site's root), and id when not `type:<ck>:<g>`
+    entries: tuple[dict[str, Any], ...]
+    index: dict[str, int]  # type id -> its entry
+
+    def expand(self, counts: list[int], root: str | None) -> list[dict[str, Any]]:
+        """Return a page's type entries from its flat [index, count, ...] list."""
+        picked = [(self.entries[k], n) for k, n in zip(counts[::2], counts[1::2], strict=True)]
+        x0 = min((t["x"] for t, _ in picked), default=0)
+        nodes = []
+        for t, n in picked:
+            entry = {"id": _table_id(t), "k": "type", "ck": t["ck"], "g": t["g"], "l": t["g"]}
+            entry.update(n=n, t=count_words(n, t["ck"]), x=t["x"] - x0, y=t["y"])
+            if root is not None and "h" in t:
+                entry["h"] = root + t["h"]
+            nodes.append(entry)
+        return nodes
+
+    def script(self) -> bytes:
+        """Return the table as the script file a site ships."""
+        return f"window.{GLOBAL} = {script_json(list(self.entries))};\n".encode()
+
+    @classmethod
+    def from_script(cls, text: str) -> TypeTable:
+        """Return the table a site's type file holds (for tests and scripts)."""
+        entries = tuple(json.loads(text.partition(" = ")[2].rstrip().rstrip(";")))
+        return cls(entries, {_table_id(t): k for k, t in enumerate(entries)})
+
+
+def type_table(facts: GraphFacts) -> TypeTable:
+    """Return the project's type table, made on first use (its links are a site's own)."""
+    if facts.type_table is None:
+        places = _type_places(facts)
+        entries = []
+        for tid in sorted(places, key=lambda t: (places[t][0], places[t][1], t)):
+            common = _type_entry(facts, tid)
+            entry = {"ck": common["ck"], "g": common["g"], "x": places[tid][0], "y": places[tid][1]}
+            entry["h"] = type_node_path(tid)
+            if tid != f"type:{entry['ck']}:{entry['g']}":  # its group cut short for the label
+                entry["id"] = tid
+            entries.append(entry)
+        index = {_table_id(e): k for k, e in enumerate(entries)}
+        facts.type_table = TypeTable(tuple(entries), index)
+    return facts.type_table
+
+
+def _table_id(entry: dict[str, Any]) -> str:
+    """Return the type id of a type table entry."""
+    return entry.get("id") or f"type:{entry['ck']}:{entry['g']}"
 
 
 def type_layout(graph: nx.DiGraph | GraphFacts) -> list[tuple[str, tuple[int, int]]]:

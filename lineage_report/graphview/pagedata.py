@@ -39,6 +39,7 @@ class GraphView:
     note: str  # why the view is cut short, or ""
     shows: tuple[str, ...] = ()  # the nodes it draws, clusters or lists (a fan's hub: the rest)
     members: tuple = ()  # the member files its clusters name (graphview.members.MemberFile)
+    type_table: Any = None  # the site's type table and root its data names (overview.TypeTable)
 
     @property
     def byte_size(self) -> int:
@@ -58,6 +59,7 @@ class Head:
     total: int
     groups: dict[str, list[str]]
     shows: tuple[str, ...] = ()
+    types: Any = None  # the site's type table and the page's root, if it may name them
 
 
 def finish(
@@ -74,18 +76,25 @@ def finish(
     if previews is not None:
         data["pv"], data["pn"] = previews
     drawn = sum(1 for e in entries if "c" not in e)
+    compact = encode(data, head.types)
     return GraphView(
         head.mode,
         head.title,
         head.focus,
         data,
-        escape_json(encode(data)),
+        escape_json(compact),
         drawn,
         head.total,
         cluster_count if entries else 0,
         note,
         head.shows,
+        type_table=head.types if names_types(compact) else None,
     )
+
+
+def names_types(compact: dict[str, Any]) -> bool:
+    """Tell whether compact data names its types in the site's type table."""
+    return "tn" in (compact.get("types") or {})
 
 
 def with_groupings(view: GraphView, groupings: list[dict], by: str | None, note: str) -> GraphView:
@@ -101,7 +110,9 @@ def with_groupings(view: GraphView, groupings: list[dict], by: str | None, note:
     data = {**view.data, "groupings": groupings, "note": note}
     if by:
         data["by"] = by
-    return replace(view, data=data, data_json=escape_json(encode(data)), note=note)
+    compact = encode(data, view.type_table)
+    table = view.type_table if names_types(compact) else None
+    return replace(view, data=data, data_json=escape_json(compact), note=note, type_table=table)
 
 
 def _data_dict(head: Head, note: str, entries, flat, types) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from .groupings import grouped
 from .layout import Edge, layering, place
 from .members import member_file, site_links, site_root
 from .neighbourhood import FAN_LIMIT, WALK_LIMIT, cut_note, induced_edges, neighbourhood
-from .overview import types_data
+from .overview import type_table, types_data
 from .pagedata import GraphView, Head, finish, flat_edges, view_groups
 from .previews import FOLDER as PREVIEWS
 from .text import LABEL_MAX, Href, plain
@@ -57,6 +57,7 @@ def page_graph(
     title: str | None = None,
     fan_limit: int = FAN_LIMIT,
     preview_shards: int = 0,
+    type_table: bool = False,
 ) -> GraphView:
     """Return the view of `focus`'s upstream and downstream lineage for its page.
 
@@ -64,7 +65,8 @@ def page_graph(
     neighbours are drawn as clusters of at most FAN_MEMBERS listed members (a fan) and
     the walk goes no further that way, so the page's cost does not grow with the hub.
     With `preview_shards` (a built site's preview files, previews.py) and links made by
-    naming, the previews are left to those files.
+    naming, the previews are left to those files; with `type_table` (a built site's
+    types file, overview.TypeTable), the type overview names its types there.
     """
     facts = facts_of(graph)
     if focus not in facts.graph:
@@ -75,7 +77,7 @@ def page_graph(
     label = plain(facts.graph.nodes[focus].get("label") or focus, LABEL_MAX)
     title = title or f"Lineage of {label}"
     ask = _Ask("page", title, focus, depth, threshold, href, type_href, member_cap)
-    ask = replace(ask, preview_shards=preview_shards)
+    ask = replace(ask, preview_shards=preview_shards, type_table=type_table)
     note = _join(cut_note(cut, limit), fan_note(facts, hubs))
     return _view(facts, nodes, induced_edges(facts, nodes), ask, note, hub_fans(facts, nodes, hubs))
 
@@ -91,18 +93,19 @@ def project_graph(
     title: str = "Project lineage",
     group_key: str = "",
     preview_shards: int = 0,
+    type_table: bool = False,
 ) -> GraphView:
     """Return the view of the whole project, clustered; the type overview if still too big.
 
     It carries the project's groupings too (groupings.py; `group_key` adds one by a run
     config and artifact metadata key), and opens on the one that tells most when the
-    project is too big to draw.
+    project is too big to draw. `preview_shards` and `type_table` as for page_graph.
     """
     facts = facts_of(graph)
     nodes = sorted(facts.graph.nodes)
     edges = sorted((u, v) for u, v in facts.graph.edges() if u != v)
     ask = _Ask("project", title, None, None, threshold, href, type_href, member_cap, limit)
-    ask = replace(ask, preview_shards=preview_shards)
+    ask = replace(ask, preview_shards=preview_shards, type_table=type_table)
     # Only this page carries the groupings (by namespace, package, ...): issue 13.
     return grouped(_view(facts, nodes, edges, ask, "", []), facts, MAX_BYTES, group_key)
 
@@ -132,6 +135,7 @@ class _Ask:
     member_cap: int
     draw_limit: int | None = None  # drawn nodes above which only the type overview is shown
     preview_shards: int = 0  # the site's preview files (previews.py); 0: previews inline
+    type_table: bool = False  # the site ships its type table (overview.TypeTable)
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,8 @@ def _view(
     shows = (*nodes, *listed) if ask.mode == "page" else ()
     total = len(nodes) + sum(f.count for f in fans)
     groups = view_groups(facts, [*nodes, *listed], fans)
-    head = Head(ask.mode, ask.title, ask.focus, ask.depth, total, groups, shows)
+    tabled = _type_table(facts, ask)
+    head = Head(ask.mode, ask.title, ask.focus, ask.depth, total, groups, shows, tabled)
     types = types_data(facts, nodes, edges, ask.type_href, fans)
     if fans:  # members keep their own edges, their fans the hubs' edges to the rest
         edges = [*induced_edges(facts, [*nodes, *listed]), *links]
@@ -217,6 +222,12 @@ def _preview_files(ask: _Ask) -> tuple[str, int] | None:
     """Return the page's link to the site's preview files and their count, if it uses them."""
     root = site_root(ask.href, ask.focus) if ask.preview_shards else None
     return None if root is None else (root + PREVIEWS, ask.preview_shards)
+
+
+def _type_table(facts: GraphFacts, ask: _Ask) -> tuple | None:
+    """Return the site's type table and the page's way to the site's root, if it uses one."""
+    root = site_root(ask.href, ask.focus) if ask.type_table else None
+    return None if root is None else (type_table(facts), root)
 
 
 def _member_files(facts, clusters: list[Cluster], entries, index, ask: _Ask, shared) -> tuple:

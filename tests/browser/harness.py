@@ -4,8 +4,9 @@ The harness builds lineage graphs shaped like the contract's (node attributes as
 sets them) for what the sample project cannot show (a hub with 10,000 consumers, hostile
 names), renders `themes/default/partials/graph.html` into bare pages with a minimal jinja2
 environment (autoescape and StrictUndefined, as the site's), and writes the graph's assets next
-to them as the site's asset step makes them (vis-network from the installed pyvis package, the
-generated graph-style.js, lineage-graph.js bundled from its parts). The helpers at the end
+to them as the site's asset step makes them (lineage-graph.js bundled from vis-network of the
+installed pyvis package, the generated graph-style.js and its parts; style.css with the
+graph's styles, linked in <head> as base.html does). The helpers at the end
 (`open_graph`, `lv`, `cluster_of`, `node_spot`, `open_cluster`) work on these pages and on the
 real site's alike.
 """
@@ -20,14 +21,15 @@ import jinja2
 import networkx as nx
 import pytest
 
-from lineage_report import graphview, render
+from lineage_report import graphview, naming, render
 
 ROOT = Path(__file__).resolve().parents[2]
 THEME = ROOT / "themes" / "default"
-GRAPH_ASSETS = ("vis-network.min.js", "graph-style.js", "lineage-graph.js", "lineage-graph.css")
+GRAPH_ASSETS = ("style.css", "lineage-graph.js")
 ASSETS = {a.name: a.content for a in render.collect_assets([THEME]) if a.name in GRAPH_ASSETS}
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ graph.title }}</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>{{ graph.title }}</title>
+<link rel="stylesheet" href="{{ assets['style.css'] }}"></head>
 <body><h1>{{ graph.title }}</h1>
 {% include "partials/graph.html" %}
 </body></html>
@@ -156,6 +158,32 @@ def hostile_graph() -> nx.DiGraph:
     return g
 
 
+# Names whose pages the site names three ways (naming.page_stem): readable ASCII, too long
+# for the slug, and not ASCII at all (the compact data writes only the first two's digests).
+ODD_NAMES = ("train_set", "x" * 60 + "--tail", "Größe-ﬁlter", "ß", "--", "İstanbul")
+
+
+def odd_names_graph() -> nx.DiGraph:
+    """Return a chain through artifacts and runs named as ODD_NAMES says."""
+    g = nx.DiGraph()
+    used: list[str] = []
+    for i, name in enumerate(ODD_NAMES):
+        run = add_run(g, name, name, used=used, name=name)
+        add_artifact(g, name, i, name, producer=run)
+        used = [f"artifact:{name}:v{i}"]
+    return g
+
+
+def site_href(node_id: str) -> str:
+    """Return a node's link as a site's version or run page writes it (naming.node_path)."""
+    return "../" + naming.node_path(node_id)
+
+
+def site_type_href(type_id: str) -> str:
+    """Return a type's link as a site's page writes it (naming.type_node_path)."""
+    return "../" + naming.type_node_path(type_id)
+
+
 def environment() -> jinja2.Environment:
     """Return a jinja2 environment like the site's: theme loader, autoescape, StrictUndefined."""
     return jinja2.Environment(
@@ -176,7 +204,11 @@ def write_site(out: Path, pages: dict[str, graphview.GraphView]) -> dict[str, Pa
     written = {}
     for name, view in pages.items():
         path = out / name
-        path.write_text(template.render(graph=view, assets=site["assets"]), encoding="utf-8")
+        assets = dict(site["assets"])
+        if view.type_table:  # the type table its data names (a built site's assets/types.*.js)
+            assets["types.js"] = f"assets/types-{name}.js"
+            (out / assets["types.js"]).write_bytes(view.type_table[0].script())
+        path.write_text(template.render(graph=view, assets=assets), encoding="utf-8")
         written[name] = path
     return written
 

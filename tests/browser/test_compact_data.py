@@ -14,7 +14,7 @@ try:
 except ImportError:  # collected as part of a tests package
     from tests.browser import harness
 
-from lineage_report import graphview
+from lineage_report import graphview, naming
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +37,24 @@ def views():
         ),
         "overview.html": graphview.project_graph(g, href=href, limit=3),
         "types.html": graphview.type_overview(g),
+        # A site's own links (naming): written as digests where the name says the rest.
+        "odd-names.html": graphview.page_graph(
+            harness.odd_names_graph(),
+            "run:train_set",
+            href=harness.site_href,
+            type_href=harness.site_type_href,
+        ),
+        # A built site's pages: the type overview names its types in the site's type table.
+        "type-table.html": graphview.page_graph(
+            g,
+            "artifact:mnist-train:v0",
+            href=harness.site_href,
+            type_href=harness.site_type_href,
+            type_table=True,
+        ),
+        "type-table-project.html": graphview.project_graph(
+            g, href=naming.node_path, type_href=naming.type_node_path, type_table=True
+        ),
         "hostile.html": graphview.page_graph(
             harness.hostile_graph(), f"artifact:{harness.HOSTILE}:v0", href=href
         ),
@@ -51,13 +69,25 @@ def site(views, tmp_path_factory):
     return out
 
 
-PAGES = ["train.html", "project.html", "hub.html", "overview.html", "types.html", "hostile.html"]
+PAGES = [
+    "train.html",
+    "project.html",
+    "hub.html",
+    "overview.html",
+    "types.html",
+    "hostile.html",
+    "odd-names.html",
+    "type-table.html",
+    "type-table-project.html",
+]
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_the_browser_reads_the_data_as_python_does(page, site, views, watched, name):
     watcher = harness.open_graph(page, site, name, watched)
     assert page.evaluate(READ) == views[name].data
+    if name.startswith("type-table"):  # the overview's types are named in the table
+        assert views[name].type_table and '"tn":' in views[name].data_json
     watcher.assert_clean()
 
 

@@ -54,8 +54,7 @@ def site(tmp_path_factory) -> Path:
 def hub_page(site: Path) -> str:
     """Return the dataset's page, whose cluster embeds none of the needles."""
     path = naming.node_path(HUB)
-    text = (site / path).read_text(encoding="utf-8")
-    data = graphview.read_page_data(GRAPH_DATA.search(text).group(1))
+    data = graphview.read_page_file(site / path)
     embedded = {e["id"] for e in data["nodes"] if "c" in e}
     assert embedded and embedded.isdisjoint(NEEDLES)
     return path

@@ -3,8 +3,9 @@
  * Plain browser scripts, no modules and no network: the site ships this file as one bundle,
  * the parts in lineage-graph/ (in any order: each only adds itself to window.LineageGraph)
  * followed by this file, which wires them and starts (render.collect_assets joins them).
- * graph-style.js, loaded first, sets window.LineageGraphStyle: the palette and Mermaid
- * classes the Python exporters use too. The parts:
+ * Before them in the same file come vis-network and graph-style.js (render.SHIPPED_IN), which
+ * sets window.LineageGraphStyle: the palette and Mermaid classes the Python exporters use
+ * too. The parts:
  *   model.js      the page data (docs/graph.md): clusters, reach, what a state draws
  *   url-state.js  the view state and the URL fragment that holds it
  *   vis.js        vis-network: groups, options, labels, the canvas and its camera

@@ -273,7 +273,9 @@
     data.nodes.forEach((e) => {
       if (typeof e.ph === 'number') e.ph = data.nodes[e.ph].h; // the producer's link: its own
     });
-    if (compact.types) {
+    if (compact.types && Array.isArray(compact.types.tn)) {
+      data.types = tabledTypes(compact.types, window.LineageGraphTypes || []);
+    } else if (compact.types) {
       data.types = Object.assign({}, compact.types, { nodes: compact.types.nodes.map(whole) });
     }
     if (Array.isArray(compact.groupings)) {
@@ -296,6 +298,28 @@
     return map;
   }
 
+  // A type overview that names its types in the site's type table (assets/types.*.js,
+  // graphview/overview.py TypeTable.expand): `tn` is index, count, index, count...; `tr` the
+  // way to the site's root, where the table's links start; x counts from the leftmost type.
+  function tabledTypes(types, table) {
+    var picked = [];
+    for (var k = 0; k + 1 < types.tn.length; k += 2) picked.push([table[types.tn[k]], types.tn[k + 1]]);
+    var x0 = Math.min.apply(null, picked.map((p) => p[0].x));
+    var nodes = picked.map((p) => {
+      var t = p[0];
+      var n = p[1];
+      var e = { id: t.id || 'type:' + t.ck + ':' + t.g, k: 'type', ck: t.ck, g: t.g, l: t.g,
+        n: n, t: LG.text.countWords(n, t.ck),
+        x: t.x - x0, y: t.y };
+      if (t.h !== undefined) e.h = (types.tr || '') + t.h;
+      return e;
+    });
+    var out = Object.assign({}, types, { nodes: nodes });
+    delete out.tn;
+    delete out.tr;
+    return out;
+  }
+
   function expandEntry(entry, table, grid) {
     var e = Object.assign({}, entry);
     var text = (t) => (typeof t === 'number' ? table[t] : t);
@@ -306,14 +330,31 @@
       for (var k = 0; k + 1 < e.p.length; k += 2) rows.push([e.p[k], e.p[k + 1]]);
       e.p = rows;
     }
-    if (Array.isArray(e.h)) e.h = text(e.h[0]) + e.h[1]; // [folder, page]
     if (e.id === undefined) e.id = 'type:' + e.ck + ':' + e.g;
     var colon = e.id.indexOf(':');
     if (e.k === undefined) e.k = colon < 0 ? e.id : e.id.slice(0, colon);
     // A label left out is the id after its first colon (none: '').
     if (e.l === undefined) e.l = e.k === 'type' ? e.g : e.id.slice(colon + 1 || e.id.length);
+    if (Array.isArray(e.h)) { // [folder, page], the page maybe only its name's digest
+      var page = e.h[1];
+      e.h = text(e.h[0]) + (/\.html$/.test(page) ? page : pageOf(pageKey(e), page));
+    }
     if (e.x !== undefined) e.x *= grid;
     return e;
+  }
+
+  // The key an entry's page is named from (compact.py `page_key`): a node's id after its
+  // kind, a type's group.
+  function pageKey(e) {
+    if (e.k === 'run' || e.k === 'artifact') return e.id.slice(e.id.indexOf(':') + 1);
+    return e.k === 'type' ? e.g : '';
+  }
+
+  // The page an ASCII key and its digest name (compact.py `page_of`, naming.page_stem).
+  function pageOf(key, digest) {
+    var slug = String(key || '').toLowerCase().replace(/[^A-Za-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|[-_]+$/g, '').slice(0, 48).replace(/[-_]+$/, '');
+    return (slug ? slug + '-' : '') + digest + '.html';
   }
 
   function indexById(entries) {

@@ -9,9 +9,10 @@
     return chars.length <= limit ? chars.join('') : chars.slice(0, limit - 1).join('') + '…';
   }
 
-  // Counts the panel makes up as the reader types ("3 of 16 shown"), written as
-  // lineage_report/formats.count writes them. Every other value comes formatted in the page
-  // data (a node's count as `t`, preview rows as `p`) and is shown as given.
+  // Counts the panel makes up as the reader types ("3 of 16 shown"), and a type's count when
+  // the site's type table holds the type (model.js), written as lineage_report/formats.count
+  // writes them. Every other value comes formatted in the page data (a node's count as `t`,
+  // preview rows as `p`) and is shown as given.
   function commas(n) {
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   }
@@ -29,12 +30,18 @@
   // "17 runs · train" reads "16 runs · train" (the canvas node and the panel's title).
   var COUNT = /^[\d,]+ (runs?|versions?)\b/;
 
+  // "1 run", "12 runs", "1,000 versions": what a cluster or a type stands for (graphview's
+  // text.count_words).
+  function countWords(n, kind) {
+    return commas(n) + ' ' + (kind === 'run' ? 'run' : 'version') + (n === 1 ? '' : 's');
+  }
+
   function clusterCount(e, out) {
     var left = e.n - out;
-    var words = commas(left) + ' ' + (e.ck === 'run' ? 'run' : 'version') + (left === 1 ? '' : 's');
+    var words = countWords(left, e.ck);
     return { words: words, label: COUNT.test(e.l) ? e.l.replace(COUNT, words) : e.l };
   }
 
   LG.text = { shorten: shorten, commas: commas, safeHref: safeHref, compareIds: compareIds,
-    clusterCount: clusterCount };
+    countWords: countWords, clusterCount: clusterCount };
 })(window.LineageGraph = window.LineageGraph || {});
