@@ -413,9 +413,7 @@ def test_the_status_file_is_compressed_and_holds_the_manifest_cache(tmp_path, re
     ["eJzLSM3JyVcozy/KSQEAGgsEXQ==", ["a.json"]],
     ids=["format-3-packed", "not-a-mapping"],
 )
-def test_a_status_with_an_unreadable_cache_means_a_full_build(
-    tmp_path, reads, settled, manifests
-):
+def test_a_status_with_an_unreadable_cache_means_a_full_build(tmp_path, reads, settled, manifests):
     # Format 3 packed its cache as base64 text: a site built by that version is still ours
     # (its format and files say so), and is built again in full, every manifest read.
     project = three_runs(tmp_path / "p")
