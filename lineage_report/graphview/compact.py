@@ -17,6 +17,7 @@ exactly the data `encode` was given.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -271,6 +272,7 @@ def page_of(key: str | None, digest: str) -> str:
     return f"{slug}-{digest}.html" if slug else f"{digest}.html"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a node is linked from many pages
 def _short_page(key: str | None, page: str) -> str:
     """Return a page's digest when `page_of` makes the page again from it, else the page."""
     digest = page[-DIGEST - 5 : -5]

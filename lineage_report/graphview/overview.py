@@ -69,7 +69,7 @@ def type_table(facts: GraphFacts) -> TypeTable:
     if facts.type_table is None:
         places = _type_places(facts)
         entries = []
-        for tid in sorted(places, key=lambda t: (places[t][0], places[t][1], t)):
+        for tid in sorted(places, key=_in_place_order(places)):
             common = _type_entry(facts, tid)
             entry = {"ck": common["ck"], "g": common["g"], "x": places[tid][0], "y": places[tid][1]}
             entry["h"] = type_node_path(tid)
@@ -79,6 +79,11 @@ def type_table(facts: GraphFacts) -> TypeTable:
         index = {_table_id(e): k for k, e in enumerate(entries)}
         facts.type_table = TypeTable(tuple(entries), index)
     return facts.type_table
+
+
+def _in_place_order(places: dict[str, tuple[int, int]]):
+    """Return the sort key of types as the overview lists them: by x, then y, then id."""
+    return lambda tid: (places[tid][0], places[tid][1], tid)
 
 
 def _table_id(entry: dict[str, Any]) -> str:
@@ -106,7 +111,7 @@ def types_data(
     pos = _type_places(facts)
     x0 = min(pos[t][0] for t in counts) if counts else 0
     entries = []
-    for tid in sorted(counts, key=lambda t: (pos[t][0], pos[t][1], t)):
+    for tid in sorted(counts, key=_in_place_order(pos)):
         entry = dict(_type_entry(facts, tid))
         # `t` words the count as the page would: the browser shows it as given.
         entry.update(n=counts[tid], t=count_words(counts[tid], entry["ck"]))
