@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -19,6 +20,7 @@ from lineage_report.graphview import (
     to_pyvis,
     type_overview,
 )
+from lineage_report.graphview.compact import page_of
 from tests.browser import harness
 from tests.browser.harness import HOSTILE, add_artifact, add_run, hub_graph, sample_graph
 
@@ -422,7 +424,7 @@ def test_types_the_table_cannot_say_are_written_in_full():
     assert graphview.read_page_data(str(view.data_json)) == view.data
 
 
-def test_a_site_page_link_is_written_as_its_digest_when_its_name_says_the_rest():
+def test_a_site_page_link_is_written_as_its_folder_when_its_key_says_the_rest():
     view = page_graph(harness.odd_names_graph(), "run:train_set", href=harness.site_href)
     text = str(view.data_json)
     links = {e["id"]: e["h"] for e in view.data["nodes"]}
@@ -433,9 +435,28 @@ def test_a_site_page_link_is_written_as_its_digest_when_its_name_says_the_rest()
     for node, link in links.items():
         page = link.rpartition("/")[2]
         digest = page[-17:-5]
-        assert digest in text, node
-        # The readable part is written only for names the browser cannot slug the same way.
-        assert (page in text) == (not node.split(":", 1)[1].isascii()), node
+        # An ASCII key says its page's name and digest (the browser hashes it): neither is
+        # written; other keys' pages are written whole.
+        ascii_key = node.split(":", 1)[1].isascii()
+        assert (digest in text) == (not ascii_key), node
+        assert (page in text) == (not ascii_key), node
+    # Ids leave out their kind: "run:train_set" is written as its run id.
+    assert '"ri":"train_set"' in text and '"id":"run:' not in text
+
+
+def test_a_link_the_key_does_not_say_keeps_its_digest():
+    # A page with the key's name but another digest: the page is not written, the digest is.
+    def href(node_id):
+        key = node_id.split(":", 1)[1]
+        return "../versions/" + page_of(key, hashlib.sha256(b"x" + key.encode()).hexdigest()[:12])
+
+    view = page_graph(sample_graph(), TRAIN, href=href)
+    text = str(view.data_json)
+    linked = [e for e in view.data["nodes"] if "h" in e]
+    assert len(linked) > 10
+    for e in linked:
+        assert e["h"][-17:-5] in text and e["h"].rpartition("/")[2] not in text, e["id"]
+    assert graphview.read_page_data(text) == view.data
 
 
 def test_preview_row_labels_are_written_once_per_page():

@@ -4,8 +4,11 @@ A view's data (`GraphView.data`) is kept expanded, as Python reads it (exporters
 A page embeds it encoded: every text a page uses twice or more (a job type, "finished", a
 preview row's label, a producer's name, a link's folder) is written once in a string table
 `s` and referred to by its index; preview rows are one flat list of label, text, label, text;
-a link is [folder, page] when its folder is in the table, and its page only the name's
-digest when the name's readable part can be made again from the entry's key (`page_of`);
+a link is [folder, page] when its folder is in the table, its page only the name's digest
+when the name's readable part can be made again from the entry's key (`page_of`), and only
+the folder's index when the digest is the key's own too (`key_digest`, which the browser
+works out as well); a run's or a version's id is written without its kind (`ri`, `vi`);
+the filters' types (`groups`) are texts of the table too;
 `x` is a layer number (times `xg` pixels); a producer's link (`ph`) is the index of the
 entry whose link it is, when the page has it; an entry leaves out the keys its id already
 says (`k`, an artifact's `l`, a type's `id` and `l`); and a built site's page names its
@@ -18,6 +21,7 @@ exactly the data `encode` was given.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections import Counter
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 
 TEXTS = ("g", "l", "t", "u", "ck")  # an entry's single texts, which may go to the table
 LISTS = ("p", "a")  # its lists of texts (p: preview rows, flattened)
+KIND_IDS = {"run": "ri", "artifact": "vi"}  # a node's id written without its kind, by kind
 
 # naming.page_stem's slug for an ASCII key, which the browser makes the same way
 # (lineage-graph/model.js `pageOf`): NFKC and casefold change no ASCII text.
@@ -52,10 +57,15 @@ def encode(data: dict[str, Any], types: Tabled | None = None) -> dict[str, Any]:
     grid = _grid(lists)
     texts: list[str] = []  # every text of every entry, counted for the table
     slim = [[_slim(e, grid, texts) for e in entries] for entries in lists]
+    groups = data.get("groups")
+    if groups:
+        texts += [g for names in groups.values() for g in names]
     table = _string_table(texts)
     index = {text: i for i, text in enumerate(table)}
     out = dict(data)
     out["s"] = table
+    if groups:
+        out["groups"] = {kind: [index.get(g, g) for g in names] for kind, names in groups.items()}
     if grid > 1:
         out["xg"] = grid
     coded = [[_refer(e, index) for e in entries] for entries in slim]
@@ -78,6 +88,11 @@ def decode(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str,
     table, grid = compact.get("s", []), compact.get("xg", 1)
     data = {k: v for k, v in compact.items() if k not in ("s", "xg")}
     data["nodes"] = [_expand(e, table, grid) for e in compact["nodes"]]
+    if compact.get("groups"):
+        data["groups"] = {
+            kind: [table[g] if isinstance(g, int) else g for g in names]
+            for kind, names in compact["groups"].items()
+        }
     for e in data["nodes"]:
         if isinstance(e.get("ph"), int):  # the producer's link: its entry's own
             e["ph"] = data["nodes"][e["ph"]]["h"]
@@ -173,6 +188,9 @@ def _slim(entry: dict[str, Any], grid: int, texts: list[str]) -> dict[str, Any]:
         del e["id"]  # a type's id is its kind and group
     if eid.startswith(kind + ":"):
         del e["k"]
+        if kind in KIND_IDS:
+            e[KIND_IDS[kind]] = eid[len(kind) + 1 :]
+            del e["id"]
     if e.get("l") == (e["g"] if kind == "type" else eid.partition(":")[2]):
         del e["l"]
     texts += [e[key] for key in TEXTS if key in e]
@@ -214,7 +232,10 @@ def _refer(e: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
             e[key] = list(map(find, e[key], e[key]))  # each text's index, or the text
     if isinstance(e.get("h"), list):  # [folder, page], or whole if its folder is not
         folder, page, short = e["h"]
-        e["h"] = [index[folder], short] if folder in index else folder + page
+        if folder not in index:
+            e["h"] = folder + page
+        else:
+            e["h"] = index[folder] if short == "" else [index[folder], short]
     return e
 
 
@@ -243,13 +264,19 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int) -> dict[str, Any
             e[key] = [table[t] if isinstance(t, int) else t for t in e[key]]
     if "p" in e:
         e["p"] = [e["p"][i : i + 2] for i in range(0, len(e["p"]), 2)]
+    for kind, key in KIND_IDS.items():
+        if key in e:
+            e["id"] = f"{kind}:{e.pop(key)}"
     if "id" not in e:
         e["id"] = f"type:{e['ck']}:{e['g']}"
     if "k" not in e:
         e["k"] = e["id"].partition(":")[0]
     if "l" not in e:
         e["l"] = e["g"] if e["k"] == "type" else e["id"].partition(":")[2]
-    if isinstance(e.get("h"), list):  # [folder, page], the page maybe only its digest
+    if isinstance(e.get("h"), int):  # the folder: the page is the key's own name
+        key = page_key(e)
+        e["h"] = table[e["h"]] + page_of(key, key_digest(key))
+    elif isinstance(e.get("h"), list):  # [folder, page], the page maybe only its digest
         folder, page = table[e["h"][0]], e["h"][1]
         e["h"] = folder + (page if page.endswith(".html") else page_of(page_key(e), page))
     if "x" in e:
@@ -272,10 +299,16 @@ def page_of(key: str | None, digest: str) -> str:
     return f"{slug}-{digest}.html" if slug else f"{digest}.html"
 
 
+def key_digest(key: str | None) -> str:
+    """Return the digest naming.page_stem gives an ASCII key (lineage-graph/digest.js)."""
+    return hashlib.sha256((key or "").encode("ascii")).hexdigest()[:DIGEST]
+
+
 @functools.lru_cache(maxsize=1 << 16)  # a node is linked from many pages
 def _short_page(key: str | None, page: str) -> str:
-    """Return a page's digest when `page_of` makes the page again from it, else the page."""
+    """Return "" when `page_of` makes the page again from the key alone, the page's digest
+    when it does so from the key and the digest, else the page."""
     digest = page[-DIGEST - 5 : -5]
     if key is not None and key.isascii() and page_of(key, digest) == page:
-        return digest
+        return "" if digest == key_digest(key) else digest
     return page

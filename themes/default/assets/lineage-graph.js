@@ -7,6 +7,7 @@
  * sets window.LineageGraphStyle: the palette and Mermaid classes the Python exporters use
  * too. The parts:
  *   model.js      the page data (docs/graph.md): clusters, reach, what a state draws
+ *   digest.js     SHA-256, for the page names the data leaves to the browser
  *   url-state.js  the view state and the URL fragment that holds it
  *   vis.js        vis-network: groups, options, labels, the canvas and its camera
  *   panels.js     the node preview and the cluster panel

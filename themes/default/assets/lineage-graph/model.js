@@ -258,6 +258,7 @@
 
   var TEXTS = ['g', 'l', 't', 'u', 'ck']; // an entry's texts that may be in the table
   var LISTS = ['p', 'a']; // its lists of texts (p: preview rows, flat)
+  var KIND_IDS = { run: 'ri', artifact: 'vi' }; // a node's id without its kind, by kind
 
   // The page data with every entry whole (compact.py's `decode`): the table's texts in place,
   // preview rows as [label, text] pairs, links whole, x in pixels, and the keys the id says
@@ -270,6 +271,12 @@
     delete data.xg;
     var whole = (e) => expandEntry(e, table, grid);
     data.nodes = Array.isArray(compact.nodes) ? compact.nodes.map(whole) : [];
+    if (compact.groups) { // the filters' types, maybe as texts of the table
+      data.groups = {};
+      Object.keys(compact.groups).forEach((kind) => {
+        data.groups[kind] = compact.groups[kind].map((g) => (typeof g === 'number' ? table[g] : g));
+      });
+    }
     data.nodes.forEach((e) => {
       if (typeof e.ph === 'number') e.ph = data.nodes[e.ph].h; // the producer's link: its own
     });
@@ -330,12 +337,20 @@
       for (var k = 0; k + 1 < e.p.length; k += 2) rows.push([e.p[k], e.p[k + 1]]);
       e.p = rows;
     }
+    Object.keys(KIND_IDS).forEach((kind) => { // a run's or a version's id, without its kind
+      if (e[KIND_IDS[kind]] === undefined) return;
+      e.id = kind + ':' + e[KIND_IDS[kind]];
+      delete e[KIND_IDS[kind]];
+    });
     if (e.id === undefined) e.id = 'type:' + e.ck + ':' + e.g;
     var colon = e.id.indexOf(':');
     if (e.k === undefined) e.k = colon < 0 ? e.id : e.id.slice(0, colon);
     // A label left out is the id after its first colon (none: '').
     if (e.l === undefined) e.l = e.k === 'type' ? e.g : e.id.slice(colon + 1 || e.id.length);
-    if (Array.isArray(e.h)) { // [folder, page], the page maybe only its name's digest
+    if (typeof e.h === 'number') { // the folder: the page is named by its key alone
+      var key = pageKey(e);
+      e.h = text(e.h) + pageOf(key, LG.digest.sha256(key).slice(0, 12));
+    } else if (Array.isArray(e.h)) { // [folder, page], the page maybe only its name's digest
       var page = e.h[1];
       e.h = text(e.h[0]) + (/\.html$/.test(page) ? page : pageOf(pageKey(e), page));
     }
