@@ -26,6 +26,7 @@ import pytest
 from lineage_report import cli, diff
 from lineage_report.build import build
 from lineage_report.config import load_config
+from lineage_report.graphview import read_page_data
 from lineage_report.snapshot import make_snapshot
 from tests.conftest import ROOT
 from tests.factories import art, manifest, write_project
@@ -494,7 +495,7 @@ def test_changes_page_is_a_standalone_folder(sides, tmp_path):
         ["artifact:model:v1", "run:summarize"],
         ["run:summarize", "artifact:report:v0"],
     ]
-    graph = json.loads(re.search(r'id="lineage-graph-data">(.*?)</script>', page).group(1))
+    graph = read_page_data(re.search(r'id="lineage-graph-data">(.*?)</script>', page).group(1))
     drawn = {entry["id"] for entry in graph["nodes"]}
     assert {"run:summarize", "artifact:report:v0", "run:deploy"} <= drawn  # ghosts drawn too
     assert "<h2>Aliases moved (1)</h2>" in page
