@@ -32,7 +32,7 @@ import logging
 import os
 import shutil
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -294,6 +294,19 @@ class Writer:
         self.claim(path)
         self.put(path, data)
         return len(data)
+
+    def write_parts(self, path: str, parts: Iterable[bytes]) -> int:
+        """Claim and write one file given in pieces (never whole in memory); return its size."""
+        self.claim(path)
+        size = 0
+        target = self.root.joinpath(*path.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as f:
+            for part in parts:
+                f.write(part)
+                size += len(part)
+        self.written[path] = size
+        return size
 
     def has(self, path: str) -> bool:
         """Tell whether the last build's site holds this file (a rebuild may keep it)."""

@@ -25,6 +25,8 @@ import networkx as nx
 import pytest
 
 from lineage_report import __version__, cli, collect, graphview, naming, views
+from lineage_report import build as build_module
+from lineage_report import status as status_module
 from lineage_report.build import SITE_WIDE, build, build_time, lineage_json
 from lineage_report.config import load_config
 from lineage_report.errors import BuildError
@@ -36,8 +38,10 @@ from lineage_report.status import (
     SHOWN_ATTRS,
     STATUS_FORMAT,
     STATUS_NAME,
+    Status,
     encode_nodes,
 )
+from tests.conftest import SAMPLE
 from tests.factories import art, manifest, write_project
 
 SEARCH_JS = naming.SEARCH_INDEX
@@ -664,6 +668,39 @@ def test_lineage_json_is_networkx_node_link_data(sample_lineage):
     assert lineage_json(sample_lineage) == expected
     encoded, _ = encode_nodes(sample_lineage.graph, sample_lineage.inputs)
     assert lineage_json(sample_lineage, encoded) == expected  # as a rebuild makes it
+
+
+def test_lineage_json_in_small_pieces_is_the_same_file(sample_lineage, monkeypatch, tmp_path):
+    # A full build writes lineage.json a chunk of nodes and edges at a time: the chunks
+    # must join into exactly the one-piece JSON, however many there are.
+    whole = lineage_json(sample_lineage)
+    monkeypatch.setattr(build_module, "JSON_CHUNK", 3)
+    pieces = list(build_module.lineage_json_parts(sample_lineage))
+    assert len(pieces) > 40 and b"".join(pieces) == whole
+    encoded, _ = encode_nodes(sample_lineage.graph, sample_lineage.inputs)
+    assert lineage_json(sample_lineage, encoded) == whole
+    site = build(load_config(SAMPLE), tmp_path / "site").output  # written in pieces
+    assert (site / naming.LINEAGE_JSON).read_bytes() == whole
+
+
+def test_the_status_in_small_pieces_is_the_same_json(monkeypatch):
+    # The status is compressed a field and a chunk at a time: it must decompress to exactly
+    # what one encode of the whole status writes.
+    status = Status(
+        STATUS_FORMAT,
+        "key",
+        [f"run:r{i}" for i in range(12)],
+        [f"h{i}" for i in range(12)],
+        {"graph": [f"g{i}" for i in range(12)], "search": [""] * 12},
+        ["runs/a.html", "runs/b.html"],
+        ["d1", "d2"],
+        [[0, 1, 2], [3]],
+        [f"f{i}" for i in range(9)],
+        "manifest-key",
+        {f"manifests/m{i}.json": msgspec.Raw(b'{"sha256":"%d"}' % i) for i in range(11)},
+    )
+    monkeypatch.setattr(status_module, "STATUS_CHUNK", 4)
+    assert zlib.decompress(status_module.compressed_json(status)) == msgspec.json.encode(status)
 
 
 # ---------------------------------------------------------------- the garbage collector
