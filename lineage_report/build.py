@@ -52,7 +52,7 @@ from .status import (
 )
 from .version import __version__
 from .views import Field, PageSpec, SiteViews
-from .write import OutputFolder, Writer
+from .write import OutputFolder, Writer, json_array_pieces, json_object_pieces
 
 log = logging.getLogger("lineage_report")
 
@@ -645,7 +645,7 @@ def lineage_json_parts(
     """
     graph = lineage.graph
     encode = msgspec.json.Encoder(order="sorted", enc_hook=str).encode
-    fields: dict[str, object] = {
+    fields = {
         "directed": graph.is_directed(),
         "multigraph": graph.is_multigraph(),
         "graph": graph.graph,
@@ -657,38 +657,29 @@ def lineage_json_parts(
         "inputs": [{"path": p, "sha256": d} for p, d in sorted(lineage.inputs.items())],
         "inputs_digest": lineage.inputs_digest(),
     }
-    for i, name in enumerate(sorted(fields)):
-        yield (b"," if i else b"{") + encode(name) + b":"
-        value = fields[name]
-        if isinstance(value, Iterator):  # a long list, a piece at a time
-            yield b"["
-            yield from value
-            yield b"]"
-        else:
-            yield encode(value)
-    yield b"}"
+    return json_object_pieces(sorted(fields.items()), encode)
 
 
 JSON_CHUNK = 2_000  # nodes or edges encoded at a time
 
 
 def _node_pieces(graph, encoded: dict[str, bytes] | None, encode) -> Iterator[bytes]:
-    """Yield the encoded nodes, sorted by id, comma-separated, a chunk at a time."""
-    nodes = sorted(graph.nodes if encoded is None else encoded)
-    for start in range(0, len(nodes), JSON_CHUNK):
-        batch = nodes[start : start + JSON_CHUNK]
-        if encoded is None:
-            blobs = [encode({**graph.nodes[n], "id": n}) for n in batch]
-        else:
-            blobs = [encoded[n] for n in batch]
-        yield (b"," if start else b"") + b",".join(blobs)
+    """Yield the nodes' JSON array, sorted by id, a chunk at a time (the kept bytes of each
+    node when the build has them)."""
+
+    def chunk(nodes: list[str]) -> bytes:
+        if encoded is not None:
+            return b",".join(map(encoded.__getitem__, nodes))
+        return b",".join(encode({**graph.nodes[n], "id": n}) for n in nodes)
+
+    return json_array_pieces(sorted(graph.nodes if encoded is None else encoded), chunk, JSON_CHUNK)
 
 
 def _edge_pieces(graph, encode) -> Iterator[bytes]:
-    """Yield the encoded edges, sorted by source and target, a chunk at a time."""
-    pairs = sorted(graph.edges)
+    """Yield the edges' JSON array, sorted by source and target, a chunk at a time."""
     edges = graph.edges
-    for start in range(0, len(pairs), JSON_CHUNK):
-        batch = pairs[start : start + JSON_CHUNK]
-        dicts = [{**edges[u, v], "source": u, "target": v} for u, v in batch]
-        yield (b"," if start else b"") + encode(dicts)[1:-1]
+
+    def chunk(pairs: list[tuple[str, str]]) -> bytes:
+        return encode([{**edges[u, v], "source": u, "target": v} for u, v in pairs])[1:-1]
+
+    return json_array_pieces(sorted(edges), chunk, JSON_CHUNK)

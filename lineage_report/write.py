@@ -32,9 +32,10 @@ import logging
 import os
 import shutil
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -44,6 +45,8 @@ from .naming import STATUS_NAME
 STAGING_MARK = ".lineage-report-building"  # in a staging folder from its first moment
 LOCK_TEXT = b"lineage-report build lock\n"
 EXAMPLES = 3  # foreign files named in a refusal
+
+Encode = Callable[[Any], bytes]  # a JSON encoder's encode (msgspec)
 
 log = logging.getLogger("lineage_report")
 
@@ -75,6 +78,30 @@ def status_json(data: bytes) -> bytes:
         return zlib.decompress(data)
     except zlib.error:
         return data
+
+
+def json_object_pieces(fields: Iterable[tuple[str, Any]], encode: Encode) -> Iterator[bytes]:
+    """Yield a JSON object a field at a time, as one `encode` of it writes it; a field whose
+    value is an iterator of pieces (`json_array_pieces`) is written a piece at a time."""
+    for i, (name, value) in enumerate(fields):
+        yield (b"," if i else b"{") + encode(name) + b":"
+        if isinstance(value, Iterator):
+            yield from value
+        else:
+            yield encode(value)
+    yield b"}"
+
+
+def json_array_pieces(
+    items: Sequence, chunk: Callable[[Sequence], bytes], size: int, brackets: bytes = b"[]"
+) -> Iterator[bytes]:
+    """Yield a long JSON array (or object, with `brackets` b"{}") `size` items at a time;
+    `chunk` returns the JSON of some items, comma-separated. A big site's lineage.json and
+    status are never whole in memory."""
+    yield brackets[:1]
+    for start in range(0, len(items), size):
+        yield (b"," if start else b"") + chunk(items[start : start + size])
+    yield brackets[1:]
 
 
 def inventory(folder: Path) -> tuple[set[str], set[str]]:
@@ -278,15 +305,23 @@ class Writer:
 
     def put(self, path: str, data: bytes) -> None:
         """Write the bytes of a claimed path (workers call this after the parent claimed)."""
+        self.put_parts(path, (data,))
+
+    def put_parts(self, path: str, parts: Iterable[bytes]) -> int:
+        """Write a claimed path's bytes given in pieces, one after another; return its size."""
         # Plain strings, not Path objects: this runs once per page. `claim` checked the path.
         folder, _, name = path.rpartition("/")
         parent = os.path.join(self._root, folder) if folder else self._root
         if parent not in self._made:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
+        size = 0
         with open(os.path.join(parent, name), "wb") as f:
-            f.write(data)
-        self.written[path] = len(data)
+            for part in parts:
+                f.write(part)
+                size += len(part)
+        self.written[path] = size
+        return size
 
     def write(self, path: str, content: str | bytes) -> int:
         """Claim and write one file; return its size in bytes."""
@@ -298,15 +333,7 @@ class Writer:
     def write_parts(self, path: str, parts: Iterable[bytes]) -> int:
         """Claim and write one file given in pieces (never whole in memory); return its size."""
         self.claim(path)
-        size = 0
-        target = self.root.joinpath(*path.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as f:
-            for part in parts:
-                f.write(part)
-                size += len(part)
-        self.written[path] = size
-        return size
+        return self.put_parts(path, parts)
 
     def has(self, path: str) -> bool:
         """Tell whether the last build's site holds this file (a rebuild may keep it)."""
