@@ -125,10 +125,16 @@ def group_key(kind: str, group: str) -> str:
 # ---------------------------------------------------------------- page paths
 
 
+def page_digest(key: str) -> str:
+    """Return the 12 hex digits of a key's SHA-256 that end its page's name (the browser
+    makes them again for ASCII keys: lineage-graph/digest.js)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
 @lru_cache(maxsize=1 << 18)
 def page_stem(key: str) -> str:
     """Return a safe, unique, readable file stem for any string key (cached: pages link a lot)."""
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    digest = page_digest(key)
     text = unicodedata.normalize("NFKC", key).casefold()
     slug = _UNSAFE.sub("-", text).strip("-_")[:SLUG_CHARS].rstrip("-_")
     return f"{slug}-{digest}" if slug else digest

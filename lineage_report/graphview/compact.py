@@ -6,7 +6,7 @@ preview row's label, a producer's name, a link's folder) is written once in a st
 `s` and referred to by its index; preview rows are one flat list of label, text, label, text;
 a link is [folder, page] when its folder is in the table, its page only the name's digest
 when the name's readable part can be made again from the entry's key (`page_of`), and only
-the folder's index when the digest is the key's own too (`key_digest`, which the browser
+the folder's index when the digest is the key's own too (`naming.page_digest`, which the browser
 works out as well); a run's or a version's id is written without its kind (`ri`, `vi`);
 the filters' types (`groups`) are texts of the table too;
 `x` is a layer number (times `xg` pixels); a producer's link (`ph`) is the index of the
@@ -21,14 +21,13 @@ exactly the data `encode` was given.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..naming import SLUG_CHARS
+from ..naming import SLUG_CHARS, page_digest
 from .overview import TypeTable
 
 if TYPE_CHECKING:
@@ -89,10 +88,7 @@ def decode(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str,
     data = {k: v for k, v in compact.items() if k not in ("s", "xg")}
     data["nodes"] = [_expand(e, table, grid) for e in compact["nodes"]]
     if compact.get("groups"):
-        data["groups"] = {
-            kind: [table[g] if isinstance(g, int) else g for g in names]
-            for kind, names in compact["groups"].items()
-        }
+        data["groups"] = {kind: _texts(names, table) for kind, names in compact["groups"].items()}
     for e in data["nodes"]:
         if isinstance(e.get("ph"), int):  # the producer's link: its entry's own
             e["ph"] = data["nodes"][e["ph"]]["h"]
@@ -261,7 +257,7 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int) -> dict[str, Any
             e[key] = table[e[key]]
     for key in LISTS:
         if key in e:
-            e[key] = [table[t] if isinstance(t, int) else t for t in e[key]]
+            e[key] = _texts(e[key], table)
     if "p" in e:
         e["p"] = [e["p"][i : i + 2] for i in range(0, len(e["p"]), 2)]
     for kind, key in KIND_IDS.items():
@@ -275,13 +271,18 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int) -> dict[str, Any
         e["l"] = e["g"] if e["k"] == "type" else e["id"].partition(":")[2]
     if isinstance(e.get("h"), int):  # the folder: the page is the key's own name
         key = page_key(e)
-        e["h"] = table[e["h"]] + page_of(key, key_digest(key))
+        e["h"] = table[e["h"]] + page_of(key, page_digest(key))
     elif isinstance(e.get("h"), list):  # [folder, page], the page maybe only its digest
         folder, page = table[e["h"][0]], e["h"][1]
         e["h"] = folder + (page if page.endswith(".html") else page_of(page_key(e), page))
     if "x" in e:
         e["x"] *= grid
     return e
+
+
+def _texts(items: list, table: list[str]) -> list[str]:
+    """Return a list of texts, each an index into the string table or the text itself."""
+    return [table[t] if isinstance(t, int) else t for t in items]
 
 
 def page_key(entry: dict[str, Any]) -> str | None:
@@ -299,16 +300,11 @@ def page_of(key: str | None, digest: str) -> str:
     return f"{slug}-{digest}.html" if slug else f"{digest}.html"
 
 
-def key_digest(key: str | None) -> str:
-    """Return the digest naming.page_stem gives an ASCII key (lineage-graph/digest.js)."""
-    return hashlib.sha256((key or "").encode("ascii")).hexdigest()[:DIGEST]
-
-
 @functools.lru_cache(maxsize=1 << 16)  # a node is linked from many pages
 def _short_page(key: str | None, page: str) -> str:
     """Return "" when `page_of` makes the page again from the key alone, the page's digest
     when it does so from the key and the digest, else the page."""
     digest = page[-DIGEST - 5 : -5]
     if key is not None and key.isascii() and page_of(key, digest) == page:
-        return "" if digest == key_digest(key) else digest
+        return "" if digest == page_digest(key) else digest
     return page

@@ -1,9 +1,9 @@
 /* lineage-graph/digest.js: SHA-256 of an ASCII key, for the page names the data leaves out.
  *
  * A site names a node's page after its key and the first 12 hex digits of the key's SHA-256
- * (lineage_report/naming.page_stem). The page data leaves that digest out where the key says
- * it (graphview/compact.py `key_digest`), so the browser works it out here: synchronously,
- * from file:// too, where crypto.subtle may be missing and is asynchronous anyway.
+ * (lineage_report/naming.py `page_digest`). The page data leaves that digest out where the key
+ * gives it (graphview/compact.py), so the browser works it out here: synchronously, from
+ * file:// too, where crypto.subtle may be missing and is asynchronous anyway.
  */
 (function (LG) {
   'use strict';

@@ -274,7 +274,7 @@
     if (compact.groups) { // the filters' types, maybe as texts of the table
       data.groups = {};
       Object.keys(compact.groups).forEach((kind) => {
-        data.groups[kind] = compact.groups[kind].map((g) => (typeof g === 'number' ? table[g] : g));
+        data.groups[kind] = compact.groups[kind].map(textIn(table));
       });
     }
     data.nodes.forEach((e) => {
@@ -327,9 +327,14 @@
     return out;
   }
 
+  // A text as the data writes it: an index into the string table, or the text itself.
+  function textIn(table) {
+    return (t) => (typeof t === 'number' ? table[t] : t);
+  }
+
   function expandEntry(entry, table, grid) {
     var e = Object.assign({}, entry);
-    var text = (t) => (typeof t === 'number' ? table[t] : t);
+    var text = textIn(table);
     TEXTS.forEach((key) => { if (e[key] !== undefined) e[key] = text(e[key]); });
     LISTS.forEach((key) => { if (Array.isArray(e[key])) e[key] = e[key].map(text); });
     if (e.p) {
