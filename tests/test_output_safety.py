@@ -280,6 +280,20 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def lasting_children(pid: int, deadline: float) -> list[int]:
+    """Return a process's children once one has lasted a moment: the build's render
+    workers, not the search index's side job, which is forked first and soon gone."""
+    while time.monotonic() < deadline:
+        seen = children(pid)
+        if seen:
+            time.sleep(0.3)
+            now = children(pid)
+            if set(seen) & set(now):
+                return now
+        time.sleep(0.05)
+    return []
+
+
 def kill_during(project: Path, out: Path, delay: float) -> bool:
     """Start a build, kill -9 it after `delay` seconds; tell whether it was still running."""
     proc = start_build(project, out)
@@ -376,10 +390,7 @@ def test_a_killed_builds_workers_die_with_it_and_write_nothing_more(tmp_path):
         env=env,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 60
-    while not children(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    workers = children(proc.pid)
+    workers = lasting_children(proc.pid, time.monotonic() + 60)
     assert workers, "the build forked no worker"
     time.sleep(0.5)  # the worker is now asleep in the middle of its chunk
     proc.send_signal(signal.SIGKILL)
