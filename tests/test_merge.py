@@ -92,7 +92,7 @@ def test_a_producer_on_the_page_is_written_as_its_entrys_index(jaffle):
     index = {e["id"]: i for i, e in enumerate(view.data["nodes"])}
     coded = embedded["nodes"][index[FCT_ORDERS]]
     assert coded["ph"] == index[dbt_run("model.jaffle_shop.fct_orders")]
-    assert compact.decode(embedded) == view.data
+    assert compact.decode_page(embedded) == view.data
 
 
 def test_a_producer_off_the_page_keeps_its_link_as_text():
@@ -102,7 +102,7 @@ def test_a_producer_off_the_page_keeps_its_link_as_text():
     embedded = json.loads(str(view.data_json))
     index = {e["id"]: i for i, e in enumerate(view.data["nodes"])}
     assert embedded["nodes"][index["artifact:mnist-train:v0"]]["ph"] == href("run:split-1")
-    assert compact.decode(embedded) == view.data
+    assert compact.decode_page(embedded) == view.data
 
 
 def test_no_link_without_an_href_or_a_producer():

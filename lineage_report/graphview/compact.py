@@ -12,7 +12,8 @@ the filters' types (`groups`) are texts of the table too;
 `x` is a layer number (times `xg` pixels); a producer's link (`ph`) is the index of the
 entry whose link it is, when the page has it; an entry leaves out the keys its id already
 says (`k`, an artifact's `l`, a type's `id` and `l`); and a built site's page names its
-type overview's types in the site's type table (overview.TypeTable) with their counts.
+type overview's types in the site's type table (overview.TypeTable) with their counts. The head leaves out what goes without
+saying (`DEFAULTS`, a focus the focused entry names, a title made from its label).
 Much of a page's graph data used to be the labels of preview rows, repeated on every node.
 `decode` is the reference for the browser's reader (lineage-graph/model.js) and gives back
 exactly the data `encode` was given.
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..naming import SLUG_CHARS, page_digest
+from .layout import Y_GAP
 from .overview import TypeTable
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 TEXTS = ("g", "l", "t", "u", "ck")  # an entry's single texts, which may go to the table
 LISTS = ("p", "a")  # its lists of texts (p: preview rows, flattened)
 KIND_IDS = {"run": "ri", "artifact": "vi"}  # a node's id written without its kind, by kind
+# the head's values a page leaves out: most pages' (a node's page, every level drawn)
+DEFAULTS = {"mode": "page", "depth": None, "note": "", "row": Y_GAP}
+TITLE = "Lineage of "  # a page's title when it is this and the focused entry's label
 
 # naming.page_stem's slug for an ASCII key, which the browser makes the same way
 # (lineage-graph/model.js `pageOf`): NFKC and casefold change no ASCII text.
@@ -108,9 +113,39 @@ def decode(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str,
     return data
 
 
+def encode_page(data: dict[str, Any], types: Tabled | None = None) -> dict[str, Any]:
+    """Return the compact form of a page's data: `encode`'s, its head without the values
+    that go without saying (`DEFAULTS`, a focus that is the focused entry's id, a title
+    made from that entry's label)."""
+    out = encode(data, types)
+    for key, value in DEFAULTS.items():
+        if out[key] == value:
+            del out[key]
+    focused = _focused(data["nodes"])
+    if data["focus"] == (focused["id"] if focused else None):
+        del out["focus"]
+    if focused is not None and data["title"] == TITLE + focused["l"]:
+        del out["title"]
+    return out
+
+
+def decode_page(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str, Any]:
+    """Return the expanded data of a page's compact data (what `encode_page` was given)."""
+    data = decode({**DEFAULTS, **compact}, types)
+    focused = _focused(data["nodes"])
+    data.setdefault("focus", focused["id"] if focused else None)
+    data.setdefault("title", TITLE + focused["l"] if focused else "")
+    return data
+
+
+def _focused(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Return the focused entry (`f`), if the view has one."""
+    return next((e for e in entries if e.get("f")), None)
+
+
 def read(text: str, types: TypeTable | None = None) -> dict[str, Any]:
     """Return the expanded data of the JSON text a page embeds (for tests and scripts)."""
-    return decode(json.loads(text), types)
+    return decode_page(json.loads(text), types)
 
 
 def read_page_file(path: Path) -> dict[str, Any]:

@@ -16,12 +16,12 @@ from markupsafe import Markup
 
 from ..scriptjson import script_json
 from .clusters import Cluster
-from .compact import encode
+from .compact import encode_page
 from .facts import GraphFacts
 from .layout import Y_GAP, Edge
 from .text import GROUP_MAX, LABEL_MAX, plain
 
-DATA_VERSION = 2  # 2: the compact encoding (string table, flat preview rows)
+DATA_VERSION = 3  # 2: the compact encoding (string table, flat preview rows); 3: a lean head
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class GraphView:
     title: str
     focus: str | None
     data: dict[str, Any]  # expanded, as Python reads it
-    data_json: Markup  # compact (compact.encode), as the page embeds it
+    data_json: Markup  # compact (compact.encode_page), as the page embeds it
     node_count: int  # nodes drawn when the page opens (clusters count as one)
     total_count: int  # lineage nodes the view stands for
     cluster_count: int
@@ -76,7 +76,7 @@ def finish(
     if previews is not None:
         data["pv"], data["pn"] = previews
     drawn = sum(1 for e in entries if "c" not in e)
-    compact = encode(data, head.types)
+    compact = encode_page(data, head.types)
     return GraphView(
         head.mode,
         head.title,
@@ -110,7 +110,7 @@ def with_groupings(view: GraphView, groupings: list[dict], by: str | None, note:
     data = {**view.data, "groupings": groupings, "note": note}
     if by:
         data["by"] = by
-    compact = encode(data, view.type_table)
+    compact = encode_page(data, view.type_table)
     table = view.type_table if names_types(compact) else None
     return replace(view, data=data, data_json=escape_json(compact), note=note, type_table=table)
 

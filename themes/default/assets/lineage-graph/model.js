@@ -259,14 +259,17 @@
   var TEXTS = ['g', 'l', 't', 'u', 'ck']; // an entry's texts that may be in the table
   var LISTS = ['p', 'a']; // its lists of texts (p: preview rows, flat)
   var KIND_IDS = { run: 'ri', artifact: 'vi' }; // a node's id without its kind, by kind
+  // The head's values a page leaves out (compact.py DEFAULTS), and its usual title's start.
+  var DEFAULTS = { mode: 'page', depth: null, note: '', row: 80 };
+  var TITLE = 'Lineage of ';
 
-  // The page data with every entry whole (compact.py's `decode`): the table's texts in place,
-  // preview rows as [label, text] pairs, links whole, x in pixels, and the keys the id says
-  // put back.
+  // The page data with every entry whole (compact.py's `decode_page`): the head's left-out
+  // values back, the table's texts in place, preview rows as [label, text] pairs, links
+  // whole, x in pixels, and the keys the id says put back.
   function expand(compact) {
     var table = Array.isArray(compact.s) ? compact.s : [];
     var grid = compact.xg || 1;
-    var data = Object.assign({}, compact);
+    var data = Object.assign({}, DEFAULTS, compact);
     delete data.s;
     delete data.xg;
     var whole = (e) => expandEntry(e, table, grid);
@@ -280,6 +283,9 @@
     data.nodes.forEach((e) => {
       if (typeof e.ph === 'number') e.ph = data.nodes[e.ph].h; // the producer's link: its own
     });
+    var focused = data.nodes.find((e) => e.f); // the focus and title it says (encode_page)
+    if (!('focus' in data)) data.focus = focused ? focused.id : null;
+    if (!('title' in data)) data.title = focused ? TITLE + focused.l : '';
     if (compact.types && Array.isArray(compact.types.tn)) {
       data.types = tabledTypes(compact.types, window.LineageGraphTypes || []);
     } else if (compact.types) {
