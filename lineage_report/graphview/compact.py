@@ -12,8 +12,8 @@ the filters' types (`groups`) are texts of the table too;
 `x` is a layer number (times `xg` pixels); a producer's link (`ph`) is the index of the
 entry whose link it is, when the page has it; an entry leaves out the keys its id already
 says (`k`, an artifact's `l`, a type's `id` and `l`); and a built site's page names its
-type overview's types in the site's type table (overview.TypeTable) with their counts. The head leaves out what goes without
-saying (`DEFAULTS`, a focus the focused entry names, a title made from its label).
+type overview's types in the site's type table (overview.TypeTable) with their counts.
+A page's head leaves out what goes without saying (`encode_page`).
 Much of a page's graph data used to be the labels of preview rows, repeated on every node.
 `decode` is the reference for the browser's reader (lineage-graph/model.js) and gives back
 exactly the data `encode` was given.
