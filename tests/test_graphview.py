@@ -378,6 +378,24 @@ def test_the_embedded_data_reads_back_as_the_view_data():
         assert graphview.read_page_data(str(view.data_json)) == view.data, view.title
 
 
+def test_a_pages_head_leaves_out_what_goes_without_saying():
+    """A node's page writes no default mode, depth, note or row, nor the focus and title its
+    focused entry says; a project page keeps what differs; both read back whole."""
+    page = page_graph(sample_graph(), TRAIN, href=harness.sample_href)
+    embedded = json.loads(str(page.data_json))
+    assert not {"mode", "depth", "note", "row", "focus", "title"} & set(embedded)
+    assert page.data["title"] == f"Lineage of {TRAIN.partition(':')[2]}"
+    assert graphview.read_page_data(str(page.data_json)) == page.data
+    deep = page_graph(sample_graph(), TRAIN, depth=1, title="Nearby", href=harness.sample_href)
+    embedded = json.loads(str(deep.data_json))
+    assert (embedded["depth"], embedded["title"]) == (1, "Nearby")
+    project = project_graph(sample_graph(), href=harness.sample_href)
+    embedded = json.loads(str(project.data_json))
+    assert (embedded["mode"], embedded["title"]) == ("project", project.data["title"])
+    assert "focus" not in embedded and project.data["focus"] is None
+    assert graphview.read_page_data(str(project.data_json)) == project.data
+
+
 def site_style_views():
     """Return views whose links are a site's (naming), odd names and hostile ones included."""
     href, type_href = harness.site_href, harness.site_type_href
