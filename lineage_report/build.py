@@ -213,7 +213,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             manifests = (cache.key, cache.new)
             written = ([p.path for p in pages], records)
             status = encode_status(key, hashes, changes, written, claimed, manifests)
-            writer.write(naming.STATUS_NAME, status)
+            writer.write_parts(naming.STATUS_NAME, status)
             os.utime(writer.root / naming.STATUS_NAME, ns=(stamp, stamp))
         writer.commit()
     except BaseException:
@@ -271,7 +271,7 @@ def _build_split(
             watch.lap("render")
             write_hub(writer, lineage, shared, built)
             stamp = cache.settle()
-            writer.write(naming.STATUS_NAME, split_status(config, writer, cache))
+            writer.write_parts(naming.STATUS_NAME, split_status(config, writer, cache))
             os.utime(writer.root / naming.STATUS_NAME, ns=(stamp, stamp))
         writer.commit()
     except BaseException:
@@ -360,7 +360,7 @@ def write_hub(
     writer.write(naming.NOJEKYLL, b"")  # GitHub Pages: serve files as they are, no Jekyll
 
 
-def split_status(config: Config, writer: Writer, cache: ManifestCache) -> bytes:
+def split_status(config: Config, writer: Writer, cache: ManifestCache) -> Iterator[bytes]:
     """Return the status of a split site: the files it wrote (so the next build may replace
     them) and the manifests it read; no pages' records, since a split build is always full."""
     key = build_key(__version__, config_fingerprint(config))

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -185,6 +185,24 @@ class Status(msgspec.Struct):
     manifests: dict[str, msgspec.Raw] = {}  # input file -> collect.Parsed, as JSON
 
 
+class Rows(Sequence):
+    """A long list of a status (the pages' node indexes) made a chunk at a time as it is
+    encoded (`_long`), each row from its source by `make`: whole, a full build's index
+    lists took ~100 MB at 120k nodes beside the records they are made from."""
+
+    def __init__(self, sources: list, make: Callable[[Any], Any]):
+        self.sources, self.make = sources, make
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, at: Any) -> Any:
+        """Return one row, or a slice's rows as a list."""
+        if isinstance(at, slice):
+            return [self.make(source) for source in self.sources[at]]
+        return self.make(self.sources[at])
+
+
 @dataclass
 class Plan:
     """Which pages a build must render, given the previous build's status."""
@@ -216,15 +234,24 @@ class Plan:
 
     def page_table(
         self, paths: list[str], rendered: dict[str, tuple[str, list[str]]], nodes: list[str]
-    ) -> tuple[list[str], list[str], list[list[int]]]:
+    ) -> tuple[list[str], list[str], Sequence[list[int]]]:
         """Return every page, sorted, with its digest and its nodes' indexes in `nodes`:
-        the records of the pages rendered, the last build's for the others."""
+        the records of the pages rendered, the last build's for the others. A full build's
+        indexes are made a chunk at a time as the status is encoded (`Rows`)."""
         index = {n: i for i, n in enumerate(nodes)}
-        fresh = {
-            path: (digest, sorted(index[d] for d in deps if d in index))
-            for path, (digest, deps) in rendered.items()
-        }
-        if self.incremental and nodes == self.old.nodes and self._same_pages(paths):
+
+        def indexes(deps: list[str]) -> list[int]:
+            return sorted(index[d] for d in deps if d in index)
+
+        if not self.incremental:  # every page was rendered
+            order = sorted(rendered)
+            return (
+                order,
+                [rendered[p][0] for p in order],
+                Rows([rendered[p][1] for p in order], indexes),
+            )
+        fresh = {path: (digest, indexes(deps)) for path, (digest, deps) in rendered.items()}
+        if nodes == self.old.nodes and self._same_pages(paths):
             # The usual rebuild: the same nodes and pages, so only rendered rows change.
             digests, deps = list(self.old.digests), list(self.old.deps)
             for path, (digest, ids) in fresh.items():
@@ -240,8 +267,6 @@ class Plan:
 
     def _kept(self, paths: list[str], index: dict[str, int]) -> dict[str, tuple]:
         """Return the last build's records of pages not rendered again, reindexed."""
-        if not self.incremental:
-            return {}  # a full build renders every page
         moved = [index.get(n) for n in self.old.nodes]
         return {
             path: (
@@ -330,8 +355,8 @@ def encode_status(
     pages: tuple[list[str], dict[str, tuple[str, list[str]]]],
     files: list[str],
     manifests: tuple[str, dict[str, msgspec.Raw]] = ("", {}),
-) -> bytes:
-    """Serialise the status of the build that just ran.
+) -> Iterator[bytes]:
+    """Serialise the status of the build that just ran, as compressed pieces to write in turn.
 
     `pages`: every page's path, and the pages rendered with their digest and the node
     ids they showed (the others keep the last build's records, from `changes`);
@@ -352,19 +377,25 @@ def encode_status(
         manifests[0],
         dict(sorted(manifests[1].items())),
     )
-    return compressed_json(status)
+    return compressed_pieces(status)
 
 
 STATUS_CHUNK = 5_000  # list items or dict entries encoded at a time
 
 
 def compressed_json(status: Status) -> bytes:
-    """Return the status as zlib-compressed JSON, encoded a field and a chunk at a time: a
-    big site's status JSON (hundreds of MB at 500k nodes) is never whole in memory."""
+    """Return the status as zlib-compressed JSON, whole (`compressed_pieces`)."""
+    return b"".join(compressed_pieces(status))
+
+
+def compressed_pieces(status: Status) -> Iterator[bytes]:
+    """Yield the status as zlib-compressed JSON, encoded a field and a chunk at a time: a
+    big site's status JSON (hundreds of MB at 500k nodes) is never whole in memory, nor
+    its compressed bytes (38 MB at 120k nodes), which go to the file as they come."""
     packer = zlib.compressobj(PACK_LEVEL)
-    packed = [packer.compress(piece) for piece in _json_pieces(status)]
-    packed.append(packer.flush())
-    return b"".join(packed)
+    for piece in _json_pieces(status):
+        yield packer.compress(piece)
+    yield packer.flush()
 
 
 def _json_pieces(status: Status) -> Iterator[bytes]:
@@ -376,6 +407,8 @@ def _json_pieces(status: Status) -> Iterator[bytes]:
 
 def _long(value: Any, encode: Encode) -> Any:
     """Return a long list or dict as its pieces (write.json_array_pieces), else the value."""
+    if isinstance(value, Rows):  # made a chunk at a time, whatever its length
+        return json_array_pieces(value, lambda items: encode(items)[1:-1], STATUS_CHUNK)
     if not isinstance(value, list | dict) or len(value) <= STATUS_CHUNK:
         return value
     if isinstance(value, list):
