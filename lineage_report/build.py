@@ -201,7 +201,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             kept = [p.path for p in pages if p.path not in records]
             last = changes.old.pages if changes.incremental else []
             write_member_files(writer, crew, sorted(p.path for p in pages), kept, last)
-            for name, data in views.preview_files().items():
+            for name, data in views.preview_files():
                 write_if_changed(writer, name, data)
             for name, data in site_files(assets, config, pages).items():
                 write_if_changed(writer, name, data)
@@ -325,7 +325,7 @@ def build_part(
     crew = Crew(state, pages, jobs, progress)
     crew.finish()
     write_member_files(out, crew, None, [], [])
-    for name, content in views.preview_files().items():
+    for name, content in views.preview_files():
         out.write(name, content)
     data = split.data_lineage(lineage, part, mine.problems)
     for name, content in site_files(assets, config, pages).items():
