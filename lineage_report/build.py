@@ -210,7 +210,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             encoded = None  # free them (lineage.json's nodes) before the status
             claimed = sorted(writer.claimed)
             stamp = cache.settle()  # the status's time: the cache trusts what settled before
-            manifests = (cache.key, cache.new)
+            manifests = (cache.key, cache.entries())
             written = ([p.path for p in pages], records)
             status = encode_status(key, hashes, changes, written, claimed, manifests)
             writer.write_parts(naming.STATUS_NAME, status)
@@ -366,7 +366,7 @@ def split_status(config: Config, writer: Writer, cache: ManifestCache) -> Iterat
     key = build_key(__version__, config_fingerprint(config))
     empty = Plan(incremental=False, aspects={name: {} for name in ASPECTS})
     files = sorted(writer.claimed)
-    return encode_status(key, {}, empty, ([], {}), files, (cache.key, cache.new))
+    return encode_status(key, {}, empty, ([], {}), files, (cache.key, cache.entries()))
 
 
 def too_large(config: Config, folder: OutputFolder, sizes: list[tuple[str, str, int]]) -> list:

@@ -39,7 +39,7 @@ import networkx as nx
 from .graphview import GraphFacts, type_layout
 from .naming import STATUS_NAME, TYPES_KEY, group_key, name_key
 from .search import entry_source
-from .write import Encode, json_array_pieces, json_object_pieces, status_json
+from .write import Encode, Rows, json_array_pieces, json_object_pieces, status_json
 
 STATUS_FORMAT = 4  # every format keeps `format` and `files`: they mark a site (write.py)
 
@@ -183,24 +183,6 @@ class Status(msgspec.Struct):
     files: list[str] = []
     manifests_key: str = ""  # the key of the manifest cache: tool version and settings
     manifests: dict[str, msgspec.Raw] = {}  # input file -> collect.Parsed, as JSON
-
-
-class Rows(Sequence):
-    """A long list of a status (the pages' node indexes) made a chunk at a time as it is
-    encoded (`_long`), each row from its source by `make`: whole, a full build's index
-    lists took ~100 MB at 120k nodes beside the records they are made from."""
-
-    def __init__(self, sources: list, make: Callable[[Any], Any]):
-        self.sources, self.make = sources, make
-
-    def __len__(self) -> int:
-        return len(self.sources)
-
-    def __getitem__(self, at: Any) -> Any:
-        """Return one row, or a slice's rows as a list."""
-        if isinstance(at, slice):
-            return [self.make(source) for source in self.sources[at]]
-        return self.make(self.sources[at])
 
 
 @dataclass
@@ -354,13 +336,13 @@ def encode_status(
     changes: Plan,
     pages: tuple[list[str], dict[str, tuple[str, list[str]]]],
     files: list[str],
-    manifests: tuple[str, dict[str, msgspec.Raw]] = ("", {}),
+    manifests: tuple[str, dict[str, msgspec.Raw] | Rows] = ("", {}),
 ) -> Iterator[bytes]:
     """Serialise the status of the build that just ran, as compressed pieces to write in turn.
 
     `pages`: every page's path, and the pages rendered with their digest and the node
     ids they showed (the others keep the last build's records, from `changes`);
-    `manifests`: the manifest cache's key and entries.
+    `manifests`: the manifest cache's key and entries (collect.ManifestCache.entries).
     """
     nodes = sorted(hashes)
     paths, digests, deps = changes.page_table(*pages, nodes)
@@ -375,12 +357,15 @@ def encode_status(
         deps,
         sorted(files),
         manifests[0],
-        dict(sorted(manifests[1].items())),
+        entries if isinstance(entries := manifests[1], Rows) else dict(sorted(entries.items())),
     )
     return compressed_pieces(status)
 
 
 STATUS_CHUNK = 5_000  # list items or dict entries encoded at a time
+# Manifest cache entries (a few KB each, unpacked as they are encoded) made at a time:
+# 5,000 of them were ~50 MB of JSON at once.
+ENTRY_CHUNK = 200
 
 
 def compressed_json(status: Status) -> bytes:
@@ -408,7 +393,7 @@ def _json_pieces(status: Status) -> Iterator[bytes]:
 def _long(value: Any, encode: Encode) -> Any:
     """Return a long list or dict as its pieces (write.json_array_pieces), else the value."""
     if isinstance(value, Rows):  # made a chunk at a time, whatever its length
-        return json_array_pieces(value, lambda items: encode(items)[1:-1], STATUS_CHUNK)
+        return value.pieces(encode, ENTRY_CHUNK if value.brackets == b"{}" else STATUS_CHUNK)
     if not isinstance(value, list | dict) or len(value) <= STATUS_CHUNK:
         return value
     if isinstance(value, list):
