@@ -201,7 +201,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             kept = [p.path for p in pages if p.path not in records]
             last = changes.old.pages if changes.incremental else []
             write_member_files(writer, crew, sorted(p.path for p in pages), kept, last)
-            for name, data in views.preview_files().items():
+            for name, data in views.preview_files():
                 write_if_changed(writer, name, data)
             for name, data in site_files(assets, config, pages).items():
                 write_if_changed(writer, name, data)
@@ -210,10 +210,10 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             encoded = None  # free them (lineage.json's nodes) before the status
             claimed = sorted(writer.claimed)
             stamp = cache.settle()  # the status's time: the cache trusts what settled before
-            manifests = (cache.key, cache.new)
+            manifests = (cache.key, cache.entries())
             written = ([p.path for p in pages], records)
             status = encode_status(key, hashes, changes, written, claimed, manifests)
-            writer.write(naming.STATUS_NAME, status)
+            writer.write_parts(naming.STATUS_NAME, status)
             os.utime(writer.root / naming.STATUS_NAME, ns=(stamp, stamp))
         writer.commit()
     except BaseException:
@@ -271,7 +271,7 @@ def _build_split(
             watch.lap("render")
             write_hub(writer, lineage, shared, built)
             stamp = cache.settle()
-            writer.write(naming.STATUS_NAME, split_status(config, writer, cache))
+            writer.write_parts(naming.STATUS_NAME, split_status(config, writer, cache))
             os.utime(writer.root / naming.STATUS_NAME, ns=(stamp, stamp))
         writer.commit()
     except BaseException:
@@ -325,7 +325,7 @@ def build_part(
     crew = Crew(state, pages, jobs, progress)
     crew.finish()
     write_member_files(out, crew, None, [], [])
-    for name, content in views.preview_files().items():
+    for name, content in views.preview_files():
         out.write(name, content)
     data = split.data_lineage(lineage, part, mine.problems)
     for name, content in site_files(assets, config, pages).items():
@@ -360,13 +360,13 @@ def write_hub(
     writer.write(naming.NOJEKYLL, b"")  # GitHub Pages: serve files as they are, no Jekyll
 
 
-def split_status(config: Config, writer: Writer, cache: ManifestCache) -> bytes:
+def split_status(config: Config, writer: Writer, cache: ManifestCache) -> Iterator[bytes]:
     """Return the status of a split site: the files it wrote (so the next build may replace
     them) and the manifests it read; no pages' records, since a split build is always full."""
     key = build_key(__version__, config_fingerprint(config))
     empty = Plan(incremental=False, aspects={name: {} for name in ASPECTS})
     files = sorted(writer.claimed)
-    return encode_status(key, {}, empty, ([], {}), files, (cache.key, cache.new))
+    return encode_status(key, {}, empty, ([], {}), files, (cache.key, cache.entries()))
 
 
 def too_large(config: Config, folder: OutputFolder, sizes: list[tuple[str, str, int]]) -> list:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,7 +39,7 @@ import networkx as nx
 from .graphview import GraphFacts, type_layout
 from .naming import STATUS_NAME, TYPES_KEY, group_key, name_key
 from .search import entry_source
-from .write import Encode, json_array_pieces, json_object_pieces, status_json
+from .write import Encode, Rows, json_array_pieces, json_object_pieces, status_json
 
 STATUS_FORMAT = 4  # every format keeps `format` and `files`: they mark a site (write.py)
 
@@ -216,15 +216,24 @@ class Plan:
 
     def page_table(
         self, paths: list[str], rendered: dict[str, tuple[str, list[str]]], nodes: list[str]
-    ) -> tuple[list[str], list[str], list[list[int]]]:
+    ) -> tuple[list[str], list[str], Sequence[list[int]]]:
         """Return every page, sorted, with its digest and its nodes' indexes in `nodes`:
-        the records of the pages rendered, the last build's for the others."""
+        the records of the pages rendered, the last build's for the others. A full build's
+        indexes are made a chunk at a time as the status is encoded (`Rows`)."""
         index = {n: i for i, n in enumerate(nodes)}
-        fresh = {
-            path: (digest, sorted(index[d] for d in deps if d in index))
-            for path, (digest, deps) in rendered.items()
-        }
-        if self.incremental and nodes == self.old.nodes and self._same_pages(paths):
+
+        def indexes(deps: list[str]) -> list[int]:
+            return sorted(index[d] for d in deps if d in index)
+
+        if not self.incremental:  # every page was rendered
+            order = sorted(rendered)
+            return (
+                order,
+                [rendered[p][0] for p in order],
+                Rows([rendered[p][1] for p in order], indexes),
+            )
+        fresh = {path: (digest, indexes(deps)) for path, (digest, deps) in rendered.items()}
+        if nodes == self.old.nodes and self._same_pages(paths):
             # The usual rebuild: the same nodes and pages, so only rendered rows change.
             digests, deps = list(self.old.digests), list(self.old.deps)
             for path, (digest, ids) in fresh.items():
@@ -240,8 +249,6 @@ class Plan:
 
     def _kept(self, paths: list[str], index: dict[str, int]) -> dict[str, tuple]:
         """Return the last build's records of pages not rendered again, reindexed."""
-        if not self.incremental:
-            return {}  # a full build renders every page
         moved = [index.get(n) for n in self.old.nodes]
         return {
             path: (
@@ -329,13 +336,13 @@ def encode_status(
     changes: Plan,
     pages: tuple[list[str], dict[str, tuple[str, list[str]]]],
     files: list[str],
-    manifests: tuple[str, dict[str, msgspec.Raw]] = ("", {}),
-) -> bytes:
-    """Serialise the status of the build that just ran.
+    manifests: tuple[str, dict[str, msgspec.Raw] | Rows] = ("", {}),
+) -> Iterator[bytes]:
+    """Serialise the status of the build that just ran, as compressed pieces to write in turn.
 
     `pages`: every page's path, and the pages rendered with their digest and the node
     ids they showed (the others keep the last build's records, from `changes`);
-    `manifests`: the manifest cache's key and entries.
+    `manifests`: the manifest cache's key and entries (collect.ManifestCache.entries).
     """
     nodes = sorted(hashes)
     paths, digests, deps = changes.page_table(*pages, nodes)
@@ -350,21 +357,30 @@ def encode_status(
         deps,
         sorted(files),
         manifests[0],
-        dict(sorted(manifests[1].items())),
+        entries if isinstance(entries := manifests[1], Rows) else dict(sorted(entries.items())),
     )
-    return compressed_json(status)
+    return compressed_pieces(status)
 
 
 STATUS_CHUNK = 5_000  # list items or dict entries encoded at a time
+# Manifest cache entries (a few KB each, unpacked as they are encoded) made at a time:
+# 5,000 of them were ~50 MB of JSON at once.
+ENTRY_CHUNK = 200
 
 
 def compressed_json(status: Status) -> bytes:
-    """Return the status as zlib-compressed JSON, encoded a field and a chunk at a time: a
-    big site's status JSON (hundreds of MB at 500k nodes) is never whole in memory."""
+    """Return the status as zlib-compressed JSON, whole (`compressed_pieces`)."""
+    return b"".join(compressed_pieces(status))
+
+
+def compressed_pieces(status: Status) -> Iterator[bytes]:
+    """Yield the status as zlib-compressed JSON, encoded a field and a chunk at a time: a
+    big site's status JSON (hundreds of MB at 500k nodes) is never whole in memory, nor
+    its compressed bytes (38 MB at 120k nodes), which go to the file as they come."""
     packer = zlib.compressobj(PACK_LEVEL)
-    packed = [packer.compress(piece) for piece in _json_pieces(status)]
-    packed.append(packer.flush())
-    return b"".join(packed)
+    for piece in _json_pieces(status):
+        yield packer.compress(piece)
+    yield packer.flush()
 
 
 def _json_pieces(status: Status) -> Iterator[bytes]:
@@ -376,6 +392,8 @@ def _json_pieces(status: Status) -> Iterator[bytes]:
 
 def _long(value: Any, encode: Encode) -> Any:
     """Return a long list or dict as its pieces (write.json_array_pieces), else the value."""
+    if isinstance(value, Rows):  # made a chunk at a time, whatever its length
+        return value.pieces(encode, ENTRY_CHUNK if value.brackets == b"{}" else STATUS_CHUNK)
     if not isinstance(value, list | dict) or len(value) <= STATUS_CHUNK:
         return value
     if isinstance(value, list):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -1102,8 +1103,8 @@ class SiteViews:
             page.runs_data = urls.to(naming.runs_data_path(spec.key))
         return page
 
-    def preview_files(self) -> dict[str, bytes]:
-        """Return the site's preview files (graphview/previews.py): path -> bytes."""
+    def preview_files(self) -> Iterator[tuple[str, bytes]]:
+        """Yield the site's preview files (graphview/previews.py): path and bytes, in turn."""
         return previews.preview_files(self.graph_facts)
 
     def run_tables(self) -> list[tuple[str, str]]:

@@ -104,6 +104,30 @@ def json_array_pieces(
     yield brackets[1:]
 
 
+class Rows(Sequence):
+    """A long list (or, with `brackets` b"{}", a mapping's entries as pairs) made a chunk at
+    a time as it is encoded: each row from its source by `make`. Whole, a full build's
+    status rows took ~100 MB at 120k nodes beside what they are made from."""
+
+    def __init__(self, sources: Sequence, make: Callable[[Any], Any], brackets: bytes = b"[]"):
+        self.sources, self.make, self.brackets = sources, make, brackets
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, at: Any) -> Any:
+        """Return one row, or a slice's rows as a list."""
+        if isinstance(at, slice):
+            return [self.make(source) for source in self.sources[at]]
+        return self.make(self.sources[at])
+
+    def pieces(self, encode: Encode, size: int) -> Iterator[bytes]:
+        """Yield the JSON of the rows `size` at a time (`json_array_pieces`)."""
+        if self.brackets == b"{}":
+            return json_array_pieces(self, lambda rows: encode(dict(rows))[1:-1], size, b"{}")
+        return json_array_pieces(self, lambda rows: encode(rows)[1:-1], size)
+
+
 def inventory(folder: Path) -> tuple[set[str], set[str]]:
     """Return a folder's files (symlinks included, never followed) and its empty folders,
     as paths relative to it."""

@@ -41,6 +41,7 @@ from lineage_report.status import (
     Status,
     encode_nodes,
 )
+from lineage_report.write import Rows
 from tests.conftest import SAMPLE
 from tests.factories import art, manifest, write_project
 
@@ -701,6 +702,30 @@ def test_the_status_in_small_pieces_is_the_same_json(monkeypatch):
     )
     monkeypatch.setattr(status_module, "STATUS_CHUNK", 4)
     assert zlib.decompress(status_module.compressed_json(status)) == msgspec.json.encode(status)
+
+
+def test_rows_made_while_encoding_give_the_same_status(monkeypatch):
+    # A full build's page indexes and the manifest cache's packed entries are made a chunk
+    # at a time as the status is encoded (write.Rows): the same bytes as plain lists.
+    nodes = [f"run:r{i}" for i in range(12)]
+    shown = [[f"run:r{i}" for i in (2, 0, 1)], ["run:r3", "gone"]]
+    index = {n: i for i, n in enumerate(nodes)}
+    entries = {f"manifests/m{i}.json": b'{"sha256":"%d"}' % i for i in range(11)}
+    held = {rel: collect.pack(blob) for rel, blob in entries.items()}
+    held["manifests/m3.json"] = msgspec.Raw(entries["manifests/m3.json"])  # reused as read
+
+    def status(deps, manifests):
+        fields = [nodes, nodes, {"graph": nodes}, ["a.html", "b.html"], ["d1", "d2"]]
+        return Status(STATUS_FORMAT, "key", *fields, deps, [], "mk", manifests)
+
+    plain = status([[0, 1, 2], [3]], {k: msgspec.Raw(v) for k, v in sorted(entries.items())})
+    cache = collect.ManifestCache("mk")
+    cache.new = held
+    made = Rows(shown, lambda ids: sorted(index[n] for n in ids if n in index))
+    lazy = status(made, cache.entries())
+    monkeypatch.setattr(status_module, "ENTRY_CHUNK", 3)
+    monkeypatch.setattr(status_module, "STATUS_CHUNK", 4)
+    assert zlib.decompress(status_module.compressed_json(lazy)) == msgspec.json.encode(plain)
 
 
 # ---------------------------------------------------------------- the garbage collector
