@@ -70,6 +70,10 @@ from .readers.invocations import merge_invocation_runs
 from .remote import RemoteFile, is_url
 from .write import Rows
 
+# Manifest cache entries (a few KB each, unpacked as they are encoded) made at a time for
+# the status: 5,000 of them were ~50 MB of JSON at once.
+ENTRY_CHUNK = 200
+
 # A file changed less than this before it was read could change again within its
 # clock's tick (2 s on FAT), keeping its stat: its cache entry must be confirmed.
 SETTLE_NS = 2_000_000_000
@@ -770,7 +774,7 @@ class ManifestCache:
 
     def entries(self) -> Rows:
         """Return the entries for the status, by file, each unpacked as it is encoded."""
-        return Rows(sorted(self.new.items()), unpacked, b"{}")
+        return Rows(sorted(self.new.items()), unpacked, b"{}", ENTRY_CHUNK)
 
     def settle(self) -> int:
         """Confirm the entries of files that were still changing when read; return the stamp.

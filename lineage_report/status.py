@@ -362,15 +362,7 @@ def encode_status(
     return compressed_pieces(status)
 
 
-STATUS_CHUNK = 5_000  # list items or dict entries encoded at a time
-# Manifest cache entries (a few KB each, unpacked as they are encoded) made at a time:
-# 5,000 of them were ~50 MB of JSON at once.
-ENTRY_CHUNK = 200
-
-
-def compressed_json(status: Status) -> bytes:
-    """Return the status as zlib-compressed JSON, whole (`compressed_pieces`)."""
-    return b"".join(compressed_pieces(status))
+STATUS_CHUNK = 5_000  # list items or dict entries encoded at a time, unless Rows say
 
 
 def compressed_pieces(status: Status) -> Iterator[bytes]:
@@ -393,7 +385,7 @@ def _json_pieces(status: Status) -> Iterator[bytes]:
 def _long(value: Any, encode: Encode) -> Any:
     """Return a long list or dict as its pieces (write.json_array_pieces), else the value."""
     if isinstance(value, Rows):  # made a chunk at a time, whatever its length
-        return value.pieces(encode, ENTRY_CHUNK if value.brackets == b"{}" else STATUS_CHUNK)
+        return value.pieces(encode, value.chunk or STATUS_CHUNK)
     if not isinstance(value, list | dict) or len(value) <= STATUS_CHUNK:
         return value
     if isinstance(value, list):

@@ -107,10 +107,17 @@ def json_array_pieces(
 class Rows(Sequence):
     """A long list (or, with `brackets` b"{}", a mapping's entries as pairs) made a chunk at
     a time as it is encoded: each row from its source by `make`. Whole, a full build's
-    status rows took ~100 MB at 120k nodes beside what they are made from."""
+    status rows took ~100 MB at 120k nodes beside what they are made from. `chunk` is how
+    many rows to make at a time, when the rows are big (None: the encoder's choice)."""
 
-    def __init__(self, sources: Sequence, make: Callable[[Any], Any], brackets: bytes = b"[]"):
-        self.sources, self.make, self.brackets = sources, make, brackets
+    def __init__(
+        self,
+        sources: Sequence,
+        make: Callable[[Any], Any],
+        brackets: bytes = b"[]",
+        chunk: int | None = None,
+    ):
+        self.sources, self.make, self.brackets, self.chunk = sources, make, brackets, chunk
 
     def __len__(self) -> int:
         return len(self.sources)

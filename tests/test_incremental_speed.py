@@ -701,7 +701,9 @@ def test_the_status_in_small_pieces_is_the_same_json(monkeypatch):
         {f"manifests/m{i}.json": msgspec.Raw(b'{"sha256":"%d"}' % i) for i in range(11)},
     )
     monkeypatch.setattr(status_module, "STATUS_CHUNK", 4)
-    assert zlib.decompress(status_module.compressed_json(status)) == msgspec.json.encode(status)
+    assert zlib.decompress(
+        b"".join(status_module.compressed_pieces(status))
+    ) == msgspec.json.encode(status)
 
 
 def test_rows_made_while_encoding_give_the_same_status(monkeypatch):
@@ -722,10 +724,13 @@ def test_rows_made_while_encoding_give_the_same_status(monkeypatch):
     cache = collect.ManifestCache("mk")
     cache.new = held
     made = Rows(shown, lambda ids: sorted(index[n] for n in ids if n in index))
+    monkeypatch.setattr(collect, "ENTRY_CHUNK", 3)
     lazy = status(made, cache.entries())
-    monkeypatch.setattr(status_module, "ENTRY_CHUNK", 3)
+    assert lazy.manifests.chunk == 3
     monkeypatch.setattr(status_module, "STATUS_CHUNK", 4)
-    assert zlib.decompress(status_module.compressed_json(lazy)) == msgspec.json.encode(plain)
+    assert zlib.decompress(b"".join(status_module.compressed_pieces(lazy))) == msgspec.json.encode(
+        plain
+    )
 
 
 # ---------------------------------------------------------------- the garbage collector

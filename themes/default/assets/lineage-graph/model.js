@@ -23,7 +23,7 @@
       this.types = types ? { nodes: nodes, edges: data.edges || [] }
         : data.types || { nodes: [], edges: [] };
       this.flat = types ? [] : data.edges || [];
-      this.row = data.row || 80;
+      this.row = data.row; // `expand` fills in the default (DEFAULTS)
       this.index = indexById(this.entries);
       this.typeIndex = indexById(this.types.nodes);
       this.overviews = overviews(this.types, this.typeIndex, data.groupings);
