@@ -46,7 +46,10 @@ KEEP_TAGS = {
     "ul", "var", "wbr",
 }  # fmt: skip
 # The open elements a start tag closes when their end tags were left out.
-IMPLIED_BY = {"td": ("td", "th"), "th": ("td", "th"), "tr": ("td", "th", "tr")}
+IMPLIED_BY = {
+    "td": ("td", "th"), "th": ("td", "th"), "tr": ("td", "th", "tr"),
+    "dt": ("dt", "dd"), "dd": ("dt", "dd"),
+}  # fmt: skip
 VOID_TAGS = {"br", "col", "hr", "img", "wbr", "area", "base", "embed", "input", "link", "meta",
              "param", "source", "track"}  # fmt: skip
 # Elements dropped with everything inside them; any other unknown tag is unwrapped.
@@ -128,8 +131,8 @@ class PageBody(HTMLParser):
             self.out.append(escape(data, quote=False))
 
     def close_implied(self, tag: str) -> None:
-        """Close the cell or row a new one ends, as a browser does: the node tables leave
-        their end tags out (HTML implies them)."""
+        """Close the cell, row, term or value a new one ends, as a browser does: the node
+        tables and field lists leave their end tags out (HTML implies them)."""
         ends = IMPLIED_BY.get(tag, ())
         while self.open and self.open[-1] in ends:
             self.out.append(f"</{self.open.pop()}>")

@@ -114,6 +114,13 @@ class NodeRow:
     external: bool = False
     failed_checks: int = 0  # a version's failing data-quality checks: a badge in the row
 
+    @property
+    def style(self) -> str:
+        """Return the row's classes: "run" for a run's, none for an artifact's (the style
+        sheet's default: these rows are most of a site's, issue 15), and "external"."""
+        classes = ["run"] if self.kind == "run" else []
+        return " ".join(classes + ["external"] if self.external else classes)
+
 
 @dataclass
 class CheckRow:

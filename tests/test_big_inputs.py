@@ -128,7 +128,7 @@ def test_artifact_with_200000_files(tmp_path: Path) -> None:
     assert_small_pages(site)
     assert_bounded(stats)
     text = page(site, "artifact:many-files:v0")
-    assert "<dd>200,000</dd>" in text  # the overview's file count
+    assert "<dd>200,000<" in text  # the overview's file count
     assert more_rows(FILES - 500, FILES, "files") in text
     assert len(lineage_node(site, "artifact:many-files:v0")["files"]) == FILES
 

@@ -134,8 +134,8 @@ def site(tmp_path_factory) -> Path:
 
 
 def fields(page: str) -> dict[str, str]:
-    """Return a page's overview fields (<dt>label</dt><dd>text</dd>) as plain text."""
-    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", page, re.S)
+    """Return a page's overview fields (<dt>label<dd>text, end tags implied) as plain text."""
+    pairs = re.findall(r"<dt>(.*?)<dd>(.*?)(?=<dt>|</dl>)", page, re.S)
     return {html.unescape(k): html.unescape(re.sub("<[^>]+>", "", v)) for k, v in pairs}
 
 

@@ -81,12 +81,12 @@ def test_the_run_page_shows_both_sources_facts(tmp_path) -> None:
     assert not any(FIRST_JOB in title for title in pages)  # no second run page
     html = pages["run test_first_dbt_model"].read_text(encoding="utf-8")
     overview = re.search(r'<section id="overview">.*?</section>', html, re.S).group(0)
-    assert "<dt>Also read from</dt>" in overview and "<code>events.json: /1</code>" in overview
+    assert "<dt>Also read from<dd>" in overview and "<code>events.json: /1</code>" in overview
     assert "<code>target/manifest.json</code>" in overview
     assert "dbt-job-name (run " + INVOCATION + "): not in this project" in overview
     config = re.search(r'<section id="config">.*?</section>', html, re.S).group(0)
     for key in ("unique_id", "dbt.materialized", "run.dbt_run", "producer", "rows_affected"):
-        assert f'<th scope="row">{key}</th>' in config, key
+        assert f'<th scope="row">{key}<td>' in config, key
     assert "START → COMPLETE" in config
 
 

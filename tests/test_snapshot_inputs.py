@@ -73,7 +73,7 @@ def sha256(path: Path) -> str:
 def inputs_field(site: Path) -> str:
     """Return what the site's index page says of its inputs ("5 files")."""
     page = (site / "index.html").read_text(encoding="utf-8")
-    match = re.search(r"Inputs</dt>\s*<dd[^>]*>([^<]*)</dd>", page)
+    match = re.search(r"Inputs<dd[^>]*>([^<]*)", page)  # end tags implied
     assert match, "no Inputs field on the index page"
     return match.group(1)
 

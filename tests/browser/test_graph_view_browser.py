@@ -10,6 +10,7 @@ so the page itself carries none of their markup.
 from __future__ import annotations
 
 import base64
+import re
 import struct
 from pathlib import Path
 
@@ -206,11 +207,17 @@ def test_full_screen_fills_the_window_and_gives_the_canvas_back(page, site, watc
 def test_controls_are_built_by_the_script_not_carried_by_the_page(page, site, watched):
     path = naming.node_path(MODEL)
     html = (site / path).read_text(encoding="utf-8")
-    assert 'data-lg="status"' in html
     assert "lg-toolbar" not in html and 'data-lg="preview"' not in html
+    opening = re.search(r'<section class="lg[^>]*>', html).group(0)
+    assert 'data-lg="status"' not in html and "aria-label=" not in opening
     watcher = open_page(page, site, path, watched)
     for name in ("view-full", "direction", "fit", "zoom-in", "zoom-out", "fullscreen"):
         assert page.locator(f'[data-lg="{name}"]').is_visible(), name
+    # The status line and the section's name come from the page's data.
+    data = graphview.read_page_file(site / path)
+    assert page.locator('[data-lg="status"][role="status"]').count() == 1
+    assert page.locator('[data-lg="status"]').text_content() == data["note"]
+    assert page.locator("#lineage-graph").get_attribute("aria-label") == data["title"]
     assert page.locator('[data-lg="preview"]').count() == 1
     assert page.locator('[data-lg="cluster"]').count() == 1
     watcher.assert_clean()

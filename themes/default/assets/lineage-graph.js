@@ -268,13 +268,17 @@
     var root = document.getElementById('lineage-graph');
     if (!script || !root) return;
     root.classList.remove('lg-nojs');
-    var status = LG.dom.part(root, 'status');
+    var data = JSON.parse(script.textContent);
+    var status = LG.dom.statusLine(root, script);
     if (typeof vis === 'undefined' || !vis.Network || !window.LineageGraphStyle) {
       status.textContent = 'The graph library did not load; the lists on this page show the lineage.';
       return;
     }
     LG.dom.build(root);
-    var graph = new LineageGraph(root, JSON.parse(script.textContent), window.LineageGraphStyle);
+    var graph = new LineageGraph(root, data, window.LineageGraphStyle);
+    // The page names the region and says why the view is cut short only in its data.
+    if (!root.hasAttribute('aria-label')) root.setAttribute('aria-label', graph.model.data.title);
+    if (!status.textContent) status.textContent = graph.model.data.note;
     var ready = new Promise((resolve) => { graph.resolveReady = resolve; });
     window.lineageView = api(graph, ready);
     graph.start();

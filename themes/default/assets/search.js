@@ -157,7 +157,8 @@
     loading = true;
     say("Loading the search index…");
     const script = document.createElement("script");
-    script.src = box.dataset.index;
+    // A theme may name the index (data-index); the site's own is in its assets folder.
+    script.src = box.dataset.index || root + "assets/search-index.js";
     script.onload = function () {
       const data = window.LINEAGE_SEARCH;
       if (!data || data.v !== 1) {

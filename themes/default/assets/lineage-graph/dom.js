@@ -1,9 +1,9 @@
 /* lineage-graph/dom.js: the graph's controls and panels, and new elements for every part.
  *
- * partials/graph.html carries only the section, the <noscript> note, the status line, the
- * data and the scripts: the toolbar, the canvas, the panels and the Mermaid box are used by
- * script alone, so `build` makes them here from one definition (LAYOUT) instead of every page
- * carrying their markup. Untrusted strings reach the page only through textContent and
+ * partials/graph.html carries only the section, the <noscript> note, the data and the
+ * scripts: the status line, the toolbar, the canvas, the panels and the Mermaid box are used
+ * by script alone, so `statusLine` and `build` make them here from one definition (LAYOUT)
+ * instead of every page carrying their markup. Untrusted strings reach the page only through textContent and
  * attributes: `make` is the one way the graph's parts create an element with text.
  */
 (function (LG) {
@@ -174,8 +174,16 @@
     return 'h' + Math.min(6, level + 1);
   }
 
-  // Put the controls and panels around the partial's status line; the end mark (the skip
-  // link's target) goes after the section.
+  // The status line (why the view is cut short, or that the library did not load): a theme's
+  // own, or a new one before the page's data.
+  var STATUS = el('p', { class: 'lg-status', 'data-lg': 'status', role: 'status' });
+
+  function statusLine(root, data) {
+    return part(root, 'status') || root.insertBefore(create(STATUS), data);
+  }
+
+  // Put the controls and panels around the status line; the end mark (the skip link's
+  // target) goes after the section.
   function build(root) {
     var status = part(root, 'status');
     root.insertBefore(create(SKIP), status);
@@ -225,5 +233,6 @@
     return scripts.get(url);
   }
 
-  LG.dom = { build: build, part: part, findParts: findParts, make: make, loadScript: loadScript };
+  LG.dom = { build: build, statusLine: statusLine, part: part, findParts: findParts, make: make,
+    loadScript: loadScript };
 })(window.LineageGraph = window.LineageGraph || {});
