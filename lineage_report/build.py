@@ -201,8 +201,12 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             kept = [p.path for p in pages if p.path not in records]
             last = changes.old.pages if changes.incremental else []
             write_member_files(writer, crew, sorted(p.path for p in pages), kept, last)
-            for name, data in views.preview_files():
-                write_if_changed(writer, name, data)
+            changed = changes.changed if changes.incremental else None
+            for name, data in views.preview_files(changed, writer.has):
+                if data is None:
+                    writer.claim(name)  # no node of the shard changed: the last file holds
+                else:
+                    write_if_changed(writer, name, data)
             for name, data in site_files(assets, config, pages).items():
                 write_if_changed(writer, name, data)
             write_lineage_json(writer, lineage, encoded, report_time)

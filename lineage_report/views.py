@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -1110,9 +1110,18 @@ class SiteViews:
             page.runs_data = urls.to(naming.runs_data_path(spec.key))
         return page
 
-    def preview_files(self) -> Iterator[tuple[str, bytes]]:
-        """Yield the site's preview files (graphview/previews.py): path and bytes, in turn."""
-        return previews.preview_files(self.graph_facts)
+    def preview_files(
+        self, changed: set[str] | None = None, has: Callable[[str], bool] | None = None
+    ) -> Iterator[tuple[str, bytes | None]]:
+        """Yield the site's preview files (graphview/previews.py): path and bytes, in turn.
+
+        A rebuild passes the nodes that `changed` and whether the last site `has` a file: a
+        shard none of them alters comes with None, as the last build's file holds.
+        """
+        if changed is None or has is None:
+            return previews.preview_files(self.graph_facts)
+        stale = previews.changed_shards(self.graph_facts, changed)
+        return previews.preview_files(self.graph_facts, lambda s, p: s not in stale and has(p))
 
     def run_tables(self) -> list[tuple[str, str]]:
         """Return each job type's runs-table data file, with the job type, in a stable order."""

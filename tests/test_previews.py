@@ -11,6 +11,7 @@ import lineage_report
 from lineage_report import graphview, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
+from lineage_report.graphview import previews
 from lineage_report.graphview.entries import node_entry
 from lineage_report.graphview.previews import FOLDER, SHARDS, read_preview_files, shard_of
 from tests.conftest import SAMPLE
@@ -88,3 +89,39 @@ def test_a_rebuild_rewrites_only_the_shard_whose_previews_changed(tmp_path):
         f"{FOLDER}{shard_of('run:other', SHARDS)}.js"
     ]
     assert read_preview_files(out)["run:other"][1] == ["State", "crashed"]
+
+
+def test_a_rebuild_remakes_only_the_shards_a_change_reaches(tmp_path, monkeypatch):
+    # A version's preview names its producer: renaming the run changes the version's shard
+    # too, and a removed run leaves its shard. No other shard is made again, and the site
+    # is the one a full build writes.
+    runs = {
+        "a.json": manifest("up", 0, job_type="upload", logged=[art("raw")]),
+        "b.json": manifest("prep", 10, job_type="prep", used=["raw:latest"], logged=[art("clean")]),
+        "c.json": manifest("other", 20, job_type="upload", logged=[art("unrelated")]),
+    }
+    project = write_project(tmp_path / "p", runs)
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    made = []
+    real = previews._preview
+    monkeypatch.setattr(previews, "_preview", lambda facts, n: made.append(n) or real(facts, n))
+    write_project(
+        project, {"b.json": {**runs["b.json"], "run": {**runs["b.json"]["run"], "name": "Renamed"}}}
+    )
+    (project / "c.json").unlink()
+    assert build(load_config(project), out).incremental
+    shown = read_preview_files(out)
+    assert ["Produced by", "Renamed"] in shown["artifact:clean:v0"]
+    assert "run:other" not in shown and "artifact:unrelated:v0" not in shown
+    untouched = ["run:up", "artifact:raw:v0"]
+    reached = {shard_of(n, SHARDS) for n in ("run:prep", "artifact:clean:v0", "run:other")}
+    assert not reached & {shard_of(n, SHARDS) for n in untouched}  # so none is made again
+    assert "artifact:clean:v0" in made and not set(untouched) & set(made)
+    # Its own manifest changed too here; a producer named from elsewhere still reaches it.
+    facts = graphview.GraphFacts(lineage_report.load(project).graph)
+    assert shard_of("artifact:clean:v0", SHARDS) in previews.changed_shards(facts, {"run:prep"})
+    fresh = build(load_config(project), tmp_path / "fresh").output
+    for path in sorted((fresh / FOLDER).iterdir()) + sorted((out / FOLDER).iterdir()):
+        other = (out if path.is_relative_to(fresh) else fresh) / FOLDER / path.name
+        assert path.read_bytes() == other.read_bytes(), path.name
