@@ -90,7 +90,7 @@ def test_a_producer_on_the_page_is_written_as_its_entrys_index(jaffle):
     view = page_graph(jaffle, FCT_ORDERS, href=href)
     embedded = json.loads(str(view.data_json))
     index = {e["id"]: i for i, e in enumerate(view.data["nodes"])}
-    coded = embedded["nodes"][index[FCT_ORDERS]]
+    coded = compact.entries_of(embedded["nodes"])[index[FCT_ORDERS]]
     assert coded["ph"] == index[dbt_run("model.jaffle_shop.fct_orders")]
     assert compact.decode_page(embedded) == view.data
 
@@ -101,7 +101,8 @@ def test_a_producer_off_the_page_keeps_its_link_as_text():
     assert "run:split-1" not in entries_by_id(view)  # downstream only: its producer is not here
     embedded = json.loads(str(view.data_json))
     index = {e["id"]: i for i, e in enumerate(view.data["nodes"])}
-    assert embedded["nodes"][index["artifact:mnist-train:v0"]]["ph"] == href("run:split-1")
+    coded = compact.entries_of(embedded["nodes"])[index["artifact:mnist-train:v0"]]
+    assert coded["ph"] == href("run:split-1")
     assert compact.decode_page(embedded) == view.data
 
 

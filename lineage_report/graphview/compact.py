@@ -13,7 +13,8 @@ the filters' types (`groups`) are texts of the table too;
 entry whose link it is, when the page has it; an entry leaves out the keys its id already
 says (`k`, an artifact's `l`, a type's `id` and `l`); and a built site's page names its
 type overview's types in the site's type table (overview.TypeTable) with their counts.
-A page's head leaves out what goes without saying (`encode_page`).
+A page's head leaves out what goes without saying, and its entries are written in columns,
+each key once (`encode_page`, `columns`).
 Much of a page's graph data used to be the labels of preview rows, repeated on every node.
 `decode` is the reference for the browser's reader (lineage-graph/model.js) and gives back
 exactly the data `encode` was given.
@@ -126,16 +127,49 @@ def encode_page(data: dict[str, Any], types: Tabled | None = None) -> dict[str, 
         del out["focus"]
     if focused is not None and data["title"] == TITLE + focused["l"]:
         del out["title"]
+    if out["nodes"]:
+        out["nodes"] = columns(out["nodes"])
     return out
 
 
 def decode_page(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str, Any]:
     """Return the expanded data of a page's compact data (what `encode_page` was given)."""
-    data = decode({**DEFAULTS, **compact}, types)
+    data = decode({**DEFAULTS, **compact, "nodes": entries_of(compact["nodes"])}, types)
     focused = _focused(data["nodes"])
     data.setdefault("focus", focused["id"] if focused else None)
     data.setdefault("title", TITLE + focused["l"] if focused else "")
     return data
+
+
+def columns(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return a page's entries as columns, each key written once: `n` entries; under `each`,
+    a key most entries have, as one value per entry (null where one has none); under `some`,
+    any other key, as a flat list of index, value, index, value..."""
+    keys = sorted({key for e in entries for key in e})
+    each: dict[str, list] = {}
+    some: dict[str, list] = {}
+    for key in keys:
+        held = [(i, e[key]) for i, e in enumerate(entries) if key in e]
+        if 2 * len(held) >= len(entries) and all(v is not None for _, v in held):
+            each[key] = [e.get(key) for e in entries]
+        else:
+            some[key] = [x for pair in held for x in pair]
+    return {"n": len(entries), "each": each, "some": some}
+
+
+def entries_of(nodes: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
+    """Return a page's entries from their columns (`columns`); a list is already entries."""
+    if isinstance(nodes, list):
+        return nodes
+    entries: list[dict[str, Any]] = [{} for _ in range(nodes["n"])]
+    for key, values in nodes["each"].items():
+        for entry, value in zip(entries, values, strict=True):
+            if value is not None:
+                entry[key] = value
+    for key, pairs in nodes["some"].items():
+        for i in range(0, len(pairs), 2):
+            entries[pairs[i]][key] = pairs[i + 1]
+    return entries
 
 
 def _focused(entries: list[dict[str, Any]]) -> dict[str, Any] | None:

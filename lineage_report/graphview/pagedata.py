@@ -21,7 +21,9 @@ from .facts import GraphFacts
 from .layout import Y_GAP, Edge
 from .text import GROUP_MAX, LABEL_MAX, plain
 
-DATA_VERSION = 3  # 2: the compact encoding (string table, flat preview rows); 3: a lean head
+# 2: the compact encoding (string table, flat preview rows); 3: a lean head; 4: the entries
+# in columns (compact.columns)
+DATA_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
  * The data is the page's <script type="application/json" id="lineage-graph-data"> element
  * (lineage_report/graphview writes it; format: docs/graph.md): the entries with the positions
  * computed at build time, edges as a flat list of index pairs, and the type overview, written
- * compactly (a string table, flat preview rows); `expand` reads it back as
+ * compactly (a string table, flat preview rows, the entries in columns); `expand` reads it back as
  * lineage_report/graphview/compact.py's `decode` does, so the rest sees whole entries. A view
  * state (view, focus, direction, depth, hidden types, members pulled out of their clusters)
  * picks a scene: the entries drawn, where, and the edges between them. Nothing here touches
@@ -273,7 +273,7 @@
     delete data.s;
     delete data.xg;
     var whole = (e) => expandEntry(e, table, grid);
-    data.nodes = Array.isArray(compact.nodes) ? compact.nodes.map(whole) : [];
+    data.nodes = entriesOf(compact.nodes).map(whole);
     if (compact.groups) { // the filters' types, maybe as texts of the table
       data.groups = {};
       Object.keys(compact.groups).forEach((kind) => {
@@ -296,6 +296,24 @@
         { nodes: g.nodes.map(whole) }));
     }
     return data;
+  }
+
+  // A page's entries from their columns (compact.py's `entries_of`): `each` holds one value
+  // per entry (null where it has none), `some` index, value, index, value... A list (member
+  // and preview files) is already entries.
+  function entriesOf(nodes) {
+    if (Array.isArray(nodes)) return nodes;
+    if (!nodes || typeof nodes !== 'object' || !(nodes.n >= 0)) return [];
+    var entries = [];
+    for (var i = 0; i < nodes.n; i++) entries.push({});
+    Object.keys(nodes.each || {}).forEach((key) => {
+      nodes.each[key].forEach((value, k) => { if (value !== null) entries[k][key] = value; });
+    });
+    Object.keys(nodes.some || {}).forEach((key) => {
+      var pairs = nodes.some[key];
+      for (var k = 0; k + 1 < pairs.length; k += 2) entries[pairs[k]][key] = pairs[k + 1];
+    });
+    return entries;
   }
 
   // The overviews by their `by`: 'types', then the project page's groupings (graphview's
