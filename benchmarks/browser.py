@@ -57,8 +57,9 @@ FIRST_DRAW = """async () => {
   }
   if (view) {
     await view.ready;
-    const root = document.getElementById('lineage-graph');
-    return { ms: view.drawnAt, graph: true, mode: root ? root.dataset.mode : '',
+    const text = document.getElementById('lineage-graph-data').textContent;
+    const data = window.LineageGraph.expandData(JSON.parse(text));  // the mode, defaults filled
+    return { ms: view.drawnAt, graph: true, mode: data.mode,
              view: view.state().view, nodes: view.visibleNodeIds().length };
   }
   if (document.readyState !== 'complete') {
