@@ -118,8 +118,8 @@ class NodeRow:
     def style(self) -> str:
         """Return the row's classes: "run" for a run's, none for an artifact's (the style
         sheet's default: these rows are most of a site's, issue 15), and "external"."""
-        classes = ["run"] if self.kind == "run" else []
-        return " ".join(classes + ["external"] if self.external else classes)
+        run = ["run"] if self.kind == "run" else []
+        return " ".join(run + (["external"] if self.external else []))
 
 
 @dataclass

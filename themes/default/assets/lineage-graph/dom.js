@@ -3,8 +3,9 @@
  * partials/graph.html carries only the section, the <noscript> note, the data and the
  * scripts: the status line, the toolbar, the canvas, the panels and the Mermaid box are used
  * by script alone, so `statusLine` and `build` make them here from one definition (LAYOUT)
- * instead of every page carrying their markup. Untrusted strings reach the page only through textContent and
- * attributes: `make` is the one way the graph's parts create an element with text.
+ * instead of every page carrying their markup. Untrusted strings reach the page only through
+ * textContent and attributes: `make` is the one way the graph's parts create an element with
+ * text.
  */
 (function (LG) {
   'use strict';
