@@ -36,7 +36,7 @@ from .inputfiles import megabytes_over
 from .lineage import Lineage
 from .load import Stopwatch, gc_paused, load_lineage
 from .problems import Problem, Problems, count_errors
-from .render import Asset, Renderer, collect_assets, theme_dirs
+from .render import Asset, Renderer, collect_assets, keeps_rows, theme_dirs
 from .search import SEARCHED, search_index
 from .status import (
     ASPECTS,
@@ -156,9 +156,10 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
 
         # 3. Views: every page's path, the theme, its assets, and what changed since last time.
         report_time = build_time(lineage)
-        views = SiteViews(lineage, readme=read_readme(config), about=about(lineage, report_time))
-        pages = views.pages()
         dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
+        texts = read_readme(config), about(lineage, report_time)
+        views = SiteViews(lineage, *texts, named_rows=keeps_rows(dirs))
+        pages = views.pages()
         assets = collect_assets(dirs)
         shipped = [a.path for a in assets] + [naming.SEARCH_INDEX]
         key = build_key(
@@ -316,7 +317,9 @@ def build_part(
     """Render and write one part's whole site into its folder."""
     config = split.part_config(lineage.config, part)
     mine = split.part_lineage(lineage, part, config)
-    views = SiteViews(mine, readme=shared.readme, about=shared.about, parts=part.parts)
+    views = SiteViews(
+        mine, shared.readme, shared.about, parts=part.parts, named_rows=keeps_rows(shared.dirs)
+    )
     pages = views.pages()
     index = search_index(split.own_graph(lineage.graph, part))
     search = Asset(naming.SEARCH_INDEX_ASSET, naming.SEARCH_INDEX, index)

@@ -71,6 +71,19 @@ def theme_dirs(name: str, custom_dir: Path | None) -> list[Path]:
     return dirs
 
 
+# The templates that make a node page's lineage lists. A theme that overrides one of them may
+# list other rows than a page's graph data would name (graphview/rows.py): its pages name none.
+ROW_TEMPLATES = ("partials/lineage.html", "partials/macros.html", "version.html", "run.html")
+
+
+def keeps_rows(dirs: list[Path]) -> bool:
+    """Tell whether the theme's lineage lists are the default theme's own, whose rows the
+    pages' graph data may name instead of repeating them."""
+    default = (themes_root() / "default").resolve()
+    mine = [d for d in dirs if d.resolve() != default]
+    return not any((d / name).is_file() for d in mine for name in ROW_TEMPLATES)
+
+
 def environment(dirs: list[Path]) -> jinja2.Environment:
     """Return the jinja2 environment over the theme search path.
 

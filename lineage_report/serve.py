@@ -602,7 +602,7 @@ class LiveReloadHandler(SimpleHTTPRequestHandler):
         tag = script_tag(self.server.app.build_id())  # the id first: never older than the page
         try:
             data = path.read_bytes()
-            data = add_script(rewrite(data) if rewrite else data, tag)
+            data = add_script(allow_polling(rewrite(data) if rewrite else data), tag)
         except OSError:  # gone since it was found: a plain 404, not the site's page again
             super().send_error(404, "File not found")
             return None
@@ -655,6 +655,19 @@ def from_root(html: bytes) -> bytes:
     <base> from --base-url would send them to the published site: it goes too.
     """
     return RELATIVE_URL.sub(rb"\1/", BASE_ELEMENT.sub(b"", html))
+
+
+# The policy a theme's base.html writes first in <head> (docs/security.md).
+POLICY = re.compile(rb'(<meta http-equiv="Content-Security-Policy" content=")', re.IGNORECASE)
+
+
+def allow_polling(html: bytes) -> bytes:
+    """Return a page whose policy also lets the live-reload script ask this server.
+
+    Built pages connect nowhere, so their policy leaves connect-src to default-src 'none';
+    only a served page polls. Where a directive is named twice the first counts: ours.
+    """
+    return POLICY.sub(rb"\1connect-src 'self'; ", html, count=1)
 
 
 def add_script(html: bytes, tag: bytes) -> bytes:

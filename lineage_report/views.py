@@ -121,6 +121,12 @@ class NodeRow:
         run = ["run"] if self.kind == "run" else []
         return " ".join(run + (["external"] if self.external else []))
 
+    @property
+    def lineage_type(self) -> str:
+        """Return its type as a lineage list, which walks runs and artifacts by turns, says
+        it: `train run` for a run of job type train, `dataset` for a version."""
+        return f"{self.group} run".lstrip() if self.kind == "run" else self.group
+
 
 @dataclass
 class CheckRow:
@@ -466,6 +472,8 @@ class SiteViews:
     readme: str = ""
     about: list[Field] = field(default_factory=list)
     parts: naming.Parts | None = None  # one part of a split site: own nodes' pages only (split.py)
+    # The theme's lineage lists are the default's, whose rows graph data may name (rows.py).
+    named_rows: bool = False
     _by_group: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -825,10 +833,8 @@ class SiteViews:
             producer_config=key_values(self.nodes[producer]["config"]) if producer else [],
             relogged_by=[Link(self.nodes[r]["label"], urls.node(r)) for r in data["relogged_by"]],
             consumers=self.own_list(node, "consumers", urls),
-            upstream=self.lineage_rows(node, True, urls),
-            downstream=self.lineage_rows(node, False, urls),
+            **self.lineage_section(node, urls),
             extra=key_values(data["extra"]),
-            graph=self.node_graph(node, urls),
             columns=[
                 ColumnRow(c["name"], c["type"] or "", c["description"])
                 for c in data.get("columns", [])
@@ -964,7 +970,19 @@ class SiteViews:
             Link(self.nodes[run]["label"], urls.node(run)) if run in self.nodes else None,
         )
 
-    def node_graph(self, node: str, urls: PageUrls) -> graphview.GraphView:
+    def lineage_section(self, node: str, urls: PageUrls) -> dict[str, Any]:
+        """Return a node page's Lineage section: its upstream and downstream lists and its
+        graph, which names the nodes the lists show by their rows where the theme keeps
+        them (partials/lineage.html: the graph, then the two lists)."""
+        upstream = self.lineage_rows(node, True, urls)
+        downstream = self.lineage_rows(node, False, urls)
+        rows = [(r.link.href, r.link.text) for r in upstream.rows + downstream.rows]
+        graph = self.node_graph(node, urls, rows if self.named_rows else ())
+        return {"upstream": upstream, "downstream": downstream, "graph": graph}
+
+    def node_graph(
+        self, node: str, urls: PageUrls, rows: graphview.Rows = ()
+    ) -> graphview.GraphView:
         """Return the interactive graph of a node's page; the page depends on what it draws."""
         view = graphview.page_graph(
             self.graph_facts,
@@ -974,6 +992,7 @@ class SiteViews:
             type_href=urls.type_node,
             preview_shards=self.preview_shards,
             type_table=True,
+            rows=rows,
         )
         # Every node it walked or lists: each decides what is drawn (a fan's hub its rest).
         self.touch(view.shows)
@@ -1016,10 +1035,8 @@ class SiteViews:
             used=self.own_list(node, "used", urls),
             logged=self.own_list(node, "logged", urls),
             relogged=[self.row(n, urls) for n in relogged],
-            upstream=self.lineage_rows(node, True, urls),
-            downstream=self.lineage_rows(node, False, urls),
+            **self.lineage_section(node, urls),
             extra=key_values(_flatten_extra(data["extra"])),
-            graph=self.node_graph(node, urls),
             children=self._child_rows(data["run_id"], urls),
             input_facets=self._input_facets(node, urls, upstream=True),
         )

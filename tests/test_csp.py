@@ -34,7 +34,7 @@ def site_policy(base_uri: str = "'none'") -> str:
     """Return the policy every page of the regular site must carry."""
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
-        f"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri {base_uri}; "
+        f"img-src 'self' data:; base-uri {base_uri}; "
         "form-action 'none'"
     )
 

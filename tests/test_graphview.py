@@ -397,6 +397,26 @@ def test_a_pages_head_leaves_out_what_goes_without_saying():
     assert graphview.read_page_data(str(project.data_json)) == project.data
 
 
+def test_a_page_leaves_its_filters_types_to_its_type_overview():
+    """`groups` is written only where the type overview does not say the same types in the
+    browser's sort order (by UTF-16 code unit); either way it reads back whole."""
+    page = page_graph(sample_graph(), TRAIN, href=harness.sample_href)
+    assert "groups" not in json.loads(str(page.data_json))
+    assert page.data["groups"]["artifact"] and page.data["groups"]["run"]
+    assert graphview.read_page_data(str(page.data_json)) == page.data
+
+    # U+FF5E sorts after U+1F600 by code point but before it by UTF-16 code unit (a surrogate
+    # pair starts with 0xD83D): the browser would sort these two the other way round.
+    g = nx.DiGraph()
+    add_run(g, "r", "make")
+    for name, kind in (("a", "\U0001f600"), ("b", "\uff5e")):
+        add_artifact(g, name, 0, kind, producer="run:r")
+    odd = page_graph(g, "run:r", href=harness.sample_href)
+    assert odd.data["groups"]["artifact"] == ["\uff5e", "\U0001f600"]  # code point order
+    assert "groups" in json.loads(str(odd.data_json))
+    assert graphview.read_page_data(str(odd.data_json)) == odd.data
+
+
 def site_style_views():
     """Return views whose links are a site's (naming), odd names and hostile ones included."""
     href, type_href = harness.site_href, harness.site_type_href

@@ -391,7 +391,7 @@ def test_source_freshness_is_shown_beside_its_rule_and_fails_like_a_check(tmp_pa
     row = re.search(r'<tr class="check-error">.*?</tr>', html).group(0)
     assert "<td>source freshness</td>" in row and "<td>freshness</td>" in row
     assert "2h 30m 4s" in row and "last loaded 2025-11-19T15:30:00+00:00" in row
-    metadata = dict(re.findall(r'<th scope="row">(freshness\w*)<td><code>([^<]*)</code>', html))
+    metadata = dict(re.findall(r"<th>(freshness\w*)<td><code>([^<]*)</code>", html))
     assert metadata == {
         "freshness": "warn after 1 minute, error after 2 hour, filter column_name = 1",
         "freshness_age": "2h 30m 4s",

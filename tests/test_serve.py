@@ -117,8 +117,13 @@ def test_serves_the_site_with_the_script_only_in_responses(server: Server):
     on_disk = list(server.output.rglob("*.html"))
     assert len(on_disk) > 50
     assert not [p for p in on_disk if b"__livereload" in p.read_bytes()]
+    # Only a served page may connect, to poll this server: the files connect nowhere.
+    polling = "content=\"connect-src 'self'; default-src 'none'; "
+    assert polling in html
+    assert not [p for p in on_disk if b"connect-src" in p.read_bytes()]
     status, missing = get(server.url + "runs/no-such-run.html")
     assert status == 404 and "Page not found" in missing and "__livereload.js" in missing
+    assert polling in missing
     status, body = get(server.url + "__livereload")
     assert status == 200
     assert json.loads(body) | {"build": "x"} == {

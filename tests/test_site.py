@@ -69,6 +69,8 @@ class PageReader(HTMLParser):
             self.tables.append(Table(values.get("class", "")))
         elif tag == "thead":
             self._head = True
+        elif tag == "tbody":  # it ends the head, whose end tag may be left out
+            self._head = False
         elif tag == "tr" and self.tables and not self._head:
             self._close_cell()  # its end tag may be left out, as HTML allows
             self.tables[-1].rows.append([])

@@ -13,8 +13,8 @@ names callers use.
 from __future__ import annotations
 
 from .clusters import MAX_LAYER, MEMBER_BUDGET
+from .compact import Rows, read_page_file
 from .compact import read as read_page_data
-from .compact import read_page_file
 from .exporters import mermaid, to_pyvis
 from .facts import GraphFacts
 from .fans import FAN_GROUPS, FAN_MEMBERS, relation
@@ -32,6 +32,7 @@ from .pages import (
     project_graph,
     type_overview,
 )
+from .rows import page_rows
 from .style import style_script
 from .text import GROUP_MAX, LABEL_MAX, TEXT_MAX
 
@@ -56,11 +57,13 @@ __all__ = [
     "Y_GAP",
     "GraphFacts",
     "GraphView",
+    "Rows",
     "TypeTable",
     "escape_json",
     "mermaid",
     "read_page_data",
     "read_page_file",
+    "page_rows",
     "page_graph",
     "project_graph",
     "relation",

@@ -8,11 +8,14 @@ a link is [folder, page] when its folder is in the table, its page only the name
 when the name's readable part can be made again from the entry's key (`page_of`), and only
 the folder's index when the digest is the key's own too (`naming.page_digest`, which the browser
 works out as well); a run's or a version's id is written without its kind (`ri`, `vi`);
-the filters' types (`groups`) are texts of the table too;
+the filters' types (`groups`) are texts of the table too, and left out when the type
+overview names the same (most pages);
 `x` is a layer number (times `xg` pixels); a producer's link (`ph`) is the index of the
-entry whose link it is, when the page has it; an entry leaves out the keys its id already
-says (`k`, an artifact's `l`, a type's `id` and `l`); and a built site's page names its
-type overview's types in the site's type table (overview.TypeTable) with their counts.
+entry whose link it is, when the page has it; a node that the page's lineage lists show
+names its row there (`wv`, `wr`) instead of its id, label and link (rows.py); an entry
+leaves out the keys its id already says (`k`, an artifact's `l`, a type's `id` and `l`);
+and a built site's page names its type overview's types in the site's type table
+(overview.TypeTable) with their counts.
 A page's head leaves out what goes without saying, and its entries are written in columns,
 each key once (`encode_page`, `columns`).
 Much of a page's graph data used to be the labels of preview rows, repeated on every node.
@@ -26,12 +29,14 @@ import functools
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..naming import SLUG_CHARS, page_digest
 from .layout import Y_GAP
 from .overview import TypeTable
+from .rows import page_rows
 
 if TYPE_CHECKING:
     Tabled = tuple[TypeTable, str | None]  # the site's type table, the page's way to its root
@@ -47,13 +52,17 @@ TITLE = "Lineage of "  # a page's title when it is this and the focused entry's 
 # (lineage-graph/model.js `pageOf`): NFKC and casefold change no ASCII text.
 _ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 DIGEST = 12  # hex digits of naming.page_stem's digest
+# A page's lineage list rows, as it shows them (rows.page_rows): (link, text) of each.
+Rows = Sequence[tuple[str, str]]
+ROW_IDS = {"artifact": "wv", "run": "wr"}  # the key of an entry's row, by its kind
 
 
-def encode(data: dict[str, Any], types: Tabled | None = None) -> dict[str, Any]:
+def encode(data: dict[str, Any], types: Tabled | None = None, rows: Rows = ()) -> dict[str, Any]:
     """Return the compact form of a view's data (a new object; `data` is left as it is).
 
     With `types` (the site's type table and the page's way to the site's root), the type
     overview names its types by index in that table when the table says them exactly.
+    With `rows` (the page's lineage list rows), a node listed there names its row.
     """
     tabled = _tabled_types(data.get("types"), types)
     lists = _entry_lists(data)
@@ -61,15 +70,20 @@ def encode(data: dict[str, Any], types: Tabled | None = None) -> dict[str, Any]:
         lists[1] = []  # the table says them
     grid = _grid(lists)
     texts: list[str] = []  # every text of every entry, counted for the table
-    slim = [[_slim(e, grid, texts) for e in entries] for entries in lists]
+    named = _row_names(data["nodes"], rows)
+    slim = [
+        [_slim(e, grid, texts, named.get(i) if n == 0 else None) for i, e in enumerate(entries)]
+        for n, entries in enumerate(lists)
+    ]
     groups = data.get("groups")
-    if groups:
+    said = bool(groups) and groups == _overview_groups(data.get("types"))  # by the overview
+    if groups and not said:
         texts += [g for names in groups.values() for g in names]
     table = _string_table(texts)
     index = {text: i for i, text in enumerate(table)}
-    out = dict(data)
+    out = {k: v for k, v in data.items() if not (said and k == "groups")}
     out["s"] = table
-    if groups:
+    if groups and not said:
         out["groups"] = {kind: [index.get(g, g) for g in names] for kind, names in groups.items()}
     if grid > 1:
         out["xg"] = grid
@@ -87,12 +101,15 @@ def encode(data: dict[str, Any], types: Tabled | None = None) -> dict[str, Any]:
     return out
 
 
-def decode(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str, Any]:
+def decode(
+    compact: dict[str, Any], types: TypeTable | None = None, rows: Rows = ()
+) -> dict[str, Any]:
     """Return the expanded data of a page's compact data (what `encode` was given);
-    `types` is the site's type table, which a page's type overview may name."""
+    `types` is the site's type table, which a page's type overview may name, and `rows`
+    the page's lineage list rows, which its entries may name."""
     table, grid = compact.get("s", []), compact.get("xg", 1)
     data = {k: v for k, v in compact.items() if k not in ("s", "xg")}
-    data["nodes"] = [_expand(e, table, grid) for e in compact["nodes"]]
+    data["nodes"] = [_expand(e, table, grid, rows) for e in compact["nodes"]]
     if compact.get("groups"):
         data["groups"] = {kind: _texts(names, table) for kind, names in compact["groups"].items()}
     for e in data["nodes"]:
@@ -106,6 +123,8 @@ def decode(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str,
             **overview,
             "nodes": [_expand(e, table, grid) for e in overview["nodes"]],
         }
+    if "groups" not in compact and data.get("types") is not None:
+        data["groups"] = _overview_groups(data["types"])
     if "groupings" in compact:
         data["groupings"] = [
             {**g, "nodes": [_expand(e, table, grid) for e in g["nodes"]]}
@@ -114,11 +133,13 @@ def decode(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str,
     return data
 
 
-def encode_page(data: dict[str, Any], types: Tabled | None = None) -> dict[str, Any]:
+def encode_page(
+    data: dict[str, Any], types: Tabled | None = None, rows: Rows = ()
+) -> dict[str, Any]:
     """Return the compact form of a page's data: `encode`'s, its head without the values
     that go without saying (`DEFAULTS`, a focus that is the focused entry's id, a title
     made from that entry's label)."""
-    out = encode(data, types)
+    out = encode(data, types, rows)
     for key, value in DEFAULTS.items():
         if out[key] == value:
             del out[key]
@@ -132,9 +153,11 @@ def encode_page(data: dict[str, Any], types: Tabled | None = None) -> dict[str, 
     return out
 
 
-def decode_page(compact: dict[str, Any], types: TypeTable | None = None) -> dict[str, Any]:
+def decode_page(
+    compact: dict[str, Any], types: TypeTable | None = None, rows: Rows = ()
+) -> dict[str, Any]:
     """Return the expanded data of a page's compact data (what `encode_page` was given)."""
-    data = decode({**DEFAULTS, **compact, "nodes": entries_of(compact["nodes"])}, types)
+    data = decode({**DEFAULTS, **compact, "nodes": entries_of(compact["nodes"])}, types, rows)
     focused = _focused(data["nodes"])
     data.setdefault("focus", focused["id"] if focused else None)
     data.setdefault("title", TITLE + focused["l"] if focused else "")
@@ -177,14 +200,15 @@ def _focused(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((e for e in entries if e.get("f")), None)
 
 
-def read(text: str, types: TypeTable | None = None) -> dict[str, Any]:
+def read(text: str, types: TypeTable | None = None, rows: Rows = ()) -> dict[str, Any]:
     """Return the expanded data of the JSON text a page embeds (for tests and scripts)."""
-    return decode_page(json.loads(text), types)
+    return decode_page(json.loads(text), types, rows)
 
 
 def read_page_file(path: Path) -> dict[str, Any]:
     """Return the expanded graph data of a built site's page, its types read from the site's
-    type table when the page names them there (for tests and scripts)."""
+    type table when the page names them there and its nodes from the rows of its lineage
+    lists (for tests and scripts)."""
     page = path.read_text(encoding="utf-8")
     data = re.search(r'id="lineage-graph-data">(.*?)</script>', page, re.S)
     if data is None:
@@ -193,7 +217,7 @@ def read_page_file(path: Path) -> dict[str, Any]:
     table = None
     if src:
         table = TypeTable.from_script((path.parent / src.group(1)).read_text(encoding="utf-8"))
-    return read(data.group(1), table)
+    return read(data.group(1), table, page_rows(page))
 
 
 def _tabled_types(overview: dict[str, Any] | None, types: Tabled | None) -> dict | None:
@@ -216,6 +240,23 @@ def _tabled_types(overview: dict[str, Any] | None, types: Tabled | None) -> dict
     if root:
         tabled["tr"] = root
     return tabled
+
+
+def _overview_groups(overview: dict[str, Any] | None) -> dict[str, list[str]] | None:
+    """Return the filters' types as a page without `groups` gets them from its type overview:
+    each kind's types, sorted as the browser sorts texts (by UTF-16 code unit)."""
+    if overview is None:
+        return None
+    groups: dict[str, list[str]] = {"artifact": [], "run": []}
+    for e in overview["nodes"]:
+        if e.get("ck") in groups:
+            groups[e["ck"]].append(e.get("g"))
+    return {kind: sorted(names, key=_utf16) for kind, names in groups.items()}
+
+
+def _utf16(text: str) -> bytes:
+    """Return a text's sort key in the browser's order (Array.prototype.sort)."""
+    return text.encode("utf-16-be", "surrogatepass")
 
 
 def _untabled_types(overview: dict[str, Any], types: TypeTable | None) -> dict[str, Any]:
@@ -244,9 +285,11 @@ def _grid(lists: list[list[dict[str, Any]]]) -> int:
     return grid if all(x % grid == 0 for x in xs) else 1
 
 
-def _slim(entry: dict[str, Any], grid: int, texts: list[str]) -> dict[str, Any]:
-    """Return an entry without the keys its id says, rows flat, its link split at its folder
-    and x as a layer number; add its texts to `texts`."""
+def _slim(
+    entry: dict[str, Any], grid: int, texts: list[str], row: tuple[int, str] | None = None
+) -> dict[str, Any]:
+    """Return an entry without the keys its id or its `row` (index, link) says, rows flat,
+    its link split at its folder and x as a layer number; add its texts to `texts`."""
     e = entry.copy()
     eid, kind = e["id"], e["k"]
     if kind == "type" and eid == f"type:{e.get('ck')}:{e.get('g')}":
@@ -258,6 +301,13 @@ def _slim(entry: dict[str, Any], grid: int, texts: list[str]) -> dict[str, Any]:
             del e["id"]
     if e.get("l") == (e["g"] if kind == "type" else eid.partition(":")[2]):
         del e["l"]
+    if row is not None:  # the row's link is the entry's, its text the label (_row_names)
+        index, link = row
+        e[ROW_IDS[kind]] = index
+        del e["h"]
+        e.pop("l", None)
+        if kind == "artifact" or _row_run_id(link) == e["ri"]:
+            del e[KIND_IDS[kind]]
     texts += [e[key] for key in TEXTS if key in e]
     if "p" in e:
         e["p"] = flat = [text for row in e["p"] for text in row]
@@ -318,9 +368,14 @@ def _refer_producers(nodes: list[dict[str, Any]], coded: list[dict[str, Any]]) -
             e["ph"] = first[e["ph"]]
 
 
-def _expand(entry: dict[str, Any], table: list[str], grid: int) -> dict[str, Any]:
+def _expand(entry: dict[str, Any], table: list[str], grid: int, rows: Rows = ()) -> dict[str, Any]:
     """Return an entry as the expanded data has it."""
     e = dict(entry)
+    if "wv" in e:  # a version's id and link are its row's
+        e["h"], e["vi"] = rows[e.pop("wv")]
+    elif "wr" in e:  # a run's label and link are its row's; its id too, unless given
+        e["h"], e["l"] = rows[e.pop("wr")]
+        e.setdefault("ri", _row_run_id(e["h"]))
     for key in TEXTS:
         if isinstance(e.get(key), int):
             e[key] = table[e[key]]
@@ -347,6 +402,33 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int) -> dict[str, Any
     if "x" in e:
         e["x"] *= grid
     return e
+
+
+def _row_names(nodes: list[dict[str, Any]], rows: Rows) -> dict[int, tuple[int, str]]:
+    """Return, by entry index, the row (index, link) of each node the rows name exactly:
+    the row links to the node's page, and its text is the node's label and, for a
+    version, its id after `artifact:` (the entry then needs neither)."""
+    if not rows:
+        return {}
+    first: dict[str, tuple[int, str]] = {}
+    for index, (link, text) in enumerate(rows):
+        first.setdefault(link, (index, text))
+    named = {}
+    for i, e in enumerate(nodes):
+        found = first.get(e.get("h"))  # type: ignore[arg-type]
+        kind = e["k"]
+        if found is None or kind not in ROW_IDS or not e["id"].startswith(kind + ":"):
+            continue
+        index, text = found
+        if e.get("l") == text and (kind == "run" or text == e["id"][len(kind) + 1 :]):
+            named[i] = (index, e["h"])
+    return named
+
+
+def _row_run_id(link: str) -> str:
+    """Return the run id a run's page link says when the id is its page name's own slug:
+    the name less `-<digest>.html` (naming.page_stem)."""
+    return link.rpartition("/")[2][: -(DIGEST + len("-.html"))]
 
 
 def _texts(items: list, table: list[str]) -> list[str]:

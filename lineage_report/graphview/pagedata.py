@@ -22,8 +22,9 @@ from .layout import Y_GAP, Edge
 from .text import GROUP_MAX, LABEL_MAX, plain
 
 # 2: the compact encoding (string table, flat preview rows); 3: a lean head; 4: the entries
-# in columns (compact.columns)
-DATA_VERSION = 4
+# in columns (compact.columns); 5: listed nodes named by their rows (rows.py), `groups` left
+# to the type overview
+DATA_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Head:
     groups: dict[str, list[str]]
     shows: tuple[str, ...] = ()
     types: Any = None  # the site's type table and the page's root, if it may name them
+    rows: tuple = ()  # the page's lineage list rows, which its entries may name (rows.py)
 
 
 def finish(
@@ -78,7 +80,7 @@ def finish(
     if previews is not None:
         data["pv"], data["pn"] = previews
     drawn = sum(1 for e in entries if "c" not in e)
-    compact = encode_page(data, head.types)
+    compact = encode_page(data, head.types, head.rows)
     return GraphView(
         head.mode,
         head.title,

@@ -17,6 +17,7 @@ import networkx as nx
 from .. import formats
 from .clusters import Cluster, plan_clusters
 from .columns import column_data
+from .compact import Rows
 from .entries import node_entries
 from .facts import GraphFacts, facts_of
 from .fans import fan_links, fan_note, hub_fans
@@ -58,6 +59,7 @@ def page_graph(
     fan_limit: int = FAN_LIMIT,
     preview_shards: int = 0,
     type_table: bool = False,
+    rows: Rows = (),
 ) -> GraphView:
     """Return the view of `focus`'s upstream and downstream lineage for its page.
 
@@ -66,7 +68,8 @@ def page_graph(
     the walk goes no further that way, so the page's cost does not grow with the hub.
     With `preview_shards` (a built site's preview files, previews.py) and links made by
     naming, the previews are left to those files; with `type_table` (a built site's
-    types file, overview.TypeTable), the type overview names its types there.
+    types file, overview.TypeTable), the type overview names its types there; with
+    `rows` (the page's lineage lists, rows.py), a node listed there names its row.
     """
     facts = facts_of(graph)
     if focus not in facts.graph:
@@ -77,7 +80,7 @@ def page_graph(
     label = plain(facts.graph.nodes[focus].get("label") or focus, LABEL_MAX)
     title = title or f"Lineage of {label}"
     ask = _Ask("page", title, focus, depth, threshold, href, type_href, member_cap)
-    ask = replace(ask, preview_shards=preview_shards, type_table=type_table)
+    ask = replace(ask, preview_shards=preview_shards, type_table=type_table, rows=tuple(rows))
     note = _join(cut_note(cut, limit), fan_note(facts, hubs))
     return _view(facts, nodes, induced_edges(facts, nodes), ask, note, hub_fans(facts, nodes, hubs))
 
@@ -136,6 +139,7 @@ class _Ask:
     draw_limit: int | None = None  # drawn nodes above which only the type overview is shown
     preview_shards: int = 0  # the site's preview files (previews.py); 0: previews inline
     type_table: bool = False  # the site ships its type table (overview.TypeTable)
+    rows: Rows = ()  # the page's lineage list rows (rows.py), which entries may name
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,7 @@ def _view(
     total = len(nodes) + sum(f.count for f in fans)
     groups = view_groups(facts, [*nodes, *listed], fans)
     tabled = _type_table(facts, ask)
-    head = Head(ask.mode, ask.title, ask.focus, ask.depth, total, groups, shows, tabled)
+    head = Head(ask.mode, ask.title, ask.focus, ask.depth, total, groups, shows, tabled, ask.rows)
     types = types_data(facts, nodes, edges, ask.type_href, fans)
     if fans:  # members keep their own edges, their fans the hubs' edges to the rest
         edges = [*induced_edges(facts, [*nodes, *listed]), *links]

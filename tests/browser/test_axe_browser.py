@@ -87,6 +87,21 @@ def test_no_page_type_has_an_axe_violation(scheme_page, site):
     assert page_type_violations(scheme_page, site) == {}
 
 
+def test_a_key_value_tables_keys_are_row_headers(page, site):
+    """A screen reader names each value by its key: the key cells' role is rowheader.
+
+    The markup leaves out scope="row" (issue 15): a th in a column without data cells is a
+    row header by HTML's table algorithm, and this checks that Chromium reads it so."""
+    page.goto((site / page_types(site)["run"]).as_uri())
+    config = page.locator("#config table.kv").first
+    keys = config.locator("th").all_inner_texts()
+    assert len(keys) > 1
+    assert config.get_by_role("rowheader").all_inner_texts() == keys
+    assert config.get_by_role("columnheader").count() == 0
+    values = config.locator("td").all_inner_texts()
+    assert config.get_by_role("cell").all_inner_texts() == values
+
+
 def test_no_page_type_has_an_axe_violation_on_a_phone(browser, site):
     # On a phone a wide table scrolls inside itself: axe checks it stays reachable and a table.
     with harness.axe_page(browser, width=390, height=844) as page:

@@ -15,6 +15,9 @@ except ImportError:  # collected as part of a tests package
     from tests.browser import harness
 
 from lineage_report import graphview, naming
+from lineage_report.build import build
+from lineage_report.config import load_config
+from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.browser
 
@@ -98,3 +101,35 @@ def test_a_preview_shows_its_rows_with_their_labels(page, site, watched):
     labels = rows.locator("dt").all_text_contents()
     assert labels[:4] == ["Job type", "State", "Started", "Duration"]
     assert rows.locator("dd").first.text_content() == "split"
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory):
+    """Build the sample project's site, whose pages name listed nodes by their rows."""
+    return build(load_config(SAMPLE), tmp_path_factory.mktemp("rows") / "site").output
+
+
+READ_WITH_ROWS = (
+    "() => window.LineageGraph.expandData("
+    "JSON.parse(document.getElementById('lineage-graph-data').textContent),"
+    " window.LineageGraph.dom.pageRows(document.getElementById('lineage-graph')))"
+)
+
+
+@pytest.mark.parametrize("pattern", ["versions/mnist-cnn-v6-*.html", "runs/*-*.html"])
+def test_the_browser_reads_a_nodes_row_as_python_does(page, sample_site, watched, pattern):
+    """A node the lineage lists show is drawn with its row's label and link (issue 15)."""
+    path = sorted(sample_site.glob(pattern))[0]
+    watcher = harness.open_graph(page, sample_site, path.relative_to(sample_site), watched)
+    data = graphview.read_page_file(path)
+    assert page.evaluate(READ_WITH_ROWS) == data
+    rows = graphview.page_rows(path.read_text(encoding="utf-8"))
+    named = [e for e in data["nodes"] if (e.get("h"), e["l"]) in rows and "c" not in e]
+    assert {e["k"] for e in named} == {"run", "artifact"}
+    drawn = set(harness.lv(page, "visibleNodeIds()"))
+    for e in named:
+        if e["id"] in drawn:
+            label = page.evaluate(f"window.lineageView.network.body.data.nodes.get({e['id']!r})")
+            assert e["l"][-4:] in label["label"], e  # drawn cut short in the middle
+    assert drawn & {e["id"] for e in named}
+    watcher.assert_clean()

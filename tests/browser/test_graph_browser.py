@@ -100,7 +100,11 @@ def test_without_javascript_only_the_note_shows(browser, harness_site):
     try:
         page = ctx.new_page()
         page.goto(harness_site[1]["train.html"].as_uri())
-        assert page.locator(".lg-noscript").is_visible()
+        note = page.locator("#lineage-graph > noscript")
+        assert note.is_visible()
+        assert note.inner_text() == (
+            "The graph needs JavaScript; this page's lists show the same lineage."
+        )
         assert not page.locator('[data-lg="canvas"]').is_visible()
         assert not page.locator(".lg-toolbar").is_visible()
     finally:

@@ -37,10 +37,10 @@
 
   // One graph on the page: its data, its state, and the parts that show and change them.
   class LineageGraph {
-    constructor(root, data, style) {
+    constructor(root, data, style, rows) {
       this.root = root;
       this.style = style;
-      this.model = new LG.Model(data);
+      this.model = new LG.Model(data, rows);
       this.state = LG.urlState.copy(this.model.defaults);
       this.current = null; // the scene drawn
       this.drawnAt = null;
@@ -275,7 +275,7 @@
       return;
     }
     LG.dom.build(root);
-    var graph = new LineageGraph(root, data, window.LineageGraphStyle);
+    var graph = new LineageGraph(root, data, window.LineageGraphStyle, LG.dom.pageRows(root));
     // The page names the region and says why the view is cut short only in its data.
     if (!root.hasAttribute('aria-label')) root.setAttribute('aria-label', graph.model.data.title);
     if (!status.textContent) status.textContent = graph.model.data.note;

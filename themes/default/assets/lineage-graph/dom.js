@@ -234,6 +234,19 @@
     return scripts.get(url);
   }
 
+  // The rows the page data may name (graphview/rows.py): [link, text] of the first link of
+  // each row of the node tables in the element around the graph's section, in page order.
+  function pageRows(root) {
+    var rows = [];
+    var around = root.parentElement;
+    if (!around) return rows;
+    around.querySelectorAll('table.nodes tr').forEach((tr) => {
+      var link = tr.querySelector('a[href]');
+      if (link) rows.push([link.getAttribute('href'), link.textContent]);
+    });
+    return rows;
+  }
+
   LG.dom = { build: build, statusLine: statusLine, part: part, findParts: findParts, make: make,
-    loadScript: loadScript };
+    loadScript: loadScript, pageRows: pageRows };
 })(window.LineageGraph = window.LineageGraph || {});

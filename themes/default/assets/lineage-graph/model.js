@@ -13,8 +13,9 @@
   'use strict';
 
   class Model {
-    constructor(compact) {
-      var data = expand(compact);
+    // `rows`: the page's lineage list rows, which the data's entries may name (dom.pageRows).
+    constructor(compact, rows) {
+      var data = expand(compact, rows);
       // A type overview page carries only types: they come as its nodes and edges.
       var types = data.mode === 'types';
       var nodes = Array.isArray(data.nodes) ? data.nodes : [];
@@ -265,15 +266,15 @@
 
   // The page data with every entry whole (compact.py's `decode_page`): the head's left-out
   // values back, the table's texts in place, preview rows as [label, text] pairs, links
-  // whole, x in pixels, and the keys the id says put back.
-  function expand(compact) {
+  // whole, x in pixels, and the keys the id or the entry's row (`rows`) says put back.
+  function expand(compact, rows) {
     var table = Array.isArray(compact.s) ? compact.s : [];
     var grid = compact.xg || 1;
     var data = Object.assign({}, DEFAULTS, compact);
     delete data.s;
     delete data.xg;
     var whole = (e) => expandEntry(e, table, grid);
-    data.nodes = entriesOf(compact.nodes).map(whole);
+    data.nodes = entriesOf(compact.nodes).map((e) => expandEntry(e, table, grid, rows || []));
     if (compact.groups) { // the filters' types, maybe as texts of the table
       data.groups = {};
       Object.keys(compact.groups).forEach((kind) => {
@@ -291,11 +292,21 @@
     } else if (compact.types) {
       data.types = Object.assign({}, compact.types, { nodes: compact.types.nodes.map(whole) });
     }
+    if (!('groups' in compact) && data.types) data.groups = overviewGroups(data.types);
     if (Array.isArray(compact.groupings)) {
       data.groupings = compact.groupings.map((g) => Object.assign({}, g,
         { nodes: g.nodes.map(whole) }));
     }
     return data;
+  }
+
+  // The filters' types of a page that leaves them to its type overview (compact.py's
+  // `_overview_groups`): each kind's types, sorted.
+  function overviewGroups(types) {
+    var groups = { artifact: [], run: [] };
+    types.nodes.forEach((e) => { if (groups[e.ck]) groups[e.ck].push(e.g); });
+    Object.keys(groups).forEach((kind) => groups[kind].sort());
+    return groups;
   }
 
   // A page's entries from their columns (compact.py's `entries_of`): `each` holds one value
@@ -356,15 +367,25 @@
     return (t) => (typeof t === 'number' ? table[t] : t);
   }
 
-  function expandEntry(entry, table, grid) {
+  function expandEntry(entry, table, grid, rows) {
     var e = Object.assign({}, entry);
     var text = textIn(table);
+    if (e.wv !== undefined) { // a version's link and id are its row's
+      e.h = rows[e.wv][0];
+      e.vi = rows[e.wv][1];
+      delete e.wv;
+    } else if (e.wr !== undefined) { // a run's link and label; its id too, unless given
+      e.h = rows[e.wr][0];
+      e.l = rows[e.wr][1];
+      if (e.ri === undefined) e.ri = rowRunId(e.h);
+      delete e.wr;
+    }
     TEXTS.forEach((key) => { if (e[key] !== undefined) e[key] = text(e[key]); });
     LISTS.forEach((key) => { if (Array.isArray(e[key])) e[key] = e[key].map(text); });
     if (e.p) {
-      var rows = [];
-      for (var k = 0; k + 1 < e.p.length; k += 2) rows.push([e.p[k], e.p[k + 1]]);
-      e.p = rows;
+      var pairs = [];
+      for (var k = 0; k + 1 < e.p.length; k += 2) pairs.push([e.p[k], e.p[k + 1]]);
+      e.p = pairs;
     }
     Object.keys(KIND_IDS).forEach((kind) => { // a run's or a version's id, without its kind
       if (e[KIND_IDS[kind]] === undefined) return;
@@ -385,6 +406,12 @@
     }
     if (e.x !== undefined) e.x *= grid;
     return e;
+  }
+
+  // The run id a run's page link says (compact.py `_row_run_id`): its page's name less
+  // `-<digest>.html`.
+  function rowRunId(link) {
+    return link.slice(link.lastIndexOf('/') + 1).slice(0, -(12 + '-.html'.length));
   }
 
   // The key an entry's page is named from (compact.py `page_key`): a node's id after its
