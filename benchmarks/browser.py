@@ -58,7 +58,8 @@ FIRST_DRAW = """async () => {
   if (view) {
     await view.ready;
     const text = document.getElementById('lineage-graph-data').textContent;
-    const data = window.LineageGraph.expandData(JSON.parse(text));  // the mode, defaults filled
+    const rows = window.LineageGraph.dom.pageRows(document.getElementById('lineage-graph'));
+    const data = window.LineageGraph.expandData(JSON.parse(text), rows);  // mode, defaults
     return { ms: view.drawnAt, graph: true, mode: data.mode,
              view: view.state().view, nodes: view.visibleNodeIds().length };
   }

@@ -123,3 +123,13 @@ def test_page_rows_reads_the_linked_node_rows_around_the_graph_as_the_browser_do
         ("../versions/y-v2-0123456789ab.html", "y:v2"),
     ]
     assert graphview.page_rows(ROWS_PAGE.replace('id="lineage-graph"', 'id="other"')) == []
+
+
+def test_data_that_names_a_row_the_page_lacks_is_an_error(named_and_not):
+    named, _ = named_and_not
+    page = next((named / "versions").glob("mnist-cnn-v6-*.html"))
+    text = DATA.search(page.read_text(encoding="utf-8")).group(1)
+    with pytest.raises(
+        ValueError, match=r"^the page data names row \d+, which the page does not list$"
+    ):
+        graphview.read_page_data(text)

@@ -76,14 +76,18 @@ def encode(data: dict[str, Any], types: Tabled | None = None, rows: Rows = ()) -
         for n, entries in enumerate(lists)
     ]
     groups = data.get("groups")
-    said = bool(groups) and groups == _overview_groups(data.get("types"))  # by the overview
-    if groups and not said:
+    said = bool(groups) and groups == _overview_groups(data.get("types"))
+    if said:
+        groups = None  # the type overview says them: `decode` makes them again
+    if groups:
         texts += [g for names in groups.values() for g in names]
     table = _string_table(texts)
     index = {text: i for i, text in enumerate(table)}
-    out = {k: v for k, v in data.items() if not (said and k == "groups")}
+    out = dict(data)
+    if said:
+        del out["groups"]
     out["s"] = table
-    if groups and not said:
+    if groups:
         out["groups"] = {kind: [index.get(g, g) for g in names] for kind, names in groups.items()}
     if grid > 1:
         out["xg"] = grid
@@ -372,9 +376,9 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int, rows: Rows = ())
     """Return an entry as the expanded data has it."""
     e = dict(entry)
     if "wv" in e:  # a version's id and link are its row's
-        e["h"], e["vi"] = rows[e.pop("wv")]
+        e["h"], e["vi"] = _row(rows, e.pop("wv"))
     elif "wr" in e:  # a run's label and link are its row's; its id too, unless given
-        e["h"], e["l"] = rows[e.pop("wr")]
+        e["h"], e["l"] = _row(rows, e.pop("wr"))
         e.setdefault("ri", _row_run_id(e["h"]))
     for key in TEXTS:
         if isinstance(e.get(key), int):
@@ -423,6 +427,13 @@ def _row_names(nodes: list[dict[str, Any]], rows: Rows) -> dict[int, tuple[int, 
         if e.get("l") == text and (kind == "run" or text == e["id"][len(kind) + 1 :]):
             named[i] = (index, e["h"])
     return named
+
+
+def _row(rows: Rows, index: int) -> tuple[str, str]:
+    """Return row `index` of a page's lineage lists; a page that lacks it is an error."""
+    if not 0 <= index < len(rows):
+        raise ValueError(f"the page data names row {index}, which the page does not list")
+    return rows[index]
 
 
 def _row_run_id(link: str) -> str:

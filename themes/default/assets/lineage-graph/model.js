@@ -371,12 +371,10 @@
     var e = Object.assign({}, entry);
     var text = textIn(table);
     if (e.wv !== undefined) { // a version's link and id are its row's
-      e.h = rows[e.wv][0];
-      e.vi = rows[e.wv][1];
+      [e.h, e.vi] = rowAt(rows, e.wv);
       delete e.wv;
     } else if (e.wr !== undefined) { // a run's link and label; its id too, unless given
-      e.h = rows[e.wr][0];
-      e.l = rows[e.wr][1];
+      [e.h, e.l] = rowAt(rows, e.wr);
       if (e.ri === undefined) e.ri = rowRunId(e.h);
       delete e.wr;
     }
@@ -406,6 +404,14 @@
     }
     if (e.x !== undefined) e.x *= grid;
     return e;
+  }
+
+  // Row `k` of the page's lineage lists, [link, text] (compact.py `_row`).
+  function rowAt(rows, k) {
+    if (!rows || !rows[k]) {
+      throw new Error('the page data names row ' + k + ', which the page does not list');
+    }
+    return rows[k];
   }
 
   // The run id a run's page link says (compact.py `_row_run_id`): its page's name less
