@@ -157,8 +157,12 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
         # 3. Views: every page's path, the theme, its assets, and what changed since last time.
         report_time = build_time(lineage)
         dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
-        texts = read_readme(config), about(lineage, report_time)
-        views = SiteViews(lineage, *texts, named_rows=keeps_rows(dirs))
+        views = SiteViews(
+            lineage,
+            readme=read_readme(config),
+            about=about(lineage, report_time),
+            named_rows=keeps_rows(dirs),
+        )
         pages = views.pages()
         assets = collect_assets(dirs)
         shipped = [a.path for a in assets] + [naming.SEARCH_INDEX]
@@ -318,7 +322,11 @@ def build_part(
     config = split.part_config(lineage.config, part)
     mine = split.part_lineage(lineage, part, config)
     views = SiteViews(
-        mine, shared.readme, shared.about, parts=part.parts, named_rows=keeps_rows(shared.dirs)
+        mine,
+        readme=shared.readme,
+        about=shared.about,
+        parts=part.parts,
+        named_rows=keeps_rows(shared.dirs),
     )
     pages = views.pages()
     index = search_index(split.own_graph(lineage.graph, part))

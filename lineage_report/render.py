@@ -73,7 +73,13 @@ def theme_dirs(name: str, custom_dir: Path | None) -> list[Path]:
 
 # The templates that make a node page's lineage lists. A theme that overrides one of them may
 # list other rows than a page's graph data would name (graphview/rows.py): its pages name none.
-ROW_TEMPLATES = ("partials/lineage.html", "partials/macros.html", "version.html", "run.html")
+ROW_TEMPLATES = (
+    "partials/graph.html",
+    "partials/lineage.html",
+    "partials/macros.html",
+    "version.html",
+    "run.html",
+)
 
 
 def keeps_rows(dirs: list[Path]) -> bool:

@@ -659,6 +659,14 @@ def test_single_file_closes_the_rows_the_site_leaves_open(single, sample_site):
     assert html.count("<td") == html.count("</td>")
 
 
+def test_single_file_shows_the_graphs_no_js_note_as_a_paragraph(single):
+    """No script runs in the single file: each graph's <noscript> note is a styled paragraph."""
+    html = single[0].read_text()
+    note = "The graph needs JavaScript; this page's lists show the same lineage."
+    assert html.count(f'<p class="lg-noscript">{note}</p>') > 10
+    assert "<noscript" not in html
+
+
 def test_single_file_digest_verifies(single):
     """`verify report.html --digest` checks the file's own SHA-256."""
     path, digest = single

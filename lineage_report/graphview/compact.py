@@ -70,11 +70,9 @@ def encode(data: dict[str, Any], types: Tabled | None = None, rows: Rows = ()) -
         lists[1] = []  # the table says them
     grid = _grid(lists)
     texts: list[str] = []  # every text of every entry, counted for the table
-    named = _row_names(data["nodes"], rows)
-    slim = [
-        [_slim(e, grid, texts, named.get(i) if n == 0 else None) for i, e in enumerate(entries)]
-        for n, entries in enumerate(lists)
-    ]
+    named = _row_names(data["nodes"], rows)  # only the view's own nodes are listed
+    slim = [[_slim(e, grid, texts, named.get(i)) for i, e in enumerate(lists[0])]]
+    slim += [[_slim(e, grid, texts) for e in entries] for entries in lists[1:]]
     groups = data.get("groups")
     said = bool(groups) and groups == _overview_groups(data.get("types"))
     if said:
@@ -290,10 +288,11 @@ def _grid(lists: list[list[dict[str, Any]]]) -> int:
 
 
 def _slim(
-    entry: dict[str, Any], grid: int, texts: list[str], row: tuple[int, str] | None = None
+    entry: dict[str, Any], grid: int, texts: list[str], row: int | None = None
 ) -> dict[str, Any]:
-    """Return an entry without the keys its id or its `row` (index, link) says, rows flat,
-    its link split at its folder and x as a layer number; add its texts to `texts`."""
+    """Return an entry without the keys its id or its `row` (in the page's lineage lists)
+    says, preview rows flat, its link split at its folder and x as a layer number; add its
+    texts to `texts`."""
     e = entry.copy()
     eid, kind = e["id"], e["k"]
     if kind == "type" and eid == f"type:{e.get('ck')}:{e.get('g')}":
@@ -306,11 +305,10 @@ def _slim(
     if e.get("l") == (e["g"] if kind == "type" else eid.partition(":")[2]):
         del e["l"]
     if row is not None:  # the row's link is the entry's, its text the label (_row_names)
-        index, link = row
-        e[ROW_IDS[kind]] = index
+        e[ROW_IDS[kind]] = row
         del e["h"]
         e.pop("l", None)
-        if kind == "artifact" or _row_run_id(link) == e["ri"]:
+        if kind == "artifact" or _row_run_id(entry["h"]) == e["ri"]:
             del e[KIND_IDS[kind]]
     texts += [e[key] for key in TEXTS if key in e]
     if "p" in e:
@@ -408,10 +406,10 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int, rows: Rows = ())
     return e
 
 
-def _row_names(nodes: list[dict[str, Any]], rows: Rows) -> dict[int, tuple[int, str]]:
-    """Return, by entry index, the row (index, link) of each node the rows name exactly:
-    the row links to the node's page, and its text is the node's label and, for a
-    version, its id after `artifact:` (the entry then needs neither)."""
+def _row_names(nodes: list[dict[str, Any]], rows: Rows) -> dict[int, int]:
+    """Return, by entry index, the index of the row that names each node exactly: the row
+    links to the node's page, and its text is the node's label and, for a version, its id
+    after `artifact:` (the entry then needs neither)."""
     if not rows:
         return {}
     first: dict[str, tuple[int, str]] = {}
@@ -425,7 +423,7 @@ def _row_names(nodes: list[dict[str, Any]], rows: Rows) -> dict[int, tuple[int, 
             continue
         index, text = found
         if e.get("l") == text and (kind == "run" or text == e["id"][len(kind) + 1 :]):
-            named[i] = (index, e["h"])
+            named[i] = index
     return named
 
 

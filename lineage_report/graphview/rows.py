@@ -3,10 +3,11 @@
 A version's or run's page lists its upstream and downstream in tables (`table.nodes`) beside
 the graph. A node listed there is named in the page data by its row (`wv`, `wr`:
 compact.py): the row's first link is the node's page and the link's text its label (and a
-version's id). The rows are those of every `table.nodes` in the element around the graph's
+version's id). The rows are those of every `table.nodes` in the section around the graph's
 section (`#lineage-graph`), in document order, that have a link: `page_rows` reads them here
-as the browser does (lineage-graph/model.js `pageRows`). Only the default theme's lineage
-lists are known to keep that, so a build names rows only with them (render.keeps_rows).
+as the browser does (lineage-graph/dom.js `pageRows`). Only the default theme's graph and
+lineage lists are known to keep that, so a build names rows only with them
+(render.keeps_rows).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def page_rows(html: str) -> list[tuple[str, str]]:
 class _RowReader(HTMLParser):
     """Collects every node-table row's first link with the sections it sits in.
 
-    Sections are where a page's parts nest (their end tags are never left out, unlike a
-    row's or a cell's), so the element around the graph's section is one of them.
+    Sections are where a page's parts nest: their end tags are never left out, unlike a
+    row's or a cell's, so a stack of them is exact where one of all elements would not be.
     """
 
     def __init__(self) -> None:
@@ -55,7 +56,7 @@ class _RowReader(HTMLParser):
             self._tables.append("nodes" in (values.get("class") or "").split())
         elif tag == "tr" and self._tables and self._tables[-1]:
             self._row_open = True
-        elif tag == "a" and self._row_open and values.get("href") is not None:
+        elif tag == "a" and self._row_open and "href" in values:  # `<a href>` links to ""
             self._row_open = False
             self.rows.append((tuple(self.sections), values["href"] or "", ""))
             self._text = []

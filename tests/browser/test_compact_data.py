@@ -133,3 +133,25 @@ def test_the_browser_reads_a_nodes_row_as_python_does(page, sample_site, watched
             assert e["l"][-4:] in label["label"], e  # drawn cut short in the middle
     assert drawn & {e["id"] for e in named}
     watcher.assert_clean()
+
+
+def test_a_page_without_the_rows_its_data_names_says_so_and_keeps_its_lists(
+    page, sample_site, watched
+):
+    """A theme's own lists, say, that lack the rows: the status line says the graph could not
+    be read, no controls are made, and the error is the reader's own."""
+    path = sorted(sample_site.glob("versions/mnist-cnn-v6-*.html"))[0]
+    html = path.read_text(encoding="utf-8")
+    broken = html.replace('<table class="nodes">', '<table class="theirs">')
+    (path.parent / "no-rows.html").write_text(broken, encoding="utf-8")
+    watcher = watched(page, sample_site)
+    page.goto((path.parent / "no-rows.html").as_uri())
+    status = page.locator('#lineage-graph [data-lg="status"]')
+    status.wait_for()
+    assert status.inner_text() == (
+        "The graph could not be read; the lists on this page show the lineage."
+    )
+    assert page.locator(".lg-toolbar").count() == 0
+    assert page.evaluate("window.lineageView === undefined")
+    assert len(watcher.page_errors) == 1
+    assert "which the page does not list" in watcher.page_errors[0]

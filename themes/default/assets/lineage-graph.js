@@ -274,8 +274,14 @@
       status.textContent = 'The graph library did not load; the lists on this page show the lineage.';
       return;
     }
+    var graph;
+    try {
+      graph = new LineageGraph(root, data, window.LineageGraphStyle, LG.dom.pageRows(root));
+    } catch (err) { // data this page cannot read (a theme's own lists, say): the lists stand
+      status.textContent = 'The graph could not be read; the lists on this page show the lineage.';
+      throw err;
+    }
     LG.dom.build(root);
-    var graph = new LineageGraph(root, data, window.LineageGraphStyle, LG.dom.pageRows(root));
     // The page names the region and says why the view is cut short only in its data.
     if (!root.hasAttribute('aria-label')) root.setAttribute('aria-label', graph.model.data.title);
     if (!status.textContent) status.textContent = graph.model.data.note;

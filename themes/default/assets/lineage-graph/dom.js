@@ -235,10 +235,10 @@
   }
 
   // The rows the page data may name (graphview/rows.py): [link, text] of the first link of
-  // each row of the node tables in the element around the graph's section, in page order.
+  // each row of the node tables in the section around the graph's, in page order.
   function pageRows(root) {
     var rows = [];
-    var around = root.parentElement;
+    var around = root.parentElement && root.parentElement.closest('section');
     if (!around) return rows;
     around.querySelectorAll('table.nodes tr').forEach((tr) => {
       var link = tr.querySelector('a[href]');

@@ -273,8 +273,8 @@
     var data = Object.assign({}, DEFAULTS, compact);
     delete data.s;
     delete data.xg;
-    var whole = (e) => expandEntry(e, table, grid);
-    data.nodes = entriesOf(compact.nodes).map((e) => expandEntry(e, table, grid, rows || []));
+    var whole = (e) => expandEntry(e, table, grid, rows);
+    data.nodes = entriesOf(compact.nodes).map(whole);
     if (compact.groups) { // the filters' types, maybe as texts of the table
       data.groups = {};
       Object.keys(compact.groups).forEach((kind) => {
