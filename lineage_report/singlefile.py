@@ -56,8 +56,6 @@ VOID_TAGS = {"br", "col", "hr", "img", "wbr", "area", "base", "embed", "input", 
 DROP_TAGS = {"script", "style", "template", "iframe", "object", "embed", "svg", "math",
              "canvas", "textarea", "select", "video", "audio", "title", "head", "noembed",
              "noframes"}  # fmt: skip
-# The no-JS note of a page's graph (partials/graph.html) is a paragraph here: no script runs.
-NOSCRIPT_AS = ("p", ' class="lg-noscript"')
 KEEP_ATTRS = {"class", "title", "lang", "dir", "scope", "colspan", "rowspan", "abbr", "role",
               "aria-label", "aria-hidden", "open", "datetime", "start", "reversed"}  # fmt: skip
 WEB_SCHEMES = ("http", "https", "mailto")
@@ -105,9 +103,8 @@ class PageBody(HTMLParser):
             self.skip += tag not in VOID_TAGS
         elif tag == "img":
             self.image(dict((k, v or "") for k, v in attrs))
-        elif tag == "noscript":
-            self.out.append(f"<{NOSCRIPT_AS[0]}{NOSCRIPT_AS[1]}>")
-            self.open.append(NOSCRIPT_AS[0])
+        elif tag == "noscript":  # no script runs here: the graph's no-JS note is a paragraph
+            self.handle_starttag("p", [("class", "lg-noscript")])
         elif tag in KEEP_TAGS:
             self.close_implied(tag)
             self.out.append(f"<{tag}{self.attributes(tag, attrs)}>")
@@ -117,7 +114,7 @@ class PageBody(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         """Close an element we opened (and any left open inside it)."""
         if tag == "noscript":
-            tag = NOSCRIPT_AS[0]
+            tag = "p"  # as it was opened
         if tag == "main":
             self.in_main = False
             self.close_all()

@@ -976,8 +976,10 @@ class SiteViews:
         them (partials/lineage.html: the graph, then the two lists)."""
         upstream = self.lineage_rows(node, True, urls)
         downstream = self.lineage_rows(node, False, urls)
-        rows = [(r.link.href, r.link.text) for r in upstream.rows + downstream.rows]
-        graph = self.node_graph(node, urls, rows if self.named_rows else ())
+        rows = []
+        if self.named_rows:
+            rows = [(r.link.href, r.link.text) for r in upstream.rows + downstream.rows]
+        graph = self.node_graph(node, urls, rows)
         return {"upstream": upstream, "downstream": downstream, "graph": graph}
 
     def node_graph(

@@ -422,7 +422,7 @@ def _row_names(nodes: list[dict[str, Any]], rows: Rows) -> dict[int, int]:
         if found is None or kind not in ROW_IDS or not e["id"].startswith(kind + ":"):
             continue
         index, text = found
-        if e.get("l") == text and (kind == "run" or text == e["id"][len(kind) + 1 :]):
+        if e.get("l") == text and (kind == "run" or text == page_key(e)):
             named[i] = index
     return named
 
