@@ -300,6 +300,7 @@ class VersionPage:
     column_traces: list[ColumnTrace] = field(default_factory=list)
     also_named: list[NamedLink] = field(default_factory=list)  # its other identities
     read_as: list[FacetRow] = field(default_factory=list)  # input facets of its readers
+    lineage_at: Link | None = None  # partials/lineage.html asks: a version page has its own
 
     @property
     def masking(self) -> bool:
@@ -327,6 +328,7 @@ class RunPage:
     graph: Any = None
     children: Cut | None = None  # the runs whose parent run facet names this one
     input_facets: list[FacetRow] = field(default_factory=list)  # what it said of its inputs
+    lineage_at: Link | None = None  # a dbt model's run: its lineage is on its version's page
 
 
 @dataclass
@@ -982,6 +984,21 @@ class SiteViews:
         graph = self.node_graph(node, urls, rows)
         return {"upstream": upstream, "downstream": downstream, "graph": graph}
 
+    def _run_lineage(self, node: str, urls: PageUrls) -> dict[str, Any]:
+        """Return a run page's Lineage section, or, for a dbt model's run, a link to it.
+
+        A dbt model is a run and the one version it makes alone (graphview.merge): both
+        pages would list and draw the same lineage, which was half of a dbt site's bytes
+        and build (issue 15). The version's page keeps it, drawn as dbt docs draws a model.
+        """
+        made = graphview.model_version(self.graph_facts, node)
+        if made is None:
+            return self.lineage_section(node, urls)
+        self.touch([made])  # a second producer of the version brings the lineage back here
+        none = Cut([], 0)
+        link = Link(self.nodes[made]["label"], urls.node(made))
+        return {"upstream": none, "downstream": none, "graph": None, "lineage_at": link}
+
     def node_graph(
         self, node: str, urls: PageUrls, rows: graphview.Rows = ()
     ) -> graphview.GraphView:
@@ -1037,7 +1054,7 @@ class SiteViews:
             used=self.own_list(node, "used", urls),
             logged=self.own_list(node, "logged", urls),
             relogged=[self.row(n, urls) for n in relogged],
-            **self.lineage_section(node, urls),
+            **self._run_lineage(node, urls),
             extra=key_values(_flatten_extra(data["extra"])),
             children=self._child_rows(data["run_id"], urls),
             input_facets=self._input_facets(node, urls, upstream=True),

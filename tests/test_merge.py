@@ -16,10 +16,13 @@ import networkx as nx
 import pytest
 
 from lineage_report import graphview, load
+from lineage_report.build import build
+from lineage_report.config import load_config
 from lineage_report.graphview import compact, page_graph
 from lineage_report.graphview.facts import GraphFacts
 from lineage_report.graphview.merge import merge_mark
 from tests.browser.harness import add_artifact, add_run, sample_graph
+from tests.factories import art, manifest, write_project
 
 DATA = Path(__file__).resolve().parent / "data"
 INVOCATION = "f5f9ec53-b715-491d-92b0-c7d376eab70b"  # the jaffle_shop manifest's
@@ -125,3 +128,66 @@ def test_the_marks_and_links_cost_little(jaffle):
 def _without(entry: dict, *keys: str) -> dict:
     """Return an entry without some keys."""
     return {k: v for k, v in entry.items() if k not in keys}
+
+
+# --- a dbt model's two pages: the version's page keeps the lineage (issue 15) --------------
+
+
+@pytest.fixture(scope="module")
+def jaffle_site(tmp_path_factory) -> Path:
+    """Return the built site of the jaffle_shop dbt manifest."""
+    root = tmp_path_factory.mktemp("jaffle-site")
+    shutil.copy(DATA / "dbt-jaffle-shop" / "manifest.json", root / "manifest.json")
+    return build(load_config(root), root / "site").output
+
+
+def page(site: Path, folder: str, name: str) -> str:
+    """Return the text of the one page in `folder` whose file name holds `name`."""
+    (found,) = (site / folder).glob(f"*{name}-*.html")
+    return found.read_text(encoding="utf-8")
+
+
+def lineage_section(html: str) -> str:
+    """Return a page's Lineage section."""
+    return html.split('<section id="lineage">', 1)[1].split("</section>\n<section", 1)[0]
+
+
+def test_a_dbt_models_run_page_links_the_version_page_for_its_lineage(jaffle_site):
+    section = lineage_section(page(jaffle_site, "runs", "model-jaffle_shop-fct_orders"))
+    version = "../versions/" + next((jaffle_site / "versions").glob("*fct_orders-v0-*")).name
+    assert section == (
+        "<h2>Lineage</h2>\n<p>This run and the one version it made, "
+        f'<a href="{version}">jaffle_shop.fct_orders:v0</a>, are one dbt model: '
+        "the version's page draws and lists their lineage.</p>\n"
+    )
+    run_html = page(jaffle_site, "runs", "model-jaffle_shop-fct_orders")
+    assert "lineage-graph-data" not in run_html
+    assert "<h3>Upstream</h3>" not in run_html
+    # What the run used and logged is still on its own page.
+    assert 'href="../versions/jaffle_shop-stg_orders-v0-' in run_html.split('id="artifacts"')[1]
+
+
+def test_the_models_version_page_draws_and_lists_the_pairs_lineage(jaffle_site):
+    html = page(jaffle_site, "versions", "jaffle_shop-fct_orders-v0")
+    section = lineage_section(html)
+    assert 'id="lineage-graph-data"' in section
+    upstream = section.split("<h3>Upstream</h3>", 1)[1].split("<h3>Downstream</h3>", 1)[0]
+    # The run, then what it read: nothing the run's page used to list is lost.
+    assert '<tr class="run"><td>1<td><a href="../runs/model-jaffle_shop-fct_orders-' in upstream
+    assert '<td>2<td><a href="../versions/jaffle_shop-stg_orders-v0-' in upstream
+
+
+def test_a_run_that_makes_one_artifact_outside_dbt_keeps_its_lineage(tmp_path):
+    """Only a dbt model is one thing to its users; a W&B run that logs one model is a run."""
+    root = write_project(
+        tmp_path / "p",
+        {
+            "a.json": manifest("a", logged=[art("data")]),
+            "b.json": manifest("b", 2, used=["data:v0"], logged=[art("model", "model")]),
+        },
+    )
+    site = build(load_config(root), tmp_path / "site").output
+    html = page(site, "runs", "a")
+    assert merge_mark(GraphFacts(load(root).graph), "run:a") == 1
+    assert 'id="lineage-graph-data"' in html
+    assert "<h3>Downstream</h3>" in html and "b</a>" in lineage_section(html)

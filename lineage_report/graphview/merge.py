@@ -34,6 +34,15 @@ def merge_mark(facts: GraphFacts, n: str) -> int:
     return ONE_OUTPUT_DBT if is_dbt_run(facts.graph.nodes[n]) else ONE_OUTPUT
 
 
+def model_version(facts: GraphFacts, n: str) -> str | None:
+    """Return the version a dbt model's run makes alone (its mark is 2), else None: the
+    site gives the pair's lineage to that version's page (views.SiteViews.run_page)."""
+    if merge_mark(facts, n) != ONE_OUTPUT_DBT:
+        return None
+    (version,) = facts.succ[n]
+    return version
+
+
 def is_dbt_run(attrs: Mapping[str, Any]) -> bool:
     """Return whether a run came from dbt: the dbt reader's job type or OpenLineage's tag."""
     job_type = attrs.get("job_type")

@@ -188,10 +188,16 @@ def test_a_merged_nodes_preview_shows_the_version_then_its_run(page, dbt_site, o
     assert link.evaluate("a => a.href") == (dbt_site / naming.node_path(STG_RUN)).as_uri()
     link.click()
     page.wait_for_url("**/" + naming.node_path(STG_RUN))
+    # A dbt model's run page leaves the pair's lineage to the version's page, and says so.
+    lineage = page.locator("#lineage")
+    assert "are one dbt model" in lineage.text_content()
+    back = lineage.locator("a")
+    assert back.evaluate("a => a.href") == (dbt_site / naming.node_path(STG)).as_uri()
+    assert page.locator("#lineage-graph").count() == 0
+    back.click()
+    page.wait_for_url("**/" + naming.node_path(STG))
     page.evaluate("window.lineageView.ready")
-    assert harness.lv(page, "state()")["focus"] == STG_RUN
-    # The page's own run is never hidden inside its output.
-    assert STG_RUN in drawn(page) and STG in drawn(page)
+    assert harness.lv(page, "state()")["focus"] == STG
     watcher.assert_clean()
 
 
