@@ -504,6 +504,31 @@ def test_a_site_page_link_is_written_as_its_folder_when_its_key_says_the_rest():
     assert "run:" not in json.dumps([e.get("id") for e in written])
 
 
+def test_the_end_of_run_ids_after_their_last_at_is_written_once():
+    """dbt's run ids end in their invocation, "@<uuid>": the string table holds it once, and
+    each run's `ri` is its start and the end's index (data version 6, issue 15)."""
+    g = nx.DiGraph()
+    invocation = "@f5f9ec53-b715-491d-92b0-c7d376eab70b"
+    made = add_artifact(g, "raw", 0, "seed")
+    for i in range(4):
+        run = add_run(g, f"model.shop.m{i}{invocation}", "dbt model", used=[made])
+        add_artifact(g, f"m{i}", 0, "model", producer=run)
+    add_run(g, "once@only-here", "dbt test", used=[made])  # an end used once stays whole
+    add_run(g, "a@b@c", "dbt test", used=[made])
+    # As on a built site, whose preview files hold the ids that preview rows show.
+    view = page_graph(g, made, href=harness.site_href, preview_shards=SHARDS)
+    text = str(view.data_json)
+    assert text.count(invocation) == 1
+    written = json.loads(text)
+    table = written["s"]
+    ids = entries_of(written["nodes"])
+    coded = [e["ri"] for e in ids if isinstance(e.get("ri"), list)]
+    assert sorted(start for start, _ in coded) == [f"model.shop.m{i}" for i in range(4)]
+    assert {table[end] for _, end in coded} == {invocation}
+    assert {e["ri"] for e in ids if isinstance(e.get("ri"), str)} == {"once@only-here", "a@b@c"}
+    assert graphview.read_page_data(text) == view.data
+
+
 def test_a_link_the_key_does_not_say_keeps_its_digest():
     # A page with the key's name but another digest: the page is not written, the digest is.
     def href(node_id):

@@ -7,7 +7,8 @@ preview row's label, a producer's name, a link's folder) is written once in a st
 a link is [folder, page] when its folder is in the table, its page only the name's digest
 when the name's readable part can be made again from the entry's key (`page_of`), and only
 the folder's index when the digest is the key's own too (`naming.page_digest`, which the browser
-works out as well); a run's or a version's id is written without its kind (`ri`, `vi`);
+works out as well); a run's or a version's id is written without its kind (`ri`, `vi`),
+and a run id's end after its last `@` (a dbt invocation) from the table;
 the filters' types (`groups`) are texts of the table too, and left out when the type
 overview names the same (most pages);
 `x` is a layer number (times `xg` pixels); a producer's link (`ph`) is the index of the
@@ -310,6 +311,11 @@ def _slim(
         e.pop("l", None)
         if kind == "artifact" or _row_run_id(entry["h"]) == e["ri"]:
             del e[KIND_IDS[kind]]
+    if "@" in e.get("ri", ""):
+        # A dbt run's id ends in its invocation, "@<uuid>", the same on every run of the page.
+        start, at, end = e["ri"].rpartition("@")
+        e["ri"] = [start, at + end]
+        texts.append(at + end)
     texts += [e[key] for key in TEXTS if key in e]
     if "p" in e:
         e["p"] = flat = [text for row in e["p"] for text in row]
@@ -347,6 +353,9 @@ def _refer(e: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
     for key in LISTS:
         if key in e:
             e[key] = list(map(find, e[key], e[key]))  # each text's index, or the text
+    if isinstance(e.get("ri"), list):  # [start, "@end"]: the end's index, or whole
+        start, end = e["ri"]
+        e["ri"] = [start, index[end]] if end in index else start + end
     if isinstance(e.get("h"), list):  # [folder, page], or whole if its folder is not
         folder, page, short = e["h"]
         if folder not in index:
@@ -378,6 +387,8 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int, rows: Rows = ())
     elif "wr" in e:  # a run's label and link are its row's; its id too, unless given
         e["h"], e["l"] = _row(rows, e.pop("wr"))
         e.setdefault("ri", _row_run_id(e["h"]))
+    if isinstance(e.get("ri"), list):  # a run id's start, and its end in the table
+        e["ri"] = e["ri"][0] + table[e["ri"][1]]
     for key in TEXTS:
         if isinstance(e.get(key), int):
             e[key] = table[e[key]]

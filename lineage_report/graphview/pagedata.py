@@ -24,7 +24,7 @@ from .text import GROUP_MAX, LABEL_MAX, plain
 # 2: the compact encoding (string table, flat preview rows); 3: a lean head; 4: the entries
 # in columns (compact.columns); 5: listed nodes named by their rows (rows.py), `groups` left
 # to the type overview
-DATA_VERSION = 5
+DATA_VERSION = 6
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ view's data as Python keeps it, and a preview shows its rows with their labels.
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 
 try:
@@ -17,9 +21,11 @@ except ImportError:  # collected as part of a tests package
 from lineage_report import graphview, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
+from lineage_report.graphview.compact import entries_of
 from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.browser
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 READ = (
     "() => window.LineageGraph.expandData("
@@ -155,3 +161,26 @@ def test_a_page_without_the_rows_its_data_names_says_so_and_keeps_its_lists(
     assert page.evaluate("window.lineageView === undefined")
     assert len(watcher.page_errors) == 1
     assert "which the page does not list" in watcher.page_errors[0]
+
+
+@pytest.fixture(scope="module")
+def dbt_site(tmp_path_factory):
+    """Build the jaffle_shop dbt manifest's site, whose run ids end in one invocation."""
+    root = tmp_path_factory.mktemp("dbt-ids")
+    shutil.copy(DATA / "dbt-jaffle-shop" / "manifest.json", root / "manifest.json")
+    return build(load_config(root), root / "site").output
+
+
+def test_the_browser_reads_dbt_run_ids_from_the_table_as_python_does(page, dbt_site, watched):
+    """A dbt run's id is `<unique_id>@<invocation>`: the data writes the end once (v6)."""
+    path = next((dbt_site / "versions").glob("jaffle_shop-fct_orders-v0-*.html"))
+    watcher = harness.open_graph(page, dbt_site, path.relative_to(dbt_site), watched)
+    text = path.read_text(encoding="utf-8")
+    embedded = json.loads(text.split('id="lineage-graph-data">', 1)[1].split("</script>", 1)[0])
+    coded = [e["ri"] for e in entries_of(embedded["nodes"]) if isinstance(e.get("ri"), list)]
+    assert len(coded) > 5 and text.count("@f5f9ec53-b715-491d-92b0-c7d376eab70b") == 1
+    data = graphview.read_page_file(path)
+    assert page.evaluate(READ_WITH_ROWS) == data
+    runs = {e["id"] for e in data["nodes"] if e["k"] == "run"}
+    assert "run:model.jaffle_shop.stg_orders@f5f9ec53-b715-491d-92b0-c7d376eab70b" in runs
+    watcher.assert_clean()

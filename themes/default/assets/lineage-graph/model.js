@@ -378,6 +378,7 @@
       if (e.ri === undefined) e.ri = rowRunId(e.h);
       delete e.wr;
     }
+    if (Array.isArray(e.ri)) e.ri = e.ri[0] + text(e.ri[1]); // a run id's start, then its end
     TEXTS.forEach((key) => { if (e[key] !== undefined) e[key] = text(e[key]); });
     LISTS.forEach((key) => { if (Array.isArray(e[key])) e[key] = e[key].map(text); });
     if (e.p) {
