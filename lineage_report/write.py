@@ -277,16 +277,12 @@ def remove_files(folder: Path, paths: set[str], folders: list[str] = ()) -> None
     """Delete the listed files of a folder, then the listed folders and those this leaves
     empty; a folder that still holds anything stays."""
     emptied = set(folders)
-    # The status file last: it is what shows the folder is a site of ours, so a build killed
-    # midway leaves a folder the next build still recognises and clears.
-    for path in sorted(paths, key=lambda p: p == STATUS_NAME):
-        try:
-            os.remove(os.path.join(folder, *path.split("/")))
-        except IsADirectoryError:
-            continue  # a folder where the list says file: not ours to judge
-        except FileNotFoundError:
-            pass  # gone (an interrupted build removed it): its folder may be empty now
-        emptied.add(path.rpartition("/")[0])
+    # The status file last, after the folders too: it is what shows the folder is a site of
+    # ours, so a build killed midway leaves either a folder the next build still recognises
+    # and clears, or an empty one (empty subfolders without it were refused, issue 15).
+    for path in sorted(paths - {STATUS_NAME}):
+        if _remove(folder, path):
+            emptied.add(path.rpartition("/")[0])
     for rel in sorted(emptied, key=lambda p: p.count("/"), reverse=True):
         parts = rel.split("/") if rel else []
         while parts:
@@ -295,6 +291,20 @@ def remove_files(folder: Path, paths: set[str], folders: list[str] = ()) -> None
             except OSError:  # not empty, or gone
                 break
             parts.pop()
+    if STATUS_NAME in paths:
+        _remove(folder, STATUS_NAME)
+
+
+def _remove(folder: Path, path: str) -> bool:
+    """Delete one file of a folder; return False where the path is a folder (not ours to
+    judge). A file already gone (an interrupted build removed it) counts as removed."""
+    try:
+        os.remove(os.path.join(folder, *path.split("/")))
+    except IsADirectoryError:
+        return False
+    except FileNotFoundError:
+        pass
+    return True
 
 
 class Writer:

@@ -246,6 +246,33 @@ def test_an_old_site_half_removed_by_a_killed_build_is_cleared_by_the_next(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+def test_an_old_site_is_empty_when_its_status_file_goes(tmp_path):
+    # Killed just after the status file was removed, the old site must hold nothing: its
+    # empty folders, without the file that shows they are ours, made every later build
+    # refuse it (seen once in test_a_killed_build_leaves_the_old_site_or_the_new_one).
+    out, old = tmp_path / "site", tmp_path / ".site.building"
+    build(load_config(SMALL), out)
+    shutil.copytree(out, old)
+    files = sorted(p for p in old.rglob("*") if p.is_file())
+    assert any(p.parent != old for p in files)  # the site has folders to remove
+    real_remove = os.remove
+
+    def die_after_the_status(path):
+        real_remove(path)
+        if Path(path).name == STATUS_NAME:
+            raise KeyboardInterrupt  # the kill
+
+    os.remove = die_after_the_status
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write.remove_files(old, {p.relative_to(old).as_posix() for p in files})
+    finally:
+        os.remove = real_remove
+    assert list(old.iterdir()) == []
+    build(load_config(SMALL), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 def test_exchange_swaps_two_real_folders_in_one_step(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
