@@ -218,14 +218,21 @@ def test_a_killed_builds_staging_folder_is_cleared_by_the_next(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-def test_an_old_site_half_removed_by_a_killed_build_is_cleared_by_the_next(tmp_path):
-    # After the swap a build removes the old site's files: killed midway, what is left must
-    # still carry the status file that shows it is a site of ours, or every later build
-    # refuses the folder. So the status goes last; here the kill comes after half the files.
+@pytest.fixture
+def old_site(tmp_path) -> tuple[Path, Path, list[Path]]:
+    """Return an output folder, a copy of its site where a build's swap leaves the old one,
+    and that copy's files."""
     out, old = tmp_path / "site", tmp_path / ".site.building"
     build(load_config(SMALL), out)
     shutil.copytree(out, old)
-    files = sorted(p for p in old.rglob("*") if p.is_file())
+    return out, old, sorted(p for p in old.rglob("*") if p.is_file())
+
+
+def test_an_old_site_half_removed_by_a_killed_build_is_cleared_by_the_next(tmp_path, old_site):
+    # After the swap a build removes the old site's files: killed midway, what is left must
+    # still carry the status file that shows it is a site of ours, or every later build
+    # refuses the folder. So the status goes last; here the kill comes after half the files.
+    out, old, files = old_site
     removed = []
     real_remove = os.remove
 
@@ -235,25 +242,17 @@ def test_an_old_site_half_removed_by_a_killed_build_is_cleared_by_the_next(tmp_p
         removed.append(Path(path).name)
         real_remove(path)
 
-    os.remove = remove_and_die_halfway
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            write.remove_files(old, {p.relative_to(old).as_posix() for p in files})
-    finally:
-        os.remove = real_remove
+    remove_until_killed(old, files, remove_and_die_halfway)
     assert STATUS_NAME not in removed and (old / STATUS_NAME).is_file()
     build(load_config(SMALL), out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-def test_an_old_site_is_empty_when_its_status_file_goes(tmp_path):
+def test_an_old_site_is_empty_when_its_status_file_goes(tmp_path, old_site):
     # Killed just after the status file was removed, the old site must hold nothing: its
     # empty folders, without the file that shows they are ours, made every later build
     # refuse it (seen once in test_a_killed_build_leaves_the_old_site_or_the_new_one).
-    out, old = tmp_path / "site", tmp_path / ".site.building"
-    build(load_config(SMALL), out)
-    shutil.copytree(out, old)
-    files = sorted(p for p in old.rglob("*") if p.is_file())
+    out, old, files = old_site
     assert any(p.parent != old for p in files)  # the site has folders to remove
     real_remove = os.remove
 
@@ -262,15 +261,22 @@ def test_an_old_site_is_empty_when_its_status_file_goes(tmp_path):
         if Path(path).name == STATUS_NAME:
             raise KeyboardInterrupt  # the kill
 
-    os.remove = die_after_the_status
+    remove_until_killed(old, files, die_after_the_status)
+    assert list(old.iterdir()) == []
+    build(load_config(SMALL), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def remove_until_killed(old: Path, files: list[Path], remove) -> None:
+    """Remove an old site's files as a build does, with `remove` as os.remove; it raises
+    KeyboardInterrupt (the kill) at the moment a test picks."""
+    real_remove = os.remove
+    os.remove = remove
     try:
         with pytest.raises(KeyboardInterrupt):
             write.remove_files(old, {p.relative_to(old).as_posix() for p in files})
     finally:
         os.remove = real_remove
-    assert list(old.iterdir()) == []
-    build(load_config(SMALL), out)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 def test_exchange_swaps_two_real_folders_in_one_step(tmp_path):
