@@ -329,6 +329,7 @@ class RunPage:
     children: Cut | None = None  # the runs whose parent run facet names this one
     input_facets: list[FacetRow] = field(default_factory=list)  # what it said of its inputs
     lineage_at: Link | None = None  # a dbt model's run: its lineage is on its version's page
+    lineage_as: str = ""  # what the run and that version are together: "dbt model", ...
 
 
 @dataclass
@@ -987,9 +988,10 @@ class SiteViews:
     def _run_lineage(self, node: str, urls: PageUrls) -> dict[str, Any]:
         """Return a run page's Lineage section, or, for a dbt model's run, a link to it.
 
-        A dbt model is a run and the one version it makes alone (graphview.merge): both
-        pages would list and draw the same lineage, which was half of a dbt site's bytes
-        and build (issue 15). The version's page keeps it, drawn as dbt docs draws a model.
+        A dbt model (or seed, source, ...) is a run and the one version it makes alone
+        (graphview.merge): both pages would list and draw the same lineage, which was half
+        of a dbt site's bytes and build (issue 15). The version's page keeps it, drawn as
+        dbt docs draws a model.
         """
         made = graphview.model_version(self.graph_facts, node)
         if made is None:
@@ -997,7 +999,11 @@ class SiteViews:
         self.touch([made])  # a second producer of the version brings the lineage back here
         none = Cut([], 0)
         link = Link(self.nodes[made]["label"], urls.node(made))
-        return {"upstream": none, "downstream": none, "graph": None, "lineage_at": link}
+        job_type = self.nodes[node].get("job_type") or ""
+        # "dbt model", "dbt source"...; a run OpenLineage's dbt integration tagged is less said
+        what = job_type if job_type.startswith("dbt ") else "dbt resource"
+        lineage = {"upstream": none, "downstream": none, "graph": None}
+        return {**lineage, "lineage_at": link, "lineage_as": what}
 
     def node_graph(
         self, node: str, urls: PageUrls, rows: graphview.Rows = ()

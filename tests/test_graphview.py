@@ -511,10 +511,13 @@ def test_the_end_of_run_ids_after_their_last_at_is_written_once():
     invocation = "@f5f9ec53-b715-491d-92b0-c7d376eab70b"
     made = add_artifact(g, "raw", 0, "seed")
     for i in range(4):
-        run = add_run(g, f"model.shop.m{i}{invocation}", "dbt model", used=[made])
+        # The end is from the last "@": split at the first, no two ids would share theirs.
+        run = add_run(g, f"model.shop.m{i}@{i}{invocation}", "dbt model", used=[made])
         add_artifact(g, f"m{i}", 0, "model", producer=run)
     add_run(g, "once@only-here", "dbt test", used=[made])  # an end used once stays whole
     add_run(g, "a@b@c", "dbt test", used=[made])
+    for i in range(4):  # a short end costs more apart than it saves: ids stay whole
+        add_run(g, f"t{i}@p", "dbt test", used=[made])
     # As on a built site, whose preview files hold the ids that preview rows show.
     view = page_graph(g, made, href=harness.site_href, preview_shards=SHARDS)
     text = str(view.data_json)
@@ -523,9 +526,11 @@ def test_the_end_of_run_ids_after_their_last_at_is_written_once():
     table = written["s"]
     ids = entries_of(written["nodes"])
     coded = [e["ri"] for e in ids if isinstance(e.get("ri"), list)]
-    assert sorted(start for start, _ in coded) == [f"model.shop.m{i}" for i in range(4)]
+    assert sorted(start for start, _ in coded) == [f"model.shop.m{i}@{i}" for i in range(4)]
     assert {table[end] for _, end in coded} == {invocation}
-    assert {e["ri"] for e in ids if isinstance(e.get("ri"), str)} == {"once@only-here", "a@b@c"}
+    whole = {e["ri"] for e in ids if isinstance(e.get("ri"), str)}
+    assert whole == {"once@only-here", "a@b@c", *(f"t{i}@p" for i in range(4))}
+    assert "@p" not in table
     assert graphview.read_page_data(text) == view.data
 
 

@@ -191,3 +191,27 @@ def test_a_run_that_makes_one_artifact_outside_dbt_keeps_its_lineage(tmp_path):
     assert merge_mark(GraphFacts(load(root).graph), "run:a") == 1
     assert 'id="lineage-graph-data"' in html
     assert "<h3>Downstream</h3>" in html and "b</a>" in lineage_section(html)
+
+
+@pytest.mark.parametrize(
+    ("run", "says"),
+    [
+        ({"job_type": "dbt seed"}, "dbt seed"),
+        ({"job_type": "dbt source", "design": True}, "dbt source"),
+        ({"job_type": "transform", "tags": ["dbt"]}, "dbt resource"),  # OpenLineage's tag
+    ],
+)
+def test_a_dbt_pairs_run_page_says_what_the_two_are(tmp_path, run, says):
+    root = write_project(tmp_path / "p", {"a.json": manifest("a", logged=[art("data")], **run)})
+    section = lineage_section(page(build(load_config(root), tmp_path / "site").output, "runs", "a"))
+    assert f"</a>, are one {says}: the version's page draws and lists their lineage." in section
+
+
+def test_a_dbt_run_that_makes_two_versions_keeps_its_lineage(tmp_path):
+    logged = [art("data"), art("more")]
+    root = write_project(
+        tmp_path / "p", {"a.json": manifest("a", logged=logged, job_type="dbt model")}
+    )
+    html = page(build(load_config(root), tmp_path / "site").output, "runs", "a")
+    assert 'id="lineage-graph-data"' in html and "are one" not in html
+    assert "<h3>Downstream</h3>" in lineage_section(html)

@@ -299,6 +299,17 @@ def test_produced_by_in_a_preview_opens_the_runs_page(page, sample_site, watched
     watcher.assert_clean()
 
 
+def test_the_pages_own_run_is_never_hidden_inside_its_output(page, sample_site, watched):
+    """Merged on its own page, the run the page is about stays a run beside its output (a
+    dbt model's run page has no graph since issue 15: a W&B run's page shows this)."""
+    path = naming.node_path(SAMPLE_RUN)
+    watcher = harness.open_graph(page, sample_site, path, watched, "#merge=1")
+    assert toggle(page).get_attribute("aria-pressed") == "true"
+    assert SAMPLE_RUN in drawn(page) and SAMPLE_MODEL in drawn(page)
+    assert not [pair for pair in merged(page) if SAMPLE_RUN in pair]
+    watcher.assert_clean()
+
+
 def test_a_big_model_page_merged_opens_whole(page, big_dbt_site, watched):
     """Split, model_00000's page draws 62 nodes (more than open whole); merged, 39."""
     path = naming.node_path("artifact:big.model_00000:v0")
