@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from . import formats, graphview, naming, refs, runtable
 from .graphview import previews
+from .graphview.merge import DBT_JOB
 from .lineage import Lineage
 from .manifest import FAILING
 from .markdown import render_markdown
@@ -997,13 +998,16 @@ class SiteViews:
         if made is None:
             return self.lineage_section(node, urls)
         self.touch([made])  # a second producer of the version brings the lineage back here
-        none = Cut([], 0)
-        link = Link(self.nodes[made]["label"], urls.node(made))
         job_type = self.nodes[node].get("job_type") or ""
         # "dbt model", "dbt source"...; a run OpenLineage's dbt integration tagged is less said
-        what = job_type if job_type.startswith("dbt ") else "dbt resource"
-        lineage = {"upstream": none, "downstream": none, "graph": None}
-        return {**lineage, "lineage_at": link, "lineage_as": what}
+        what = job_type if job_type.startswith(DBT_JOB) else "dbt resource"
+        return {
+            "upstream": Cut([], 0),
+            "downstream": Cut([], 0),
+            "graph": None,
+            "lineage_at": Link(self.nodes[made]["label"], urls.node(made)),
+            "lineage_as": what,
+        }
 
     def node_graph(
         self, node: str, urls: PageUrls, rows: graphview.Rows = ()

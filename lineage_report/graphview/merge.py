@@ -36,7 +36,7 @@ def merge_mark(facts: GraphFacts, n: str) -> int:
 
 def model_version(facts: GraphFacts, n: str) -> str | None:
     """Return the version a dbt model's run makes alone (its mark is 2), else None: the
-    site gives the pair's lineage to that version's page (views.SiteViews.run_page)."""
+    site gives the pair's lineage to that version's page (views.SiteViews._run_lineage)."""
     if merge_mark(facts, n) != ONE_OUTPUT_DBT:
         return None
     (version,) = facts.succ[n]

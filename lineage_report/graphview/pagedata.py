@@ -23,7 +23,7 @@ from .text import GROUP_MAX, LABEL_MAX, plain
 
 # 2: the compact encoding (string table, flat preview rows); 3: a lean head; 4: the entries
 # in columns (compact.columns); 5: listed nodes named by their rows (rows.py), `groups` left
-# to the type overview
+# to the type overview; 6: a run id's end after its last "@" in the string table
 DATA_VERSION = 6
 
 
