@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import ctypes
 import errno
+import filecmp
 import logging
 import os
 import shutil
@@ -176,7 +177,7 @@ class OutputFolder:
         self._lock = lock_output(self.path)
         try:
             for leftover in (self.staging, self.retired):
-                clear_leftover(leftover)
+                clear_leftover(leftover, self.path)
             self._take_stock(list(keep or []), force)
         except BaseException:
             self.release()
@@ -248,7 +249,7 @@ def refusal(given: Path, foreign: list[str], ours: bool) -> str:
     )
 
 
-def clear_leftover(folder: Path) -> None:
+def clear_leftover(folder: Path, output: Path) -> None:
     """Remove what an interrupted build left beside the output, and nothing of anyone else's."""
     if not os.path.lexists(folder):
         return
@@ -258,11 +259,35 @@ def clear_leftover(folder: Path) -> None:
         shutil.rmtree(folder)  # a staging folder: all ours (kept files are links to originals)
         return
     status = read_site_status(folder)
-    if status is not None:
-        remove_files(folder, set(status.files) | {STATUS_NAME})
+    if status is not None:  # an old site a killed build was removing after its swap
+        files, folders = carried_twins(folder, output)
+        remove_files(folder, set(status.files) | files | {STATUS_NAME}, folders)
     if any(folder.iterdir()):
         raise BuildError(not_ours(folder))
     folder.rmdir()
+
+
+def carried_twins(old: Path, output: Path) -> tuple[set[str], list[str]]:
+    """Return the kept files and empty folders of an old site that the live site carries
+    too: a build killed while removing them left them, and the user's data lives on in the
+    live site. Only where the live site keeps them (not its own pages) and they are the
+    same file: a hard link, the same symlink, or a copy with the same bytes."""
+    live = read_site_status(output)
+    if live is None:  # killed between the two renames: the old site holds the originals
+        return set(), []
+    ours = set(live.files) | {STATUS_NAME, STAGING_MARK}
+    files, empty = inventory(old)
+    twins = {p for p in files - ours if same_file(old / p, output / p)}
+    return twins, sorted(p for p in empty if (output / p).is_dir())
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Tell whether b holds what a holds: the same file, the same link, or the same bytes."""
+    if a.is_symlink() or b.is_symlink():
+        return a.is_symlink() and b.is_symlink() and os.readlink(a) == os.readlink(b)
+    if not b.is_file():
+        return False
+    return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
 
 
 def not_ours(folder: Path) -> str:

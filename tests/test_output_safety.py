@@ -267,6 +267,75 @@ def test_an_old_site_is_empty_when_its_status_file_goes(tmp_path, old_site):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+@pytest.fixture
+def old_site_keeping(tmp_path) -> tuple[Path, Path, Path, list[Path]]:
+    """Return a project keeping files, its output, and a copy of its site where a build's
+    swap leaves the old one: its kept files are the originals, the new site's are links."""
+    project = Path(shutil.copytree(SMALL, tmp_path / "proj"))
+    toml = project / "lineage-report.toml"
+    toml.write_text(toml.read_text() + '\nkeep_files = ["CNAME", "extras"]\n')
+    out, old = tmp_path / "site", tmp_path / ".site.building"
+    build(load_config(project), out)
+    (out / "CNAME").write_text("lineage.example.org\n")
+    (out / "extras" / "empty").mkdir(parents=True)
+    (out / "extras" / "logo.svg").write_text("<svg/>")
+    (out / "extras" / "logo-link.svg").symlink_to("logo.svg")
+    shutil.copytree(out, old, symlinks=True)
+    for kept in ("CNAME", "extras/logo.svg"):
+        (old / kept).unlink()
+        os.link(out / kept, old / kept)
+    return project, out, old, sorted(p for p in old.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("at", ["404.html", "extras/logo-link.svg", "extras/logo.svg"])
+def test_an_old_site_keeping_files_half_removed_is_cleared_by_the_next(old_site_keeping, at):
+    # The old site holds the kept files' links too (issue 15's review): a build killed while
+    # removing them left a folder every later build refused. The next build now removes
+    # those the live site holds the same (links, symlinks, equal copies), and keeps yours.
+    project, out, old, files = old_site_keeping
+    before = tree(out)
+    real_remove = os.remove
+
+    def remove_until(path):
+        if Path(path) == old / at:
+            raise KeyboardInterrupt  # the kill, just before this file goes
+        real_remove(path)
+
+    remove_until_killed(old, files, remove_until)
+    assert os.path.lexists(old / at) and (old / STATUS_NAME).is_file()
+    build(load_config(project), out)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["proj", "site"]
+    assert tree(out) == before | {STATUS_NAME: tree(out)[STATUS_NAME]}
+
+
+def test_a_file_of_an_old_site_that_the_live_site_lacks_is_never_deleted(old_site_keeping):
+    # Only the live site's twins go (here logo.svg, its symlink and the empty folder): a
+    # kept file whose bytes differ there, and a file the old site alone holds, stay where
+    # they are, and the build refuses, as before.
+    project, out, old, _ = old_site_keeping
+    (old / "CNAME").unlink()
+    (old / "CNAME").write_text("changed by hand\n")
+    (old / "extras" / "notes.txt").write_text("only here")
+    with pytest.raises(BuildError, match=r"\.site\.building exists and was not made by"):
+        build(load_config(project), out)
+    assert tree(old) == {
+        "CNAME": b"changed by hand\n",
+        "extras": "/",
+        "extras/notes.txt": b"only here",
+    }
+
+
+def test_an_old_site_with_no_live_site_beside_it_keeps_the_kept_files(old_site_keeping):
+    # Killed between the two renames (where renameat2 is missing), the old site holds the
+    # only copies of the kept files: nothing of them may go.
+    project, out, old, _ = old_site_keeping
+    shutil.rmtree(out)
+    with pytest.raises(BuildError, match=r"\.site\.building exists and was not made by"):
+        build(load_config(project), out)
+    assert tree(old)["CNAME"] == b"lineage.example.org\n"
+    assert tree(old)["extras/logo.svg"] == b"<svg/>"
+
+
 def remove_until_killed(old: Path, files: list[Path], remove) -> None:
     """Remove an old site's files as a build does, with `remove` as os.remove; it raises
     KeyboardInterrupt (the kill) at the moment a test picks."""
