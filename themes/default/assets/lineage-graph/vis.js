@@ -12,6 +12,13 @@
 
   var FONT = 'system-ui, -apple-system, Segoe UI, sans-serif';
   var LABEL_CHARS = 28;
+  // No word of a full label's name is wider than NAME_WIDTH px at its font size (NAME_FONT,
+  // the focus's FOCUS_FONT), the widest box less its margins (220 - 2 × 10); a name is never
+  // cut below MIN_CHARS characters to fit.
+  var NAME_WIDTH = 200;
+  var NAME_FONT = 15;
+  var FOCUS_FONT = 16;
+  var MIN_CHARS = 12;
   // Fit never zooms in past MAX_SCALE; it has no lower bound: a graph opens whole, and labels
   // too small to read at its scale are simplified instead (levelFor).
   var MAX_SCALE = 1.2;
@@ -86,13 +93,82 @@
       chars.slice(chars.length - (room - 1 - head)).join('') + version;
   }
 
-  // The label at a level below full: the short name in one line, or nothing.
-  function shortLabel(e, level) {
+  // Where a word of a name starts: after one of these.
+  var SEPARATOR = /[./_\-: ]/;
+
+  // The names of the runs and versions drawn, each shortened by `cut` and told apart: names
+  // that would read alike ("foo…_days:v0" for food_delivery.public.orders_7_days and
+  // …delivery_7_days) are shortened again from the word where they differ, after a '…' for
+  // the start they share ("…ord…days:v0", "…del…days:v0"). `cut(name, start)` shortens a
+  // name from its character `start` on (cutName). A map: name → text shown.
+  function distinctNames(names, cut) {
+    var shown = new Map();
+    var alike = new Map(); // a text shown → the names it stands for
+    names.forEach((name) => {
+      if (shown.has(name)) return;
+      var text = cut(name, 0);
+      shown.set(name, text);
+      alike.set(text, (alike.get(text) || []).concat([name]));
+    });
+    alike.forEach((group) => {
+      var start = group.length > 1 ? sharedStart(group) : 0;
+      if (start) group.forEach((name) => shown.set(name, cut(name, start)));
+    });
+    return shown;
+  }
+
+  // How many characters all the names start with, back to the start of the word they
+  // differ in; every name keeps at least its last character.
+  function sharedStart(names) {
+    var chars = names.map((name) => Array.from(name));
+    var n = 0;
+    while (chars.every((c) => n < c.length - 1 && c[n] === chars[0][n])) n++;
+    for (var k = n; k > 0; k--) {
+      if (SEPARATOR.test(chars[0][k - 1])) return k;
+    }
+    return n;
+  }
+
+  // A name from its character `start` on, after a '…' for what it leaves out, shortened to
+  // `limit` characters in all (shortenName).
+  function cutName(name, start, limit) {
+    if (!start) return shortenName(name, limit);
+    return '\u2026' + shortenName(Array.from(name).slice(start).join(''), limit - 1);
+  }
+
+  // A full label's name, LABEL_CHARS at most, with no word wider than the widest box at the
+  // font `size`: vis-network wraps a name between its words, but breaks a wider word at an
+  // odd place ("…:v" above "0") or leaves an empty line under it.
+  var measure = null;
+  function fitName(name, start, size) {
+    measure = measure || document.createElement('canvas').getContext('2d');
+    measure.font = size + 'px ' + FONT;
+    var fits = (word) => measure.measureText(word).width <= NAME_WIDTH;
+    for (var n = LABEL_CHARS; ; n--) {
+      var text = cutName(name, start, n);
+      if (n <= MIN_CHARS || text.split(' ').every(fits)) return text;
+    }
+  }
+
+  // The names a scene's runs and versions are drawn with at a label level (distinctNames);
+  // `focus` is drawn in a larger font.
+  function namesAt(entries, level, focus) {
+    var named = entries.filter((e) => e.k !== 'cluster' && e.k !== 'type');
+    var big = new Set(named.filter((e) => e.id === focus).map((e) => e.l));
+    var cut = level.key === 'full'
+      ? (name, start) => fitName(name, start, big.has(name) ? FOCUS_FONT : NAME_FONT)
+      : (name, start) => cutName(name, start, level.chars);
+    return level.chars ? distinctNames(named.map((e) => e.l), cut) : new Map();
+  }
+
+  // The label at a level below full: the short name in one line, or nothing. `shown` maps a
+  // run's or version's name to the text drawn (namesAt).
+  function shortLabel(e, level, shown) {
     if (!level.chars) return '';
     var name = shortName(e);
     // A count ("15 versions") reads best cut at its end; a name, in its middle.
     var text = e.k === 'cluster' ? LG.text.shorten(name, level.chars)
-      : shortenName(name, level.chars);
+      : shown.get(name) || shortenName(name, level.chars);
     // Failing checks stay marked at every level: the red border alone is easy to miss.
     var failing = e.q && e.k !== 'cluster' ? '\n<code>\u2717 ' + e.q + '</code>' : '';
     return '<b>' + labelText(text) + '</b>' + failing;
@@ -142,7 +218,7 @@
     return {
       nodes: { font: { face: FONT, size: 15, color: colours.text, multi: 'html',
         ital: { face: FONT, size: 12, color: colours.muted, mod: '' },
-        bold: { face: FONT, size: 15, color: colours.text, mod: '' },
+        bold: { face: FONT, size: NAME_FONT, color: colours.text, mod: '' },
         mono: { face: FONT, size: 12, color: colours.failing, mod: 'bold' } } },
       edges: { color: { color: colours.edge, highlight: colours.edgeStrong,
         hover: colours.edgeStrong } },
@@ -168,13 +244,15 @@
 
   // The vis-network node of an entry at `p`; the focus gets a thick border of its own colour.
   // Below the full level the label is the short one and borders grow with `level.weight`.
-  // `run` is the run drawn inside the entry (merge.js), if any.
-  function visNode(e, p, focus, colours, level, run) {
+  // `run` is the run drawn inside the entry (merge.js), if any; `shown` maps a run's or
+  // version's name to the text drawn (namesAt).
+  function visNode(e, p, focus, colours, level, run, shown) {
     var kind = e.ck || e.k;
     var c = colours.palette[e.e && e.k !== 'cluster' ? 'external' : kind];
     // DataSet.update merges, so every key some state sets is set in every state.
-    var node = { id: e.id, x: p.x, y: p.y, font: { bold: { size: 15 } }, heightConstraint: false,
-      color: nodeColour(c, c.border, colours.highlight), shadow: false, opacity: 1 };
+    var node = { id: e.id, x: p.x, y: p.y, font: { bold: { size: NAME_FONT } },
+      heightConstraint: false, color: nodeColour(c, c.border, colours.highlight), shadow: false,
+      opacity: 1 };
     var border = e.k === 'cluster' || e.k === 'type' ? 2 : 1.5;
     if (e.k === 'cluster') {
       node.label = e.g === undefined ? twoLines('cluster', e.l) : twoLines(e.g, e.t);
@@ -185,7 +263,7 @@
       node.label = twoLines(e.g || '(none)', e.t);
       node.group = 'type-' + kind;
     } else {
-      node.label = twoLines(e.g, e.l);
+      node.label = twoLines(e.g, shown.get(e.l) || e.l);
       node.group = e.e ? 'external' : kind;
       if (e.q) {
         // Failing data-quality checks: a red line under the label and a thick red border.
@@ -203,10 +281,10 @@
     if (e.id === focus) {
       border = 4;
       node.color = nodeColour(colours.palette[kind], colours.focus, colours.highlight);
-      node.font = { bold: { size: 16 } };
+      node.font = { bold: { size: FOCUS_FONT } };
     }
     if (level.key !== 'full') {
-      node.label = shortLabel(e, level);
+      node.label = shortLabel(e, level, shown);
       node.font = { bold: { size: level.font } };
       node.heightConstraint = { minimum: NODE_BOX.height * 0.75 };
     }
@@ -293,9 +371,11 @@
       this.focus = focus;
       var out = pulledOut(scene);
       var lit = this.lit;
+      var shown = namesAt(scene.list.map((i) => scene.entries[i]), this.level, focus);
       var nodes = scene.list.map((i) => {
         var e = remaining(scene.entries[i], out.get(i));
-        var node = visNode(e, scene.pos.get(i), focus, this.colours, this.level, runIn(scene, i));
+        var node = visNode(e, scene.pos.get(i), focus, this.colours, this.level,
+          runIn(scene, i), shown);
         if (lit && !lit.ids.has(node.id)) node.opacity = DIM;
         if (this.dragged.has(node.id)) { delete node.x; delete node.y; }
         return node;

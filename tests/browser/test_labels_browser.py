@@ -1,0 +1,93 @@
+"""Node labels tell their nodes apart and stay on their own lines (vis.js, label levels).
+
+Seen on Marquez's OpenLineage demo, food_delivery (its names are below; issue 15's corpus check):
+opened whole, a chain of 18 nodes drew "foo…_days:v0" for three datasets and "etl_…_7_days"
+for two jobs, and its focus could not be told from its neighbours. Labels shortened alike are
+now shortened again from the word where their names differ. At full size, a name wider than
+the widest box was broken by vis-network at an odd place or left an empty line under it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+try:
+    import harness
+except ImportError:  # collected as part of a tests package
+    from tests.browser import harness
+
+from lineage_report import graphview
+
+pytestmark = pytest.mark.browser
+
+# The food_delivery demo's names (Marquez's seed data): alike at both ends.
+WORDS = ["orders", "delivery", "popular_orders_day_of_week", "customers", "drivers"]
+FOCUS = "artifact:food_delivery.public.delivery_7_days:v0"
+NAME_WIDTH = 200  # px: the widest box (220) less its margins (vis.js)
+
+# Each drawn run's and version's name and the lines vis-network laid its label out in.
+LABELS = """() => {
+  const net = window.lineageView.network;
+  return net.body.data.nodes.get().map((n) => ({ id: n.id, label: n.label,
+    lines: net.body.nodes[n.id].labelModule.lines.map((line) => ({ width: line.width,
+      text: line.blocks.map((b) => b.text).join('') })) }));
+}"""
+
+
+@pytest.fixture(scope="module")
+def alike(tmp_path_factory) -> tuple[Path, Path]:
+    """Write a chain of jobs and tables named as in the food_delivery demo; return the site
+    and its page."""
+    g = nx.DiGraph()
+    previous = harness.add_artifact(g, "food_delivery.public.orders", 0, "table")
+    for word in WORDS:
+        run = harness.add_run(g, f"etl_{word}_7_days", "etl", used=[previous])
+        name = f"food_delivery.public.{word}_7_days"
+        previous = harness.add_artifact(g, name, 0, "table", producer=run)
+    out = tmp_path_factory.mktemp("labels")
+    view = graphview.page_graph(g, FOCUS, href=harness.sample_href)
+    return out, harness.write_site(out, {"alike.html": view})["alike.html"]
+
+
+def names(labels: list[dict]) -> dict[str, str]:
+    """Return each node's name as drawn (the bold line of its label), by node id."""
+    return {n["id"]: re.search(r"<b>(.*?)</b>", n["label"]).group(1) for n in labels}
+
+
+def test_short_labels_of_names_alike_at_both_ends_are_told_apart(page, alike, watched):
+    site, path = alike
+    watcher = harness.open_graph(page, site, path.name, watched)
+    assert harness.lv(page, "screenBoxes()")["level"].startswith("short")
+    drawn = names(page.evaluate(LABELS))
+    assert len(drawn) == 11
+    assert len(set(drawn.values())) == 11, drawn
+    # Each keeps its name's end, and what the names share is cut from the front.
+    for node, text in drawn.items():
+        end = node.removeprefix("run:").removeprefix("artifact:")[-4:]
+        assert text.endswith(end), (node, text)
+    assert drawn[FOCUS].startswith("\u2026d") and drawn["run:etl_delivery_7_days"][:2] == "…d"
+    watcher.assert_clean()
+
+
+def test_full_labels_are_whole_lines_no_wider_than_the_box(page, alike, watched):
+    site, path = alike
+    watcher = harness.open_graph(page, site, path.name, watched)
+    for _ in range(4):
+        page.click('[data-lg="zoom-in"]')
+    assert harness.lv(page, "screenBoxes()")["level"] == "full"
+    labels = page.evaluate(LABELS)
+    drawn = names(labels)
+    assert len(set(drawn.values())) == len(drawn) == 11
+    for n in labels:
+        texts = [line["text"] for line in n["lines"]]
+        assert "" not in texts and drawn[n["id"]] in texts, n  # the name is one whole line
+        assert max(line["width"] for line in n["lines"]) <= NAME_WIDTH + 1, n  # focus: 16px
+    # A short name is drawn whole; a long one keeps its version and the end of its name.
+    assert drawn["run:etl_orders_7_days"] == "etl_orders_7_days"
+    long = drawn["artifact:food_delivery.public.popular_orders_day_of_week_7_days:v0"]
+    assert "\u2026" in long and long.endswith("_7_days:v0")
+    watcher.assert_clean()
