@@ -30,6 +30,7 @@ from .naming import PageUrls, group_key, group_path, list_path, name_key, part_p
 from .problems import count_errors
 
 LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
+RECENT_RUNS = 20  # the front page's newest runs
 FILE_LIMIT = 500  # files listed on a version page
 PAGE_SIZE = 500  # rows per page of a paged list (a job type's runs, say)
 HUB_ROWS = graphview.FAN_MEMBERS  # a hub's neighbours listed in other nodes' lineage tables
@@ -230,8 +231,8 @@ class IndexPage:
     totals: list[Field]
     artifact_types: list[tuple[Link, str, str]]  # a type, its artifacts and versions
     job_types: list[tuple[Link, str]]  # a job type and its runs, counted
-    latest: list[NodeRow]
-    recent_runs: list[NodeRow]
+    latest: Cut  # the latest versions; the artifacts page lists every one
+    recent_runs: Cut  # the newest runs; the runs page lists every one
     problem_counts: str  # "0 errors, 1 warning"
     problems_link: Link
     about: list[Field]
@@ -285,7 +286,7 @@ class VersionPage:
     description: Markup
     metadata: list[KeyValue]
     files: Cut
-    references: list[dict]
+    references: Cut  # of dicts, as `files`
     producer: Link | None
     producer_config: list[KeyValue]
     relogged_by: list[Link]
@@ -722,12 +723,19 @@ class SiteViews:
             ],
             artifact_types=self._artifact_type_counts(urls),
             job_types=self._job_type_counts(urls),
-            latest=[self.row(n, urls) for n in latest[:LIST_LIMIT]],
-            recent_runs=[self.row(n, urls) for n in self.newest_first(runs)[:20]],
+            latest=self._front_list(latest, LIST_LIMIT, urls.to(naming.ARTIFACTS), urls),
+            recent_runs=self._front_list(
+                self.newest_first(runs), RECENT_RUNS, urls.to(naming.RUNS), urls
+            ),
             problem_counts=problem_counts(lineage.problems),
             problems_link=Link("Problems", urls.to(naming.PROBLEMS)),
             about=self.about,
         )
+
+    def _front_list(self, nodes: list[str], limit: int, pages: str, urls: PageUrls) -> Cut:
+        """Return the front page's first rows of a list, and where the whole list is."""
+        rows = [self.row(n, urls) for n in nodes[:limit]]
+        return Cut(rows, len(nodes), full_data(urls), pages=pages)
 
     def _artifact_type_counts(self, urls: PageUrls) -> list[tuple[Link, str, str]]:
         """Return each artifact type's link and how many artifacts and versions it has."""
@@ -832,7 +840,7 @@ class SiteViews:
             description=render_markdown(data["description"]),
             metadata=key_values(_without(data["metadata"], SHOWN_METADATA)),
             files=cut(data["files"], urls, FILE_LIMIT),
-            references=data["references"][:FILE_LIMIT],
+            references=cut(data["references"], urls, FILE_LIMIT),
             producer=Link(self.nodes[producer]["label"], urls.node(producer)) if producer else None,
             producer_config=key_values(self.nodes[producer]["config"]) if producer else [],
             relogged_by=[Link(self.nodes[r]["label"], urls.node(r)) for r in data["relogged_by"]],

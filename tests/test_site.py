@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -376,6 +377,48 @@ def test_index_shows_title_readme_and_counts(sample_site: Path) -> None:
     assert jobs == expected_counts("Runs by job type")
     types = {row[0]: int(row[2]) for row in counts if len(row) == 3}
     assert types == {**expected_counts("Versions by type"), "external": 1}
+
+
+def test_index_lists_the_newest_runs_and_links_the_rest(sample_site: Path) -> None:
+    """The front page's 20 newest runs say how many more there are and where (corpus check)."""
+    html = read(sample_site, naming.INDEX)
+    recent = html.split("<h2>Recent runs</h2>")[1].split("</section>")[0]
+    (table,) = tables(recent, "nodes")
+    assert len(table.rows) == 20
+    assert (
+        '<p class="more">and 13 more rows (all 33 are in <a href="runs/index.html">the full '
+        'list</a> and in <a href="lineage.json">lineage.json</a>)</p>'
+    ) in recent
+    latest = html.split("<h2>Latest versions</h2>")[1].split("<h2>")[0]
+    assert len(tables(latest, "nodes")[0].rows) == 8 and 'class="more"' not in latest
+
+
+def test_a_version_page_lists_500_files_and_references_and_says_how_many_more(tmp_path):
+    """A version with more files or references than a page lists says so (both cut at 500;
+    references used to be cut with no word), and lineage.json keeps every one."""
+    project = Path(shutil.copytree(SMALL, tmp_path / "proj"))
+    manifest = project / "runs" / "upload-calm-river-1.json"
+    data = json.loads(manifest.read_text())
+    data["logged_artifacts"][0]["files"] = [
+        {"path": f"shard-{i:04d}.txt", "size": i} for i in range(501)
+    ]
+    data["logged_artifacts"][0]["references"] = [
+        {"uri": f"s3://bucket/shard-{i:04d}.tar"} for i in range(502)
+    ]
+    manifest.write_text(json.dumps(data))
+    site = build(load_config(project), tmp_path / "site").output
+    html = read(site, naming.node_path("artifact:corpus:v0"))
+    section = html.split('<section id="files">')[1].split("</section>")[0]
+    files, references = tables(section, "files")
+    assert [len(files.rows), len(references.rows)] == [500, 500]
+    assert references.rows[-1][0].text == "s3://bucket/shard-0499.tar"
+    more = re.findall(r'<p class="more">(.*?)</p>', section)
+    assert more == [
+        'and 1 more files (all 501 are in <a href="../lineage.json">lineage.json</a>)',
+        'and 2 more references (all 502 are in <a href="../lineage.json">lineage.json</a>)',
+    ]
+    (node,) = [n for n in lineage_json(site)["nodes"] if n["id"] == "artifact:corpus:v0"]
+    assert len(node["files"]) == 501 and len(node["references"]) == 502
 
 
 def version_rows(site: Path, name: str) -> dict[str, list[Cell]]:
