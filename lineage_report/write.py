@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import ctypes
 import errno
-import filecmp
 import logging
 import os
 import shutil
@@ -262,6 +261,9 @@ def clear_leftover(folder: Path, output: Path) -> None:
     if status is not None:  # an old site a killed build was removing after its swap
         files, folders = carried_twins(folder, output)
         remove_files(folder, set(status.files) | files | {STATUS_NAME}, folders)
+        left = sorted(inventory(folder)[0])
+        if left:
+            raise BuildError(left_behind(folder, left))
     if any(folder.iterdir()):
         raise BuildError(not_ours(folder))
     folder.rmdir()
@@ -270,24 +272,60 @@ def clear_leftover(folder: Path, output: Path) -> None:
 def carried_twins(old: Path, output: Path) -> tuple[set[str], list[str]]:
     """Return the kept files and empty folders of an old site that the live site carries
     too: a build killed while removing them left them, and the user's data lives on in the
-    live site. Only where the live site keeps them (not its own pages) and they are the
-    same file: a hard link, the same symlink, or a copy with the same bytes."""
+    live site. Only files of the user's there (not its pages), at the same place (no folder
+    on the way a link), that are the same: the same symlink, or the same bytes."""
     live = read_site_status(output)
     if live is None:  # killed between the two renames: the old site holds the originals
         return set(), []
     ours = set(live.files) | {STATUS_NAME, STAGING_MARK}
     files, empty = inventory(old)
-    twins = {p for p in files - ours if same_file(old / p, output / p)}
+    root = os.path.realpath(output)
+    twins = {p for p in files - ours if in_place(root, p) and same_file(old / p, output / p)}
     return twins, sorted(p for p in empty if (output / p).is_dir())
 
 
+def in_place(root: str, path: str) -> bool:
+    """Tell whether a path under a real folder is there itself: no folder on its way is a
+    link (a link into the old site would make each of its files its own twin)."""
+    parent = os.path.join(root, *path.split("/")[:-1])
+    return os.path.realpath(parent) == os.path.normpath(parent)
+
+
 def same_file(a: Path, b: Path) -> bool:
-    """Tell whether b holds what a holds: the same file, the same link, or the same bytes."""
+    """Tell whether b holds what a holds: the same symlink, or a file with the same bytes
+    (a hard link's too: a shared inode number is not proof on every file system)."""
     if a.is_symlink() or b.is_symlink():
         return a.is_symlink() and b.is_symlink() and os.readlink(a) == os.readlink(b)
-    if not b.is_file():
+    return a.is_file() and b.is_file() and same_bytes(a, b)
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    """Compare two files byte for byte (not filecmp, whose cache trusts sizes and times);
+    a file that cannot be read is not the same."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as one, open(b, "rb") as other:
+            while True:
+                chunk = one.read(1 << 20)
+                if chunk != other.read(1 << 20):
+                    return False
+                if not chunk:
+                    return True
+    except OSError:
         return False
-    return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
+
+
+def left_behind(folder: Path, files: list[str]) -> str:
+    """Return the message for an old site that still holds files the live site lacks."""
+    names = ", ".join(repr(p) for p in files[:EXAMPLES])
+    more = f" and {len(files) - EXAMPLES:,} more" if len(files) > EXAMPLES else ""
+    count = f"{len(files):,} file{'' if len(files) == 1 else 's'}"
+    return (
+        f"{folder} is what a stopped build left of the last site, and it holds {count} "
+        f"the site beside it does not hold the same ({names}{more}); a build never deletes "
+        "them: move them where you want them, remove the folder and build again"
+    )
 
 
 def not_ours(folder: Path) -> str:

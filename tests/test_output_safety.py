@@ -316,8 +316,13 @@ def test_a_file_of_an_old_site_that_the_live_site_lacks_is_never_deleted(old_sit
     (old / "CNAME").unlink()
     (old / "CNAME").write_text("changed by hand\n")
     (old / "extras" / "notes.txt").write_text("only here")
-    with pytest.raises(BuildError, match=r"\.site\.building exists and was not made by"):
+    with pytest.raises(BuildError) as refused:
         build(load_config(project), out)
+    assert str(refused.value) == (
+        f"{old} is what a stopped build left of the last site, and it holds 2 files the site "
+        "beside it does not hold the same ('CNAME', 'extras/notes.txt'); a build never "
+        "deletes them: move them where you want them, remove the folder and build again"
+    )
     assert tree(old) == {
         "CNAME": b"changed by hand\n",
         "extras": "/",
@@ -330,10 +335,23 @@ def test_an_old_site_with_no_live_site_beside_it_keeps_the_kept_files(old_site_k
     # only copies of the kept files: nothing of them may go.
     project, out, old, _ = old_site_keeping
     shutil.rmtree(out)
-    with pytest.raises(BuildError, match=r"\.site\.building exists and was not made by"):
+    with pytest.raises(BuildError, match=r"\.site\.building is what a stopped build left"):
         build(load_config(project), out)
     assert tree(old)["CNAME"] == b"lineage.example.org\n"
     assert tree(old)["extras/logo.svg"] == b"<svg/>"
+
+
+def test_a_live_folder_linked_into_the_old_site_is_no_twin_of_it(old_site_keeping):
+    # Through a live folder that is a symlink into the old site, each old file would be
+    # compared with itself (review of a21be66): only files at their own place are twins.
+    project, out, old, _ = old_site_keeping
+    (old / "extras" / "only-here.txt").write_text("nowhere else")
+    shutil.rmtree(out / "extras")
+    (out / "extras").symlink_to(old / "extras", target_is_directory=True)
+    with pytest.raises(BuildError, match=r"holds 3 files .*'extras/only-here.txt'"):
+        build(load_config(project), out)
+    assert (old / "extras" / "only-here.txt").read_text() == "nowhere else"
+    assert (old / "extras" / "logo.svg").read_text() == "<svg/>"
 
 
 def remove_until_killed(old: Path, files: list[Path], remove) -> None:
