@@ -85,7 +85,10 @@ class Elsewhere:
 
 @dataclass
 class Cut:
-    """The rows of a list that fit on the page, and how many there were (None: not counted)."""
+    """The rows of a list that fit on the page, and how many there were (None: not counted).
+
+    It reads as its rows too (`for`, `length`, `if`), as the lists it replaced in themes did:
+    a theme's template written for a plain list of rows keeps working."""
 
     rows: list
     total: int | None
@@ -102,6 +105,14 @@ class Cut:
     def truncated(self) -> bool:
         """Tell whether some rows were left out."""
         return self.total is None or self.total > len(self.rows)
+
+    def __iter__(self):
+        """Go through the rows shown."""
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        """Count the rows shown."""
+        return len(self.rows)
 
 
 @dataclass
@@ -231,8 +242,8 @@ class IndexPage:
     totals: list[Field]
     artifact_types: list[tuple[Link, str, str]]  # a type, its artifacts and versions
     job_types: list[tuple[Link, str]]  # a job type and its runs, counted
-    latest: Cut  # the latest versions; the artifacts page lists every one
-    recent_runs: Cut  # the newest runs; the runs page lists every one
+    latest: Cut  # the versions called latest
+    recent_runs: Cut  # the newest runs, and the runs page while it lists every one
     problem_counts: str  # "0 errors, 1 warning"
     problems_link: Link
     about: list[Field]
@@ -723,9 +734,13 @@ class SiteViews:
             ],
             artifact_types=self._artifact_type_counts(urls),
             job_types=self._job_type_counts(urls),
-            latest=self._front_list(latest, LIST_LIMIT, urls.to(naming.ARTIFACTS), urls),
+            latest=self._front_list(latest, LIST_LIMIT, "", urls),
+            # The runs page lists LIST_LIMIT runs: "the full list" only while that is all.
             recent_runs=self._front_list(
-                self.newest_first(runs), RECENT_RUNS, urls.to(naming.RUNS), urls
+                self.newest_first(runs),
+                RECENT_RUNS,
+                urls.to(naming.RUNS) if len(runs) <= LIST_LIMIT else "",
+                urls,
             ),
             problem_counts=problem_counts(lineage.problems),
             problems_link=Link("Problems", urls.to(naming.PROBLEMS)),
@@ -733,7 +748,8 @@ class SiteViews:
         )
 
     def _front_list(self, nodes: list[str], limit: int, pages: str, urls: PageUrls) -> Cut:
-        """Return the front page's first rows of a list, and where the whole list is."""
+        """Return the front page's first rows of a list, and where the whole list is
+        (`pages`, if a page lists it all, and lineage.json)."""
         rows = [self.row(n, urls) for n in nodes[:limit]]
         return Cut(rows, len(nodes), full_data(urls), pages=pages)
 

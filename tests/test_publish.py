@@ -12,7 +12,7 @@ from lineage_report import naming
 from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.errors import BuildError
-from tests.conftest import SAMPLE, SMALL
+from tests.conftest import ROOT, SAMPLE, SMALL
 from tests.factories import art, manifest, write_project
 
 
@@ -200,6 +200,22 @@ def test_theme_custom_dir_overrides_a_block_and_adds_css(tmp_path):
     assert len(css) == 1 and f'href="../assets/{css[0]}"' in page
     run_page = next((out / "runs").glob("*.html")).read_text()
     assert "Audited by" not in run_page and f"assets/{css[0]}" in run_page
+
+
+def test_an_override_written_for_an_older_default_theme_still_builds(tmp_path):
+    # Copies of index.html, version.html and partials/macros.html from before their lists
+    # became Cuts (review of ca2eec2): they iterate and count them as plain lists.
+    project = copy_project(SMALL, tmp_path)
+    shutil.copytree(ROOT / "tests" / "old_theme", project / "overrides")
+    use_overrides(project)
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    index = (out / "index.html").read_text().replace("<wbr>", "")
+    recent = index.split("<h2>Recent runs</h2>")[1]
+    assert recent.count('<tr class="run">') == 5 and "calm-river-1" in recent
+    page = next((out / "versions").glob("corpus-v0-*.html")).read_text()
+    assert "<h3>References</h3>" in page
+    assert "<td>s3://example-bucket/corpus/2026-01-05.tar<td>61440" in page
 
 
 def test_two_builds_never_write_one_folder_at_once(tmp_path):

@@ -25,6 +25,7 @@ from lineage_report.build import build
 from lineage_report.config import load_config
 from tests import goldtest
 from tests.conftest import ROOT, SAMPLE, SMALL
+from tests.factories import manifest, write_project
 from tests.linkcheck import check_site
 
 GOLD = ROOT / "tests" / "gold"
@@ -391,6 +392,15 @@ def test_index_lists_the_newest_runs_and_links_the_rest(sample_site: Path) -> No
     ) in recent
     latest = html.split("<h2>Latest versions</h2>")[1].split("<h2>")[0]
     assert len(tables(latest, "nodes")[0].rows) == 8 and 'class="more"' not in latest
+
+
+def test_with_more_runs_than_the_runs_page_lists_the_index_names_only_lineage_json(tmp_path):
+    """The runs page lists 200 runs: past that, "the full list" would not be (review)."""
+    runs = {f"r{i:03d}.json": manifest(f"r{i:03d}", i) for i in range(201)}
+    site = build(load_config(write_project(tmp_path / "p", runs)), tmp_path / "site").output
+    more = '<p class="more">and {} more rows (all 201 are in <a href="{}">lineage.json</a>)</p>'
+    assert more.format(181, "lineage.json") in read(site, naming.INDEX)
+    assert more.format(1, "../lineage.json") in read(site, naming.RUNS)
 
 
 def test_a_version_page_lists_500_files_and_references_and_says_how_many_more(tmp_path):
