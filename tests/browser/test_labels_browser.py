@@ -53,6 +53,35 @@ def alike(tmp_path_factory) -> tuple[Path, Path]:
     return out, harness.write_site(out, {"alike.html": view})["alike.html"]
 
 
+# Names that read alike after one re-cut, or only beside the page's own node (review of
+# 4634e7d): told apart at full size and below.
+TRICKY_IN = [
+    "s3://bucket/raw/2024-01-01/events.parquet",
+    "s3://bucket/raw/2024-01-02/events.parquet",
+]
+TRICKY_OUT = [
+    "warehouse_marketing.daily.orders_by_region_summary",
+    "warehouse_marketing.weekly.orders_by_region_summary",
+    "warehouse_finance.daily.orders_by_region_summary",
+]
+
+
+@pytest.fixture(scope="module")
+def tricky(tmp_path_factory) -> tuple[Path, Path]:
+    """Write two S3 files loaded into a table, rolled up into two more: the page of the
+    first table, drawn in a larger font, reads alike with both."""
+    g = nx.DiGraph()
+    used = [harness.add_artifact(g, name, 0, "file") for name in TRICKY_IN]
+    load = harness.add_run(g, "load", "etl", used=used)
+    focus = harness.add_artifact(g, TRICKY_OUT[0], 0, "table", producer=load)
+    rollup = harness.add_run(g, "rollup", "etl", used=[focus])
+    for name in TRICKY_OUT[1:]:
+        harness.add_artifact(g, name, 0, "table", producer=rollup)
+    out = tmp_path_factory.mktemp("tricky")
+    view = graphview.page_graph(g, focus, href=harness.sample_href)
+    return out, harness.write_site(out, {"tricky.html": view})["tricky.html"]
+
+
 def names(labels: list[dict]) -> dict[str, str]:
     """Return each node's name as drawn (the bold line of its label), by node id."""
     return {n["id"]: re.search(r"<b>(.*?)</b>", n["label"]).group(1) for n in labels}
@@ -90,4 +119,18 @@ def test_full_labels_are_whole_lines_no_wider_than_the_box(page, alike, watched)
     assert drawn["run:etl_orders_7_days"] == "etl_orders_7_days"
     long = drawn["artifact:food_delivery.public.popular_orders_day_of_week_7_days:v0"]
     assert "\u2026" in long and long.endswith("_7_days:v0")
+    watcher.assert_clean()
+
+
+def test_names_alike_beside_the_focus_or_after_one_cut_are_told_apart(page, tricky, watched):
+    site, path = tricky
+    watcher = harness.open_graph(page, site, path.name, watched)
+    seen = set()
+    for _ in range(6):
+        level = harness.lv(page, "screenBoxes()")["level"]
+        drawn = names(page.evaluate(LABELS))
+        assert len(drawn) == 7 and len(set(drawn.values())) == 7, (level, drawn)
+        seen.add(level)
+        page.click('[data-lg="zoom-out"]')
+    assert "full" in seen and any(level.startswith("short") for level in seen), seen
     watcher.assert_clean()

@@ -12,13 +12,14 @@
 
   var FONT = 'system-ui, -apple-system, Segoe UI, sans-serif';
   var LABEL_CHARS = 28;
-  // No word of a full label's name is wider than NAME_WIDTH px at its font size (NAME_FONT,
-  // the focus's FOCUS_FONT), the widest box less its margins (220 - 2 × 10); a name is never
-  // cut below MIN_CHARS characters to fit.
+  // No word of a full label's name is wider than NAME_WIDTH px, the widest box less its
+  // margins (220 - 2 × 10), at the focus's FOCUS_FONT (others are drawn at NAME_FONT); a
+  // name is never cut below MIN_CHARS characters to fit. MAX_ROUNDS bounds distinctNames.
   var NAME_WIDTH = 200;
   var NAME_FONT = 15;
   var FOCUS_FONT = 16;
   var MIN_CHARS = 12;
+  var MAX_ROUNDS = 8;
   // Fit never zooms in past MAX_SCALE; it has no lower bound: a graph opens whole, and labels
   // too small to read at its scale are simplified instead (levelFor).
   var MAX_SCALE = 1.2;
@@ -99,22 +100,37 @@
   // The names of the runs and versions drawn, each shortened by `cut` and told apart: names
   // that would read alike ("foo…_days:v0" for food_delivery.public.orders_7_days and
   // …delivery_7_days) are shortened again from the word where they differ, after a '…' for
-  // the start they share ("…ord…days:v0", "…del…days:v0"). `cut(name, start)` shortens a
-  // name from its character `start` on (cutName). A map: name → text shown.
+  // the start they share ("…ord…days:v0", "…del…days:v0"), and again while some still read
+  // alike and can start further on. Names that differ in two places far apart may still
+  // read alike (the panel and a zoom tell them apart). `cut(name, start)` shortens a name
+  // from its character `start` on (cutName). A map: name → text shown.
   function distinctNames(names, cut) {
+    var start = new Map(); // a name → the character its text starts at
     var shown = new Map();
-    var alike = new Map(); // a text shown → the names it stands for
     names.forEach((name) => {
-      if (shown.has(name)) return;
-      var text = cut(name, 0);
-      shown.set(name, text);
-      alike.set(text, (alike.get(text) || []).concat([name]));
+      start.set(name, 0);
+      shown.set(name, cut(name, 0));
     });
-    alike.forEach((group) => {
-      var start = group.length > 1 ? sharedStart(group) : 0;
-      if (start) group.forEach((name) => shown.set(name, cut(name, start)));
-    });
+    for (var round = 0, moved = true; moved && round < MAX_ROUNDS; round++) {
+      moved = false;
+      alike(shown).forEach((group) => {
+        var from = sharedStart(group);
+        if (!group.every((name) => start.get(name) < from)) return;
+        group.forEach((name) => {
+          start.set(name, from);
+          shown.set(name, cut(name, from));
+        });
+        moved = true;
+      });
+    }
     return shown;
+  }
+
+  // The groups of names shown with one text.
+  function alike(shown) {
+    var by = new Map();
+    shown.forEach((text, name) => by.set(text, (by.get(text) || []).concat([name])));
+    return Array.from(by.values()).filter((group) => group.length > 1);
   }
 
   // How many characters all the names start with, back to the start of the word they
@@ -137,26 +153,32 @@
   }
 
   // A full label's name, LABEL_CHARS at most, with no word wider than the widest box at the
-  // font `size`: vis-network wraps a name between its words, but breaks a wider word at an
-  // odd place ("…:v" above "0") or leaves an empty line under it.
+  // focus's font size (every name is measured so, or the focus's would be cut unlike the
+  // rest): vis-network wraps a name between its words, but breaks a wider word at an odd
+  // place ("…:v" above "0") or leaves an empty line under it. Kept: a scene is drawn again
+  // on every selection and zoom level.
   var measure = null;
-  function fitName(name, start, size) {
-    measure = measure || document.createElement('canvas').getContext('2d');
-    measure.font = size + 'px ' + FONT;
+  var fitted = new Map(); // start + ' ' + name → text
+  function fitName(name, start) {
+    var key = start + ' ' + name;
+    if (fitted.has(key)) return fitted.get(key);
+    if (!measure) {
+      measure = document.createElement('canvas').getContext('2d');
+      measure.font = FOCUS_FONT + 'px ' + FONT;
+    }
     var fits = (word) => measure.measureText(word).width <= NAME_WIDTH;
     for (var n = LABEL_CHARS; ; n--) {
       var text = cutName(name, start, n);
-      if (n <= MIN_CHARS || text.split(' ').every(fits)) return text;
+      if (n <= MIN_CHARS || text.split(' ').every(fits)) break;
     }
+    fitted.set(key, text);
+    return text;
   }
 
-  // The names a scene's runs and versions are drawn with at a label level (distinctNames);
-  // `focus` is drawn in a larger font.
-  function namesAt(entries, level, focus) {
+  // The names a scene's runs and versions are drawn with at a label level (distinctNames).
+  function namesAt(entries, level) {
     var named = entries.filter((e) => e.k !== 'cluster' && e.k !== 'type');
-    var big = new Set(named.filter((e) => e.id === focus).map((e) => e.l));
-    var cut = level.key === 'full'
-      ? (name, start) => fitName(name, start, big.has(name) ? FOCUS_FONT : NAME_FONT)
+    var cut = level.key === 'full' ? fitName
       : (name, start) => cutName(name, start, level.chars);
     return level.chars ? distinctNames(named.map((e) => e.l), cut) : new Map();
   }
@@ -371,7 +393,7 @@
       this.focus = focus;
       var out = pulledOut(scene);
       var lit = this.lit;
-      var shown = namesAt(scene.list.map((i) => scene.entries[i]), this.level, focus);
+      var shown = namesAt(scene.list.map((i) => scene.entries[i]), this.level);
       var nodes = scene.list.map((i) => {
         var e = remaining(scene.entries[i], out.get(i));
         var node = visNode(e, scene.pos.get(i), focus, this.colours, this.level,
