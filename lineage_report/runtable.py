@@ -5,7 +5,8 @@ JavaScript. With it, runs-table.js shows every run in one sortable table, read f
 `<script>` file beside the page (file:// forbids fetch): one row a run, with its name,
 state, start and duration, then its config and summary values flattened W&B's way
 (`optimizer.lr`). A column that holds one value on every row tells nothing and is dropped;
-of the rest the MAX_COLUMNS most varied are kept, and every value is cut at VALUE_CHARS,
+of the rest the MAX_COLUMNS most varied are kept, the user's before those the tracking tool
+wrote (TOOL_KEYS), and every value is cut at VALUE_CHARS,
 so a run costs a bounded number of bytes however wide its config is.
 """
 
@@ -28,6 +29,11 @@ DEPTH = 4  # levels of nested dicts flattened into dotted keys; deeper ones show
 SAFE_INT = 2**53  # larger integers lose digits in JavaScript: shipped as text
 GLOBAL = "LineageRunTable"  # the global the data file sets, which runs-table.js reads
 SECTIONS = ("config", "summary")
+# Columns the tracking tool wrote, not the user: the W&B reader's system metadata
+# (`wandb.metadata`, host and start time: different on every run) and W&B's own `_` keys
+# (`_wandb`, `_runtime`, `_step`). W&B's table hides them; here they come after the user's
+# columns, and only while MAX_COLUMNS leaves room, so they never crowd out a varied `lr`.
+TOOL_KEYS = ("config.wandb.", "config._", "summary._")
 # What each row holds before its config and summary values (runs-table.js reads it so).
 FIXED = ("name", "href", "state", "started", "duration_s", "duration")
 
@@ -105,8 +111,14 @@ def fixed_cells(data: Mapping, href: str) -> list[Any]:
     return [name, href, state, started, seconds, formats.duration(seconds)]
 
 
+def is_tool_key(column: str) -> bool:
+    """Tell whether a column is one the tracking tool wrote (TOOL_KEYS)."""
+    return column.startswith(TOOL_KEYS)
+
+
 def choose_columns(values: list[dict[str, Cell]]) -> tuple[list[str], int, int]:
-    """Pick the columns to show: not constant, the MAX_COLUMNS most varied, config first.
+    """Pick the columns to show: not constant, the user's before the tool's (TOOL_KEYS),
+    then the MAX_COLUMNS most varied, config first.
 
     Returns them with how many were constant and how many were left out past the cap.
     """
@@ -120,8 +132,8 @@ def choose_columns(values: list[dict[str, Cell]]) -> tuple[list[str], int, int]:
         count = len(distinct) + missing
         if count > 1 or len(values) == 1:  # one run: nothing to compare, show it all
             varied[key] = count
-    ranked = sorted(varied, key=lambda k: (-varied[k], k))[:MAX_COLUMNS]
-    columns = sorted(ranked, key=lambda k: (SECTIONS.index(k.partition(".")[0]), k))
+    ranked = sorted(varied, key=lambda k: (is_tool_key(k), -varied[k], k))[:MAX_COLUMNS]
+    columns = sorted(ranked, key=lambda k: (is_tool_key(k), SECTIONS.index(k.partition(".")[0]), k))
     return columns, len(seen) - len(varied), len(varied) - len(columns)
 
 

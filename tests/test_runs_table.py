@@ -149,6 +149,24 @@ def test_a_run_costs_a_bounded_number_of_bytes(tmp_path):
     assert size < 3 * (runtable.MAX_COLUMNS + 8) * (runtable.VALUE_CHARS + 10)
 
 
+def test_the_tools_own_columns_come_after_the_users_and_never_crowd_them_out(tmp_path):
+    # A W&B run folder's system metadata (config.wandb.metadata.*: host, start time...)
+    # differs on every run: ranked by variety alone, 30 such columns hid the user's lr
+    # (corpus check of tests/data/wandb_local).
+    def run(i: int) -> dict:
+        system = {f"field{k:02d}": f"{i}-{k}" for k in range(runtable.MAX_COLUMNS)}
+        config = {"lr": [0.1, 0.2][i % 2], "wandb.metadata": system, "_wandb": {"t": i}}
+        return manifest(f"r{i}", i, config=config, summary={"loss": i / 10, "_step": i})
+
+    runs = {f"{i}.json": run(i) for i in range(3)}
+    build(load_config(write_project(tmp_path / "p", runs)), tmp_path / "site")
+    columns = read_table(tmp_path / "site", "train")["columns"]
+    assert columns[:2] == ["config.lr", "summary.loss"]
+    assert len(columns) == runtable.MAX_COLUMNS
+    assert all(runtable.is_tool_key(c) for c in columns[2:])
+    assert columns[2:4] == ["config._wandb.t", "config.wandb.metadata.field00"]
+
+
 def test_one_run_shows_all_its_values(tmp_path):
     project = write_project(tmp_path / "p", {"a.json": manifest("a", config={"lr": 0.1})})
     build(load_config(project), tmp_path / "site")
