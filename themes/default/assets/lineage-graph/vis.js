@@ -114,8 +114,11 @@
     for (var round = 0, moved = true; moved && round < MAX_ROUNDS; round++) {
       moved = false;
       alike(shown).forEach((group) => {
+        var further = (from) => group.every((name) => start.get(name) < from);
+        // From the word they differ in; if that was tried, from the character itself.
         var from = sharedStart(group);
-        if (!group.every((name) => start.get(name) < from)) return;
+        if (!further(from)) from = sharedChars(group);
+        if (!further(from)) return;
         group.forEach((name) => {
           start.set(name, from);
           shown.set(name, cut(name, from));
@@ -133,14 +136,20 @@
     return Array.from(by.values()).filter((group) => group.length > 1);
   }
 
-  // How many characters all the names start with, back to the start of the word they
-  // differ in; every name keeps at least its last character.
-  function sharedStart(names) {
+  // How many characters all the names start with; every name keeps its last one.
+  function sharedChars(names) {
     var chars = names.map((name) => Array.from(name));
     var n = 0;
     while (chars.every((c) => n < c.length - 1 && c[n] === chars[0][n])) n++;
+    return n;
+  }
+
+  // sharedChars, back to the start of the word the names differ in.
+  function sharedStart(names) {
+    var chars = Array.from(names[0]);
+    var n = sharedChars(names);
     for (var k = n; k > 0; k--) {
-      if (SEPARATOR.test(chars[0][k - 1])) return k;
+      if (SEPARATOR.test(chars[k - 1])) return k;
     }
     return n;
   }
