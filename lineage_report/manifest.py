@@ -259,13 +259,26 @@ def _json_pointer(msgspec_path: str) -> str:
     return pointer(*(a or b or c for a, b, c in parts))
 
 
+# The top-level keys of a Kedro-Viz graph (`kedro viz build`'s api/main), a format users
+# hand the tool that no reader reads: said by name rather than as a broken manifest.
+KEDRO_VIZ_KEYS = frozenset({"nodes", "edges", "pipelines", "modular_pipelines"})
+
+
+def _not_a_manifest(data: dict) -> str:
+    """Return the message for a JSON object without `manifest_version`."""
+    message = "not a lineage manifest: 'manifest_version' is missing"
+    if data.keys() >= KEDRO_VIZ_KEYS:
+        return f"a Kedro-Viz graph, which lineage-report does not read ({message})"
+    return message
+
+
 def check_manifest(path: str, data: Any) -> Manifest:
     """Validate decoded JSON as a manifest, raising DecodeFailure with a JSON pointer."""
     if not isinstance(data, dict):
         kind = type(data).__name__.replace("NoneType", "null")
         fail(path, "", f"expected a JSON object, got {_json_type(kind)}", "manifest.invalid")
     if "manifest_version" not in data:
-        fail(path, "", "not a lineage manifest: 'manifest_version' is missing", "manifest.invalid")
+        fail(path, "", _not_a_manifest(data), "manifest.invalid")
     version = data["manifest_version"]
     if version != MANIFEST_VERSION or isinstance(version, bool):
         fail(

@@ -168,6 +168,20 @@ REQUIRED_FIELDS = [
         ["bad/nomv.json: not a lineage manifest: 'manifest_version' is missing [manifest.invalid]"],
     ),
     Case(
+        "kedro-viz",
+        {
+            bad("kedro"): {
+                **{k: [] for k in ("nodes", "edges", "layers", "tags", "pipelines")},
+                "modular_pipelines": {},
+                "selected_pipeline": "__default__",
+            }
+        },
+        [
+            "bad/kedro.json: a Kedro-Viz graph, which lineage-report does not read (not a "
+            "lineage manifest: 'manifest_version' is missing) [manifest.invalid]"
+        ],
+    ),
+    Case(
         "no-run",
         {bad("norun"): {"manifest_version": 1, "logged_artifacts": [art("half-norun")]}},
         ["bad/norun.json: object missing required field 'run' [manifest.invalid]"],

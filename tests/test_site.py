@@ -394,6 +394,18 @@ def test_index_lists_the_newest_runs_and_links_the_rest(sample_site: Path) -> No
     assert len(tables(latest, "nodes")[0].rows) == 8 and 'class="more"' not in latest
 
 
+def test_an_index_with_nothing_to_count_says_so_instead_of_empty_tables(tmp_path):
+    """A project whose only file is unreadable: "No artifacts yet.", not a bare header row."""
+    project = write_project(tmp_path / "p", {"graph.json": {"nodes": [], "edges": []}})
+    site = build(load_config(project), tmp_path / "site").output
+    html = read(site, naming.INDEX)
+    assert 'class="counts"' not in html
+    assert (
+        '<h2>Artifact types</h2>\n<p class="empty">No artifacts yet.</p>\n'
+        '<h2>Job types</h2>\n<p class="empty">No runs yet.</p>'
+    ) in html
+
+
 def test_with_more_runs_than_the_runs_page_lists_the_index_names_only_lineage_json(tmp_path):
     """The runs page lists 200 runs: past that, "the full list" would not be (review)."""
     runs = {f"r{i:03d}.json": manifest(f"r{i:03d}", i) for i in range(201)}
