@@ -10,7 +10,12 @@ import pytest
 
 import lineage_report
 from lineage_report.readers import read_dbt, read_openlineage
-from lineage_report.readers.identity import align_dbt_names, dataset_name, split_dataset_name
+from lineage_report.readers.identity import (
+    align_dbt_names,
+    dataset_name,
+    fold_checks,
+    split_dataset_name,
+)
 from tests.test_reader_runs import DBT_FAIL, fill_dbt_events
 
 IDENTITY = Path(__file__).parent / "data" / "openlineage-identity" / "events.ndjson"
@@ -228,3 +233,73 @@ def test_a_database_named_on_two_hosts_renames_none_of_its_other_tables() -> Non
             "their dbt names",
         )
     ]
+
+
+DBT_TEST = Path(__file__).parent / "data" / "openlineage-dbt-test"
+
+
+def dbt_test_both_ways(root: Path):
+    """Load a `dbt test` read both ways: its target/ folder and its OpenLineage events."""
+    shutil.copytree(DBT_TEST / "target", root / "target")
+    shutil.copy(DBT_TEST / "result.json", root / "result.json")
+    return lineage_report.load(root)
+
+
+def test_a_dbt_test_read_both_ways_names_each_table_once(tmp_path) -> None:
+    lineage = dbt_test_both_ways(tmp_path / "project")
+    table = "bigquery/random-gcp-project.dbt_test1."
+    # a tested model is one (external: built elsewhere) node, named as OpenLineage names it,
+    # with dbt's type; the tested source takes its OpenLineage name too
+    assert sorted((v.name, v.type) for v in lineage.artifacts()) == [
+        (table + "test_first_dbt_model", "model"),
+        (table + "test_second_dbt_model", "model"),
+        (table + "test_second_parallel_dbt_model", "model"),
+        # only the events' START names this input (a quirk of the integration's fixture)
+        (table + "test_second_parallel_dbt_model.test", "external"),
+        (table + "test_third_dbt_model", "model"),
+        ("bigquery/random-gcp-project.dbt_test2.source_table", "source"),
+        ("dbt_bigquery_test.dbt_test1.source_table", "source"),  # no event names it
+    ]
+
+
+def test_a_dbt_test_read_both_ways_tells_each_check_once(tmp_path) -> None:
+    lineage = dbt_test_both_ways(tmp_path / "project")
+    versions = {v.name.partition(".")[2]: v for v in lineage.artifacts()}
+    counts = {
+        name: (len(v.attrs["checks"]), v.attrs.get("failed_checks"))
+        for name, v in versions.items()
+        if v.attrs.get("checks")
+    }
+    assert counts == {
+        "dbt_test1.test_first_dbt_model": (5, 3),
+        "dbt_test1.test_second_dbt_model": (2, 1),
+        "dbt_test1.test_second_parallel_dbt_model": (2, 0),
+        "dbt_test1.test_third_dbt_model": (4, 0),
+        "dbt_test2.source_table": (1, 0),  # one test of a source, told by both sources
+    }
+    # the one check is dbt's test, with what the events said of it
+    first = versions["dbt_test1.test_first_dbt_model"].attrs["checks"]
+    unique = next(c for c in first if c["value"] == 1)
+    assert (unique["name"], unique["status"], unique["message"]) == (
+        "unique_test_first_dbt_model_id",
+        "fail",
+        "Got 1 result, configured to fail if != 0; expected 0, got 1",
+    )
+
+
+def test_an_assertion_is_paired_with_the_dbt_test_it_names_or_kept() -> None:
+    def check(name: str, kind: str) -> dict:
+        return {"name": name, "status": "pass", "column": "id", "kind": kind, "source": "dbt"}
+
+    ours = [
+        check("dbt_x_expect_column_values_to_be_unique_m_id", "test"),
+        check("unique_m_id", "test"),
+    ]
+    theirs = [
+        check("unique", "assertion") | {"message": "expected 0, got 0"},
+        check("expect_column_values_to_be_unique", "assertion"),
+        check("accepted_values", "assertion"),  # dbt has no such test: kept as the events'
+    ]
+    merged, rest = fold_checks(ours, theirs)
+    assert [c.get("message") for c in merged] == [None, "expected 0, got 0"]
+    assert rest == [theirs[2]]

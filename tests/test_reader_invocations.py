@@ -17,7 +17,7 @@ from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.readers.invocations import merge_invocation_runs, merged_notes
 from tests.factories import write_project
-from tests.test_identity import dbt_and_openlineage
+from tests.test_identity import dbt_and_openlineage, dbt_test_both_ways
 from tests.test_reader_runs import DBT_FAIL, fill_dbt_events
 
 INVOCATION = "8c814240-637d-4a36-937e-43787f5c79e0"
@@ -169,3 +169,29 @@ def test_the_events_notes_add_only_what_dbt_does_not_say() -> None:
     assert merged_notes(dbt, "**SQL**\n\n```sql\nselect 1\n```") == dbt
     added = merged_notes(dbt, "**SQL**\n\n```sql\nselect 1\n```\n\n**Error:** boom")
     assert added == dbt + "\n\n**From the OpenLineage events**\n\n**Error:** boom"
+
+
+TEST_INVOCATION = "9adc7020-c784-4179-a4e3-e3c4ffb3b09c"
+
+
+def test_one_dbt_test_execution_is_one_run(tmp_path) -> None:
+    lineage = dbt_test_both_ways(tmp_path / "p")
+    runs = {r.run_id: r for r in lineage.runs()}
+    models = ("first", "second", "second_parallel", "third")
+    assert sorted(runs) == sorted(
+        [
+            "b901441a-7b4a-4a97-aa61-a200106b3ce3",  # a source's tests: no dbt run of theirs
+            *(
+                f"source.dbt_bigquery_test.{s}.source_table@{TEST_INVOCATION}"
+                for s in ("dbt_test1", "dbt_test2")
+            ),
+            *(f"test:model.dbt_bigquery_test.test_{m}_dbt_model@{TEST_INVOCATION}" for m in models),
+        ]
+    )
+    first = runs[f"test:model.dbt_bigquery_test.test_first_dbt_model@{TEST_INVOCATION}"]
+    assert first.config["openlineage.run_id"] == "c11f2efd-4415-45fc-8081-10d2aaa594d2"
+    assert (first.state, first.summary["events"]) == ("failed", "START → FAIL")
+    assert first.summary["fail"] == 3
+    # the fixture's events are dated two days after dbt's timings: dbt's times are kept
+    disagree = [p for p in lineage.problems if p.kind == "dbt.disagreement"]
+    assert len(disagree) == 2 * len(models)

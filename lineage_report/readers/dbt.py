@@ -427,7 +427,7 @@ class _Build:
             "project": self.project(node),
             "started_at": iso(started),
             "finished_at": iso(finished),
-            "config": {"unique_id": uid, "invocation_id": self.invocation},
+            "config": self.test_config(uid),
             "summary": _tally(ref["checks"]),
         }
         return {
@@ -437,6 +437,22 @@ class _Build:
             "logged_artifacts": [],
             SOURCE_LOCATIONS: {pointer("run", "id"): self.where(uid)},
         }
+
+    def test_config(self, uid: str) -> dict:
+        """Return a test run's config: the tested node and where its relation lives.
+
+        The run only uses the node (by name, `latest`): its adapter and relation are what
+        lets `identity.align_dbt_names` name it as OpenLineage names that table.
+        """
+        node = self.full(uid)
+        return non_empty(
+            {
+                "unique_id": uid,
+                "invocation_id": self.invocation,
+                "adapter_type": self.metadata.get("adapter_type"),
+                **{k: node.get(k) for k in ("relation_name", "database", "schema", "alias")},
+            }
+        )
 
     def group(self, node: dict) -> dict:
         """Return the node's group and that group's owner, as metadata."""

@@ -164,12 +164,12 @@ def align_dbt_names(
     adapters = _adapters(dbt)
     for document in dbt:
         adapter = adapters.get(document.path, "")
-        for artifact in document.data.get("logged_artifacts", []):
-            target = _match(document, adapter, artifact, known, problems)
-            if target and target != artifact.get("name"):
-                renames[artifact["name"]] = target
-                types[target] = artifact.get("type", "")
-                _learn_host(hosts, document.path, adapter, artifact, target)
+        for entry, where in _tables(document):
+            target = _match(document, adapter, where, known, problems)
+            if target and target != entry.get("name"):
+                renames[entry["name"]] = target
+                types[target] = entry.get("type", "")
+                _learn_host(hosts, document.path, adapter, where, target)
     _rename_by_host(dbt, hosts, renames, problems)
     for document in dbt if renames else []:
         _rename(document.data, renames)
@@ -191,6 +191,22 @@ def _openlineage_datasets(documents: Iterable[Document]) -> dict[tuple[str, str]
     return known
 
 
+def _tables(document: Document) -> list[tuple[dict, dict]]:
+    """Return (entry, where its relation is said) for each dbt table a run names.
+
+    A logged version says it in its metadata. A `dbt test` run only uses the node it tests
+    (by name, `latest`: no metadata), so its config says where that node's relation is.
+    """
+    data = document.data
+    found = [(a, a.get("metadata") or {}) for a in data.get("logged_artifacts", [])]
+    run = data.get("run", {})
+    if run.get("job_type") == "dbt test" and data.get("used_artifacts"):
+        tested = data["used_artifacts"][0]
+        if isinstance(tested, dict):
+            found.append((tested, run.get("config") or {}))
+    return found
+
+
 def _adapters(dbt: list[Document]) -> dict[str, str]:
     """Return each manifest's adapter type, by path (a source's run does not repeat it)."""
     found: dict[str, str] = {}
@@ -201,9 +217,9 @@ def _adapters(dbt: list[Document]) -> dict[str, str]:
     return found
 
 
-def _match(document: Document, adapter: str, artifact: dict, known: dict, problems) -> str | None:
+def _match(document: Document, adapter: str, where: dict, known: dict, problems) -> str | None:
     """Return the OpenLineage name of one dbt relation, or None when there is none or several."""
-    found_relation = _relation(artifact)
+    found_relation = _relation(where)
     if not adapter or found_relation is None:
         return None
     relation = found_relation[1]
@@ -225,9 +241,8 @@ def _match(document: Document, adapter: str, artifact: dict, known: dict, proble
     return found[0] if found else None
 
 
-def _relation(artifact: dict) -> tuple[str, str] | None:
-    """Return (database, `database.schema.table`) of a dbt artifact, or None without one."""
-    metadata = artifact.get("metadata") or {}
+def _relation(metadata: dict) -> tuple[str, str] | None:
+    """Return (database, `database.schema.table`) of a dbt table's metadata, or None."""
     table = metadata.get("alias") or metadata.get("identifier")  # a source's is `identifier`
     parts = [metadata.get("database"), metadata.get("schema"), table]
     if not all(isinstance(p, str) and p for p in parts):
@@ -235,9 +250,9 @@ def _relation(artifact: dict) -> tuple[str, str] | None:
     return parts[0], ".".join(parts)
 
 
-def _learn_host(hosts: dict, path: str, adapter: str, artifact: dict, target: str) -> None:
+def _learn_host(hosts: dict, path: str, adapter: str, where: dict, target: str) -> None:
     """Note the namespace (the host) a matched table revealed for its database."""
-    relation = _relation(artifact)
+    relation = _relation(where)
     split = split_dataset_name(target)
     if relation and split and dbt_namespace(adapter) is None:
         hosts.setdefault((path, relation[0]), set()).add(split[0])
@@ -254,10 +269,10 @@ def _rename_by_host(
     """
     warned: set[tuple[str, str]] = set()
     for document in dbt:
-        for artifact in document.data.get("logged_artifacts", []):
-            relation = _relation(artifact)
+        for entry, where in _tables(document):
+            relation = _relation(where)
             found = hosts.get((document.path, relation[0])) if relation else None
-            name = artifact.get("name")
+            name = entry.get("name")
             if not found or name in renames or name in renames.values():
                 continue
             if len(found) == 1:
@@ -290,14 +305,14 @@ def share_versions(dbt: Iterable[Document], openlineage: Iterable[Document]) -> 
     (`invocations.merge_invocation_runs`).
     """
     built: dict[tuple[str, str], dict] = {}  # (invocation id, table) -> the dbt entry
-    declared: dict[tuple[str, str], str] = {}  # (invocation id, source) -> its digest
+    declared: dict[tuple[str, str], dict] = {}  # (invocation id, source) -> the dbt entry
     for document in dbt:
         run = document.data.get("run", {})
         invocation = (run.get("config") or {}).get("invocation_id")
         invocation = invocation or _declared_invocation(run)
         for artifact in document.data.get("logged_artifacts", []):
             if run.get("design"):
-                declared[(invocation, artifact.get("name"))] = artifact.get("digest")
+                declared[(invocation, artifact.get("name"))] = artifact
             else:
                 built[(invocation, artifact.get("name"))] = artifact
     moved: dict[str, str] = {}  # OpenLineage digest -> the dbt version's digest
@@ -310,14 +325,30 @@ def share_versions(dbt: Iterable[Document], openlineage: Iterable[Document]) -> 
                 artifact["digest"] = twin["digest"]
                 share_parts(artifact, twin)
         for ref in document.data.get("used_artifacts", []) if invocation else []:
-            digest = declared.get((invocation, ref.get("name"))) if isinstance(ref, dict) else None
-            if digest and ref.get("alias") == "latest":
+            source = declared.get((invocation, ref.get("name"))) if isinstance(ref, dict) else None
+            if source and source.get("digest") and ref.get("alias") == "latest":
                 del ref["alias"]
-                ref["digest"] = digest
+                ref["digest"] = source["digest"]
+                _share_checks(source, ref)
     for document in openlineage if moved else []:
         for ref in document.data.get("used_artifacts", []):
             if isinstance(ref, dict) and ref.get("digest") in moved:
                 ref["digest"] = moved[ref["digest"]]
+
+
+def _share_checks(declared: dict, ref: dict) -> None:
+    """Tell a source's test once: the events' assertion joins dbt's check on its version.
+
+    dbt puts a source's tests on the version its design run declares; the integration
+    reports them again on the input of its test run. What is dbt's goes to dbt's check
+    (`fold_checks`); an assertion dbt has not is left on the input.
+    """
+    if ref.get("checks") and declared.get("checks"):
+        declared["checks"], rest = fold_checks(declared["checks"], ref["checks"])
+        if rest:
+            ref["checks"] = rest
+        else:
+            del ref["checks"]
 
 
 def _declared_invocation(run: dict) -> str | None:
@@ -342,6 +373,50 @@ def share_parts(event: dict, manifest: dict) -> None:
             manifest[key] = event[key]
     merged = {**(event.get("metadata") or {}), **(manifest.get("metadata") or {})}
     event["metadata"], manifest["metadata"] = merged, dict(merged)
+
+
+def fold_checks(ours: list[dict], theirs: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Return (dbt's checks, the events' others): a check both report is dbt's, told once.
+
+    OpenLineage's dbt integration reports each dbt test as an assertion named by its
+    generic test (`unique`), which dbt's test name holds (`unique_orders_id`). A longer
+    assertion name is paired first, so `unique` cannot take the test of
+    `expect_column_values_to_be_unique`. The pair keeps dbt's name, kind and value; the
+    events' message ("expected 0, got 1") is added to dbt's, so nothing they said is lost.
+    """
+    merged = [dict(c) for c in ours]
+    free = set(range(len(merged)))
+    paired: set[int] = set()
+    for i in sorted(range(len(theirs)), key=lambda i: -len(str(theirs[i].get("name", "")))):
+        found = _same_test(merged, free, theirs[i])
+        if found is not None:
+            free.discard(found)
+            paired.add(i)
+            _add_message(merged[found], theirs[i])
+    return merged, [c for i, c in enumerate(theirs) if i not in paired]
+
+
+def _same_test(ours: list[dict], free: set[int], check: dict) -> int | None:
+    """Return the index of the unpaired dbt test an event's assertion reports, if any."""
+    words = re.compile(rf"(?:^|_){re.escape(str(check.get('name', '')))}_")
+    found = []
+    for i in free:
+        test = ours[i]
+        kinds = (test.get("kind"), check.get("kind", "assertion")) == ("test", "assertion")
+        same = all(test.get(k) == check.get(k) for k in ("status", "column", "source"))
+        hit = words.search(str(test.get("name", ""))) if kinds and same else None
+        if hit:  # the earliest hit: `unique` is `unique_m_id`, not `..._to_be_unique_m_id`
+            found.append((hit.start(), i))
+    return min(found)[1] if found else None
+
+
+def _add_message(test: dict, check: dict) -> None:
+    """Add the events' message to dbt's test, and their value where dbt has none."""
+    theirs, ours = check.get("message") or "", test.get("message") or ""
+    if theirs and theirs not in ours:
+        test["message"] = f"{ours}; {theirs}" if ours else theirs
+    if test.get("value") is None and check.get("value") is not None:
+        test["value"] = check["value"]
 
 
 def _rename(data: dict, renames: dict[str, str]) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from ..problems import WARNING, Problem, pointer
 from .common import SOURCE_FILES, SOURCE_LOCATIONS, Document, parse_time, problem
-from .identity import dbt_invocation, share_parts
+from .identity import dbt_invocation, fold_checks, share_parts
 
 DISAGREEMENT = "dbt.disagreement"
 # The two sources' clocks are two processes' (dbt's timing, the integration's event time):
@@ -31,10 +31,11 @@ _SQL_BLOCK = re.compile(r"\*\*SQL\*\*\n\n(`{3,})sql\n(?P<body>.*?)\n\1(?:\n\n)?"
 def merge_invocation_runs(
     dbt: Iterable[Document], openlineage: Iterable[Document], problems: list[Problem]
 ) -> list[Document]:
-    """Fold each OpenLineage run of a dbt model into that model's dbt run, in place.
+    """Fold each OpenLineage run of a dbt model (or of a model's tests) into that model's
+    dbt run (or `dbt test` run), in place.
 
     Returns the OpenLineage documents that stay runs of their own (no dbt run of theirs is
-    in the project, or they are not model executions: a test, the invocation itself).
+    in the project, or they are neither: a source's tests, the invocation itself).
     """
     by_model, by_table = _dbt_runs(dbt)
     kept: list[Document] = []
@@ -56,19 +57,21 @@ def merge_invocation_runs(
 
 
 def _dbt_runs(dbt: Iterable[Document]) -> tuple[dict, dict]:
-    """Index the dbt runs that built something: by (invocation, unique id without its
-    resource type), and by (invocation, table logged)."""
+    """Index the dbt runs of executions: by (invocation, unique id without its resource
+    type, plus `.test` for a `dbt test` run), and the builds by (invocation, table logged)."""
     by_model: dict[tuple[str, str], Document] = {}
     by_table: dict[tuple[str, str], list[Document]] = {}
     for document in dbt:
         run = document.data.get("run", {})
         config = run.get("config") or {}
         invocation, uid = config.get("invocation_id"), config.get("unique_id")
-        if run.get("design") or run.get("job_type") == "dbt test" or not invocation:
+        if run.get("design") or not invocation:
             continue
+        # The integration names a node's tests job as the node's, with `.test` after it.
+        tests = run.get("job_type") == "dbt test"
         if isinstance(uid, str) and "." in uid:
-            by_model[(invocation, uid.partition(".")[2])] = document
-        for artifact in document.data.get("logged_artifacts", []):
+            by_model[(invocation, uid.partition(".")[2] + (".test" if tests else ""))] = document
+        for artifact in [] if tests else document.data.get("logged_artifacts", []):
             by_table.setdefault((invocation, artifact.get("name")), []).append(document)
     return by_model, by_table
 
@@ -76,8 +79,9 @@ def _dbt_runs(dbt: Iterable[Document]) -> tuple[dict, dict]:
 def _twin(data: dict, by_model: dict, by_table: dict) -> Document | None:
     """Return the dbt run of the same model execution as an OpenLineage run, if any.
 
-    The job name ends with the model's unique id (without `model.`); failing that, the one
-    dbt run of the invocation that logged the same table as the events' output is it.
+    The job name ends with the model's unique id (without `model.`), and a test job's
+    with `.test` after it; failing that, the one dbt run of the invocation that logged the
+    same table as the events' output is it.
     """
     invocation = dbt_invocation(data)
     if invocation is None:
@@ -185,7 +189,8 @@ def _fold_used(data: dict, events: Document, files: dict, origins: dict) -> None
             _adopt(refs, "used_artifacts", events, i, files, origins)
             continue
         if ref.get("checks"):
-            twin["checks"] = [*twin.get("checks", []), *ref["checks"]]
+            ours, rest = fold_checks(twin.get("checks", []), ref["checks"])
+            twin["checks"] = [*ours, *rest]
         if ref.get("facets"):
             twin["facets"] = {**twin.get("facets", {}), **ref["facets"]}
 
@@ -202,7 +207,8 @@ def _fold_logged(data: dict, events: Document, files: dict, origins: dict) -> No
             continue
         share_parts(artifact, twin)
         if artifact.get("checks"):
-            twin["checks"] = [*twin.get("checks", []), *artifact["checks"]]
+            ours, rest = fold_checks(twin.get("checks", []), artifact["checks"])
+            twin["checks"] = [*ours, *rest]
 
 
 def _adopt(
