@@ -766,6 +766,27 @@ def test_children_of_a_parent_outside_the_project_are_named_from_the_facet():
     assert "u" not in cluster and "h" not in cluster
 
 
+def test_a_run_that_did_not_finish_carries_its_state():
+    g = nx.DiGraph()
+    table = add_artifact(g, "orders", 0, "table")
+    runs = {}
+    for state in ("finished", "failed", "crashed", "skipped", "running"):
+        runs[state] = add_run(g, state, "report", used=[table])
+        g.nodes[runs[state]]["state"] = state
+    design = add_run(g, "design", "report", used=[table])
+    g.nodes[design].update(design=True, state="failed")
+    view = project_graph(g)
+    states = {state: entry_of(view, run).get("r") for state, run in runs.items()}
+    assert states == {
+        "finished": None,
+        "failed": "failed",
+        "crashed": "crashed",
+        "skipped": "skipped",
+        "running": "running",
+    }
+    assert "r" not in entry_of(view, design)  # a job definition has no execution
+
+
 def test_design_run_and_failing_checks_are_flagged():
     g = nx.DiGraph()
     table = add_artifact(g, "orders", 0, "table")

@@ -20,6 +20,7 @@ from .merge import merge_mark
 from .text import GROUP_MAX, LABEL_MAX, TEXT_MAX, Href, count_words, plain, safe_href
 
 ALIASES_MAX = 20
+UNFINISHED = ("failed", "crashed", "skipped", "running")  # run states the graph draws
 
 
 def node_entries(
@@ -106,6 +107,8 @@ def _base_entry(graph: nx.DiGraph, n: str) -> dict[str, Any]:
             entry["q"] = failed  # failing data-quality checks: a red line on the node
     if kind == "run" and attrs.get("design"):
         entry["d"] = 1  # a job definition (OpenLineage static lineage): its edges are dashed
+    elif kind == "run" and attrs.get("state") in UNFINISHED:
+        entry["r"] = attrs["state"]  # drawn under the run's label; failed and crashed in red
     return entry
 
 

@@ -200,9 +200,17 @@
     // A count ("15 versions") reads best cut at its end; a name, in its middle.
     var text = e.k === 'cluster' ? LG.text.shorten(name, level.chars)
       : shown.get(name) || shortenName(name, level.chars);
-    // Failing checks stay marked at every level: the red border alone is easy to miss.
-    var failing = e.q && e.k !== 'cluster' ? '\n<code>\u2717 ' + e.q + '</code>' : '';
+    // Failing checks and failed runs stay marked at every level: the red border alone is
+    // easy to miss.
+    var failing = e.q && e.k !== 'cluster' ? '\n<code>\u2717 ' + e.q + '</code>'
+      : failed(e) ? '\n<code>\u2717 ' + labelText(e.r) + '</code>' : '';
     return '<b>' + labelText(text) + '</b>' + failing;
+  }
+
+  // Whether an entry is a run that failed or crashed (drawn in red; `r`, its state, is set
+  // only on a run that did not finish).
+  function failed(e) {
+    return e.k === 'run' && (e.r === 'failed' || e.r === 'crashed');
   }
 
   // The colours the canvas draws with: the theme's CSS custom properties on the graph's
@@ -296,16 +304,25 @@
     } else {
       node.label = twoLines(e.g, shown.get(e.l) || e.l);
       node.group = e.e ? 'external' : kind;
+      // Failing data-quality checks, and a run that did not finish (its own or the one
+      // merged in), are a line under the label; those that failed get a thick red border.
       if (e.q) {
-        // Failing data-quality checks: a red line under the label and a thick red border.
         node.label += '\n<code>' + e.q + ' failing check' + (e.q === 1 ? '' : 's') + '</code>';
+      }
+      if (e.r) {
+        var tag = failed(e) ? 'code' : 'i'; // failed and crashed in red, the rest in grey
+        node.label += '\n<' + tag + '>' + labelText(e.r) + '</' + tag + '>';
+      }
+      if (e.q || failed(e) || (run && failed(run))) {
         border = 3;
         node.color = nodeColour(c, colours.failing, colours.highlight);
       }
       if (run) {
         // A run merged into its one output: a band of the run's colour under the box, and
-        // "+ <run's name>" under the label.
-        node.label += '\n<i>' + labelText(LG.text.shorten('+ ' + run.l, LABEL_CHARS)) + '</i>';
+        // "+ <run's name>" under the label, with its state when it did not finish.
+        var state = run.r ? ' (' + run.r + ')' : '';
+        var line = LG.text.shorten('+ ' + run.l, LABEL_CHARS - state.length) + state;
+        node.label += '\n<i>' + labelText(line) + '</i>';
         node.shadow = { enabled: true, size: 0, x: 0, y: 6, color: colours.palette.run.border };
       }
     }
