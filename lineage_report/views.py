@@ -394,7 +394,7 @@ class GraphPage:
     """The project-wide lineage graph."""
 
     title: str
-    graph: Any = None
+    graph: Any = None  # None: no run or artifact to draw
 
 
 @dataclass
@@ -1240,7 +1240,9 @@ class SiteViews:
         return ProblemsPage("Problems", cut(rows, urls, 2_000), problem_counts(problems))
 
     def graph_page(self, spec: PageSpec, urls: PageUrls) -> GraphPage:
-        """Build the project-wide graph page."""
+        """Build the project-wide graph page (with no graph when there is nothing to draw)."""
+        if not self.nodes:
+            return GraphPage("Lineage graph")
         view = graphview.project_graph(
             self.graph_facts,
             threshold=self.lineage.config.cluster_threshold,

@@ -400,6 +400,9 @@ def test_an_index_with_nothing_to_count_says_so_instead_of_empty_tables(tmp_path
     site = build(load_config(project), tmp_path / "site").output
     html = read(site, naming.INDEX)
     assert 'class="counts"' not in html
+    graph = read(site, naming.GRAPH)  # not a blank canvas under a toolbar (corpus recheck)
+    assert '<p class="empty">No runs or artifacts yet: there is nothing to draw.</p>' in graph
+    assert "lineage-graph" not in graph
     assert (
         '<h2>Artifact types</h2>\n<p class="empty">No artifacts yet.</p>\n'
         '<h2>Job types</h2>\n<p class="empty">No runs yet.</p>'

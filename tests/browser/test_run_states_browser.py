@@ -68,6 +68,11 @@ def test_runs_that_did_not_finish_say_so_failed_ones_in_red(page, states, watche
         "<code>\u2717 failed</code>",
         "<code>\u2717 crashed</code>",
     ]
+    # The mark grows with the name: at 12 graph units it read at 5 px (recheck of cc-ol).
+    font = page.evaluate("window.lineageView.network.body.data.nodes.get('run:failed').font")
+    scale = harness.lv(page, "screenBoxes()")["scale"]
+    assert font["mono"]["size"] == round(font["bold"]["size"] * 0.8)
+    assert font["mono"]["size"] * scale >= 8  # px on screen
     watcher.assert_clean()
 
 

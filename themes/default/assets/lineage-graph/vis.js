@@ -17,6 +17,8 @@
   // name is never cut below MIN_CHARS characters to fit. MAX_ROUNDS bounds distinctNames.
   var NAME_WIDTH = 200;
   var NAME_FONT = 15;
+  var MARK_FONT = 12; // the red line of failing checks and failed runs, at full size
+  var MARK_SHARE = 0.8; // that line's size against the name's, below full size
   var FOCUS_FONT = 16;
   var MIN_CHARS = 12;
   var MAX_ROUNDS = 8;
@@ -207,6 +209,12 @@
     return '<b>' + labelText(text) + '</b>' + failing;
   }
 
+  // A node's font sizes: its name's (bold) and its red mark's (mono). DataSet.update merges,
+  // so both are set in every state.
+  function fonts(name, mark) {
+    return { bold: { size: name }, mono: { size: mark } };
+  }
+
   // Whether an entry is a run that failed or crashed (drawn in red; `r`, its state, is set
   // only on a run that did not finish).
   function failed(e) {
@@ -258,7 +266,7 @@
       nodes: { font: { face: FONT, size: 15, color: colours.text, multi: 'html',
         ital: { face: FONT, size: 12, color: colours.muted, mod: '' },
         bold: { face: FONT, size: NAME_FONT, color: colours.text, mod: '' },
-        mono: { face: FONT, size: 12, color: colours.failing, mod: 'bold' } } },
+        mono: { face: FONT, size: MARK_FONT, color: colours.failing, mod: 'bold' } } },
       edges: { color: { color: colours.edge, highlight: colours.edgeStrong,
         hover: colours.edgeStrong } },
     };
@@ -289,7 +297,7 @@
     var kind = e.ck || e.k;
     var c = colours.palette[e.e && e.k !== 'cluster' ? 'external' : kind];
     // DataSet.update merges, so every key some state sets is set in every state.
-    var node = { id: e.id, x: p.x, y: p.y, font: { bold: { size: NAME_FONT } },
+    var node = { id: e.id, x: p.x, y: p.y, font: fonts(NAME_FONT, MARK_FONT),
       heightConstraint: false, color: nodeColour(c, c.border, colours.highlight), shadow: false,
       opacity: 1 };
     var border = e.k === 'cluster' || e.k === 'type' ? 2 : 1.5;
@@ -329,11 +337,13 @@
     if (e.id === focus) {
       border = 4;
       node.color = nodeColour(colours.palette[kind], colours.focus, colours.highlight);
-      node.font = { bold: { size: FOCUS_FONT } };
+      node.font = fonts(FOCUS_FONT, MARK_FONT);
     }
     if (level.key !== 'full') {
       node.label = shortLabel(e, level, shown);
-      node.font = { bold: { size: level.font } };
+      // The red mark (`✗ 3`, `✗ failed`) grows with the name, or it would read at 5 px;
+      // a little smaller, so two lines still fit a row.
+      node.font = fonts(level.font, Math.round(level.font * MARK_SHARE));
       node.heightConstraint = { minimum: NODE_BOX.height * 0.75 };
     }
     node.borderWidth = border * level.weight;
