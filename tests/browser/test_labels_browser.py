@@ -136,3 +136,24 @@ def test_names_alike_beside_the_focus_or_after_one_cut_are_told_apart(page, tric
         page.click('[data-lg="zoom-out"]')
     assert "full" in seen and any(level.startswith("short") for level in seen), seen
     watcher.assert_clean()
+
+
+def test_a_closing_parenthesis_stays_on_one_line(page, tmp_path, watched):
+    # An unresolved input's label ends "(before v0)": vis-network wrapped it at its space,
+    # leaving "v0)" alone on a line (corpus recheck of Marquez's full event).
+    g = nx.DiGraph()
+    before = harness.add_artifact(g, "x", None, "dataset", external=True)
+    g.nodes[before]["label"] = "my-datasource-namespace/instance.schema.table (before v0)"
+    run = harness.add_run(g, "myjob.mytask", "etl", used=[before])
+    harness.add_artifact(
+        g, "my-datasource-namespace/instance.schema.table", 0, "dataset", producer=run
+    )
+    view = graphview.page_graph(g, before, href=harness.sample_href)
+    path = harness.write_site(tmp_path, {"before.html": view})["before.html"]
+    watcher = harness.open_graph(page, tmp_path, path.name, watched)
+    for _ in range(6):
+        page.click('[data-lg="zoom-in"]')
+    (label,) = [n for n in page.evaluate(LABELS) if n["id"] == before]
+    texts = [line["text"] for line in label["lines"]]
+    assert texts[-1] == "(before\u00a0v0)" and "v0)" not in texts, texts
+    watcher.assert_clean()

@@ -191,7 +191,15 @@
     var named = entries.filter((e) => e.k !== 'cluster' && e.k !== 'type');
     var cut = level.key === 'full' ? fitName
       : (name, start) => cutName(name, start, level.chars);
-    return level.chars ? distinctNames(named.map((e) => e.l), cut) : new Map();
+    var shown = level.chars ? distinctNames(named.map((e) => e.l), cut) : new Map();
+    shown.forEach((text, name) => shown.set(name, together(text)));
+    return shown;
+  }
+
+  // A name's closing parenthesis kept whole: vis-network wraps a label at its spaces, and an
+  // external version's `(before v0)` left `v0)` alone on a line. No-break spaces hold it.
+  function together(text) {
+    return text.replace(/ (\([^()]*\))$/, (all, tail) => ' ' + tail.replace(/ /g, '\u00a0'));
   }
 
   // The label at a level below full: the short name in one line, or nothing. `shown` maps a
