@@ -633,9 +633,12 @@ class SiteViews:
             detail = "external input" if data["external"] else aliases
         return data["label"], data["kind"], data["group"], detail, data.get("external", False)
 
-    def rows(self, nodes: list[str], urls: PageUrls, limit: int = LIST_LIMIT) -> Cut:
-        """Describe up to `limit` nodes as rows."""
-        return Cut([self.row(n, urls) for n in nodes[:limit]], len(nodes), full_data(urls))
+    def rows(
+        self, nodes: list[str], urls: PageUrls, limit: int = LIST_LIMIT, pages: str = ""
+    ) -> Cut:
+        """Describe up to `limit` nodes as rows (`pages`: a page that lists them all)."""
+        rows = [self.row(n, urls) for n in nodes[:limit]]
+        return Cut(rows, len(nodes), full_data(urls), pages=pages)
 
     def own_list(self, node: str, what: str, urls: PageUrls) -> Cut:
         """List what a node used, logged or was used by (LISTS) on its own page; a list
@@ -734,24 +737,18 @@ class SiteViews:
             ],
             artifact_types=self._artifact_type_counts(urls),
             job_types=self._job_type_counts(urls),
-            latest=self._front_list(latest, LIST_LIMIT, "", urls),
+            latest=self.rows(latest, urls),
             # The runs page lists LIST_LIMIT runs: "the full list" only while that is all.
-            recent_runs=self._front_list(
+            recent_runs=self.rows(
                 self.newest_first(runs),
+                urls,
                 RECENT_RUNS,
                 urls.to(naming.RUNS) if len(runs) <= LIST_LIMIT else "",
-                urls,
             ),
             problem_counts=problem_counts(lineage.problems),
             problems_link=Link("Problems", urls.to(naming.PROBLEMS)),
             about=self.about,
         )
-
-    def _front_list(self, nodes: list[str], limit: int, pages: str, urls: PageUrls) -> Cut:
-        """Return the front page's first rows of a list, and where the whole list is
-        (`pages`, if a page lists it all, and lineage.json)."""
-        rows = [self.row(n, urls) for n in nodes[:limit]]
-        return Cut(rows, len(nodes), full_data(urls), pages=pages)
 
     def _artifact_type_counts(self, urls: PageUrls) -> list[tuple[Link, str, str]]:
         """Return each artifact type's link and how many artifacts and versions it has."""

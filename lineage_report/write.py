@@ -39,6 +39,7 @@ from typing import Any
 
 import msgspec
 
+from . import formats
 from .errors import BuildError, LineageReportError
 from .naming import STATUS_NAME
 
@@ -231,18 +232,23 @@ def check_place(given: Path, output: Path, project: Path | None) -> None:
         )
 
 
+def some_files(paths: list[str]) -> tuple[str, str]:
+    """Return how many files a message names ("2 files") and the first EXAMPLES of them
+    ("'a', 'b' and 3 more")."""
+    more = f" and {len(paths) - EXAMPLES:,} more" if len(paths) > EXAMPLES else ""
+    return formats.plural(len(paths), "file"), ", ".join(map(repr, paths[:EXAMPLES])) + more
+
+
 def refusal(given: Path, foreign: list[str], ours: bool) -> str:
     """Return the message that refuses an output holding files the tool did not write."""
-    names = ", ".join(repr(p) for p in foreign[:EXAMPLES])
-    more = f" and {len(foreign) - EXAMPLES:,} more" if len(foreign) > EXAMPLES else ""
-    files = f"{len(foreign):,} file{'' if len(foreign) == 1 else 's'}"
+    files, names = some_files(foreign)
     head = (
         f"{given} holds"
         if ours
         else f"{given} is not a lineage-report site (no status file) and holds"
     )
     return (
-        f"{head} {files} lineage-report did not write ({names}{more}); a build never "
+        f"{head} {files} lineage-report did not write ({names}); a build never "
         "deletes them: choose an empty or new folder, list them in keep_files, or pass "
         "--force to build beside them (they are kept)"
     )
@@ -318,12 +324,10 @@ def same_bytes(a: Path, b: Path) -> bool:
 
 def left_behind(folder: Path, files: list[str]) -> str:
     """Return the message for an old site that still holds files the live site lacks."""
-    names = ", ".join(repr(p) for p in files[:EXAMPLES])
-    more = f" and {len(files) - EXAMPLES:,} more" if len(files) > EXAMPLES else ""
-    count = f"{len(files):,} file{'' if len(files) == 1 else 's'}"
+    count, names = some_files(files)
     return (
         f"{folder} is what a stopped build left of the last site, and it holds {count} "
-        f"the site beside it does not hold the same ({names}{more}); a build never deletes "
+        f"the site beside it does not hold the same ({names}); a build never deletes "
         "them: move them where you want them, remove the folder and build again"
     )
 

@@ -189,8 +189,7 @@ def _fold_used(data: dict, events: Document, files: dict, origins: dict) -> None
             _adopt(refs, "used_artifacts", events, i, files, origins)
             continue
         if ref.get("checks"):
-            ours, rest = fold_checks(twin.get("checks", []), ref["checks"])
-            twin["checks"] = [*ours, *rest]
+            _add_checks(twin, ref["checks"])
         if ref.get("facets"):
             twin["facets"] = {**twin.get("facets", {}), **ref["facets"]}
 
@@ -207,8 +206,13 @@ def _fold_logged(data: dict, events: Document, files: dict, origins: dict) -> No
             continue
         share_parts(artifact, twin)
         if artifact.get("checks"):
-            ours, rest = fold_checks(twin.get("checks", []), artifact["checks"])
-            twin["checks"] = [*ours, *rest]
+            _add_checks(twin, artifact["checks"])
+
+
+def _add_checks(twin: dict, checks: list[dict]) -> None:
+    """Give dbt's entry the events' checks: a test both report is one (fold_checks)."""
+    ours, rest = fold_checks(twin.get("checks", []), checks)
+    twin["checks"] = [*ours, *rest]
 
 
 def _adopt(
