@@ -18,7 +18,6 @@ version of that dataset the events write. The mapping is described in docs/reade
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -168,7 +167,7 @@ def read_openlineage_many(
     _attach_dataset_events(statics, ordered, problems)
     names = _merge_identities(ordered, problems)
     versions = _VersionIndex(ordered)
-    jobs = Counter((r.namespace, r.job) for r in ordered if not r.design)
+    jobs = _run_suffixes(ordered)
     documents = [
         Document(run.path, run.location, _manifest(run, jobs, versions, problems))
         for run in ordered
@@ -576,7 +575,7 @@ class _VersionIndex:
 # --- stage 4: the manifest ----------------------------------------------------------------
 
 
-def _manifest(run: Run, jobs: Counter, versions: _VersionIndex, problems) -> dict:
+def _manifest(run: Run, jobs: dict[str, str], versions: _VersionIndex, problems) -> dict:
     """Return the manifest-v1 document of one run, noting where each part came from."""
     return {
         "manifest_version": 1,
@@ -627,7 +626,7 @@ def _used(run: Run, dataset: Dataset, versions: _VersionIndex, problems) -> dict
     return {"name": dataset.artifact_name, "alias": "latest"}
 
 
-def _run_info(run: Run, jobs: Counter) -> dict:
+def _run_info(run: Run, jobs: dict[str, str]) -> dict:
     """Return the manifest's `run` object."""
     info: dict[str, Any] = {
         "id": run.run_id,
@@ -666,9 +665,38 @@ def _design_info(run: Run) -> dict:
     }
 
 
-def _display_name(run: Run, jobs: Counter) -> str:
+def _display_name(run: Run, suffixes: dict[str, str]) -> str:
     """Return the job name, with a short run id when the job ran more than once here."""
-    return run.job if jobs[(run.namespace, run.job)] == 1 else f"{run.job} {run.run_id[:8]}"
+    suffix = suffixes.get(run.run_id)
+    return f"{run.job} {suffix}" if suffix else run.job
+
+
+def _run_suffixes(runs: list[Run]) -> dict[str, str]:
+    """Return, for each run of a job that ran more than once here, a short id telling it apart.
+
+    The id's first 8 characters, unless two runs of the job share them: UUIDv7 run ids
+    (OpenLineage 1.15 on) begin with their time, so a Spark application's SQL executions
+    or an Airflow task's retries a minute apart share them. Those runs are told apart by
+    the end of the id (its random part), else by the whole id.
+    """
+    by_job: dict[tuple[str, str], list[str]] = {}
+    for run in runs:
+        if not run.design:
+            by_job.setdefault((run.namespace, run.job), []).append(run.run_id)
+    suffixes: dict[str, str] = {}
+    for ids in by_job.values():
+        if len(ids) > 1:
+            suffixes.update(zip(ids, _distinct_shorts(ids), strict=True))
+    return suffixes
+
+
+def _distinct_shorts(ids: list[str]) -> list[str]:
+    """Return short forms of the ids, distinct from each other: head, else tail, else whole."""
+    for short in (lambda i: i[:8], lambda i: i[-8:]):
+        shorts = [short(i) for i in ids]
+        if len(set(shorts)) == len(set(ids)):
+            return shorts
+    return list(ids)
 
 
 def _parent(facet: Any) -> dict | None:

@@ -1,0 +1,70 @@
+"""A Spark application's events as OpenLineage's Spark integration emits them.
+
+The stream in tests/data/openlineage-spark/events.ndjson is real (see its SOURCE.md): the
+application's run (START, COMPLETE) and one SQL execution's run (START, RUNNING, COMPLETE)
+naming the application as its parent, reading a Hive table by its HDFS location (with a
+`symlinks` facet) and writing a ClickHouse table with column lineage and output statistics.
+Variations a test needs (a second execution, a DROP) are derived from its lines in the test.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import lineage_report
+from tests.factories import write_project
+
+DATA = Path(__file__).parent / "data" / "openlineage-spark"
+APP_RUN = "01908224-8410-79a2-8de6-a769ad6944c9"
+SQL_RUN = "01908225-1fd7-746b-910c-70d24f2898b1"
+SQL_JOB = "spark_session.execute_save_into_data_source_command"
+
+
+def spark_events() -> list[dict]:
+    """Return the real stream's five events."""
+    lines = (DATA / "events.ndjson").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def load(tmp_path: Path, events: list[dict]):
+    """Load a project holding the events as one NDJSON stream."""
+    text = "\n".join(json.dumps(e) for e in events) + "\n"
+    return lineage_report.load(write_project(tmp_path / "p", {"events.ndjson": text}))
+
+
+def second_execution(events: list[dict], run_id: str, seconds: int) -> list[dict]:
+    """Return the SQL execution's events again as another run of the same job, later."""
+    again = []
+    for event in events:
+        if event["run"]["runId"] == SQL_RUN:
+            event = copy.deepcopy(event)
+            event["run"]["runId"] = run_id
+            event["eventTime"] = event["eventTime"].replace("09:0", f"09:{1 + seconds // 60}")
+            again.append(event)
+    return again
+
+
+def test_the_real_stream_gives_the_application_and_its_execution(tmp_path):
+    lineage = load(tmp_path, spark_events())
+    assert sorted(r.id for r in lineage.runs()) == [f"run:{APP_RUN}", f"run:{SQL_RUN}"]
+    assert lineage.run(APP_RUN).name == "spark_session"
+    assert lineage.run(SQL_RUN).name == SQL_JOB
+
+
+def test_executions_with_uuid7_ids_a_minute_apart_get_distinct_names(tmp_path):
+    # UUIDv7 ids begin with their time: two executions 40 s apart share 8 characters.
+    other = "01908225-7a10-7c3e-b5d4-2f81c9e0a6b3"
+    events = spark_events() + second_execution(spark_events(), other, 40)
+    lineage = load(tmp_path, events)
+    assert lineage.run(SQL_RUN).name == f"{SQL_JOB} 4f2898b1"  # the ids' random ends
+    assert lineage.run(other).name == f"{SQL_JOB} c9e0a6b3"
+
+
+def test_runs_of_a_job_told_apart_by_their_heads_keep_them(tmp_path):
+    other = "7c2d9e4a-0b1f-4c3d-9e8a-5b6c7d8e9f01"
+    events = spark_events() + second_execution(spark_events(), other, 40)
+    lineage = load(tmp_path, events)
+    assert lineage.run(SQL_RUN).name == f"{SQL_JOB} 01908225"
+    assert lineage.run(other).name == f"{SQL_JOB} 7c2d9e4a"
