@@ -42,6 +42,7 @@ LISTS = {
     "consumers": ("down", "Runs that used"),
 }
 VALUE_CHARS = 2_000  # characters of one metadata/config value shown
+OUTLINE_DEPTH = 32  # levels of a long value's outline; deeper ones are counted
 # Metadata a version page shows in a place of its own, not in the metadata table.
 SHOWN_METADATA = ("also_named",)
 # A JobEvent's job definition (OpenLineage static lineage) was never seen running.
@@ -419,15 +420,56 @@ class PageSpec:
 
 
 def fmt_value(value: Any) -> str:
-    """Show a JSON value compactly, cut at VALUE_CHARS characters."""
+    """Show a JSON value compactly, cut at VALUE_CHARS characters.
+
+    A long object or array is shown as an outline that is still JSON (its first keys and
+    items, then how many more), never cut inside a key or a number: a Spark run's
+    `spark.logicalPlan` facet is megabytes, and half a token tells nothing.
+    """
     text = (
         value
         if isinstance(value, str)
         else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     )
-    if len(text) > VALUE_CHARS:
-        return text[:VALUE_CHARS] + f"… ({formats.plural(len(text), 'character')} in all)"
-    return text
+    if len(text) <= VALUE_CHARS:
+        return text
+    total = f"({formats.plural(len(text), 'character')} in all)"
+    if isinstance(value, dict | list):
+        outline = _outline(value, VALUE_CHARS, OUTLINE_DEPTH)
+        return json.dumps(outline, ensure_ascii=False, default=str) + " " + total
+    return text[:VALUE_CHARS] + "… " + total
+
+
+def _outline(value: Any, room: int, depth: int) -> Any:
+    """Return the value pruned to about `room` characters of JSON: the rest counted."""
+    if isinstance(value, str):
+        return value if len(value) <= max(room, 20) else value[: max(room, 20)] + "…"
+    if not isinstance(value, dict | list):
+        return value
+    size = len(value)
+    if depth == 0 and size:
+        return f"… {formats.plural(size, 'key' if isinstance(value, dict) else 'item')}"
+    if isinstance(value, dict):
+        items = [(str(k), value[k]) for k in sorted(value, key=str)]
+    else:
+        items = list(enumerate(value))
+    out: Any = {} if isinstance(value, dict) else []
+    used = 2
+    for shown, (key, item) in enumerate(items):
+        if used >= room:
+            if isinstance(out, dict):
+                out["…"] = formats.plural(size - shown, "more key")
+            else:
+                out.append(f"… {formats.plural(size - shown, 'more item')}")
+            break
+        child = _outline(item, room - used, depth - 1)
+        used += len(json.dumps(child, ensure_ascii=False, default=str)) + 2
+        if isinstance(out, dict):
+            used += len(key) + 4
+            out[key] = child
+        else:
+            out.append(child)
+    return out
 
 
 def _whole_json(value: Any) -> str:

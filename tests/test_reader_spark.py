@@ -10,10 +10,15 @@ Variations a test needs (a second execution, a DROP) are derived from its lines 
 from __future__ import annotations
 
 import copy
+import html
 import json
+import re
 from pathlib import Path
 
 import lineage_report
+from lineage_report import naming
+from lineage_report.build import build
+from lineage_report.config import load_config
 from tests.factories import write_project
 
 DATA = Path(__file__).parent / "data" / "openlineage-spark"
@@ -68,3 +73,24 @@ def test_runs_of_a_job_told_apart_by_their_heads_keep_them(tmp_path):
     lineage = load(tmp_path, events)
     assert lineage.run(SQL_RUN).name == f"{SQL_JOB} 01908225"
     assert lineage.run(other).name == f"{SQL_JOB} 7c2d9e4a"
+
+
+def test_a_huge_logical_plan_is_shown_as_json_not_cut_mid_token(tmp_path):
+    # The quickstart's plan, its nodes repeated to 3 MB, as a long job's plan can be.
+    start = json.loads((DATA / "quickstart.ndjson").read_text())
+    plan = start["run"]["facets"]["spark.logicalPlan"]["plan"]
+    start["run"]["facets"]["spark.logicalPlan"]["plan"] = plan * (
+        3_000_000 // len(json.dumps(plan))
+    )
+    project = write_project(tmp_path / "p", {"events.ndjson": json.dumps(start) + "\n"})
+    site = build(load_config(project), tmp_path / "site").output
+    run_page = site / naming.node_path("run:" + start["run"]["runId"])
+    text = run_page.read_text(encoding="utf-8")
+    assert len(text) < 60_000  # the page holds an outline, not the plan
+    cell = re.search(r"run\.spark\.logicalPlan<td><code>(.*?)</code>", text, re.S).group(1)
+    shown, total = html.unescape(cell).rsplit(" (", 1)
+    assert total.endswith("characters in all)")
+    outline = json.loads(shown)  # whole JSON: keys and numbers are never cut
+    first = outline["plan"][0]["class"]
+    assert first == "org.apache.spark.sql.execution.command.CreateDataSourceTableAsSelectCommand"
+    assert re.fullmatch(r"… [\d,]+ more items", outline["plan"][-1])
