@@ -94,3 +94,35 @@ def test_a_huge_logical_plan_is_shown_as_json_not_cut_mid_token(tmp_path):
     first = outline["plan"][0]["class"]
     assert first == "org.apache.spark.sql.execution.command.CreateDataSourceTableAsSelectCommand"
     assert re.fullmatch(r"… [\d,]+ more items", outline["plan"][-1])
+
+
+def test_a_table_only_read_keeps_its_hive_name_on_its_external_node(tmp_path):
+    # Spark reads mydatabase.source_table by its HDFS location; nothing here writes it.
+    project = write_project(tmp_path / "p", {"events.ndjson": (DATA / "events.ndjson").read_text()})
+    site = build(load_config(project), tmp_path / "site").output
+    data = json.loads((site / naming.LINEAGE_JSON).read_text(encoding="utf-8"))
+    hdfs = "hdfs://test-hadoop:9820/user/hive/warehouse/mydatabase.db/source_table"
+    [edge] = [e for e in data["edges"] if e["source"] == f"artifact:{hdfs}:latest"]
+    [hive] = edge["facets"]["facet.symlinks"]["identifiers"]
+    assert (hive["namespace"], hive["name"]) == (
+        "hive://test-hadoop:9083",
+        "mydatabase.source_table",
+    )
+    page = (site / naming.node_path(f"artifact:{hdfs}:latest")).read_text(encoding="utf-8")
+    assert "mydatabase.source_table" in page  # *As read by its runs*
+
+
+def test_a_table_written_here_shows_its_other_names_once(tmp_path):
+    # The same input, written by an earlier run: its version lists the names instead.
+    events = spark_events()
+    writer = copy.deepcopy(events[3])
+    writer["run"]["runId"] = "01908220-0000-7000-8000-000000000001"
+    writer["eventTime"] = "2024-07-05T09:00:00Z"
+    writer["job"]["name"] = "spark_session.load"
+    writer["run"]["facets"].pop("parent")
+    writer["outputs"], writer["inputs"] = writer["inputs"], []
+    lineage = load(tmp_path, [writer, *events])
+    [used] = lineage.run(SQL_RUN).used_artifacts()
+    assert used.metadata["also_named"] == ["hive://test-hadoop:9083/mydatabase.source_table"]
+    edge = lineage.graph.edges[used.id, f"run:{SQL_RUN}"]
+    assert "facet.symlinks" not in edge.get("facets", {})

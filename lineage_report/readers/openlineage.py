@@ -74,6 +74,7 @@ class Dataset:
     io_facets: dict = field(default_factory=dict)
 
     also: list[str] = field(default_factory=list)  # its other names (symlinks facet)
+    only_read: bool = False  # no run or JobEvent here writes it: no version shows `also`
 
     @property
     def artifact_name(self) -> str:
@@ -166,6 +167,7 @@ def read_openlineage_many(
     ordered = sorted(runs.values(), key=lambda r: r.order)
     _attach_dataset_events(statics, ordered, problems)
     names = _merge_identities(ordered, problems)
+    _mark_only_read(ordered)
     versions = _VersionIndex(ordered)
     jobs = _run_suffixes(ordered)
     documents = [
@@ -479,6 +481,14 @@ def _merge_identities(runs: list[Run], problems: list[Problem]) -> Identities:
     return names
 
 
+def _mark_only_read(runs: list[Run]) -> None:
+    """Mark the inputs that nothing here writes: their other names are shown as read."""
+    written = {ident for run in runs for ident in run.outputs}
+    for run in runs:
+        for ident, dataset in run.inputs.items():
+            dataset.only_read = ident not in written
+
+
 def _rename_column_inputs(documents: list[Document], names: Identities) -> None:
     """Name each column-lineage input by its dataset's shown name (a symlink may name it)."""
     for document in documents:
@@ -736,12 +746,16 @@ def _config(run: Run) -> dict:
 
 def _input_facets(dataset: Dataset) -> dict:
     """Return {"facets": ...} of an input, or {}: what the run said about the dataset it read
-    besides its data-quality checks and its other names, its inputFacets as `input.<name>`
-    and its dataset facets as `facet.<name>`. Both pages show them whole (docs/readers.md)."""
+    besides its data-quality checks (and its other names, when a version here shows them),
+    its inputFacets as `input.<name>` and its dataset facets as `facet.<name>`. Both pages
+    show them whole (docs/readers.md)."""
+    # A written dataset's other names are its version's (*Also named*); an external one has
+    # no version, so the symlinks facet is kept with what the run said (a Hive table's name).
+    hidden = (*CHECK_FACETS, *(() if dataset.only_read else ("symlinks",)))
     found = {
         f"facet.{name}": without_private(value)
         for name, value in dataset.facets.items()
-        if name not in (*CHECK_FACETS, "symlinks")
+        if name not in hidden
     }
     found.update(
         (f"input.{name}", without_private(value))
