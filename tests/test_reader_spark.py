@@ -126,3 +126,13 @@ def test_a_table_written_here_shows_its_other_names_once(tmp_path):
     assert used.metadata["also_named"] == ["hive://test-hadoop:9083/mydatabase.source_table"]
     edge = lineage.graph.edges[used.id, f"run:{SQL_RUN}"]
     assert "facet.symlinks" not in edge.get("facets", {})
+
+
+def test_a_problem_inside_an_output_of_a_stream_line_is_one_pointer(tmp_path):
+    # The COMPLETE event (line 4) gives an input field of its column lineage no namespace.
+    events = spark_events()
+    fields = events[3]["outputs"][0]["facets"]["columnLineage"]["fields"]
+    del fields["dt"]["inputFields"][0]["namespace"]
+    lineage = load(tmp_path, events)
+    [where] = [p.location for p in lineage.problems if p.kind == "openlineage.invalid-facet"]
+    assert where == "line 4: /outputs/0/facets/columnLineage/fields/dt/inputFields/0"

@@ -80,10 +80,14 @@ def looks_like_ndjson(raw: bytes, probe: int = 5) -> bool:
 
 
 def sub_location(location: str, *parts: object) -> str:
-    """Return a location inside a record: '/3/outputs/0', or 'line 12: /outputs/0' in NDJSON."""
+    """Return a location inside a record: '/3/outputs/0', or 'line 12: /outputs/0' in NDJSON.
+
+    A location that already points into a line ('line 12: /outputs/0') goes on as one
+    pointer: 'line 12: /outputs/0/facets/schema', never 'line 12: /outputs/0: /facets/...'.
+    """
     inner = pointer(*parts)
-    if location.startswith("line "):
-        return f"{location}: {inner}" if inner else location
+    if location.startswith("line ") and inner and ": /" not in location:
+        return f"{location}: {inner}"
     return location + inner
 
 

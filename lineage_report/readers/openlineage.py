@@ -74,12 +74,19 @@ class Dataset:
     io_facets: dict = field(default_factory=dict)
 
     also: list[str] = field(default_factory=list)  # its other names (symlinks facet)
+    # Each facet's place: the file and the dataset entry of the event that last gave it
+    # (facets merge over a run's events, later ones winning), for problems inside it.
+    facet_at: dict[str, tuple[str, str]] = field(default_factory=dict)
     only_read: bool = False  # no run or JobEvent here writes it: no version shows `also`
 
     @property
     def artifact_name(self) -> str:
         """Return the artifact name: namespace and name as one URI (`identity.dataset_name`)."""
         return dataset_name(self.namespace, self.name)
+
+    def facet_place(self, name: str, path: str) -> tuple[str, str]:
+        """Return (file, location) of a facet's dataset entry; the first mention without one."""
+        return self.facet_at.get(name, (path, self.where))
 
     @property
     def version(self) -> str | None:
@@ -318,7 +325,9 @@ def _add_dataset_event(path, location, event: dict, statics: dict, problems) -> 
     if ident not in statics:  # problems about it point at its first DatasetEvent
         statics[ident] = (path, Dataset(*ident, sub_location(location, "dataset")))
     dataset = statics[ident][1]
-    dataset.facets.update(_facets(path, location, item, ("dataset",), problems))
+    facets = _facets(path, location, item, ("dataset",), problems)
+    dataset.facets.update(facets)
+    dataset.facet_at.update((name, (path, dataset.where)) for name in facets)
 
 
 def _named_problem(path, location, what: str, key: str, part: Any) -> Problem | None:
@@ -351,6 +360,7 @@ def _attach_dataset_events(statics: dict, runs: list[Run], problems) -> None:
         for ident, dataset in run.outputs.items():
             if ident in statics:
                 dataset.facets = {**statics[ident][1].facets, **dataset.facets}
+                dataset.facet_at = {**statics[ident][1].facet_at, **dataset.facet_at}
                 attached.add(ident)
     for ident, (path, static) in statics.items():
         if ident not in attached:
@@ -444,7 +454,9 @@ def _merge_datasets(path, location, event, key, into: dict, problems) -> None:
             continue
         ident = (item["namespace"], item["name"])
         dataset = into.setdefault(ident, Dataset(*ident, where))
-        dataset.facets.update(_facets(path, location, item, (key, i), problems))
+        facets = _facets(path, location, item, (key, i), problems)
+        dataset.facets.update(facets)
+        dataset.facet_at.update((name, (path, where)) for name in facets)
         io = item.get(io_key)
         if isinstance(io, dict):
             dataset.io_facets.update(io)
@@ -473,7 +485,8 @@ def _merge_identities(runs: list[Run], problems: list[Problem]) -> Identities:
     for run in runs:
         for dataset in _run_datasets(run):
             key = dataset_name(dataset.namespace, dataset.name)
-            for other in symlink_identities(dataset.facets, run.path, dataset.where, problems):
+            path, where = dataset.facet_place("symlinks", run.path)
+            for other in symlink_identities(dataset.facets, path, where, problems):
                 names.union(key, names.add(*other, primary=False))
     for run in runs:
         run.inputs = _renamed(run.inputs, names)
@@ -521,6 +534,7 @@ def _renamed(datasets: dict, names: Identities) -> dict:
             merged[ident] = dataset
         else:
             kept.facets.update(dataset.facets)
+            kept.facet_at.update(dataset.facet_at)
             kept.io_facets.update(dataset.io_facets)
     return merged
 
@@ -903,15 +917,14 @@ def _column_lineage(path: str, dataset: Dataset, problems: list[Problem]) -> lis
     """Return, per output column, the input columns it comes from (columnLineage facet)."""
     facet = dataset.facets.get("columnLineage")
     fields = facet.get("fields") if isinstance(facet, dict) else None
+    path, at = dataset.facet_place("columnLineage", path)
     lineage = []
     for column, spec in fields.items() if isinstance(fields, dict) else []:
         if not column or not isinstance(spec, dict):
             continue
         inputs = []
         for i, item in enumerate(_objects(spec.get("inputFields"))):
-            where = sub_location(
-                dataset.where, "facets", "columnLineage", "fields", column, "inputFields", i
-            )
+            where = sub_location(at, "facets", "columnLineage", "fields", column, "inputFields", i)
             inputs += _column_inputs(path, where, item, spec, problems)
         lineage.append({"column": column, "inputs": inputs})
     return lineage
