@@ -136,3 +136,31 @@ def test_a_problem_inside_an_output_of_a_stream_line_is_one_pointer(tmp_path):
     lineage = load(tmp_path, events)
     [where] = [p.location for p in lineage.problems if p.kind == "openlineage.invalid-facet"]
     assert where == "line 4: /outputs/0/facets/columnLineage/fields/dt/inputFields/0"
+
+
+def drop_events() -> list[dict]:
+    """Return the quickstart's CTAS (START, COMPLETE), then a DROP TABLE of its table.
+
+    The DROP is shaped as the Spark integration's own expectation of one
+    (integration/spark/app/integrations/container/pysparkV2DropTableStartEvent.json):
+    the START lists the table with lifecycleStateChange DROP, the COMPLETE no output.
+    """
+    create = json.loads((DATA / "quickstart.ndjson").read_text())
+    del create["run"]["facets"]["spark.logicalPlan"], create["run"]["facets"]["spark_unknown"]
+    done = copy.deepcopy(create) | {"eventType": "COMPLETE", "eventTime": "2022-08-01T06:15:52Z"}
+    drop = copy.deepcopy(create) | {"eventTime": "2022-08-01T06:17:00Z"}
+    drop["run"]["runId"] = "7f3e2b10-2c44-4d0a-b6a1-3c9e1f0d2a77"
+    drop["job"]["name"] = "sample_spark.execute_drop_table_command"
+    change = {"lifecycleStateChange": "DROP"}
+    drop["outputs"][0]["facets"] = {"lifecycleStateChange": change}
+    dropped = copy.deepcopy(drop) | {"eventType": "COMPLETE", "eventTime": "2022-08-01T06:17:01Z"}
+    dropped["outputs"] = []
+    return [create, done, drop, dropped]
+
+
+def test_a_dropped_table_is_not_silently_its_newest_version(tmp_path):
+    lineage = load(tmp_path, drop_events())
+    [warning] = [p for p in lineage.problems if p.kind == "openlineage.unsupported"]
+    assert warning.location == "line 3: /outputs/0/facets/lifecycleStateChange"
+    assert "lifecycleStateChange DROP" in warning.message
+    assert "`latest` though the table is gone" in warning.message

@@ -836,6 +836,7 @@ def _notes(run: Run) -> str:
 
 def _logged(run: Run, dataset: Dataset, problems: list[Problem]) -> dict:
     """Return the logged-artifact entry for one output dataset."""
+    _check_lifecycle(run, dataset, problems)
     artifact = {
         "name": dataset.artifact_name,
         "type": _dataset_type(dataset),
@@ -849,6 +850,30 @@ def _logged(run: Run, dataset: Dataset, problems: list[Problem]) -> dict:
         "checks": _checks(run, dataset.facets, dataset.io_facets),
     }
     return {k: v for k, v in artifact.items() if v is not None}
+
+
+def _check_lifecycle(run: Run, dataset: Dataset, problems: list[Problem]) -> None:
+    """Warn about an output whose lifecycle change a version cannot say: a DROP or RENAME.
+
+    A Spark `DROP TABLE` lists the table as its output; read as any output, it is a new
+    version that becomes `latest` (and later readers read it) though the table is gone.
+    A RENAME's `previousIdentifier` names the old table, which is not tied to the new one.
+    """
+    facet = dataset.facets.get("lifecycleStateChange")
+    change = facet.get("lifecycleStateChange") if isinstance(facet, dict) else None
+    if change not in ("DROP", "RENAME"):
+        return
+    what = {
+        "DROP": "drops it: shown as a new version, which is `latest` though the table is gone",
+        "RENAME": "renames it: the name it had before (previousIdentifier) is not linked to it",
+    }[change]
+    message = (
+        f"run {run.run_id} writes {dataset.artifact_name} with lifecycleStateChange "
+        f"{change}, which {what}"
+    )
+    path, at = dataset.facet_place("lifecycleStateChange", run.path)
+    where = sub_location(at, "facets", "lifecycleStateChange")
+    _warn(problems, path, where, message, "openlineage.unsupported")
 
 
 def _dataset_type(dataset: Dataset) -> str:
