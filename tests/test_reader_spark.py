@@ -164,3 +164,18 @@ def test_a_dropped_table_is_not_silently_its_newest_version(tmp_path):
     assert warning.location == "line 3: /outputs/0/facets/lifecycleStateChange"
     assert "lifecycleStateChange DROP" in warning.message
     assert "`latest` though the table is gone" in warning.message
+
+
+def test_a_null_facet_in_a_later_event_erases_nothing(tmp_path):
+    # OpenLineage 1.x Java clients wrote unset facets as null ("nominalTime": null).
+    events = spark_events()
+    events[4]["run"]["facets"]["spark_applicationDetails"] = None  # the application's COMPLETE
+    events[3]["outputs"][0]["facets"]["schema"] = None  # the execution's COMPLETE
+    events[3]["outputs"][0]["outputFacets"]["outputStatistics"] = None
+    lineage = load(tmp_path, events)
+    details = lineage.run(APP_RUN).config["run.spark_applicationDetails"]
+    assert details["applicationId"] == "local-1719136537510"
+    [table] = lineage.run(SQL_RUN).logged_artifacts()
+    assert [c["name"] for c in table.attrs["columns"]] == ["dt", "customer_id", "total_spent"]
+    stats = table.metadata["output.outputStatistics"]  # the RUNNING event's, line 3
+    assert stats == {"rowCount": 100, "size": 5000}

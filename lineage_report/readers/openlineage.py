@@ -422,12 +422,16 @@ def _event_time(path, location, event: dict, problems) -> datetime | None:
 
 
 def _facets(path, location, owner: dict, parts: tuple, problems) -> dict:
-    """Return an object's facets (empty when absent); a non-object is reported and ignored."""
+    """Return an object's facets (empty when absent); a non-object is reported and ignored.
+
+    A facet that is null is absent: Java clients of OpenLineage 1.x wrote unset facets as
+    null (`"nominalTime": null`), and a later event's null must not erase an earlier value.
+    """
     facets = owner.get("facets")
     if facets is None:
         return {}
     if isinstance(facets, dict):
-        return {k: v for k, v in facets.items() if isinstance(k, str)}
+        return {k: v for k, v in facets.items() if isinstance(k, str) and v is not None}
     message = f"facets are {_json_type(facets)}, not an object; ignored"
     where = sub_location(location, *parts, "facets")
     _warn(problems, path, where, message, "openlineage.invalid-facet")
@@ -459,7 +463,7 @@ def _merge_datasets(path, location, event, key, into: dict, problems) -> None:
         dataset.facet_at.update((name, (path, where)) for name in facets)
         io = item.get(io_key)
         if isinstance(io, dict):
-            dataset.io_facets.update(io)
+            dataset.io_facets.update((k, v) for k, v in io.items() if v is not None)
 
 
 def _dataset_problem(path: str, where: str, item: Any) -> Problem | None:
