@@ -179,3 +179,17 @@ def test_a_null_facet_in_a_later_event_erases_nothing(tmp_path):
     assert [c["name"] for c in table.attrs["columns"]] == ["dt", "customer_id", "total_spent"]
     stats = table.metadata["output.outputStatistics"]  # the RUNNING event's, line 3
     assert stats == {"rowCount": 100, "size": 5000}
+
+
+def test_an_application_first_named_unknown_takes_its_real_name(tmp_path):
+    # openlineage-spark 1.34 may send the application's START as job "unknown" with no
+    # facets (OpenLineage issue 3846); its later events carry the real name.
+    events = spark_events()
+    events[0]["job"]["name"], events[0]["run"]["facets"] = "unknown", {}
+    lineage = load(tmp_path, events)
+    app = lineage.run(APP_RUN)
+    assert (app.name, app.job_type) == ("spark_session", "spark_session")
+    assert app.summary["events"] == "START → COMPLETE"
+    [warning] = [p for p in lineage.problems if p.kind == "openlineage.job-mismatch"]
+    assert warning.location == "line 5"
+    assert "first reported as job local://some.host.name/unknown, a placeholder" in warning.message

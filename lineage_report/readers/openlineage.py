@@ -46,6 +46,9 @@ from .identity import Identities, dataset_name, symlink_identities
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 TERMINAL_STATES = {"COMPLETE": "finished", "FAIL": "failed", "ABORT": "crashed"}
+# The job name Spark's integration (1.34) may send in an application's START before it
+# knows the name (OpenLineage issue 3846); a later event's real name replaces it.
+PLACEHOLDER_JOB = "unknown"
 # Facets shown in their own place (notes, parent link, tags, summary) rather than in config.
 SHOWN_RUN_FACETS = ("parent", "errorMessage", "nominalTime")
 SHOWN_JOB_FACETS = ("sql", "documentation")
@@ -257,11 +260,7 @@ def _add_event(path, location, order, event, found: tuple[dict, dict], problems)
     if run is None:
         run = runs[run_id] = Run(run_id, job["namespace"], job["name"], path, location, order)
     elif (job["namespace"], job["name"]) != (run.namespace, run.job):
-        message = (
-            f"run {run_id} belongs to job {run.namespace}/{run.job}, "
-            f"but this event names job {job['namespace']}/{job['name']}; the first is kept"
-        )
-        _warn(problems, path, location, message, "openlineage.job-mismatch")
+        _job_mismatch(path, location, run, job, problems)
     run.events.append(
         Event(
             _event_type(path, location, event, problems),
@@ -276,6 +275,24 @@ def _add_event(path, location, order, event, found: tuple[dict, dict], problems)
     run.job_facets.update(_facets(path, location, job, ("job",), problems))
     _merge_datasets(path, location, event, "inputs", run.inputs, problems)
     _merge_datasets(path, location, event, "outputs", run.outputs, problems)
+
+
+def _job_mismatch(path, location, run: Run, job: dict, problems) -> None:
+    """Warn about an event naming another job for a run: the first name is kept, unless it
+    was the placeholder `unknown`, which a later real name replaces."""
+    first, this = f"{run.namespace}/{run.job}", f"{job['namespace']}/{job['name']}"
+    if run.job == PLACEHOLDER_JOB and job["name"] != PLACEHOLDER_JOB:
+        run.namespace, run.job = job["namespace"], job["name"]
+        message = (
+            f"run {run.run_id} was first reported as job {first}, a placeholder (Spark's "
+            f"integration sends it at some application starts); it is named {this}, as here"
+        )
+    else:
+        message = (
+            f"run {run.run_id} belongs to job {first}, "
+            f"but this event names job {this}; the first is kept"
+        )
+    _warn(problems, path, location, message, "openlineage.job-mismatch")
 
 
 def _event_problem(path: str, location: str, event: Any) -> Problem | None:
