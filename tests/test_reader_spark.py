@@ -13,6 +13,7 @@ import copy
 import html
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import lineage_report
@@ -46,7 +47,8 @@ def second_execution(events: list[dict], run_id: str, seconds: int) -> list[dict
         if event["run"]["runId"] == SQL_RUN:
             event = copy.deepcopy(event)
             event["run"]["runId"] = run_id
-            event["eventTime"] = event["eventTime"].replace("09:0", f"09:{1 + seconds // 60}")
+            when = datetime.fromisoformat(event["eventTime"]) + timedelta(seconds=seconds)
+            event["eventTime"] = when.isoformat()
             again.append(event)
     return again
 
@@ -59,9 +61,9 @@ def test_the_real_stream_gives_the_application_and_its_execution(tmp_path):
 
 
 def test_executions_with_uuid7_ids_a_minute_apart_get_distinct_names(tmp_path):
-    # UUIDv7 ids begin with their time: two executions 40 s apart share 8 characters.
+    # UUIDv7 ids begin with their time in ms: two executions 23 s apart share 8 characters.
     other = "01908225-7a10-7c3e-b5d4-2f81c9e0a6b3"
-    events = spark_events() + second_execution(spark_events(), other, 40)
+    events = spark_events() + second_execution(spark_events(), other, 23)
     lineage = load(tmp_path, events)
     assert lineage.run(SQL_RUN).name == f"{SQL_JOB} 4f2898b1"  # the ids' random ends
     assert lineage.run(other).name == f"{SQL_JOB} c9e0a6b3"
