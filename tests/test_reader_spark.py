@@ -195,3 +195,16 @@ def test_an_application_first_named_unknown_takes_its_real_name(tmp_path):
     [warning] = [p for p in lineage.problems if p.kind == "openlineage.job-mismatch"]
     assert warning.location == "line 5"
     assert "first reported as job local://some.host.name/unknown, a placeholder" in warning.message
+
+
+def test_events_out_of_order_merge_by_their_time(tmp_path):
+    # A transport may deliver the execution's COMPLETE (line 4) before its RUNNING (line 3).
+    events = spark_events()
+    events[2], events[3] = events[3], events[2]
+    lineage = load(tmp_path, events)
+    sql = lineage.run(SQL_RUN)
+    assert sql.summary["events"] == "START → RUNNING → COMPLETE"
+    [table] = sql.logged_artifacts()
+    stats = table.metadata["output.outputStatistics"]
+    assert stats == {"rowCount": 10000, "size": 5000000}  # COMPLETE's, the final count
+    assert sql.config["run.spark_jobDetails"]["jobId"] == 3  # only RUNNING has it: kept

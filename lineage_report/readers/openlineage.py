@@ -125,6 +125,7 @@ class Run:
     inputs: dict[tuple[str, str], Dataset] = field(default_factory=dict)
     outputs: dict[tuple[str, str], Dataset] = field(default_factory=dict)
     design: bool = False  # a JobEvent's job definition, not an observed run
+    newest: datetime | None = None  # the latest eventTime merged so far
 
     @cached_property
     def state(self) -> str:
@@ -261,20 +262,29 @@ def _add_event(path, location, order, event, found: tuple[dict, dict], problems)
         run = runs[run_id] = Run(run_id, job["namespace"], job["name"], path, location, order)
     elif (job["namespace"], job["name"]) != (run.namespace, run.job):
         _job_mismatch(path, location, run, job, problems)
-    run.events.append(
-        Event(
-            _event_type(path, location, event, problems),
-            _event_time(path, location, event, problems),
-            order,
-        )
+    kind, time = (
+        _event_type(path, location, event, problems),
+        _event_time(path, location, event, problems),
     )
-    if isinstance(event.get("producer"), str):
+    # Facets of an event older than one already merged (a stream out of order) fill gaps only.
+    under = time is not None and run.newest is not None and time < run.newest
+    if time is not None and not under:
+        run.newest = time
+    run.events.append(Event(kind, time, order))
+    if isinstance(event.get("producer"), str) and not under:
         run.producer = event["producer"]
-    run.run_facets.update(_facets(path, location, event["run"], ("run",), problems))
+    run_facets = _facets(path, location, event["run"], ("run",), problems)
+    run.run_facets = _merged(run.run_facets, run_facets, under)
     _check_parent(path, location, event["run"], problems)
-    run.job_facets.update(_facets(path, location, job, ("job",), problems))
-    _merge_datasets(path, location, event, "inputs", run.inputs, problems)
-    _merge_datasets(path, location, event, "outputs", run.outputs, problems)
+    job_facets = _facets(path, location, job, ("job",), problems)
+    run.job_facets = _merged(run.job_facets, job_facets, under)
+    _merge_datasets(path, location, event, "inputs", run.inputs, problems, under)
+    _merge_datasets(path, location, event, "outputs", run.outputs, problems, under)
+
+
+def _merged(old: dict, new: dict, under: bool) -> dict:
+    """Return facets merged: the new ones win, unless they come from an older event."""
+    return {**new, **old} if under else {**old, **new}
 
 
 def _job_mismatch(path, location, run: Run, job: dict, problems) -> None:
@@ -455,8 +465,11 @@ def _facets(path, location, owner: dict, parts: tuple, problems) -> dict:
     return {}
 
 
-def _merge_datasets(path, location, event, key, into: dict, problems) -> None:
-    """Merge an event's inputs or outputs into the run's; bad entries are reported, skipped."""
+def _merge_datasets(path, location, event, key, into: dict, problems, under=False) -> None:
+    """Merge an event's inputs or outputs into the run's; bad entries are reported, skipped.
+
+    `under`: the event is older than one merged before, so its facets only fill gaps.
+    """
     items = event.get(key)
     if items is None:
         return
@@ -476,11 +489,13 @@ def _merge_datasets(path, location, event, key, into: dict, problems) -> None:
         ident = (item["namespace"], item["name"])
         dataset = into.setdefault(ident, Dataset(*ident, where))
         facets = _facets(path, location, item, (key, i), problems)
-        dataset.facets.update(facets)
-        dataset.facet_at.update((name, (path, where)) for name in facets)
+        dataset.facets = _merged(dataset.facets, facets, under)
+        places = {name: (path, where) for name in facets}
+        dataset.facet_at = _merged(dataset.facet_at, places, under)
         io = item.get(io_key)
         if isinstance(io, dict):
-            dataset.io_facets.update((k, v) for k, v in io.items() if v is not None)
+            io = {k: v for k, v in io.items() if v is not None}
+            dataset.io_facets = _merged(dataset.io_facets, io, under)
 
 
 def _dataset_problem(path: str, where: str, item: Any) -> Problem | None:
