@@ -208,3 +208,16 @@ def test_events_out_of_order_merge_by_their_time(tmp_path):
     stats = table.metadata["output.outputStatistics"]
     assert stats == {"rowCount": 10000, "size": 5000000}  # COMPLETE's, the final count
     assert sql.config["run.spark_jobDetails"]["jobId"] == 3  # only RUNNING has it: kept
+
+
+def test_older_events_delivered_late_merge_by_their_time_too(tmp_path):
+    # COMPLETE first, then START and RUNNING: both older, both giving spark_jobDetails (START's
+    # made up here); RUNNING's is the later of the two, whichever line it is on.
+    events = spark_events()
+    start, running, complete = copy.deepcopy(events[1:4])
+    start["run"]["facets"]["spark_jobDetails"] = {"jobId": 1}
+    lineage = load(tmp_path, [events[0], complete, start, running, events[4]])
+    sql = lineage.run(SQL_RUN)
+    assert sql.config["run.spark_jobDetails"]["jobId"] == 3
+    [table] = sql.logged_artifacts()
+    assert table.metadata["output.outputStatistics"] == {"rowCount": 10000, "size": 5000000}

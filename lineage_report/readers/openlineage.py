@@ -77,9 +77,10 @@ class Dataset:
     io_facets: dict = field(default_factory=dict)
 
     also: list[str] = field(default_factory=list)  # its other names (symlinks facet)
-    # Each facet's place: the file and the dataset entry of the event that last gave it
-    # (facets merge over a run's events, later ones winning), for problems inside it.
+    # Each facet's place: the file and the dataset entry of the event that gave it (facets
+    # merge over a run's events, the latest winning: `_newer`), for problems inside it.
     facet_at: dict[str, tuple[str, str]] = field(default_factory=dict)
+    stamps: dict[str, datetime | None] = field(default_factory=dict)  # `_newer`'s, per facet
     only_read: bool = False  # no run or JobEvent here writes it: no version shows `also`
 
     @property
@@ -125,7 +126,7 @@ class Run:
     inputs: dict[tuple[str, str], Dataset] = field(default_factory=dict)
     outputs: dict[tuple[str, str], Dataset] = field(default_factory=dict)
     design: bool = False  # a JobEvent's job definition, not an observed run
-    newest: datetime | None = None  # the latest eventTime merged so far
+    stamps: dict[str, datetime | None] = field(default_factory=dict)  # `_newer`'s, per facet
 
     @cached_property
     def state(self) -> str:
@@ -266,25 +267,35 @@ def _add_event(path, location, order, event, found: tuple[dict, dict], problems)
         _event_type(path, location, event, problems),
         _event_time(path, location, event, problems),
     )
-    # Facets of an event older than one already merged (a stream out of order) fill gaps only.
-    under = time is not None and run.newest is not None and time < run.newest
-    if time is not None and not under:
-        run.newest = time
     run.events.append(Event(kind, time, order))
-    if isinstance(event.get("producer"), str) and not under:
+    if isinstance(event.get("producer"), str) and _newer(run.stamps, "producer", time):
         run.producer = event["producer"]
     run_facets = _facets(path, location, event["run"], ("run",), problems)
-    run.run_facets = _merged(run.run_facets, run_facets, under)
+    run.run_facets.update(_taken(run_facets, run.stamps, "run.", time))
     _check_parent(path, location, event["run"], problems)
     job_facets = _facets(path, location, job, ("job",), problems)
-    run.job_facets = _merged(run.job_facets, job_facets, under)
-    _merge_datasets(path, location, event, "inputs", run.inputs, problems, under)
-    _merge_datasets(path, location, event, "outputs", run.outputs, problems, under)
+    run.job_facets.update(_taken(job_facets, run.stamps, "job.", time))
+    _merge_datasets(path, location, event, "inputs", run.inputs, problems, time)
+    _merge_datasets(path, location, event, "outputs", run.outputs, problems, time)
 
 
-def _merged(old: dict, new: dict, under: bool) -> dict:
-    """Return facets merged: the new ones win, unless they come from an older event."""
-    return {**new, **old} if under else {**old, **new}
+_UNSET = object()
+
+
+def _newer(stamps: dict[str, datetime | None], key: str, time: datetime | None) -> bool:
+    """Tell whether an event's value of `key` at `time` replaces the one kept, and note its
+    time when it does: the latest event's value wins, by eventTime (a transport may deliver
+    a COMPLETE before its RUNNING), in file order among equal times and untimed events."""
+    was = stamps.get(key, _UNSET)
+    if was is not _UNSET and time is not None and was is not None and time < was:
+        return False
+    stamps[key] = time
+    return True
+
+
+def _taken(facets: dict, stamps: dict, prefix: str, time: datetime | None) -> dict:
+    """Return the facets of an event at `time` that replace those kept (`_newer`)."""
+    return {k: v for k, v in facets.items() if _newer(stamps, prefix + k, time)}
 
 
 def _job_mismatch(path, location, run: Run, job: dict, problems) -> None:
@@ -465,11 +476,9 @@ def _facets(path, location, owner: dict, parts: tuple, problems) -> dict:
     return {}
 
 
-def _merge_datasets(path, location, event, key, into: dict, problems, under=False) -> None:
-    """Merge an event's inputs or outputs into the run's; bad entries are reported, skipped.
-
-    `under`: the event is older than one merged before, so its facets only fill gaps.
-    """
+def _merge_datasets(path, location, event, key, into: dict, problems, time=None) -> None:
+    """Merge an event's inputs or outputs into the run's, each facet the latest event's by
+    `time` (`_newer`); bad entries are reported and skipped."""
     items = event.get(key)
     if items is None:
         return
@@ -488,14 +497,15 @@ def _merge_datasets(path, location, event, key, into: dict, problems, under=Fals
             continue
         ident = (item["namespace"], item["name"])
         dataset = into.setdefault(ident, Dataset(*ident, where))
-        facets = _facets(path, location, item, (key, i), problems)
-        dataset.facets = _merged(dataset.facets, facets, under)
-        places = {name: (path, where) for name in facets}
-        dataset.facet_at = _merged(dataset.facet_at, places, under)
+        facets = _taken(
+            _facets(path, location, item, (key, i), problems), dataset.stamps, "facet.", time
+        )
+        dataset.facets.update(facets)
+        dataset.facet_at.update((name, (path, where)) for name in facets)
         io = item.get(io_key)
         if isinstance(io, dict):
             io = {k: v for k, v in io.items() if v is not None}
-            dataset.io_facets = _merged(dataset.io_facets, io, under)
+            dataset.io_facets.update(_taken(io, dataset.stamps, "io.", time))
 
 
 def _dataset_problem(path: str, where: str, item: Any) -> Problem | None:
