@@ -22,6 +22,7 @@ from datetime import datetime
 import msgspec
 import networkx as nx
 
+from . import formats
 from .collect import Record
 from .config import Config
 from .manifest import FAILING, Check, ColumnInput, LoggedArtifact, RunInfo, UsedRef, iso, utc
@@ -440,12 +441,21 @@ def nodes_on_or_after_cycles(edges: set[tuple[str, str]]) -> set[str]:
 
 
 def report_unresolved(usages: list[Usage], config: Config, problems: Problems) -> None:
-    """Warn about references that name nothing logged, unless declared external."""
+    """Warn about references that name nothing logged, unless declared external: once per
+    message, at its first reference, counting the others and naming the last (a Spark
+    application's thousands of executions read the same source table)."""
+    alike: dict[str, list[tuple[str, str]]] = {}
     for usage in usages:
         if usage.version is not None or is_declared_external(usage, config):
             continue
-        path, where = place(usage.record, "used_artifacts", usage.index)
-        problems.warning(path, where, unresolved_message(usage), "graph.unresolved")
+        places = alike.setdefault(unresolved_message(usage), [])
+        places.append(place(usage.record, "used_artifacts", usage.index))
+    for message, places in alike.items():
+        (path, where), (last_path, last_where) = places[0], places[-1]
+        if len(places) > 1:
+            more = formats.plural(len(places) - 1, "more reference")
+            message += f"; {more} to it shown the same way, the last at {last_path}: {last_where}"
+        problems.warning(path, where, message, "graph.unresolved")
 
 
 def unresolved_message(usage: Usage) -> str:

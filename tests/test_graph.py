@@ -173,6 +173,21 @@ def test_unlogged_reference_is_an_external_node_with_a_warning(tmp_path):
     assert {p.severity for p in lineage.problems} == {"warning"}
 
 
+def test_runs_reading_one_unlogged_reference_cost_one_warning_that_counts_them(tmp_path):
+    files = {f"{i}.json": manifest(f"use{i}", i, used=["imagenet:v3"]) for i in range(1, 4)}
+    files["4.json"] = manifest("other", 4, used=["imagenet:v4"])
+    lineage = load(tmp_path, files)
+    assert [r.run_id for r in lineage.artifact("imagenet:v3").used_by()] == ["use1", "use2", "use3"]
+    declare = '(declare it with external = ["imagenet:*"] in lineage-report.toml)'
+    assert messages(lineage) == [
+        f"1.json: /used_artifacts/0: 'imagenet:v3' was not logged by any run here; shown as an "
+        f"external input {declare}; 2 more references to it shown the same way, the last at "
+        "3.json: /used_artifacts/0 [graph.unresolved]",
+        f"4.json: /used_artifacts/0: 'imagenet:v4' was not logged by any run here; shown as an "
+        f"external input {declare} [graph.unresolved]",
+    ]
+
+
 def test_declared_external_is_not_a_warning(tmp_path):
     lineage = load(
         tmp_path,

@@ -337,7 +337,9 @@ def test_dbt_problems_point_into_the_nodes_depends_on(tmp_path):
         "target/manifest.json: /nodes/model.jaffle_shop.fct_orders/depends_on/nodes/0: "
         "'jaffle_shop.stg_orders:latest' was not logged by any run here; shown as an external "
         'input (declare it with external = ["jaffle_shop.stg_orders:*"] in '
-        "lineage-report.toml) [graph.unresolved]"
+        "lineage-report.toml); 3 more references to it shown the same way, the last at "
+        "target/manifest.json: /nodes/analysis.jaffle_shop.my_analysis/depends_on/nodes/0 "
+        "[graph.unresolved]"
     ) in found
     assert not [m for m in found if "/used_artifacts" in m]
 
