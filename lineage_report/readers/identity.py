@@ -179,7 +179,12 @@ def align_dbt_names(
 
 
 def _openlineage_datasets(documents: Iterable[Document]) -> dict[tuple[str, str], set[str]]:
-    """Return {(scheme, dataset name): {artifact names}} of every dataset the events name."""
+    """Return {(scheme, dataset name): {artifact names}} of every dataset the events name.
+
+    A name is indexed by what follows its authority and by its last path segment: a
+    namespace can hold a path (DuckDB's is `duckdb:///path/to/shop.duckdb`), and a
+    warehouse table's name (`db.schema.table`) is then what follows the last slash.
+    """
     known: dict[tuple[str, str], set[str]] = {}
     for document in documents:
         data = document.data
@@ -187,7 +192,8 @@ def _openlineage_datasets(documents: Iterable[Document]) -> dict[tuple[str, str]
             split = split_dataset_name(ref.get("name", "")) if isinstance(ref, dict) else None
             if split:
                 scheme = split[0].partition(":")[0].lower()
-                known.setdefault((scheme, split[1]), set()).add(ref["name"])
+                for name in {split[1], ref["name"].rpartition("/")[2]}:
+                    known.setdefault((scheme, name), set()).add(ref["name"])
     return known
 
 
@@ -251,11 +257,11 @@ def _relation(metadata: dict) -> tuple[str, str] | None:
 
 
 def _learn_host(hosts: dict, path: str, adapter: str, where: dict, target: str) -> None:
-    """Note the namespace (the host) a matched table revealed for its database."""
+    """Note the namespace (the host, or DuckDB's file) a matched table revealed for its
+    database: what comes before the table's relation in the name it matched."""
     relation = _relation(where)
-    split = split_dataset_name(target)
-    if relation and split and dbt_namespace(adapter) is None:
-        hosts.setdefault((path, relation[0]), set()).add(split[0])
+    if relation and dbt_namespace(adapter) is None and target.endswith("/" + relation[1]):
+        hosts.setdefault((path, relation[0]), set()).add(target[: -len(relation[1]) - 1])
 
 
 def _rename_by_host(

@@ -1,0 +1,1 @@
+select code, discount from {{ source('ext', 'promotions') }}

@@ -1,0 +1,44 @@
+"""A real dbt project on DuckDB, read as dbt wrote it and as OpenLineage's dbt integration
+reported it (tests/data/dbt-duckdb/SOURCE.md): nothing counted twice, nothing dropped."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import lineage_report
+
+DATA = Path(__file__).parent / "data" / "dbt-duckdb"
+DUCKDB = "duckdb:///tmp/hdbt/shop/shop.duckdb/shop."  # the events' namespace: a file path
+
+
+def load(tmp_path: Path, *invocations: str):
+    """Load the named invocations' folders (target/ and events.ndjson) as one project."""
+    for name in invocations:
+        shutil.copytree(DATA / name, tmp_path / "project" / name)
+    return lineage_report.load(tmp_path / "project")
+
+
+def test_a_duckdb_file_namespace_names_each_dbt_table_as_the_events_do(tmp_path) -> None:
+    lineage = load(tmp_path, "build")
+    names = sorted(v.name for v in lineage.artifacts())
+    assert names == [
+        DUCKDB + t
+        for t in (
+            "ext.promotions",
+            "main.customers",
+            "main.orders",
+            "main.raw_customers",
+            "main.raw_orders",
+            "main.raw_payments",
+            "main.stg_customers",
+            "main.stg_orders",
+            "main.stg_payments",
+            "main.stg_promotions",
+            "snapshots.customers_snapshot",
+        )
+    ]
+    # each model's execution is one run: dbt's, with its events folded in
+    runs = sorted(r.name for r in lineage.runs())
+    assert not [r for r in runs if r.endswith((".build.run", ".build.snapshot"))]
+    assert [p for p in lineage.problems if p.kind == "graph.unresolved"] == []
