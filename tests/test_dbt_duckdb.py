@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import lineage_report
+from lineage_report.readers import read_openlineage
 
 DATA = Path(__file__).parent / "data" / "dbt-duckdb"
 DUCKDB = "duckdb:///tmp/hdbt/shop/shop.duckdb/shop."  # the events' namespace: a file path
@@ -42,3 +43,17 @@ def test_a_duckdb_file_namespace_names_each_dbt_table_as_the_events_do(tmp_path)
     runs = sorted(r.name for r in lineage.runs())
     assert not [r for r in runs if r.endswith((".build.run", ".build.snapshot"))]
     assert [p for p in lineage.problems if p.kind == "graph.unresolved"] == []
+
+
+def test_an_assertion_in_both_an_inputs_facets_and_its_input_facets_is_one_check() -> None:
+    raw = (DATA / "test" / "events.ndjson").read_bytes()
+    documents, problems = read_openlineage("events.ndjson", raw)
+    tested = {
+        d.data["run"]["job_type"]: [c["status"] for c in d.data["used_artifacts"][0]["checks"]]
+        for d in documents
+        if d.data["run"]["job_type"].endswith(".test")
+    }
+    # dbt's 4 tests of customers, one failing, not 8: the integration writes each twice
+    assert sorted(tested["shop.main.shop.customers.test"]) == ["fail", "pass", "pass", "pass"]
+    assert len(tested["shop.main.shop.orders.test"]) == 5  # its 5 data tests
+    assert problems == []

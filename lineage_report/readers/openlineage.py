@@ -1041,9 +1041,17 @@ def _input_checks(run: Run, dataset: Dataset) -> dict:
 
 
 def _checks(run: Run, *facet_sets: dict) -> list[dict]:
-    """Return the data-quality checks in a dataset's facets and input or output facets."""
+    """Return the data-quality checks in a dataset's facets and input or output facets.
+
+    A facet given whole in both places is read once: OpenLineage's dbt integration puts its
+    assertions in an input's dataset facets and in its inputFacets alike (1.x, "for
+    compatibility").
+    """
     checks: list[dict] = []
-    for facets in facet_sets:
+    seen: list[Any] = []
+    for given in facet_sets:
+        facets = {k: given[k] for k in CHECK_FACETS if k in given and given[k] not in seen}
+        seen += facets.values()
         source = _check_source(run, facets)
         checks += [_assertion(a, source) for a in _assertions(facets)]
         checks += _metrics(facets.get("dataQualityMetrics"), source)
