@@ -8,6 +8,7 @@ from pathlib import Path
 
 import lineage_report
 from lineage_report.readers import read_openlineage
+from lineage_report.readers.identity import fold_checks
 
 DATA = Path(__file__).parent / "data" / "dbt-duckdb"
 DUCKDB = "duckdb:///tmp/hdbt/shop/shop.duckdb/shop."  # the events' namespace: a file path
@@ -57,3 +58,38 @@ def test_an_assertion_in_both_an_inputs_facets_and_its_input_facets_is_one_check
     assert sorted(tested["shop.main.shop.customers.test"]) == ["fail", "pass", "pass", "pass"]
     assert len(tested["shop.main.shop.orders.test"]) == 5  # its 5 data tests
     assert problems == []
+
+
+def checks_by_table(lineage) -> dict[str, tuple[int, int]]:
+    """Return {table: (checks, failing checks)} of every version with checks."""
+    return {
+        v.name.removeprefix(DUCKDB): (len(v.attrs["checks"]), v.attrs.get("failed_checks"))
+        for v in lineage.artifacts()
+        if v.attrs.get("checks")
+    }
+
+
+def test_a_dbt_test_read_both_ways_has_dbt_s_checks_once_each(tmp_path) -> None:
+    lineage = load(tmp_path, "test")
+    # run_results.json: 12 results, 1 failing; the events pair each, the singular test too
+    assert checks_by_table(lineage) == {
+        "ext.promotions": (1, 0),
+        "main.customers": (4, 1),
+        "main.orders": (6, 0),  # 5 data tests and the unit test
+        "main.stg_payments": (1, 0),
+    }
+    (failing,) = [
+        c for v in lineage.artifacts() for c in v.attrs["checks"] if c["status"] != "pass"
+    ]
+    assert (failing["name"], failing["message"]) == (
+        "positive_customers_number_of_orders",
+        "Got 1 result, configured to fail if != 0; positive: expected 0, got 1",
+    )
+
+
+def test_an_assertion_named_as_a_dbt_test_is_that_test_whatever_its_status() -> None:
+    ours = [{"name": "unique_m_id", "status": "skipped", "column": "id", "kind": "test"}]
+    theirs = [{"name": "unique_m_id", "status": "fail", "column": "id", "kind": "assertion"}]
+    merged, rest = fold_checks(ours, theirs)
+    assert rest == []
+    assert merged == [ours[0] | {"message": "the events say fail"}]  # dbt's status is kept

@@ -403,22 +403,40 @@ def fold_checks(ours: list[dict], theirs: list[dict]) -> tuple[list[dict], list[
 
 
 def _same_test(ours: list[dict], free: set[int], check: dict) -> int | None:
-    """Return the index of the unpaired dbt test an event's assertion reports, if any."""
+    """Return the index of the unpaired dbt test an event's assertion reports, if any.
+
+    An assertion named as the test (the facet's `name`, or a singular test) is that test,
+    whatever status each gives it; one named by its generic test (`unique`) is the test
+    whose name holds it, with the same status.
+    """
+    alike = [i for i in sorted(free) if _alike(ours[i], check)]
+    exact = [i for i in alike if ours[i].get("name") == check.get("name")]
+    if exact:
+        return exact[0]
     words = re.compile(rf"(?:^|_){re.escape(str(check.get('name', '')))}_")
     found = []
-    for i in free:
+    for i in alike:
         test = ours[i]
-        kinds = (test.get("kind"), check.get("kind", "assertion")) == ("test", "assertion")
-        same = all(test.get(k) == check.get(k) for k in ("status", "column", "source"))
-        hit = words.search(str(test.get("name", ""))) if kinds and same else None
+        same = test.get("status") == check.get("status")
+        hit = words.search(str(test.get("name", ""))) if same else None
         if hit:  # the earliest hit: `unique` is `unique_m_id`, not `..._to_be_unique_m_id`
             found.append((hit.start(), i))
     return min(found)[1] if found else None
 
 
+def _alike(test: dict, check: dict) -> bool:
+    """Tell whether an event's assertion can report a dbt test: same column and source."""
+    kinds = (test.get("kind"), check.get("kind", "assertion")) == ("test", "assertion")
+    return kinds and all(test.get(k) == check.get(k) for k in ("column", "source"))
+
+
 def _add_message(test: dict, check: dict) -> None:
-    """Add the events' message to dbt's test, and their value where dbt has none."""
+    """Add the events' message to dbt's test, and their value where dbt has none; a status
+    they give otherwise is said there too (dbt's is kept: the integration reports a test
+    dbt skipped as failed)."""
     theirs, ours = check.get("message") or "", test.get("message") or ""
+    if check.get("status") != test.get("status"):
+        theirs = "; ".join(p for p in (theirs, f"the events say {check.get('status')}") if p)
     if theirs and theirs not in ours:
         test["message"] = f"{ours}; {theirs}" if ours else theirs
     if test.get("value") is None and check.get("value") is not None:

@@ -1066,7 +1066,12 @@ def _assertions(facets: dict) -> list[dict]:
 
 
 def _assertion(item: dict, source: str) -> dict:
-    """Return one assertion as a check: failed, warned (severity warn), passed or unknown."""
+    """Return one assertion as a check: failed, warned (severity warn), passed or unknown.
+
+    It is named by the test's `name` where the facet gives one (1-1-0: dbt's test name,
+    `unique_orders_id`), else by its classification (`assertion`: `unique`), which the
+    message then begins with.
+    """
     success = item.get("success")
     if success is True:
         status = "pass"
@@ -1076,9 +1081,12 @@ def _assertion(item: dict, source: str) -> dict:
         status = "unknown"
     column = item.get("column")
     expected, actual = item.get("expected"), item.get("actual")
-    message = f"expected {expected}, got {actual}" if None not in (expected, actual) else ""
+    said = f"expected {expected}, got {actual}" if None not in (expected, actual) else ""
+    name = item.get("name")
+    named = isinstance(name, str) and name.strip() != "" and name != item["assertion"]
+    message = ": ".join(p for p in (item["assertion"] if named else "", said) if p)
     check = {
-        "name": item["assertion"],
+        "name": name if named else item["assertion"],
         "status": status,
         "column": column if isinstance(column, str) and column else None,
         "kind": "assertion",
