@@ -93,3 +93,31 @@ def test_an_assertion_named_as_a_dbt_test_is_that_test_whatever_its_status() -> 
     merged, rest = fold_checks(ours, theirs)
     assert rest == []
     assert merged == [ours[0] | {"message": "the events say fail"}]  # dbt's status is kept
+
+
+def test_a_dbt_build_read_both_ways_has_dbt_s_checks_once_each(tmp_path) -> None:
+    lineage = load(tmp_path, "build")
+    # run_results.json: 11 data tests and a unit test, one failing; the integration's test
+    # jobs of the built models report them again, on what they read: the same versions
+    assert checks_by_table(lineage) == {
+        "ext.promotions": (1, 0),
+        "main.customers": (4, 1),
+        "main.orders": (6, 0),
+        "main.stg_payments": (1, 0),
+    }
+    (orders,) = [v for v in lineage.artifacts() if v.name == DUCKDB + "main.orders"]
+    tests = [r for r in orders.used_by() if r.name == "shop.main.shop.orders.build.test"]
+    assert len(tests) == 1  # the test job is kept: it ran, and read that version
+
+
+def test_a_failed_dbt_build_shows_its_skipped_tests_as_skipped(tmp_path) -> None:
+    lineage = load(tmp_path, "model-fail")
+    # stg_payments failed; 10 tests of it and of orders and customers downstream skipped
+    assert checks_by_table(lineage) == {
+        "ext.promotions": (1, 0),
+        "main.customers": (4, 0),
+        "main.orders": (6, 0),
+        "main.stg_payments": (1, 0),
+    }
+    statuses = {c["status"] for v in lineage.artifacts() for c in v.attrs.get("checks", [])}
+    assert statuses == {"pass", "skipped"}

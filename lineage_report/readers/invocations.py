@@ -44,6 +44,9 @@ def merge_invocation_runs(
     for document in openlineage:
         twin = _twin(document.data, by_model, by_table) if by_model else None
         if twin is None or id(twin) in merged:
+            built = _built(document.data, by_model) if by_model else None
+            if built is not None:  # `dbt build`: its tests' checks are on the built version
+                _fold_tests(built, document)
             kept.append(document)
             continue
         merged.add(id(twin))
@@ -86,18 +89,62 @@ def _twin(data: dict, by_model: dict, by_table: dict) -> Document | None:
     invocation = dbt_invocation(data)
     if invocation is None:
         return None
-    job = data["run"].get("job_type") or ""
-    parts = job.split(".")
-    for i in range(len(parts) - 1):  # `db.schema.package.model`: try `package.model` first
-        found = by_model.get((invocation, ".".join(parts[i:])))
-        if found is not None:
-            return found
+    found = _by_job(invocation, _job_names(data), by_model)
+    if found is not None:
+        return found
     found = {
         id(d): d
         for a in data.get("logged_artifacts", [])
         for d in by_table.get((invocation, a.get("name")), [])
     }
     return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _job_names(data: dict) -> list[str]:
+    """Return an OpenLineage run's job name, and the name without the command the
+    integration adds (1.x): `<model>.build.run`, `<model>.build.snapshot` and
+    `<model>.snapshot` are the model's; `<model>.build.test`, its tests' (`<model>.test`)."""
+    job = data["run"].get("job_type") or ""
+    for suffix, instead in ((".build.run", ""), (".build.snapshot", ""), (".snapshot", "")):
+        if job.endswith(suffix):
+            return [job, job.removesuffix(suffix) + instead]
+    return (
+        [job, job.removesuffix(".build.test") + ".test"] if job.endswith(".build.test") else [job]
+    )
+
+
+def _by_job(invocation: str, jobs: list[str], by_model: dict) -> Document | None:
+    """Return the dbt run a job names: the first of the names whose end is a unique id
+    without its resource type (`db.schema.package.model`: `package.model` is tried first)."""
+    for job in jobs:
+        parts = job.split(".")
+        for i in range(len(parts) - 1):
+            found = by_model.get((invocation, ".".join(parts[i:])))
+            if found is not None:
+                return found
+    return None
+
+
+def _built(data: dict, by_model: dict) -> Document | None:
+    """Return the dbt run that built the node a `dbt build`'s test job tests, if any."""
+    invocation = dbt_invocation(data)
+    jobs = [j.removesuffix(".test") for j in _job_names(data)[1:] if j.endswith(".test")]
+    return _by_job(invocation, jobs, by_model) if invocation and jobs else None
+
+
+def _fold_tests(built: Document, events: Document) -> None:
+    """Tell the tests of a built node once: the assertions of its test job (the events'
+    checks on what it read) join dbt's checks on the version its dbt run logged."""
+    logged = {a.get("name"): a for a in built.data.get("logged_artifacts", [])}
+    for ref in events.data.get("used_artifacts", []):
+        twin = logged.get(ref.get("name")) if isinstance(ref, dict) else None
+        if twin is None or not ref.get("checks"):
+            continue
+        twin["checks"], rest = fold_checks(twin.get("checks", []), ref["checks"])
+        if rest:
+            ref["checks"] = rest
+        else:
+            del ref["checks"]
 
 
 def fold_run(into: Document, events: Document, problems: list[Problem]) -> None:
