@@ -121,3 +121,23 @@ def test_a_failed_dbt_build_shows_its_skipped_tests_as_skipped(tmp_path) -> None
     }
     statuses = {c["status"] for v in lineage.artifacts() for c in v.attrs.get("checks", [])}
     assert statuses == {"pass", "skipped"}
+
+
+def test_a_model_dbt_run_select_only_reads_is_one_node_named_as_the_events_do(tmp_path) -> None:
+    lineage = load(tmp_path, "run-select")
+    # `dbt run --select stg_orders+`: stg_orders, orders and customers built; what they read
+    # of the rest (stg_payments, stg_customers, raw_orders) is external, once each
+    assert sorted((v.name.removeprefix(DUCKDB), v.external) for v in lineage.artifacts()) == [
+        ("ext.promotions", False),
+        ("main.customers", False),
+        ("main.orders", False),
+        ("main.raw_orders", True),
+        ("main.stg_customers", True),
+        ("main.stg_orders", False),
+        ("main.stg_payments", True),
+    ]
+    (orders,) = [r for r in lineage.runs() if r.name == "run orders"]
+    assert sorted(v.name.removeprefix(DUCKDB) for v in orders.used_artifacts()) == [
+        "main.stg_orders",
+        "main.stg_payments",
+    ]

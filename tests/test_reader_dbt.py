@@ -241,6 +241,12 @@ def test_a_dbt_test_invocation_gives_checks_not_an_empty_site():
         "alias": "latest",
         "type": "model",
         "external": True,
+        # where its table is, for identity.align_dbt_names (which removes it)
+        "dbt_relation": {
+            "database": "random-gcp-project",
+            "schema": "dbt_test1",
+            "alias": "test_first_dbt_model",
+        },
     }
     failed = [(c["name"], c["column"], c["value"]) for c in ref["checks"] if c["status"] == "fail"]
     expect = "dbt_expectations_expect_column_"

@@ -99,6 +99,10 @@ SOURCE_LOCATIONS = "source_locations"
 # ({"/used_artifacts/2": "events.ndjson"}): one dbt model's run is read from its manifest
 # and from its OpenLineage events, so a problem about a part names the file it came from.
 SOURCE_FILES = "source_files"
+# The key under which the dbt reader gives a used reference the relation of a node it reads
+# but did not build ({"database", "schema", "alias"}), so that identity.align_dbt_names can
+# name that table as OpenLineage does; align_dbt_names removes it.
+DBT_RELATION = "dbt_relation"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -33,6 +33,7 @@ import msgspec
 from .. import formats
 from ..problems import WARNING, Problem, pointer
 from .common import (
+    DBT_RELATION,
     SOURCE_LOCATIONS,
     Document,
     code_block,
@@ -101,6 +102,10 @@ HEADER = (
     "version",
     "package_name",
     "group",
+    "database",  # the relation: what OpenLineage names the table by (identity.py)
+    "schema",
+    "alias",
+    "identifier",
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -549,7 +554,8 @@ class _Build:
             return None  # a node can name a macro or an analysis; neither is data it reads
         if self.built(dep):
             return {"name": self.names[dep], "digest": self.digest(dep)}
-        return {"name": self.names[dep], "alias": "latest", "type": kind}
+        relation = {k: node[k] for k in ("database", "schema", "alias") if k in node}
+        return {"name": self.names[dep], "alias": "latest", "type": kind, DBT_RELATION: relation}
 
     def artifact(self, uid: str) -> dict:
         """Return the logged artifact: the node's relation (or definition) in this invocation."""

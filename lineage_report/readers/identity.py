@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 
 from ..problems import WARNING, Problem
-from .common import Document, problem
+from .common import DBT_RELATION, Document, problem
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
 # Adapters whose OpenLineage namespace needs no host: dbt's manifest names no host, so for
@@ -175,6 +175,10 @@ def align_dbt_names(
         _rename(document.data, renames)
     for document in openlineage if types else []:
         _retype(document.data, types)
+    for document in dbt:
+        for ref in document.data.get("used_artifacts", []):
+            if isinstance(ref, dict):
+                ref.pop(DBT_RELATION, None)
     share_versions(dbt, openlineage)
 
 
@@ -201,10 +205,15 @@ def _tables(document: Document) -> list[tuple[dict, dict]]:
     """Return (entry, where its relation is said) for each dbt table a run names.
 
     A logged version says it in its metadata. A `dbt test` run only uses the node it tests
-    (by name, `latest`: no metadata), so its config says where that node's relation is.
+    (by name, `latest`: no metadata), so its config says where that node's relation is. A
+    node a run reads but this invocation did not build (`dbt run --select`) is used by
+    `latest`, its relation beside the reference (`DBT_RELATION`).
     """
     data = document.data
     found = [(a, a.get("metadata") or {}) for a in data.get("logged_artifacts", [])]
+    for ref in data.get("used_artifacts", []):
+        if isinstance(ref, dict) and isinstance(ref.get(DBT_RELATION), dict):
+            found.append((ref, ref[DBT_RELATION]))
     run = data.get("run", {})
     if run.get("job_type") == "dbt test" and data.get("used_artifacts"):
         tested = data["used_artifacts"][0]
