@@ -141,3 +141,22 @@ def test_a_model_dbt_run_select_only_reads_is_one_node_named_as_the_events_do(tm
         "main.stg_orders",
         "main.stg_payments",
     ]
+
+
+def test_two_runs_of_one_job_with_time_ordered_ids_have_two_names(tmp_path) -> None:
+    lineage = load(tmp_path, "run-select", "test")
+    # the integration's client makes UUIDv7 run ids: both invocations' begin `01a24ebc`
+    names = sorted(r.name for r in lineage.runs() if r.name.startswith("dbt-run-shop"))
+    assert names == ["dbt-run-shop 0487762e", "dbt-run-shop f71645f2"]
+
+
+def test_the_tests_of_a_node_a_failed_build_skipped_are_a_skipped_run(tmp_path) -> None:
+    lineage = load(tmp_path, "model-fail")
+    states = {r.name: r.state for r in lineage.runs() if r.job_type == "dbt test"}
+    # dbt skipped them all (the integration reports its test jobs as failed: a warning each)
+    assert states == {"test customers": "skipped", "test orders": "skipped"}
+    told = sorted((p.location, p.kind) for p in lineage.problems if "/nodes/" in p.location)
+    assert ("/nodes/model.shop.orders", "graph.unresolved") in told  # the tested node itself
+    assert not [where for where, _ in told if "/used_artifacts/" in where]  # not in manifest.json
+    disagree = [p.message for p in lineage.problems if p.kind == "dbt.disagreement"]
+    assert len(disagree) == 2 and all("'failed'" in m and "'skipped'" in m for m in disagree)

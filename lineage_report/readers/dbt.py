@@ -424,12 +424,14 @@ class _Build:
         node = self.nodes[uid]
         results = [self.results[u] for u in self.tests[uid] if u in (self.results or {})]
         started, finished = _span([_timing(r) for r in results])
+        skipped = all(c["status"] == "skipped" for c in ref["checks"])
         run = {
             # The run id names the page: a "test" stem, not the tested model's "model".
             "id": f"test:{uid}@{self.invocation}",
             "name": f"test {_label(node)}",
             "job_type": "dbt test",
             "project": self.project(node),
+            "state": "skipped" if skipped else None,  # what they test was not built
             "started_at": iso(started),
             "finished_at": iso(finished),
             "config": self.test_config(uid),
@@ -440,7 +442,10 @@ class _Build:
             "run": {k: v for k, v in run.items() if v is not None},
             "used_artifacts": [ref],
             "logged_artifacts": [],
-            SOURCE_LOCATIONS: {pointer("run", "id"): self.where(uid)},
+            SOURCE_LOCATIONS: {
+                pointer("run", "id"): self.where(uid),
+                pointer("used_artifacts", 0): self.where(uid),  # the tested node
+            },
         }
 
     def test_config(self, uid: str) -> dict:
