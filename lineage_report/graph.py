@@ -504,7 +504,37 @@ def to_graph(records: list[Record], resolution: Resolution) -> nx.DiGraph:
         attrs = {**design_edge(usage.record), **used_facets(graph, node, usage)}
         graph.add_edge(node, record_node(usage.record), ref=usage.display, **attrs)
         add_checks(graph.nodes[node], used_checks(usage), record_node(usage.record))
+    for node in checked_nodes(graph):
+        settle_tests(graph.nodes[node])
     return graph
+
+
+def checked_nodes(graph: nx.DiGraph) -> list[str]:
+    """Return the version nodes that have checks."""
+    return [n for n, attrs in graph.nodes(data=True) if attrs.get("checks")]
+
+
+def settle_tests(attrs: dict) -> None:
+    """Leave out a test whose status is unknown (an invocation that declared it but did not
+    run it: `dbt run`) where another run's result for the same test on this version is
+    there (`dbt test`): it is one test, and that is its result."""
+    checks = attrs["checks"]
+    known = {_test_key(c) for c in checks if c["status"] != "unknown"}
+    kept = [c for c in checks if not _settled(c, known)]
+    if len(kept) < len(checks):
+        attrs["checks"] = kept
+        attrs["failed_checks"] = sum(c["status"] in FAILING for c in kept)
+
+
+def _test_key(check: dict) -> tuple:
+    """Return what names one test on a version: name, column, kind and source."""
+    return (check["name"], check["column"], check["kind"], check["source"])
+
+
+def _settled(check: dict, known: set[tuple]) -> bool:
+    """Tell whether a check is an unknown test that another run's result settles."""
+    unknown = check["status"] == "unknown" and check["kind"] in ("test", "unit_test")
+    return unknown and _test_key(check) in known
 
 
 def used_checks(usage: Usage) -> list[Check]:

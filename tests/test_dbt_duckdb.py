@@ -160,3 +160,12 @@ def test_the_tests_of_a_node_a_failed_build_skipped_are_a_skipped_run(tmp_path) 
     assert not [where for where, _ in told if "/used_artifacts/" in where]  # not in manifest.json
     disagree = [p.message for p in lineage.problems if p.kind == "dbt.disagreement"]
     assert len(disagree) == 2 and all("'failed'" in m and "'skipped'" in m for m in disagree)
+
+
+def test_a_dbt_run_then_a_dbt_test_give_each_test_its_one_result(tmp_path) -> None:
+    lineage = load(tmp_path, "run-select", "test")
+    # the run's manifest declares the tests (unknown: not run there); the test ran them
+    counts = checks_by_table(lineage)
+    assert (counts["main.orders"], counts["main.customers"]) == ((6, 0), (4, 1))
+    (orders,) = [v for v in lineage.artifacts() if v.name == DUCKDB + "main.orders"]
+    assert {c["status"] for c in orders.attrs["checks"]} == {"pass"}
