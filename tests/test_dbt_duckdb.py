@@ -158,8 +158,25 @@ def test_the_tests_of_a_node_a_failed_build_skipped_are_a_skipped_run(tmp_path) 
     told = sorted((p.location, p.kind) for p in lineage.problems if "/nodes/" in p.location)
     assert ("/nodes/model.shop.orders", "graph.unresolved") in told  # the tested node itself
     assert not [where for where, _ in told if "/used_artifacts/" in where]  # not in manifest.json
-    disagree = [p.message for p in lineage.problems if p.kind == "dbt.disagreement"]
+    disagree = [p.message for p in lineage.problems if "of dbt run test:" in p.message]
     assert len(disagree) == 2 and all("'failed'" in m and "'skipped'" in m for m in disagree)
+
+
+def test_a_test_job_whose_tests_dbt_skipped_is_skipped(tmp_path) -> None:
+    lineage = load(tmp_path, "model-fail")
+    # stg_payments failed; the integration's job of its test says FAIL, dbt skipped the test
+    (job,) = [r for r in lineage.runs() if r.name == "shop.main.shop.stg_payments.build.test"]
+    assert job.state == "skipped"
+    told = [(p.path, p.location, p.message) for p in lineage.problems if "test job" in p.message]
+    assert told == [
+        (
+            "model-fail/events.ndjson",
+            "line 9",
+            "the OpenLineage events say test job shop.main.shop.stg_payments.build.test "
+            "failed; model-fail/target/manifest.json says dbt skipped its tests; shown as "
+            "skipped",
+        )
+    ]
 
 
 def test_a_dbt_run_then_a_dbt_test_give_each_test_its_one_result(tmp_path) -> None:

@@ -46,7 +46,7 @@ def merge_invocation_runs(
         if twin is None or id(twin) in merged:
             built = _built(document.data, by_model) if by_model else None
             if built is not None:  # `dbt build`: its tests' checks are on the built version
-                _fold_tests(built, document)
+                _fold_tests(built, document, problems)
             kept.append(document)
             continue
         merged.add(id(twin))
@@ -132,10 +132,15 @@ def _built(data: dict, by_model: dict) -> Document | None:
     return _by_job(invocation, jobs, by_model) if invocation and jobs else None
 
 
-def _fold_tests(built: Document, events: Document) -> None:
+def _fold_tests(built: Document, events: Document, problems: list[Problem]) -> None:
     """Tell the tests of a built node once: the assertions of its test job (the events'
-    checks on what it read) join dbt's checks on the version its dbt run logged."""
+    checks on what it read) join dbt's checks on the version its dbt run logged.
+
+    A test job whose every assertion is a test dbt skipped (its node failed) did not run:
+    the integration reports it failed; it is shown skipped, with a warning.
+    """
     logged = {a.get("name"): a for a in built.data.get("logged_artifacts", [])}
+    skipped = None
     for ref in events.data.get("used_artifacts", []):
         twin = logged.get(ref.get("name")) if isinstance(ref, dict) else None
         if twin is None or not ref.get("checks"):
@@ -145,6 +150,20 @@ def _fold_tests(built: Document, events: Document) -> None:
             ref["checks"] = rest
         else:
             del ref["checks"]
+        every = not rest and all(c.get("status") == "skipped" for c in twin["checks"])
+        skipped = every if skipped is None else skipped and every
+    if skipped and events.data["run"].get("state") == "failed":
+        _skipped_tests(built, events, problems)
+
+
+def _skipped_tests(built: Document, events: Document, problems: list[Problem]) -> None:
+    """Show a test job whose tests dbt skipped as skipped; warn that the events say failed."""
+    events.data["run"]["state"] = "skipped"
+    message = (
+        f"the OpenLineage events say test job {events.data['run'].get('name')} failed; "
+        f"{built.path} says dbt skipped its tests; shown as skipped"
+    )
+    problems.append(problem(events.path, events.location, message, DISAGREEMENT, WARNING))
 
 
 def fold_run(into: Document, events: Document, problems: list[Problem]) -> None:
