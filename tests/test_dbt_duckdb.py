@@ -167,7 +167,7 @@ def test_a_test_job_whose_tests_dbt_skipped_is_skipped(tmp_path) -> None:
     # stg_payments failed; the integration's job of its test says FAIL, dbt skipped the test
     (job,) = [r for r in lineage.runs() if r.name == "shop.main.shop.stg_payments.build.test"]
     assert job.state == "skipped"
-    told = [(p.path, p.location, p.message) for p in lineage.problems if "test job" in p.message]
+    told = [(p.path, p.location, p.message) for p in lineage.problems if job.name in p.message]
     assert told == [
         (
             "model-fail/events.ndjson",
@@ -186,3 +186,12 @@ def test_a_dbt_run_then_a_dbt_test_give_each_test_its_one_result(tmp_path) -> No
     assert (counts["main.orders"], counts["main.customers"]) == ((6, 0), (4, 1))
     (orders,) = [v for v in lineage.artifacts() if v.name == DUCKDB + "main.orders"]
     assert {c["status"] for c in orders.attrs["checks"]} == {"pass"}
+
+
+def test_the_run_of_a_singular_test_dbt_skipped_is_skipped(tmp_path) -> None:
+    lineage = load(tmp_path, "model-fail")
+    # the integration's run of the singular test assert_orders_have_payments says FAIL
+    (job,) = [r for r in lineage.runs() if r.name == "test.shop.assert_orders_have_payments"]
+    assert job.state == "skipped"
+    told = [(p.location, p.kind) for p in lineage.problems if job.name in p.message]
+    assert told == [("line 11", "dbt.disagreement")]

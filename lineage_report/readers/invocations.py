@@ -37,7 +37,9 @@ def merge_invocation_runs(
     Returns the OpenLineage documents that stay runs of their own (no dbt run of theirs is
     in the project, or they are neither: a source's tests, the invocation itself).
     """
+    dbt = list(dbt)
     by_model, by_table = _dbt_runs(dbt)
+    skipped = _skipped_tests(dbt)
     kept: list[Document] = []
     renamed: dict[str, str] = {}  # OpenLineage run id -> the dbt run id it became
     merged: set[int] = set()
@@ -47,6 +49,7 @@ def merge_invocation_runs(
             built = _built(document.data, by_model) if by_model else None
             if built is not None:  # `dbt build`: its tests' checks are on the built version
                 _fold_tests(built, document, problems)
+            _settle_singular_test(document, skipped, problems)
             kept.append(document)
             continue
         merged.add(id(twin))
@@ -153,17 +156,40 @@ def _fold_tests(built: Document, events: Document, problems: list[Problem]) -> N
         every = not rest and all(c.get("status") == "skipped" for c in twin["checks"])
         skipped = every if skipped is None else skipped and every
     if skipped and events.data["run"].get("state") == "failed":
-        _skipped_tests(built, events, problems)
+        _show_skipped(events, built.path, problems)
 
 
-def _skipped_tests(built: Document, events: Document, problems: list[Problem]) -> None:
+def _show_skipped(events: Document, manifest: str, problems: list[Problem]) -> None:
     """Show a test job whose tests dbt skipped as skipped; warn that the events say failed."""
     events.data["run"]["state"] = "skipped"
     message = (
         f"the OpenLineage events say test job {events.data['run'].get('name')} failed; "
-        f"{built.path} says dbt skipped its tests; shown as skipped"
+        f"{manifest} says dbt skipped its tests; shown as skipped"
     )
     problems.append(problem(events.path, events.location, message, DISAGREEMENT, WARNING))
+
+
+def _skipped_tests(dbt: list[Document]) -> dict[tuple[str, str], str]:
+    """Return {(invocation, test name): manifest path} of the tests dbt skipped."""
+    found: dict[tuple[str, str], str] = {}
+    for document in dbt:
+        invocation = (document.data.get("run", {}).get("config") or {}).get("invocation_id")
+        data = document.data
+        for entry in [*data.get("logged_artifacts", []), *data.get("used_artifacts", [])]:
+            for check in entry.get("checks", []) if isinstance(entry, dict) else []:
+                if check.get("status") == "skipped" and check.get("kind") == "test":
+                    found[(invocation, check.get("name"))] = document.path
+    return found
+
+
+def _settle_singular_test(events: Document, skipped: dict, problems: list[Problem]) -> None:
+    """Show the integration's run of a singular test (its job is the test's unique id,
+    `test.<package>.<name>`) skipped where dbt skipped that test; it reports it failed."""
+    run = events.data["run"]
+    package, _, name = (run.get("job_type") or "").removeprefix("test.").partition(".")
+    manifest = skipped.get((dbt_invocation(events.data), name))
+    if package and manifest and run.get("state") == "failed":
+        _show_skipped(events, manifest, problems)
 
 
 def fold_run(into: Document, events: Document, problems: list[Problem]) -> None:
