@@ -195,3 +195,11 @@ def test_the_run_of_a_singular_test_dbt_skipped_is_skipped(tmp_path) -> None:
     assert job.state == "skipped"
     told = [(p.location, p.kind) for p in lineage.problems if job.name in p.message]
     assert told == [("line 11", "dbt.disagreement")]
+
+
+def test_a_dbt_test_read_both_ways_keeps_dbt_s_times_without_a_warning(tmp_path) -> None:
+    lineage = load(tmp_path, "test")
+    # the integration sent orders' test job at 04:21:28.81, after dbt had run its tests
+    (orders,) = [r for r in lineage.runs() if r.name == "test orders"]
+    assert orders.started_at.startswith("2026-12-07T04:21:27.68")  # dbt's first test
+    assert [p for p in lineage.problems if p.kind == "dbt.disagreement"] == []

@@ -196,8 +196,11 @@ def fold_run(into: Document, events: Document, problems: list[Problem]) -> None:
     """Add what an OpenLineage run says to the dbt run of the same execution."""
     run, other = into.data["run"], events.data["run"]
     _keep_dbt_state(into, events, problems)
+    # The integration stamps a test job's events with the time it sends them, after dbt
+    # has finished (openlineage-dbt's processor: `datetime.now()`): only dbt timed the tests.
+    stamped = run.get("job_type") == "dbt test"
     for key in ("started_at", "finished_at"):
-        _keep_dbt_time(into, events, key, problems)
+        _keep_dbt_time(into, events, key, [] if stamped else problems)
     run["config"] = _union(run.get("config") or {}, other.get("config") or {})
     run["config"]["openlineage.run_id"] = other["id"]
     run["summary"] = _union(run.get("summary") or {}, other.get("summary") or {})
