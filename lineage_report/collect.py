@@ -58,6 +58,7 @@ from .problems import Problem, Problems, pointer
 from .readers import (
     Document,
     detect_format,
+    is_wandb_latest_link,
     read_dbt,
     read_mlflow,
     read_openlineage_many,
@@ -293,6 +294,8 @@ def walk_files(root: Path, skip: set[Path]) -> Walk:
         folders = []
         for entry in folder_entries(root / prefix, seen, skip):
             rel = prefix + entry.name
+            if entry.is_symlink() and second_name(entry):
+                continue
             target = outside_root(root, Path(entry.path)) if entry.is_symlink() else None
             if target is not None:
                 walk.outside.append((rel, target, is_folder(entry)))
@@ -302,6 +305,18 @@ def walk_files(root: Path, skip: set[Path]) -> Walk:
                 walk.files.append(rel)
         stack.extend(reversed(folders))
     return walk
+
+
+def second_name(link: os.DirEntry) -> bool:
+    """Tell whether a symlink only renames a folder beside it that the walk reads anyway.
+
+    W&B's `wandb/latest-run` points at the newest run folder; followed first (it sorts
+    before `offline-run-...` and `run-...`), it hid that folder, whose run was then lost.
+    """
+    try:
+        return is_wandb_latest_link(link.name, os.readlink(link.path))
+    except OSError:
+        return False
 
 
 def folder_entries(folder: Path, seen: set[tuple[int, int]], skip: set[Path]) -> list[os.DirEntry]:

@@ -14,6 +14,7 @@ from .common import (
     FilesInMemory,
     RunFiles,
     detect_format,
+    is_wandb_latest_link,
     wandb_run_folder,
 )
 from .dbt import read_dbt
@@ -37,6 +38,7 @@ __all__ = [
     "read_mlflow",
     "read_openlineage",
     "read_openlineage_many",
+    "is_wandb_latest_link",
     "read_wandb_run",
     "wandb_manifest_files",
     "wandb_run_folder",

@@ -226,6 +226,7 @@ class FilesInMemory:
 MLFLOW_META = "meta.yaml"
 # A W&B run folder: wandb/run-20261120_100000-3kf9x2 (offline-run-... before a sync).
 _WANDB_RUN = re.compile(r"(?:^|/)(?:offline-)?run-\d{8}_\d{6}-(?P<id>[^/]+)$")
+WANDB_LATEST = "latest-run"
 WANDB_METADATA = "files/wandb-metadata.json"
 WANDB_CONFIG = "files/config.yaml"
 WANDB_SUMMARY = "files/wandb-summary.json"
@@ -243,6 +244,14 @@ def wandb_run_folder(path: str) -> str | None:
     if match and name == f"run-{match.group('id')}.wandb":
         return folder
     return None
+
+
+def is_wandb_latest_link(name: str, target: str) -> bool:
+    """Tell whether a symlink is W&B's `latest-run`: a second name for the run folder beside
+    it (`wandb/latest-run` -> `offline-run-...`), which the walk reaches under its own name."""
+    return (
+        name == WANDB_LATEST and "/" not in target.rstrip("/") and bool(_WANDB_RUN.search(target))
+    )
 
 
 def wandb_run_id(folder: str) -> str:
