@@ -63,6 +63,7 @@ from .readers import (
     read_mlflow,
     read_openlineage_many,
     read_wandb_run,
+    split_references,
     wandb_manifest_files,
     wandb_run_folder,
 )
@@ -587,7 +588,10 @@ def inline_wandb_files(
         problems.extend(found)
         if any(p.severity == "error" for p in found):
             return False
-        art["files"] = files
+        art["files"], references = split_references(files)
+        if references:  # W&B's `ref` entries: data the artifact points to, not holds
+            listed = art.get("references")
+            art["references"] = [*(listed if isinstance(listed, list) else []), *references]
     return True
 
 

@@ -6,6 +6,7 @@ and a failure. Each test names what a user saw on the site before it was mended.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -34,3 +35,46 @@ def test_the_newest_run_is_read_through_its_own_folder_not_latest_run(lineage):
     # The site had 5 of 6 runs: `latest-run` hid the newest folder, and was read as a manifest.
     assert run_names(lineage) == RUNS
     assert not [p for p in lineage.problems if "latest-run" in p.path]
+
+
+def test_references_are_shown_as_references_not_as_stored_files(lineage):
+    # The file:// and s3:// references (`add_reference`) were listed as stored files, their
+    # URIs lost (an s3 URI stood in the Digest column), and the version had no references.
+    data = lineage.graph.nodes["artifact:mnist-clean:v0"]
+    assert [f["path"] for f in data["files"]] == [
+        "csv/part-0.csv",
+        "csv/part-1.csv",
+        "csv/part-2.csv",
+    ]
+    assert data["references"] == [
+        {
+            "uri": "file:///tmp/hml/gen/wb/raw/part-0.csv",
+            "name": "ref/part-0.csv",
+            "digest": "md5:6ebbb33f91d25b785ba81a66c96d265e",
+            "size": 94,
+        },
+        {
+            "uri": "s3://my-bucket/mnist/train.parquet",
+            "name": "ref/train.parquet",
+            "digest": None,
+            "size": None,
+        },
+    ]
+
+
+def test_a_wandb_manifest_file_gives_references_too(tmp_path):
+    # The same loss through `"files": "wandb_manifest.json"` in a manifest of our own.
+    contents = {
+        "model.pt": {"digest": "bruzP5HSW3hbqBpmyW0mXg==", "size": 94},
+        "data.csv": {"digest": '"etag-1"', "ref": "s3://bucket/data.csv", "size": 9},
+    }
+    (tmp_path / "wandb_manifest.json").write_text(json.dumps({"version": 1, "contents": contents}))
+    run = {"id": "r", "job_type": "train", "started_at": "2026-12-07T00:00:00Z"}
+    logged = [{"name": "m", "type": "model", "digest": "d1", "files": "wandb_manifest.json"}]
+    doc = {"manifest_version": 1, "run": run, "logged_artifacts": logged}
+    (tmp_path / "run.json").write_text(json.dumps(doc))
+    data = lineage_report.load(tmp_path).graph.nodes["artifact:m:v0"]
+    assert [f["path"] for f in data["files"]] == ["model.pt"]
+    assert [(r["uri"], r["name"], r["digest"]) for r in data["references"]] == [
+        ("s3://bucket/data.csv", "data.csv", '"etag-1"')
+    ]

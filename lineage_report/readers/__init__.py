@@ -20,7 +20,7 @@ from .common import (
 from .dbt import read_dbt
 from .mlflow import read_mlflow
 from .openlineage import read_openlineage, read_openlineage_many
-from .wandb import wandb_manifest_files
+from .wandb import split_references, wandb_manifest_files
 from .wandb_run import read_wandb_run
 
 # The formats a `[[sources]]` entry may name; `lineage-report.toml` is checked against them.
@@ -40,6 +40,7 @@ __all__ = [
     "read_openlineage_many",
     "is_wandb_latest_link",
     "read_wandb_run",
+    "split_references",
     "wandb_manifest_files",
     "wandb_run_folder",
 ]

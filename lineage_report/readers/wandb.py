@@ -80,6 +80,26 @@ def _entry(path: str, name: str, value: Any, problems: list[Problem]) -> dict | 
     return entry
 
 
+def split_references(files: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Split W&B entries into stored files and references (an entry with a `ref` URI).
+
+    A reference keeps its path inside the artifact as its `name`; its digest is left out
+    when W&B wrote the URI itself there (a reference logged with `checksum=False`).
+    """
+    stored, references = [], []
+    for entry in files:
+        if "ref" not in entry:
+            stored.append(entry)
+            continue
+        uri, digest = entry["ref"], entry.get("digest")
+        references.append(
+            {"uri": uri, "name": entry["path"]}
+            | ({"digest": digest} if digest and digest != uri else {})
+            | ({"size": entry["size"]} if "size" in entry else {})
+        )
+    return stored, references
+
+
 def convert_digest(digest: str) -> str:
     """Return `md5:<hex>` for W&B's base64 MD5 digests; other digests as they are."""
     try:

@@ -31,7 +31,7 @@ from .common import (
     problem,
     wandb_run_id,
 )
-from .wandb import wandb_manifest_files
+from .wandb import split_references, wandb_manifest_files
 
 LOG_IDENT = b":W&B"
 BLOCK = 32768  # the log is written in blocks; a record never straddles a block's last 7 bytes
@@ -209,7 +209,8 @@ class _Run:
         }
         entry["metadata"] = self._artifact_metadata(path, where, art)
         if "manifest" in art:
-            entry["files"] = self._files(path, where, name, decode(art["manifest"], MANIFEST))
+            listed = self._files(path, where, name, decode(art["manifest"], MANIFEST))
+            entry["files"], entry["references"] = split_references(listed)
         self.logged.append(non_empty(entry) | {"name": name, "type": kind})
 
     def _artifact_metadata(self, path: str, where: str, art: dict) -> dict:
