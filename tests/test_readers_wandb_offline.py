@@ -78,3 +78,8 @@ def test_a_wandb_manifest_file_gives_references_too(tmp_path):
     assert [(r["uri"], r["name"], r["digest"]) for r in data["references"]] == [
         ("s3://bucket/data.csv", "data.csv", '"etag-1"')
     ]
+
+
+def test_a_runs_media_is_not_read_as_a_manifest(lineage):
+    # A logged wandb.Table left 'files/media/table/*.table.json: not a lineage manifest'.
+    assert not [p for p in lineage.problems if "/files/media/" in p.path]

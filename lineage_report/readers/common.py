@@ -272,6 +272,20 @@ def mlflow_kind(path: str, raw: bytes) -> str:
     return "other" if known & set(value) else "unknown"
 
 
+# What W&B and MLflow keep beside their lineage: a run's media (`files/media/**.table.json`),
+# the files a run logged (`mlruns/<exp>/<run>/artifacts/`, counted by the run as
+# `mlflow.unsupported`) and a logged model's (`input_example.json`). Not manifests.
+_TOOL_OWNED = re.compile(
+    r"(?:^|/)(?:(?:offline-)?run-\d{8}_\d{6}-[^/]+/"
+    r"|mlruns/[^/]+/(?:models/)?[^/]+/artifacts/)"
+)
+
+
+def tool_owned(path: str) -> bool:
+    """Tell whether a file is W&B's or MLflow's own, inside a run folder or store."""
+    return bool(_TOOL_OWNED.search(path))
+
+
 def detect_format(path: str, raw: bytes) -> str:
     """Guess a file's format from its path and content: 'manifest', 'openlineage', 'dbt',
     'mlflow', 'wandb', or 'skip' for a part of an MLflow store read with its run
@@ -281,6 +295,8 @@ def detect_format(path: str, raw: bytes) -> str:
         return {"run": "mlflow", "other": "skip"}.get(mlflow_kind(path, raw), "mlflow")
     if wandb_run_folder(path) is not None:
         return "wandb"
+    if tool_owned(path):
+        return "skip"
     value, failed = decode_json(path, raw, "detect")
     if failed is not None:
         return "openlineage" if _is_event_stream(raw) else "manifest"

@@ -1,0 +1,31 @@
+"""An MLflow 3 file store with nested runs, models and a registry (tests/data/mlflow_nested).
+
+Written by MLflow 3.17.2 itself (SOURCE.md there). Each test names what a user saw on the
+site before it was mended.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import lineage_report
+
+DATA = Path(__file__).parent / "data" / "mlflow_nested"
+
+
+@pytest.fixture(scope="module")
+def lineage(tmp_path_factory):
+    """Return the lineage of a copy of the fixture's store."""
+    project = tmp_path_factory.mktemp("project")
+    shutil.copytree(DATA / "mlruns", project / "mlruns")
+    return lineage_report.load(project)
+
+
+def test_json_files_a_run_or_model_logged_are_not_read_as_manifests(lineage):
+    # mlflow.log_table and log_model(input_example=...) left five manifest.invalid errors.
+    assert [p for p in lineage.problems if p.kind.startswith("manifest.")] == []
+    names = sorted(lineage.graph.nodes[n]["name"] for n in lineage.graph if n.startswith("run:"))
+    assert names == ["broken", "evaluate", "prepare", "sweep", "train-C0.1", "train-C1.0"]
