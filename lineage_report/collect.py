@@ -131,7 +131,7 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
         if raw is None:
             continue
         sha256 = hashlib.sha256(raw).hexdigest()
-        fmt = detect(rel, raw) if fmt == "auto" else fmt
+        fmt = detect(as_seen(config, rel), raw) if fmt == "auto" else fmt
         if fmt == "skip":  # a companion: the digest is that of the read its input made
             collected.inputs.setdefault(rel, sha256)
             continue
@@ -171,7 +171,10 @@ def find_inputs(config: Config, problems: Problems) -> tuple[list[tuple[str, Pat
     walk = walk_files(config.root, skip) if config.remote is None else Walk()  # all in a bucket
     found: dict[str, tuple[str, Path | RemoteFile, str]] = find_remote(config, patterns)
     for rel in walk.files:
-        fmt = next((f for _, regex, f in reversed(patterns) if regex.fullmatch(rel)), None)
+        seen = as_seen(config, rel)
+        fmt = next(
+            (f for _, r, f in reversed(patterns) if r.fullmatch(rel) or r.fullmatch(seen)), None
+        )
         if fmt is None:
             continue
         shown = shown_name(rel)
@@ -191,6 +194,17 @@ def find_inputs(config: Config, problems: Problems) -> tuple[list[tuple[str, Pat
         problems.error(shown_name(rel) or rel, "", message, OUTSIDE_ROOT)
         refused += 1
     return [found[rel] for rel in sorted(found)], refused
+
+
+# A project folder that is itself a W&B folder or an MLflow store (`build wandb`).
+STORE_NAMES = ("wandb", "mlruns")
+
+
+def as_seen(config: Config, rel: str) -> str:
+    """Return a path as the globs and detection see it: inside a project folder named
+    `wandb` or `mlruns`, with that name in front, as one level up (`**/wandb/*/run-*.wandb`)."""
+    named = config.remote is None and config.root.name in STORE_NAMES
+    return f"{config.root.name}/{rel}" if named else rel
 
 
 def find_remote(config: Config, patterns: list[tuple]) -> dict[str, tuple[str, RemoteFile, str]]:

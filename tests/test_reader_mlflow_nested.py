@@ -29,3 +29,12 @@ def test_json_files_a_run_or_model_logged_are_not_read_as_manifests(lineage):
     assert [p for p in lineage.problems if p.kind.startswith("manifest.")] == []
     names = sorted(lineage.graph.nodes[n]["name"] for n in lineage.graph if n.startswith("run:"))
     assert names == ["broken", "evaluate", "prepare", "sweep", "train-C0.1", "train-C1.0"]
+
+
+def test_the_store_itself_is_a_project(tmp_path):
+    # `lineage-report build mlruns` built no run: `**/mlruns/*/*/meta.yaml` wants an `mlruns/`
+    # inside the project folder; the artifacts' JSON files were five errors instead.
+    shutil.copytree(DATA / "mlruns", tmp_path / "mlruns")
+    lineage = lineage_report.load(tmp_path / "mlruns")
+    assert len([n for n in lineage.graph if n.startswith("run:")]) == 6
+    assert [p for p in lineage.problems if p.kind.startswith("manifest.")] == []

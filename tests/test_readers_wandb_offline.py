@@ -83,3 +83,10 @@ def test_a_wandb_manifest_file_gives_references_too(tmp_path):
 def test_a_runs_media_is_not_read_as_a_manifest(lineage):
     # A logged wandb.Table left 'files/media/table/*.table.json: not a lineage manifest'.
     assert not [p for p in lineage.problems if "/files/media/" in p.path]
+
+
+def test_the_wandb_folder_itself_is_a_project(tmp_path):
+    # `lineage-report build wandb` built an empty site and said nothing: the default glob
+    # `**/wandb/*/run-*.wandb` wants a `wandb/` inside the project folder.
+    shutil.copytree(DATA / "wandb", tmp_path / "wandb", symlinks=True)
+    assert run_names(lineage_report.load(tmp_path / "wandb")) == RUNS
