@@ -90,3 +90,16 @@ def test_the_wandb_folder_itself_is_a_project(tmp_path):
     # `**/wandb/*/run-*.wandb` wants a `wandb/` inside the project folder.
     shutil.copytree(DATA / "wandb", tmp_path / "wandb", symlinks=True)
     assert run_names(lineage_report.load(tmp_path / "wandb")) == RUNS
+
+
+def test_a_nan_in_the_summary_is_kept_as_text_with_a_warning(lineage):
+    # A NaN loss (W&B writes `NaN` in the record) was an error, and the value was dropped.
+    [crash] = [n for n in lineage.graph if lineage.graph.nodes[n].get("name") == "train-crash"]
+    assert lineage.graph.nodes[crash]["summary"]["loss"] == "NaN"
+    [warning] = [p for p in lineage.problems if "NaN" in p.message]
+    assert (warning.location, warning.message, warning.kind, warning.severity) == (
+        "record 9",
+        "'loss' holds NaN, which JSON cannot hold; kept as text",
+        "wandb.invalid-log",
+        "warning",
+    )

@@ -118,7 +118,23 @@ class _Run:
 
     def _summary_file(self, rel: str, raw: bytes) -> None:
         """Take the summary from wandb-summary.json."""
-        self.summary.update(self._object(rel, *decode_json(rel, raw, "wandb.invalid-json")))
+        self.summary.update(self._object(rel, *self._json(rel, raw, "wandb.invalid-json")))
+
+    def _json(self, path: str, raw: bytes, kind: str, where: str = "", key: str = "") -> tuple:
+        """Decode a JSON value as W&B writes it: NaN and Infinity, which JSON (and the site's
+        lineage.json) cannot hold, are kept as their text, with a warning."""
+        value, failed = decode_json(path, raw, kind, where)
+        if failed is None or "is not valid JSON" not in failed.message:
+            return value, failed
+        constants: list[str] = []
+        try:
+            value = json.loads(raw, parse_constant=lambda name: constants.append(name) or name)
+        except ValueError:
+            return None, failed
+        held = " and ".join(sorted(set(constants)))
+        message = f"{f'{key!r} holds ' if key else ''}{held}, which JSON cannot hold; kept as text"
+        self.problems.append(problem(path, where, message, kind, WARNING))
+        return value, None
 
     def _object(self, rel: str, value: Any, failed: Problem | None) -> dict:
         """Return a decoded object; report a file that is not one (the run keeps the rest)."""
@@ -185,7 +201,8 @@ class _Run:
         for raw_item in record.get("update", []):
             item = decode(raw_item, ITEM)
             keys = [text(k) for k in item.get("nested_key", [])] or [text(item.get("key"))]
-            value, failed = decode_json(path, item.get("value_json", b"null"), KIND, where)
+            raw, named = item.get("value_json", b"null"), ".".join(keys)
+            value, failed = self._json(path, raw, KIND, where, named)
             if failed is not None:
                 self.problems.append(failed)
                 continue
