@@ -38,3 +38,14 @@ def test_the_store_itself_is_a_project(tmp_path):
     lineage = lineage_report.load(tmp_path / "mlruns")
     assert len([n for n in lineage.graph if n.startswith("run:")]) == 6
     assert [p for p in lineage.problems if p.kind.startswith("manifest.")] == []
+
+
+def test_nested_runs_name_their_parent(lineage):
+    # A child run's page showed `mlflow.parentRunId` as a config value; no Parent run link,
+    # and the sweep's page listed no Child runs.
+    runs = {lineage.graph.nodes[n]["name"]: lineage.graph.nodes[n] for n in lineage.graph}
+    sweep = "5f377f6426e247e392acaab28f0f8c0c"
+    for child in ("train-C0.1", "train-C1.0"):
+        assert runs[child]["parent"] == {"id": sweep, "name": "sweep", "job_type": "pipeline"}
+        assert "mlflow.parentRunId" not in runs[child]["config"]
+    assert runs["sweep"].get("parent") is None

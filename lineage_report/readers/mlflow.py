@@ -37,7 +37,7 @@ FOLDERS = ("params", "metrics", "tags", "inputs", "outputs")
 LOG_MODEL_HISTORY = "mlflow.log-model.history"
 # System tags that have a place of their own in the manifest; the others go to config.
 PLACED = {"mlflow.runName", "mlflow.user", "mlflow.note.content", LOG_MODEL_HISTORY}
-PLACED |= {"mlflow.source.git.commit", "mlflow.source.git.repoURL"}
+PLACED |= {"mlflow.source.git.commit", "mlflow.source.git.repoURL", "mlflow.parentRunId"}
 
 
 def read_mlflow(path: str, raw: bytes, files: RunFiles) -> tuple[list[Document], list[Problem]]:
@@ -124,10 +124,24 @@ class _Run:
             )
             or None,
             "user": tags.get("mlflow.user") or _text(meta.get("user_id")) or None,
+            "parent": self._parent(tags.get("mlflow.parentRunId", "").strip()),
         }
         if meta.get("lifecycle_stage") == "deleted":
             run["tags"].append("deleted")
         return {k: v for k, v in run.items() if v is not None}
+
+    def _parent(self, parent_id: str) -> dict | None:
+        """Return the run a nested run was started in, named as its own tags name it."""
+        if not parent_id or "/" in parent_id or parent_id in (".", ".."):
+            return None
+        folder = f"{self.experiment}/{parent_id}/tags".lstrip("/")
+        tags = {}
+        for key in ("mlflow.runName", "mlflow.source.name", "mlflow.project.entryPoint"):
+            raw = self.files.read(f"{folder}/{key}")
+            if raw is not None:
+                tags[key] = raw.decode("utf-8", "replace")
+        found = {"name": tags.get("mlflow.runName"), "job_type": job_type(tags)} if tags else {}
+        return {"id": parent_id} | found
 
     def _experiment_name(self) -> str:
         """Return the experiment's name from its meta.yaml, else its id."""
