@@ -49,3 +49,15 @@ def test_nested_runs_name_their_parent(lineage):
         assert runs[child]["parent"] == {"id": sweep, "name": "sweep", "job_type": "pipeline"}
         assert "mlflow.parentRunId" not in runs[child]["config"]
     assert runs["sweep"].get("parent") is None
+
+
+def test_the_model_registry_is_counted_as_unsupported(lineage):
+    # The registered model's meta.yaml was called "not an MLflow run's meta.yaml"
+    # (mlflow.unknown-file), as if the store were damaged.
+    [registry] = [p for p in lineage.problems if p.path.startswith("mlruns/models/")]
+    assert (registry.path, registry.message, registry.kind, registry.severity) == (
+        "mlruns/models/mnist-clf/meta.yaml",
+        "registered model 'mnist-clf': MLflow's model registry is not read",
+        "mlflow.unsupported",
+        "warning",
+    )

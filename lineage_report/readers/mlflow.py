@@ -46,6 +46,9 @@ def read_mlflow(path: str, raw: bytes, files: RunFiles) -> tuple[list[Document],
     if failed:
         return [], [failed]
     run_id = meta.get("run_id") or meta.get("run_uuid") if isinstance(meta, dict) else None
+    if registered_model(path, meta):
+        message = f"registered model {meta['name']!r}: MLflow's model registry is not read"
+        return [], [problem(path, "", message, "mlflow.unsupported", WARNING)]
     if not isinstance(meta, dict) or not run_id or meta.get("experiment_id") is None:
         message = "not an MLflow run's meta.yaml: it has no run_id and experiment_id; not read"
         return [], [problem(path, "", message, "mlflow.unknown-file", WARNING)]
@@ -413,6 +416,18 @@ class _Run:
             )
             return {}
         return value
+
+
+def registered_model(path: str, meta: Any) -> bool:
+    """Tell whether a `meta.yaml` is a registered model's (`mlruns/models/<name>/meta.yaml`)."""
+    parts = path.split("/")
+    return (
+        isinstance(meta, dict)
+        and "experiment_id" not in meta
+        and isinstance(meta.get("name"), str)
+        and len(parts) >= 3
+        and parts[-3] == "models"
+    )
 
 
 def job_type(tags: dict[str, str]) -> str:
