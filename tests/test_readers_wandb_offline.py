@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import lineage_report
+from lineage_report.readers import FilesInMemory, read_wandb_run
 
 DATA = Path(__file__).parent / "data" / "wandb_offline"
 RUNS = ["eval-best", "eval-fail", "prep-1", "train-1", "train-2", "train-crash"]
@@ -103,3 +104,16 @@ def test_a_nan_in_the_summary_is_kept_as_text_with_a_warning(lineage):
         "wandb.invalid-log",
         "warning",
     )
+
+
+def test_a_log_without_a_run_record_is_a_warning():
+    # A run killed (SIGKILL) a few seconds in left only the log's 7-byte header (wandb
+    # 0.31); the site showed a "running" run named by its id, with no word of why.
+    folder = "wandb/offline-run-20261207_043110-1v2oxkct"
+    files = FilesInMemory({f"{folder}/run-1v2oxkct.wandb": b":W&B\xe1\xbe\x00"})
+    [doc], problems = read_wandb_run(folder, files)
+    assert (doc.data["run"]["id"], doc.data["run"]["state"]) == ("1v2oxkct", "running")
+    assert [(p.location, p.kind, p.severity) for p in problems] == [
+        ("", "wandb.invalid-log", "warning")
+    ]
+    assert problems[0].message.startswith("the log holds no run record")

@@ -61,6 +61,12 @@ def read_wandb_run(folder: str, files: RunFiles) -> tuple[list[Document], list[P
     raw = files.read(log)
     if raw is not None:
         run.read_log(log, raw)
+        if not run.has_run_record and raw.startswith(LOG_IDENT):
+            message = (
+                "the log holds no run record (the run was stopped before W&B wrote it); "
+                "shown as a running run known only by its folder's id"
+            )
+            problems.append(problem(log, "", message, KIND, WARNING))
     elif not run.seen:
         message = "a W&B run folder with no metadata, summary, config or .wandb log"
         return [], [problem(folder, "", message, "wandb.empty-run")]
@@ -80,6 +86,7 @@ class _Run:
         self.used: list[dict] = []
         self.logged: list[dict] = []
         self.exit: dict[str, Any] | None = None
+        self.has_run_record = False
 
     def entry(self, log: str) -> str:
         """Return the file the run's document is located in: its log, else its first file."""
@@ -177,6 +184,7 @@ class _Run:
 
     def _run_record(self, run: dict) -> None:
         """Take the run's identity, names, tags, start and git from its run record."""
+        self.has_run_record = True
         for key, field in (("id", "run_id"), ("project", "project"), ("job_type", "job_type")):
             if text(run.get(field)):
                 self.info[key] = text(run[field])
