@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import lineage_report
+from lineage_report import graphview
 
 DATA = Path(__file__).parent / "data" / "mlflow_nested"
 
@@ -61,3 +62,11 @@ def test_the_model_registry_is_counted_as_unsupported(lineage):
         "mlflow.unsupported",
         "warning",
     )
+
+
+def test_datasets_by_digest_are_drawn_with_their_name_and_a_short_digest(lineage):
+    # On the graph, MLflow's two datasets read 'mnist-t…024d970de001' and
+    # 'mnist-t…b44d67ebdb54': the label `name@sha256:<64 hex>` was cut in its middle.
+    view = graphview.project_graph(lineage.graph)
+    labels = sorted(e["l"] for e in view.data["nodes"] if e["id"].startswith("artifact:mnist"))
+    assert labels == ["mnist-test@ab35c7d6", "mnist-train@1a0746d9"]

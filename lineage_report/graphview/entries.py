@@ -17,7 +17,16 @@ from ..markdown import plain_excerpt
 from .clusters import Cluster, member_shares
 from .facts import GraphFacts, node_kind
 from .merge import merge_mark
-from .text import GROUP_MAX, LABEL_MAX, TEXT_MAX, Href, count_words, plain, safe_href
+from .text import (
+    GROUP_MAX,
+    LABEL_MAX,
+    TEXT_MAX,
+    Href,
+    count_words,
+    node_label,
+    plain,
+    safe_href,
+)
 
 ALIASES_MAX = 20
 UNFINISHED = ("failed", "crashed", "skipped", "running")  # run states the graph draws
@@ -93,7 +102,7 @@ def _base_entry(graph: nx.DiGraph, n: str) -> dict[str, Any]:
         "id": n,
         "k": kind,
         "g": plain(attrs.get("group") or "", GROUP_MAX),
-        "l": plain(attrs.get("label") or n, LABEL_MAX),
+        "l": node_label(attrs.get("label") or n),
         "p": _run_preview(attrs) if kind == "run" else _artifact_preview(graph, attrs),
     }
     if kind == "artifact":

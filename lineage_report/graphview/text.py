@@ -21,6 +21,20 @@ Href = Callable[[str], "str | None"]  # a node's or type's URL from the current 
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\)")
 
 
+# A reference by digest, `mnist-train@sha256:1a0746d9...` (MLflow's datasets, OpenLineage's
+# inputs that no run here wrote): the digest after its algorithm's name.
+_DIGEST_TAIL = re.compile(r"@(?:[A-Za-z0-9_-]+:)?([0-9a-fA-F]{8})[0-9a-fA-F]{8,}$")
+
+
+def node_label(value: object) -> str:
+    """Return a node's label for the drawing: a reference by digest keeps its name and the
+    digest's first 8 digits (`mnist-train@1a0746d9`), as git shows a commit. Drawn whole,
+    it was cut in its middle and read `mnist-t…024d970de001`: names alike, told apart by
+    hex alone."""
+    label = plain(value, LABEL_MAX)
+    return _DIGEST_TAIL.sub(lambda m: "@" + m.group(1), label)
+
+
 def plain(value: object, limit: int = TEXT_MAX) -> str:
     """Return value as one line of plain text cut to `limit` characters ("" for None, False)."""
     return "" if value is False else one_line(value, limit)
