@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 import lineage_report
+from lineage_report.build import build
+from lineage_report.config import load_config
 from lineage_report.readers import FilesInMemory, read_wandb_run
 
 DATA = Path(__file__).parent / "data" / "wandb_offline"
@@ -117,3 +119,14 @@ def test_a_log_without_a_run_record_is_a_warning():
         ("", "wandb.invalid-log", "warning")
     ]
     assert problems[0].message.startswith("the log holds no run record")
+
+
+def test_a_references_path_in_its_artifact_is_shown(tmp_path):
+    # Once references were references, their path in the artifact (`ref/part-0.csv`, what
+    # `artifact.get_entry()` takes) was on no page: the table showed URI, size, digest.
+    shutil.copytree(DATA / "wandb", tmp_path / "wandb", symlinks=True)
+    result = build(load_config(tmp_path), tmp_path / "site")
+    [page] = (result.output / "versions").glob("mnist-clean-v0-*.html")
+    html = page.read_text(encoding="utf-8")
+    assert "<th>Name<th>URI<th>Size<th>Digest" in html
+    assert "<td>ref/part-0.csv<td>file:///tmp/hml/gen/wb/raw/part-0.csv<td>94" in html
