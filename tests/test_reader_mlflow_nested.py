@@ -70,3 +70,11 @@ def test_datasets_by_digest_are_drawn_with_their_name_and_a_short_digest(lineage
     view = graphview.project_graph(lineage.graph)
     labels = sorted(e["l"] for e in view.data["nodes"] if e["id"].startswith("artifact:mnist"))
     assert labels == ["mnist-test@ab35c7d6", "mnist-train@1a0746d9"]
+
+
+def test_a_logged_models_metrics_are_kept(lineage):
+    # MLflow 3 logs the run's metrics to its logged model (models/<id>/metrics/loss); the
+    # model version showed its params and tags, and its metrics nowhere.
+    model = lineage.graph.nodes["artifact:model:v1"]
+    assert model["metadata"]["metrics"] == {"loss": 1.0}  # as models/<id>/metrics/loss holds it
+    assert model["metadata"]["params"] == {"C": "1.0"}

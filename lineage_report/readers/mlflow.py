@@ -332,6 +332,7 @@ class _Run:
             "artifact_location": model.get("artifact_location"),
             "step": entry.get("step"),
             "params": self._model_values(folder, "params"),
+            "metrics": self._model_metrics(folder),
             "tags": self._model_values(folder, "tags"),
             "flavors": self._flavors(f"{folder}/artifacts/MLmodel"),
         }
@@ -356,6 +357,16 @@ class _Run:
             if raw is not None:
                 values[rel[len(folder) + len(kind) + 2 :]] = raw.decode("utf-8", "replace")
         return values
+
+    def _model_metrics(self, folder: str) -> dict[str, Any]:
+        """Return a logged model's metrics (MLflow 3 logs a run's metrics to its model too):
+        the latest value of each, as for the run."""
+        metrics = {}
+        for rel in self.files.list(f"{folder}/metrics"):
+            latest = self._latest(rel)
+            if latest is not None:
+                metrics[rel[len(folder) + len("metrics") + 2 :]] = latest
+        return metrics
 
     def _flavors(self, rel: str) -> list[str]:
         """Return the flavors of a model's MLmodel file, when it is there."""
