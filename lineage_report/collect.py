@@ -59,6 +59,7 @@ from .readers import (
     Document,
     detect_format,
     is_wandb_latest_link,
+    merge_resumed,
     read_dbt,
     read_mlflow,
     read_openlineage_many,
@@ -123,6 +124,7 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
     plan_downloads(inputs, cache)
     run_folders: set[str] = set()  # W&B run folders read: any file of one names the folder
     dbt: list[Document] = []  # held until the events are read: see align_dbt_names
+    wandb: list[Document] = []  # held until all are read: a resumed run has several folders
     for rel, path, fmt in inputs:
         info = cache.look(path) if cache and fmt in ("auto", "manifest") else None
         if info is not None and cache.reuse(rel, info, collected, problems):
@@ -144,14 +146,14 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
             files = ProjectFiles(config, problems, collected.inputs)
             collected.records.extend(documents(*read_mlflow(rel, raw, files), problems))
         elif fmt == "wandb":
-            records = read_wandb_folder(rel, config, problems, collected.inputs, run_folders)
-            collected.records.extend(records)
+            wandb.extend(read_wandb_folder(rel, config, problems, collected.inputs, run_folders))
         elif fmt == "manifest" and info is not None and not _FILES_LINK.search(raw):
             record = cache.read(rel, path, info, raw, sha256, problems)
             collected.records.extend([record] if record else [])
         elif fmt == "manifest":
             record = read_manifest(rel, "", raw, problems, config, collected.inputs)
             collected.records.extend([record] if record else [])
+    collected.records.extend(documents(merge_resumed(wandb), [], problems))
     events, found = read_openlineage_many(openlineage) if openlineage else ([], [])
     align_dbt_names(dbt, events, found)  # a dbt table OpenLineage names takes that name
     events = merge_invocation_runs(dbt, events, found)  # one model execution, one run
@@ -500,13 +502,15 @@ class ProjectFiles:
 
 def read_wandb_folder(
     rel: str, config: Config, problems: Problems, inputs: dict[str, str], done: set[str]
-) -> list[Record]:
+) -> list[Document]:
     """Read the W&B run folder that `rel` belongs to, unless another of its files did."""
     folder = wandb_run_folder(rel) or posixpath.dirname(rel)
     if folder in done:
         return []
     done.add(folder)
-    return documents(*read_wandb_run(folder, ProjectFiles(config, problems, inputs)), problems)
+    docs, found = read_wandb_run(folder, ProjectFiles(config, problems, inputs))
+    problems.extend(found)
+    return docs
 
 
 def read_dbt_file(

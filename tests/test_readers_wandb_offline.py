@@ -130,3 +130,24 @@ def test_a_references_path_in_its_artifact_is_shown(tmp_path):
     html = page.read_text(encoding="utf-8")
     assert "<th>Name<th>URI<th>Size<th>Digest" in html
     assert "<td>ref/part-0.csv<td>file:///tmp/hml/gen/wb/raw/part-0.csv<td>94" in html
+
+
+def test_a_resumed_run_is_one_run_with_every_segments_artifacts(tmp_path):
+    # A run resumed with wandb.init(id=..., resume="allow") has two folders with one id:
+    # the second was 'graph.duplicate-run ... this manifest is skipped' (an error), and its
+    # checkpoint (ckpt:v1) and final summary were lost.
+    shutil.copytree(DATA.parent / "wandb_resumed" / "wandb", tmp_path / "wandb")
+    lineage = lineage_report.load(tmp_path)
+    assert lineage.problems == []
+    run = lineage.graph.nodes["run:resume01"]
+    assert (run["summary"]["loss"], run["summary"]["part"]) == (0.5, 2)
+    assert (run["started_at"], run["finished_at"]) == (
+        "2026-12-07T04:35:33.557335Z",
+        "2026-12-07T04:35:36.123051Z",
+    )
+    assert run["config"]["wandb.resumed_in"] == [
+        "wandb/offline-run-20261207_043535-resume01/run-resume01.wandb"
+    ]
+    versions = [n for n in lineage.graph if n.startswith("artifact:ckpt:")]
+    assert sorted(versions) == ["artifact:ckpt:v0", "artifact:ckpt:v1"]
+    assert {lineage.graph.nodes[v]["producer"] for v in versions} == {"run:resume01"}

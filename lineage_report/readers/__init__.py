@@ -21,7 +21,7 @@ from .dbt import read_dbt
 from .mlflow import read_mlflow
 from .openlineage import read_openlineage, read_openlineage_many
 from .wandb import split_references, wandb_manifest_files
-from .wandb_run import read_wandb_run
+from .wandb_run import merge_resumed, read_wandb_run
 
 # The formats a `[[sources]]` entry may name; `lineage-report.toml` is checked against them.
 FORMATS = ("manifest", "openlineage", "dbt", "mlflow", "wandb")
@@ -39,6 +39,7 @@ __all__ = [
     "read_openlineage",
     "read_openlineage_many",
     "is_wandb_latest_link",
+    "merge_resumed",
     "read_wandb_run",
     "split_references",
     "wandb_manifest_files",

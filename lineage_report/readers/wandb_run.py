@@ -10,14 +10,17 @@ their field numbers (W&B's `wandb_internal.proto`), so no W&B package is needed.
 
 from __future__ import annotations
 
+import copy
 import json
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..problems import WARNING, Problem
+from ..problems import WARNING, Problem, pointer
 from .common import (
+    SOURCE_FILES,
+    SOURCE_LOCATIONS,
     WANDB_CONFIG,
     WANDB_METADATA,
     WANDB_SUMMARY,
@@ -326,6 +329,49 @@ class _Run:
             return None
         runtime = self.exit.get("runtime", 0)  # a zero is not written: protobuf's default
         return started + timedelta(seconds=signed(runtime))
+
+
+def merge_resumed(documents: list[Document]) -> list[Document]:
+    """Make one run of the folders of a resumed run (`wandb.init(id=..., resume=...)`).
+
+    Each time a run is resumed W&B starts a new run folder with the same run id, as W&B's
+    server then shows one run: its first start, its last segment's state and end, config
+    and summary with later values winning, and every segment's used and logged artifacts
+    (each located in its own folder's log).
+    """
+    by_id: dict[str, list[Document]] = {}
+    for doc in documents:
+        by_id.setdefault(doc.data["run"]["id"], []).append(doc)
+    merged = []
+    for segments in by_id.values():
+        segments.sort(key=lambda d: (d.data["run"].get("started_at") or "~", d.path))
+        merged.append(segments[0] if len(segments) == 1 else _merged(segments))
+    return merged
+
+
+def _merged(segments: list[Document]) -> Document:
+    """Return the document of a run read from several folders, in the order they started."""
+    first, data = segments[0], copy.deepcopy(segments[0].data)
+    run, files, origins = data["run"], {}, {}
+    for segment in segments[1:]:
+        later = segment.data["run"]
+        for key in ("name", "job_type", "project", "notes", "tags", "host", "user", "git"):
+            if later.get(key) and later.get(key) != "run":
+                run[key] = later[key]
+        for key in ("state", "finished_at"):
+            run.pop(key, None)
+            if key in later:
+                run[key] = later[key]
+        run["config"] = {**run.get("config", {}), **later.get("config", {})}
+        run["summary"] = {**run.get("summary", {}), **later.get("summary", {})}
+        for part in ("used_artifacts", "logged_artifacts"):
+            for entry in segment.data[part]:
+                at = pointer(part, len(data[part]))
+                files[at], origins[at] = segment.path, ""
+                data[part].append(entry)
+    run["config"]["wandb.resumed_in"] = [s.path for s in segments[1:]]
+    data |= {SOURCE_FILES: files, SOURCE_LOCATIONS: origins}
+    return Document(first.path, first.location, data)
 
 
 def used_reference(use: dict) -> dict:
