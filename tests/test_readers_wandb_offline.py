@@ -151,3 +151,15 @@ def test_a_resumed_run_is_one_run_with_every_segments_artifacts(tmp_path):
     versions = [n for n in lineage.graph if n.startswith("artifact:ckpt:")]
     assert sorted(versions) == ["artifact:ckpt:v0", "artifact:ckpt:v1"]
     assert {lineage.graph.nodes[v]["producer"] for v in versions} == {"run:resume01"}
+
+
+def test_a_sweep_runs_sweep_is_kept():
+    # The run record's sweep id (a sweep agent's run) was on no page: W&B groups a sweep's
+    # runs under it; the site could not tell them from any other run.
+    folder = "wandb/offline-run-20261207_043800-06ryi3ue"
+    log = DATA.parent / "wandb_sweep" / folder / "run-06ryi3ue.wandb"
+    [doc], problems = read_wandb_run(
+        folder, FilesInMemory({f"{folder}/{log.name}": log.read_bytes()})
+    )
+    assert problems == []
+    assert doc.data["run"]["config"] == {"lr": 0.1, "wandb.sweep": "sw33p01"}

@@ -43,7 +43,8 @@ FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 # Field numbers of wandb_internal.proto's Record, and of the messages read inside it.
 RECORD = {3: "summary", 5: "config", 8: "artifact", 17: "run", 18: "exit", 25: "use_artifact"}
 RUN = {1: "run_id", 3: "project", 4: "config", 5: "summary", 6: "group", 7: "job_type"}
-RUN |= {8: "display_name", 9: "notes", 10: "tags", 13: "host", 17: "start_time", 21: "git"}
+RUN |= {8: "display_name", 9: "notes", 10: "tags", 12: "sweep_id", 13: "host", 17: "start_time"}
+RUN |= {21: "git"}
 ARTIFACT = {4: "type", 5: "name", 6: "digest", 7: "description", 8: "metadata", 11: "aliases"}
 ARTIFACT |= {12: "manifest", 19: "tags"}
 MANIFEST = {1: "version", 4: "contents", 5: "manifest_file_path"}
@@ -197,6 +198,8 @@ class _Run:
         self.info["host"] = text(run.get("host")) or self.info.get("host")
         if text(run.get("group")):
             self.config.setdefault("wandb.group", text(run["group"]))
+        if text(run.get("sweep_id")):
+            self.config.setdefault("wandb.sweep", text(run["sweep_id"]))
         if "start_time" in run:
             self.info["started_at"] = timestamp(decode(run["start_time"], {1: "s", 2: "ns"}))
         if "git" in run:
