@@ -96,11 +96,14 @@ def test_short_labels_of_names_alike_at_both_ends_are_told_apart(page, alike, wa
     drawn = names(page.evaluate(LABELS))
     assert len(drawn) == 11
     assert len(set(drawn.values())) == 11, drawn
-    # Each keeps its name's end, and what the names share is cut from the front.
+    # Each keeps its name's end, and what the names share is cut from the front: the tables'
+    # namespace whole (every table starts with it: `food_delivery.public.`), the jobs' after a
+    # '…', to the word where they differ.
     for node, text in drawn.items():
         end = node.removeprefix("run:").removeprefix("artifact:")[-4:]
         assert text.endswith(end), (node, text)
-    assert drawn[FOCUS].startswith("\u2026d") and drawn["run:etl_delivery_7_days"][:2] == "…d"
+    assert drawn["artifact:food_delivery.public.orders:v0"] == "orders:v0"
+    assert drawn[FOCUS].startswith("del") and drawn["run:etl_delivery_7_days"][:2] == "…d"
     watcher.assert_clean()
 
 

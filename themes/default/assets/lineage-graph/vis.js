@@ -98,6 +98,8 @@
 
   // Where a word of a name starts: after one of these.
   var SEPARATOR = /[./_\-: ]/;
+  // Where a shared start (a namespace, a package, a folder) ends: after one of these.
+  var PREFIX_END = /[./]/;
 
   // The names of the runs and versions drawn, each shortened by `cut` and told apart: names
   // that would read alike ("foo…_days:v0" for food_delivery.public.orders_7_days and
@@ -187,13 +189,37 @@
   }
 
   // The names a scene's runs and versions are drawn with at a label level (distinctNames).
+  // Below full size a name is drawn without what every name of its kind there starts with
+  // (ownParts), which tells none of them apart.
   function namesAt(entries, level) {
     var named = entries.filter((e) => e.k !== 'cluster' && e.k !== 'type');
-    var cut = level.key === 'full' ? fitName
-      : (name, start) => cutName(name, start, level.chars);
-    var shown = level.chars ? distinctNames(named.map((e) => e.l), cut) : new Map();
-    shown.forEach((text, name) => shown.set(name, together(text)));
+    var full = level.key === 'full';
+    var cut = full ? fitName : (name, start) => cutName(name, start, level.chars);
+    var parts = full ? new Map() : ownParts(named);
+    var part = (name) => parts.get(name) || name;
+    var texts = level.chars ? distinctNames(named.map((e) => part(e.l)), cut) : new Map();
+    var shown = new Map();
+    named.forEach((e) => {
+      if (texts.has(part(e.l))) shown.set(e.l, together(texts.get(part(e.l))));
+    });
     return shown;
+  }
+
+  // Each name's part after the start that all names of its kind (versions, runs) share, up
+  // to a '.' or '/': a warehouse's `food_delivery.public.`, a dbt package, a bucket. Cut in
+  // its middle, a name kept that start and lost the table's own ("foo…ories:v0" for
+  // food_delivery.public.categories). One name alone keeps it. A map: name → its part.
+  function ownParts(entries) {
+    var parts = new Map();
+    ['artifact', 'run'].forEach((kind) => {
+      var names = Array.from(new Set(entries.filter((e) => e.k === kind).map((e) => e.l)));
+      if (names.length < 2) return;
+      var first = Array.from(names[0]);
+      var n = sharedChars(names);
+      while (n > 0 && !PREFIX_END.test(first[n - 1])) n--;
+      if (n) names.forEach((name) => parts.set(name, Array.from(name).slice(n).join('')));
+    });
+    return parts;
   }
 
   // A name's closing parenthesis kept whole: vis-network wraps a label at its spaces, and an
