@@ -61,13 +61,14 @@ from .readers import (
     is_wandb_latest_link,
     merge_resumed,
     read_dbt,
-    read_mlflow,
+    read_mlflow_input,
     read_openlineage_many,
     read_wandb_run,
     split_references,
     wandb_manifest_files,
     wandb_run_folder,
 )
+from .readers.common import SQLITE_HEADER
 from .readers.identity import align_dbt_names
 from .readers.invocations import merge_invocation_runs
 from .remote import RemoteFile, is_url
@@ -144,7 +145,7 @@ def collect(config: Config, problems: Problems, cache: ManifestCache | None = No
             dbt.extend(read_dbt_file(rel, raw, config, problems, collected.inputs))
         elif fmt == "mlflow":
             files = ProjectFiles(config, problems, collected.inputs)
-            collected.records.extend(documents(*read_mlflow(rel, raw, files), problems))
+            collected.records.extend(documents(*read_mlflow_input(rel, raw, files), problems))
         elif fmt == "wandb":
             wandb.extend(read_wandb_folder(rel, config, problems, collected.inputs, run_folders))
         elif fmt == "manifest" and info is not None and not _FILES_LINK.search(raw):
@@ -456,8 +457,9 @@ COMPANIONS = {"run_results.json", "wandb_manifest.json", "catalog.json", "source
 
 
 def detect(rel: str, raw: bytes) -> str:
-    """Guess a file's format from its path and content: our manifests say `manifest_version`."""
-    if b'"manifest_version"' in raw[:4096]:
+    """Guess a file's format from its path and content: our manifests say `manifest_version`
+    (a SQLite database may hold those bytes too: it is never a manifest)."""
+    if b'"manifest_version"' in raw[:4096] and not raw.startswith(SQLITE_HEADER):
         return "manifest"
     if posixpath.basename(rel) in COMPANIONS:
         return "skip"

@@ -91,6 +91,7 @@ class Config:
             "**/*.ndjson",
             "**/*.jsonl",
             "**/mlruns/*/*/meta.yaml",
+            "**/mlflow.db",
             "**/wandb/*/run-*.wandb",
         ],
         "Globs of the input files, relative to the project folder; each file's format is detected.",

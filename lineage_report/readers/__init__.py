@@ -19,6 +19,7 @@ from .common import (
 )
 from .dbt import read_dbt
 from .mlflow import read_mlflow
+from .mlflow_sqlite import read_mlflow_input, read_mlflow_sqlite
 from .openlineage import read_openlineage, read_openlineage_many
 from .wandb import split_references, wandb_manifest_files
 from .wandb_run import merge_resumed, read_wandb_run
@@ -36,6 +37,8 @@ __all__ = [
     "detect_format",
     "read_dbt",
     "read_mlflow",
+    "read_mlflow_input",
+    "read_mlflow_sqlite",
     "read_openlineage",
     "read_openlineage_many",
     "is_wandb_latest_link",

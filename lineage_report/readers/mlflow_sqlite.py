@@ -1,0 +1,310 @@
+"""MLflow reader for a SQLite store (`mlflow.db`, MLflow 3's default) -> one manifest per run.
+
+The store is opened from the bytes the collector read (`deserialize`: no temporary file, so
+a store in object storage reads as one on disk). Its rows are laid out as the file store
+lays out its folders (`<experiment>/<run>/meta.yaml`, `params/`, `metrics/`, `tags/`,
+`inputs/`, `outputs/`, `datasets/`, `models/`) and read by the file store's reader, so both
+stores give the same documents. Problems point into the database: `mlflow.db: runs/<id>/...`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from ..problems import WARNING, Problem
+from .common import SQLITE_HEADER, Document, FilesInMemory, RunFiles, problem
+from .mlflow import read_mlflow
+
+# The tables every MLflow SQL store has had; a SQLite file without them is not a store.
+TABLES = ("experiments", "runs", "params", "metrics", "tags")
+# A query that runs longer than this many SQLite steps is stopped: a hostile file could make
+# `runs` a view over a runaway recursion; a store of 100,000 runs takes far fewer.
+MAX_STEPS = 2_000_000_000
+STEP_CHECK = 100_000
+# Where MLflow's default artifact root puts a run's or a model's files: `./mlruns/...`
+# beside `mlflow.db`. Found there, they are listed (run) or read (a model's MLmodel).
+_LOCAL_ARTIFACTS = re.compile(r"(?:^|/)(mlruns/[^/]+/(?:models/)?[^/]+/artifacts)/?$")
+
+
+def is_sqlite(raw: bytes) -> bool:
+    """Tell whether bytes are a SQLite database (by its 16-byte header)."""
+    return raw.startswith(SQLITE_HEADER)
+
+
+def read_mlflow_input(path: str, raw: bytes, files: RunFiles) -> tuple[list[Document], list]:
+    """Read an MLflow input: a SQLite store, else a file store run's `meta.yaml`."""
+    if is_sqlite(raw):
+        return read_mlflow_sqlite(path, raw, files)
+    return read_mlflow(path, raw, files)
+
+
+def read_mlflow_sqlite(path: str, raw: bytes, files: RunFiles) -> tuple[list[Document], list]:
+    """Read every run of the MLflow SQLite store `path` (its bytes: `raw`)."""
+    try:
+        store = _open(raw)
+        missing = [t for t in TABLES if t not in _tables(store)]
+        if missing:
+            message = (
+                f"a SQLite database without MLflow's tables ({', '.join(missing)} missing); "
+                "not read"
+            )
+            return [], [problem(path, "", message, "mlflow.unknown-file", WARNING)]
+        tree = _Tree(path, store, files)
+        runs = tree.build()
+    except sqlite3.Error as exc:  # damaged, truncated, or a query stopped by the step limit
+        message = f"not a readable SQLite database ({exc}); not read"
+        return [], [problem(path, "", message, "mlflow.invalid-store")]
+    return _read_runs(path, tree, runs)
+
+
+def _read_runs(path: str, tree: _Tree, runs: list[tuple[str, str]]) -> tuple[list, list]:
+    """Read each run of the laid-out store; point its documents and problems into the store."""
+    documents, problems = [], list(tree.problems)
+    stored = FilesInMemory(tree.files)
+    for meta, run_id in runs:
+        docs, found = read_mlflow(meta, stored.read(meta) or b"", stored)
+        documents += [Document(path, f"runs/{run_id}", d.data) for d in docs]
+        problems += [_located(path, p) for p in found]
+    return documents, problems
+
+
+def _open(raw: bytes) -> sqlite3.Connection:
+    """Return a connection to an in-memory copy of the database, with a bound on its work."""
+    store = sqlite3.connect(":memory:")
+    store.deserialize(raw)
+    steps = iter(range(MAX_STEPS // STEP_CHECK))
+    store.set_progress_handler(lambda: next(steps, None) is None, STEP_CHECK)
+    return store
+
+
+def _tables(store: sqlite3.Connection) -> set[str]:
+    """Return the names of the database's tables (never its views: see MAX_STEPS)."""
+    return {name for (name,) in store.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _located(path: str, found: Problem) -> Problem:
+    """Return a problem of the laid-out store as one in the database: `runs/<id>/params/x`."""
+    if not found.path.startswith(path + "/"):
+        return found  # a file of the project itself (a model's MLmodel)
+    where = _store_location(found.path[len(path) + 1 :])
+    location = f"{where}: {found.location}" if found.location else where
+    # A message may name another laid-out file ("<db>/1/datasets/<id>/meta.yaml is missing").
+    named = re.compile(re.escape(path) + r"/(\S+)")
+    message = named.sub(lambda m: _store_location(m.group(1)), found.message)
+    return Problem(path, location, message, found.kind, found.severity)
+
+
+def _store_location(rel: str) -> str:
+    """Name a laid-out path by the rows it came from: `runs/<id>/tags/x`, `datasets/<id>`."""
+    parts = rel.split("/")
+    if parts[-1] == "meta.yaml":
+        parts.pop()
+    if len(parts) == 1:
+        return f"experiments/{parts[0]}"
+    if parts[1] in ("datasets", "models"):
+        return "/".join(["logged_models" if parts[1] == "models" else "datasets", *parts[2:]])
+    return "/".join(["runs", *parts[1:]])
+
+
+class _Tree:
+    """The store's rows as the file store's files, below the database's own path."""
+
+    def __init__(self, path: str, store: sqlite3.Connection, files: RunFiles):
+        self.path, self.store, self.project = path, store, files
+        self.tables = _tables(store)
+        self.files: dict[str, bytes] = {}
+        self.problems: list[Problem] = []
+
+    def rows(self, table: str, columns: str, where: str = "") -> Iterator[tuple]:
+        """Yield a table's rows (none when this MLflow version has no such table)."""
+        if table in self.tables:
+            yield from self.store.execute(f"SELECT {columns} FROM {table} {where}")
+
+    def put(self, rel: str, value: Any) -> None:
+        """Lay out one file: text as it is, a mapping as YAML (as MLflow writes meta.yaml)."""
+        text = value if isinstance(value, str) else yaml.safe_dump(value, sort_keys=True)
+        self.files[f"{self.path}/{rel}"] = text.encode("utf-8", "surrogatepass")
+
+    def build(self) -> list[tuple[str, str]]:
+        """Lay out the whole store; return (meta.yaml path, run id) of each run."""
+        self._experiments()
+        runs = self._runs()
+        self._params_tags()
+        self._metrics()
+        self._inputs(dict((run_id, exp) for _, run_id, exp in runs))
+        self._datasets()
+        self._models()
+        self._registry()
+        return [(meta, run_id) for meta, run_id, _ in runs]
+
+    def _experiments(self) -> None:
+        """Lay out each experiment's meta.yaml (its name)."""
+        for exp, name, stage in self.rows(
+            "experiments", "experiment_id, name, lifecycle_stage", "ORDER BY experiment_id"
+        ):
+            self.put(f"{exp}/meta.yaml", {"experiment_id": str(exp), "name": name} | _stage(stage))
+
+    def _runs(self) -> list[tuple[str, str, str]]:
+        """Lay out each run's meta.yaml and list its artifacts; return (meta, run id, exp)."""
+        self.run_folders: dict[str, str] = {}
+        columns = "run_uuid, name, experiment_id, status, start_time, end_time, user_id, "
+        columns += "lifecycle_stage, artifact_uri"
+        runs = []
+        for row in self.rows("runs", columns, "ORDER BY run_uuid"):
+            run_id, name, exp, status, start, end, user, stage, artifacts = row
+            meta = {"run_id": run_id, "run_name": name, "experiment_id": str(exp)}
+            meta |= {"status": status, "start_time": start, "end_time": end, "user_id": user}
+            meta |= {"lifecycle_stage": stage, "artifact_uri": artifacts}
+            self.run_folders[run_id] = f"{exp}/{run_id}"
+            self.put(f"{exp}/{run_id}/meta.yaml", meta)
+            self._artifacts(f"{exp}/{run_id}/artifacts", artifacts)
+            runs.append((f"{self.path}/{exp}/{run_id}/meta.yaml", run_id, str(exp)))
+        return runs
+
+    def _artifacts(self, rel: str, uri: Any) -> None:
+        """List the files a run logged, when they sit beside the store: the file reader
+        counts them as unsupported, as it counts a file store run's `artifacts/`."""
+        for found in self._local_files(uri):
+            self.files[f"{self.path}/{rel}/{found}"] = b""  # listed, never read
+
+    def _local_files(self, uri: Any) -> list[str]:
+        """Return the files below an artifact location found beside the store, relative to it."""
+        folder = self._local_folder(uri)
+        if folder is None:
+            return []
+        return [rel[len(folder) + 1 :] for rel in self.project.list(folder)]
+
+    def _local_folder(self, uri: Any) -> str | None:
+        """Return the project path of an artifact location in `./mlruns/` beside the store."""
+        match = _LOCAL_ARTIFACTS.search(str(uri or "").removeprefix("file://"))
+        if match is None:
+            return None
+        return posixpath.join(posixpath.dirname(self.path), match.group(1))
+
+    def _params_tags(self) -> None:
+        """Lay out each run's params and tags, one file per key."""
+        for table, folder in (("params", "params"), ("tags", "tags")):
+            for key, value, run_id in self.rows(table, "key, value, run_uuid", "ORDER BY key"):
+                if run_id in self.run_folders:
+                    self.put(f"{self.run_folders[run_id]}/{folder}/{key}", value or "")
+
+    def _metrics(self) -> None:
+        """Lay out each run's metric history ("timestamp value step" lines): the file
+        reader takes the latest value from it, as from a file store's."""
+        lines: dict[str, list[str]] = {}
+        columns = "key, value, timestamp, step, is_nan, run_uuid"
+        for key, value, moment, step, nan, run_id in self.rows(
+            "metrics", columns, "ORDER BY run_uuid, key, timestamp, step"
+        ):
+            if run_id in self.run_folders:
+                rel = f"{self.run_folders[run_id]}/metrics/{key}"
+                lines.setdefault(rel, []).append(f"{moment} {_number(value, nan)} {step}")
+        for rel, found in lines.items():
+            self.put(rel, "\n".join(found) + "\n")
+
+    def _inputs(self, experiments: dict[str, str]) -> None:
+        """Lay out the runs' dataset and model inputs and their logged models (outputs)."""
+        tags: dict[str, dict[str, str]] = {}
+        for input_id, name, value in self.rows("input_tags", "input_uuid, name, value"):
+            tags.setdefault(input_id, {})[name] = value
+        columns = "input_uuid, source_type, source_id, destination_type, destination_id, step"
+        for row in self.rows("inputs", columns, "ORDER BY input_uuid"):
+            self._input(row, tags.get(row[0], {}))
+
+    def _input(self, row: tuple, tags: dict[str, str]) -> None:
+        """Lay out one row of `inputs` where the file store keeps it; report any other."""
+        input_id, source_type, source_id, destination_type, destination_id, step = row
+        if destination_type == "RUN" and destination_id in self.run_folders:
+            entry = {"source_type": source_type, "source_id": source_id, "tags": tags}
+            self.put(f"{self.run_folders[destination_id]}/inputs/{input_id}/meta.yaml", entry)
+        elif source_type == "RUN_INPUT" and source_id in self.run_folders:
+            entry = {"source_type": "MODEL", "source_id": destination_id, "tags": tags}
+            self.put(f"{self.run_folders[source_id]}/inputs/{input_id}/meta.yaml", entry)
+        elif source_type == "RUN_OUTPUT" and source_id in self.run_folders:
+            entry = {"destination_id": destination_id, "step": step, "tags": tags}
+            self.put(f"{self.run_folders[source_id]}/outputs/{destination_id}/meta.yaml", entry)
+        else:
+            message = f"an input from {source_type} to {destination_type} of no run here; not read"
+            where = f"inputs/{input_id}"
+            self.problems.append(problem(self.path, where, message, "mlflow.unsupported", WARNING))
+
+    def _datasets(self) -> None:
+        """Lay out each dataset's meta.yaml in its experiment."""
+        columns = "dataset_uuid, experiment_id, name, digest, dataset_source_type, "
+        columns += "dataset_source, dataset_schema, dataset_profile"
+        for row in self.rows("datasets", columns, "ORDER BY dataset_uuid"):
+            dataset_id, exp, name, digest, source_type, source, schema, profile = row
+            meta = {"name": name, "digest": digest, "source_type": source_type}
+            meta |= {"source": source, "schema": schema, "profile": profile}
+            self.put(f"{exp}/datasets/{dataset_id}/meta.yaml", meta)
+
+    def _models(self) -> None:
+        """Lay out each logged model: meta.yaml, params, metrics, tags and its MLmodel."""
+        columns = "model_id, experiment_id, name, artifact_location, creation_timestamp_ms, "
+        columns += "status, status_message, model_type, source_run_id"
+        folders = {}
+        for row in self.rows("logged_models", columns, "ORDER BY model_id"):
+            model_id, exp, name, location, created, status, message, kind, run_id = row
+            folders[model_id] = folder = f"{exp}/models/{model_id}"
+            meta = {"model_id": model_id, "name": name, "artifact_location": location}
+            meta |= {"creation_timestamp": created, "status": status, "model_type": kind}
+            meta |= {"status_message": message, "source_run_id": run_id}
+            self.put(f"{folder}/meta.yaml", meta)
+            self._mlmodel(folder, location)
+        self._model_values(folders)
+
+    def _mlmodel(self, folder: str, location: Any) -> None:
+        """Read a model's MLmodel (its flavors) when its artifacts sit beside the store."""
+        found = self._local_folder(location)
+        raw = self.project.read(f"{found}/MLmodel") if found else None
+        if raw is not None:
+            self.files[f"{self.path}/{folder}/artifacts/MLmodel"] = raw
+
+    def _model_values(self, folders: dict[str, str]) -> None:
+        """Lay out the logged models' params, tags and metric histories."""
+        for table, key, value in (
+            ("logged_model_params", "param_key", "param_value"),
+            ("logged_model_tags", "tag_key", "tag_value"),
+        ):
+            kind = "params" if table.endswith("params") else "tags"
+            for model_id, name, text in self.rows(table, f"model_id, {key}, {value}"):
+                if model_id in folders:
+                    self.put(f"{folders[model_id]}/{kind}/{name}", text or "")
+        lines: dict[str, list[str]] = {}
+        columns = "model_id, metric_name, metric_timestamp_ms, metric_value, metric_step"
+        for model_id, name, moment, value, step in self.rows(
+            "logged_model_metrics", columns, "ORDER BY model_id, metric_name, metric_timestamp_ms"
+        ):
+            if model_id in folders:
+                rel = f"{folders[model_id]}/metrics/{name}"
+                lines.setdefault(rel, []).append(f"{moment} {_number(value, False)} {step}")
+        for rel, found in lines.items():
+            self.put(rel, "\n".join(found) + "\n")
+
+    def _registry(self) -> None:
+        """Count each registered model as unsupported, as the file store's reader does."""
+        for (name,) in self.rows("registered_models", "name", "ORDER BY name"):
+            message = f"registered model {name!r}: MLflow's model registry is not read"
+            where = f"registered_models/{name}"
+            self.problems.append(problem(self.path, where, message, "mlflow.unsupported", WARNING))
+
+
+def _stage(stage: Any) -> dict:
+    """Return an experiment's lifecycle stage as its meta.yaml holds it."""
+    return {"lifecycle_stage": stage} if stage else {}
+
+
+def _number(value: Any, nan: Any) -> str:
+    """Write a metric value as MLflow's file store does (`20.0`, `nan`)."""
+    if nan:
+        return "nan"
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)

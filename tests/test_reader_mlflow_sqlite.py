@@ -1,0 +1,166 @@
+"""An MLflow SQLite store (`mlflow.db`, MLflow 3's default) read as its file store is.
+
+tests/data/mlflow_sqlite was written by the same script as tests/data/mlflow_nested (SOURCE.md
+there), with MLflow's default store instead of `file:./mlruns`. Before this reader, a project
+holding `mlflow.db` built nothing and said nothing: no default glob matched it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import lineage_report
+from lineage_report.readers import FilesInMemory, detect_format, read_mlflow_sqlite
+
+DATA = Path(__file__).parent / "data"
+SQLITE = DATA / "mlflow_sqlite"
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    """Return the lineage of the file store and of the SQLite store the same script wrote."""
+    files = tmp_path_factory.mktemp("files")
+    shutil.copytree(DATA / "mlflow_nested" / "mlruns", files / "mlruns")
+    sqlite = tmp_path_factory.mktemp("sqlite")
+    shutil.copy(SQLITE / "mlflow.db", sqlite / "mlflow.db")
+    shutil.copytree(SQLITE / "mlruns", sqlite / "mlruns")  # the artifacts, beside the store
+    return lineage_report.load(files), lineage_report.load(sqlite)
+
+
+def seen(lineage) -> dict:
+    """Return what a user sees of each run and version, without ids and times."""
+    graph = lineage.graph
+    names = {n: graph.nodes[n].get("name") for n in graph if n.startswith("run:")}
+    shown = {}
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        if node.startswith("run:"):
+            parent = (data.get("parent") or {}).get("name")
+            used = sorted(graph.nodes[u]["label"] for u, _ in graph.in_edges(node))
+            logged = sorted(graph.nodes[v]["label"] for _, v in graph.out_edges(node))
+            keys = ("state", "job_type", "project", "config", "summary", "tags", "user")
+            shown[f"run {data['name']}"] = {k: data.get(k) for k in keys} | {
+                "parent": parent,
+                "used": used,
+                "logged": logged,
+            }
+        else:
+            metadata = dict(data.get("metadata") or {})
+            for volatile in ("model_id", "artifact_location"):
+                metadata.pop(volatile, None)
+            producer = names.get(data.get("producer"))
+            shown[data["label"]] = {"metadata": metadata, "producer": producer}
+    return shown
+
+
+def test_the_sqlite_store_shows_what_the_file_store_shows(stores):
+    files, sqlite = stores
+    assert seen(sqlite) == seen(files)
+    runs = [n for n in sqlite.graph if n.startswith("run:")]
+    assert len(runs) == 6
+
+
+def test_what_is_not_read_is_counted_as_in_the_file_store(stores):
+    files, sqlite = stores
+
+    def unsupported(lineage):
+        return sorted(p.message for p in lineage.problems if p.kind == "mlflow.unsupported")
+
+    assert unsupported(sqlite) == unsupported(files)
+    assert len(unsupported(sqlite)) == 3  # two runs' artifacts/, the registered model
+    assert [p for p in sqlite.problems if p.kind != "mlflow.unsupported"] == []
+
+
+def test_problems_point_into_the_database(stores):
+    _, sqlite = stores
+    where = sorted((p.path, p.location.split("/")[0]) for p in sqlite.problems)
+    assert where == [
+        ("mlflow.db", "registered_models"),
+        ("mlflow.db", "runs"),
+        ("mlflow.db", "runs"),
+    ]
+    [registry] = [p for p in sqlite.problems if p.location.startswith("registered_models/")]
+    assert registry.location == "registered_models/mnist-clf"
+
+
+def test_the_default_globs_find_a_store_in_a_subfolder(tmp_path):
+    (tmp_path / "training").mkdir()
+    shutil.copy(SQLITE / "mlflow.db", tmp_path / "training" / "mlflow.db")
+    lineage = lineage_report.load(tmp_path)
+    assert len([n for n in lineage.graph if n.startswith("run:")]) == 6
+
+
+def test_a_sqlite_file_is_detected_as_mlflow():
+    assert detect_format("x/tracking.sqlite", (SQLITE / "mlflow.db").read_bytes()) == "mlflow"
+
+
+def test_a_sqlite_file_that_is_not_mlflows_costs_one_problem(tmp_path):
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE songs (title TEXT)")
+    docs, problems = read_mlflow_sqlite("data/mlflow.db", other.read_bytes(), FilesInMemory({}))
+    assert docs == []
+    assert [(p.path, p.location, p.message, p.kind, p.severity) for p in problems] == [
+        (
+            "data/mlflow.db",
+            "",
+            "a SQLite database without MLflow's tables "
+            "(experiments, runs, params, metrics, tags missing); not read",
+            "mlflow.unknown-file",
+            "warning",
+        )
+    ]
+
+
+def test_a_truncated_store_costs_one_problem_and_no_traceback(tmp_path):
+    raw = (SQLITE / "mlflow.db").read_bytes()
+    (tmp_path / "mlflow.db").write_bytes(raw[: len(raw) // 3])
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "ok.json").write_text(
+        '{"manifest_version": 1, "run": {"id": "r1", "job_type": "train"}}'
+    )
+    lineage = lineage_report.load(tmp_path)
+    [bad] = [p for p in lineage.problems if p.path == "mlflow.db"]
+    assert (bad.kind, bad.severity) == ("mlflow.invalid-store", "error")
+    assert bad.message.startswith("not a readable SQLite database (")
+    assert "run:r1" in lineage.graph  # the good input beside it is read
+
+
+def test_a_bad_value_in_a_run_points_to_its_row(tmp_path):
+    copy = tmp_path / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("PRAGMA ignore_check_constraints = 1")  # as a newer MLflow might write
+        (run_id,) = db.execute("SELECT run_uuid FROM runs WHERE name = 'broken'").fetchone()
+        db.execute("UPDATE runs SET status = 'LOST' WHERE run_uuid = ?", (run_id,))
+    docs, problems = read_mlflow_sqlite("mlflow.db", copy.read_bytes(), FilesInMemory({}))
+    assert len(docs) == 6
+    [status] = [p for p in problems if p.kind == "mlflow.invalid-run"]
+    assert (status.path, status.location, status.message) == (
+        "mlflow.db",
+        f"runs/{run_id}: /status",
+        "unknown status 'LOST'; read as running",
+    )
+
+
+def test_a_missing_row_is_named_by_its_table(tmp_path):
+    copy = tmp_path / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    with sqlite3.connect(copy) as db:
+        (dataset,) = db.execute("SELECT dataset_uuid FROM datasets WHERE name = 'mnist-test'")
+        db.execute("DELETE FROM datasets WHERE dataset_uuid = ?", dataset)
+        (run_id, input_id) = db.execute(
+            "SELECT destination_id, input_uuid FROM inputs WHERE source_id = ?", dataset
+        ).fetchone()
+    docs, problems = read_mlflow_sqlite("mlflow.db", copy.read_bytes(), FilesInMemory({}))
+    assert len(docs) == 6
+    [missing] = [p for p in problems if p.kind == "mlflow.missing-file"]
+    assert (missing.path, missing.location, missing.message) == (
+        "mlflow.db",
+        f"runs/{run_id}/inputs/{input_id}",
+        f"datasets/{dataset[0]} is missing; this part of the run is left out",
+    )
