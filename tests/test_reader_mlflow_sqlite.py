@@ -164,3 +164,35 @@ def test_a_missing_row_is_named_by_its_table(tmp_path):
         f"runs/{run_id}/inputs/{input_id}",
         f"datasets/{dataset[0]} is missing; this part of the run is left out",
     )
+
+
+def wal_store(folder: Path) -> Path:
+    """Return a copy of the store switched to WAL mode, as `PRAGMA journal_mode=wal` leaves it."""
+    copy = folder / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    db = sqlite3.connect(copy)
+    db.execute("PRAGMA journal_mode = wal")
+    db.close()
+    return copy
+
+
+def test_a_store_in_wal_mode_is_read(tmp_path):
+    # An in-memory copy of a WAL-mode file would not open ("unable to open database file"),
+    # which was an invalid-store error for a healthy store.
+    store = wal_store(tmp_path)
+    docs, problems = read_mlflow_sqlite("mlflow.db", store.read_bytes(), FilesInMemory({}))
+    assert len(docs) == 6
+    assert [p.kind for p in problems] == ["mlflow.unsupported"]  # the registered model
+
+
+def test_changes_still_in_the_wal_file_are_counted(tmp_path):
+    raw = wal_store(tmp_path).read_bytes()
+    files = FilesInMemory({"mlflow.db-wal": b"\0" * 4096})  # MLflow still writing
+    docs, problems = read_mlflow_sqlite("mlflow.db", raw, files)
+    assert len(docs) == 6
+    [wal] = [p for p in problems if p.location == ""]
+    assert (wal.path, wal.kind, wal.severity) == ("mlflow.db", "mlflow.unsupported", "warning")
+    assert wal.message == (
+        "mlflow.db-wal holds changes not yet written into the store (is MLflow still "
+        "running?); they are not read"
+    )

@@ -29,6 +29,9 @@ MAX_STEPS = 2_000_000_000
 STEP_CHECK = 100_000
 # Where MLflow's default artifact root puts a run's or a model's files: `./mlruns/...`
 # beside `mlflow.db`. Found there, they are listed (run) or read (a model's MLmodel).
+# Bytes 18 and 19 of the header: 2 and 2 for a database in WAL mode, which an in-memory copy
+# cannot open; 1 and 1 (rollback journal) read the same pages.
+_WAL_MODE, _ROLLBACK = b"\x02\x02", b"\x01\x01"
 _LOCAL_ARTIFACTS = re.compile(r"(?:^|/)(mlruns/[^/]+/(?:models/)?[^/]+/artifacts)/?$")
 
 
@@ -60,7 +63,23 @@ def read_mlflow_sqlite(path: str, raw: bytes, files: RunFiles) -> tuple[list[Doc
     except sqlite3.Error as exc:  # damaged, truncated, or a query stopped by the step limit
         message = f"not a readable SQLite database ({exc}); not read"
         return [], [problem(path, "", message, "mlflow.invalid-store")]
-    return _read_runs(path, tree, runs)
+    documents, problems = _read_runs(path, tree, runs)
+    return documents, _unwritten(path, raw, files) + problems
+
+
+def _unwritten(path: str, raw: bytes, files: RunFiles) -> list[Problem]:
+    """Count the changes of a WAL-mode store still in its `-wal` file: they are not read.
+
+    MLflow's writer merges them into the store when it closes; while it runs, the newest
+    rows may be only there, and an in-memory copy of the store alone cannot apply them.
+    """
+    if raw[18:20] != _WAL_MODE or not files.read(f"{path}-wal"):
+        return []
+    message = (
+        f"{posixpath.basename(path)}-wal holds changes not yet written into the store "
+        "(is MLflow still running?); they are not read"
+    )
+    return [problem(path, "", message, "mlflow.unsupported", WARNING)]
 
 
 def _read_runs(path: str, tree: _Tree, runs: list[tuple[str, str]]) -> tuple[list, list]:
@@ -77,6 +96,8 @@ def _read_runs(path: str, tree: _Tree, runs: list[tuple[str, str]]) -> tuple[lis
 def _open(raw: bytes) -> sqlite3.Connection:
     """Return a connection to an in-memory copy of the database, with a bound on its work."""
     store = sqlite3.connect(":memory:")
+    if raw[18:20] == _WAL_MODE:
+        raw = raw[:18] + _ROLLBACK + raw[20:]
     store.deserialize(raw)
     steps = iter(range(MAX_STEPS // STEP_CHECK))
     store.set_progress_handler(lambda: next(steps, None) is None, STEP_CHECK)
