@@ -216,18 +216,25 @@ class _Tree:
                     self.put(f"{self.run_folders[run_id]}/{folder}/{key}", value or "")
 
     def _metrics(self) -> None:
-        """Lay out each run's metric history ("timestamp value step" lines): the file
-        reader takes the latest value from it, as from a file store's."""
-        lines: dict[str, list[str]] = {}
+        """Lay out each run's metrics, one "timestamp value step" line each: the latest.
+
+        The file reader would pick the same line from the whole history, but a history of a
+        million rows laid out as text took 24 s and 156 MB; SQLite picks it by the same order
+        (highest step, then latest time, then a number over NaN, then the larger value).
+        """
+        latest = (
+            "(SELECT key, value, timestamp, step, is_nan, run_uuid, ROW_NUMBER() OVER ("
+            "PARTITION BY run_uuid, key ORDER BY step DESC, timestamp DESC, is_nan, value DESC"
+            ") AS rank FROM metrics)"
+        )
+        if "metrics" not in self.tables:
+            return
         columns = "key, value, timestamp, step, is_nan, run_uuid"
-        for key, value, moment, step, nan, run_id in self.rows(
-            "metrics", columns, "ORDER BY run_uuid, key, timestamp, step"
-        ):
+        query = f"SELECT {columns} FROM {latest} WHERE rank = 1 ORDER BY run_uuid, key"
+        for key, value, moment, step, nan, run_id in self.store.execute(query):
             if run_id in self.run_folders:
-                rel = f"{self.run_folders[run_id]}/metrics/{key}"
-                lines.setdefault(rel, []).append(f"{moment} {_number(value, nan)} {step}")
-        for rel, found in lines.items():
-            self.put(rel, "\n".join(found) + "\n")
+                line = f"{moment} {_number(value, nan)} {step}\n"
+                self.put(f"{self.run_folders[run_id]}/metrics/{key}", line)
 
     def _inputs(self, experiments: dict[str, str]) -> None:
         """Lay out the runs' dataset and model inputs and their logged models (outputs)."""
