@@ -219,3 +219,22 @@ def test_a_metric_is_its_latest_row_and_its_history_is_not_laid_out(tmp_path):
     docs, _ = read_mlflow_sqlite("mlflow.db", copy.read_bytes(), FilesInMemory({}))
     [prepare] = [d for d in docs if d.data["run"]["id"] == run_id]
     assert prepare.data["run"]["summary"] == {"rows": 20.0, "acc": 9.0}
+
+
+def test_a_store_of_an_older_mlflow_without_newer_columns_is_read(tmp_path):
+    # MLflow 2's `inputs` has no `step` and old stores' `metrics` no `is_nan`: "no such
+    # column" made the whole store one invalid-store error.
+    copy = tmp_path / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("ALTER TABLE inputs DROP COLUMN step")
+        db.execute("DROP INDEX IF EXISTS index_metrics_run_uuid")  # none of these use is_nan
+        db.execute("ALTER TABLE metrics RENAME TO metrics_old")
+        db.execute(
+            "CREATE TABLE metrics AS SELECT key, value, timestamp, step, run_uuid FROM metrics_old"
+        )
+    docs, problems = read_mlflow_sqlite("mlflow.db", copy.read_bytes(), FilesInMemory({}))
+    assert [p.kind for p in problems] == ["mlflow.unsupported"]  # the registered model
+    runs = {d.data["run"]["name"]: d.data for d in docs}
+    assert runs["train-C1.0"]["run"]["summary"] == {"loss": 0.3333333333333333}
+    assert [m["name"] for m in runs["train-C1.0"]["logged_artifacts"]] == ["model"]

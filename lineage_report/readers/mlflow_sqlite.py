@@ -145,7 +145,16 @@ class _Tree:
     def rows(self, table: str, columns: str, where: str = "") -> Iterator[tuple]:
         """Yield a table's rows (none when this MLflow version has no such table)."""
         if table in self.tables:
-            yield from self.store.execute(f"SELECT {columns} FROM {table} {where}")
+            yield from self.store.execute(
+                f"SELECT {self.select(table, columns)} FROM {table} {where}"
+            )
+
+    def select(self, table: str, columns: str) -> str:
+        """Return a select list of `columns`, NULL for those this MLflow version lacks (an
+        MLflow 2 store's `inputs` has no `step`): a missing column must not cost the store."""
+        have = {row[1] for row in self.store.execute(f"PRAGMA table_info({table})")}
+        wanted = [c.strip() for c in columns.split(",")]
+        return ", ".join(c if c in have else f"NULL AS {c}" for c in wanted)
 
     def put(self, rel: str, value: Any) -> None:
         """Lay out one file: text as it is, a mapping as YAML (as MLflow writes meta.yaml)."""
@@ -222,14 +231,14 @@ class _Tree:
         million rows laid out as text took 24 s and 156 MB; SQLite picks it by the same order
         (highest step, then latest time, then a number over NaN, then the larger value).
         """
-        latest = (
-            "(SELECT key, value, timestamp, step, is_nan, run_uuid, ROW_NUMBER() OVER ("
-            "PARTITION BY run_uuid, key ORDER BY step DESC, timestamp DESC, is_nan, value DESC"
-            ") AS rank FROM metrics)"
-        )
         if "metrics" not in self.tables:
             return
         columns = "key, value, timestamp, step, is_nan, run_uuid"
+        latest = (
+            "(SELECT *, ROW_NUMBER() OVER (PARTITION BY run_uuid, key "
+            "ORDER BY step DESC, timestamp DESC, is_nan, value DESC) AS rank "
+            f"FROM (SELECT {self.select('metrics', columns)} FROM metrics))"
+        )
         query = f"SELECT {columns} FROM {latest} WHERE rank = 1 ORDER BY run_uuid, key"
         for key, value, moment, step, nan, run_id in self.store.execute(query):
             if run_id in self.run_folders:
