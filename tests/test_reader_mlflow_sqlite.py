@@ -238,3 +238,38 @@ def test_a_store_of_an_older_mlflow_without_newer_columns_is_read(tmp_path):
     runs = {d.data["run"]["name"]: d.data for d in docs}
     assert runs["train-C1.0"]["run"]["summary"] == {"loss": 0.3333333333333333}
     assert [m["name"] for m in runs["train-C1.0"]["logged_artifacts"]] == ["model"]
+
+
+def test_an_artifact_location_naming_a_parent_folder_is_not_followed(tmp_path):
+    # A store's artifact_uri is the writer's text: `.../mlruns/../notes/artifacts` was
+    # joined beside the store and listed: a folder of the project that no run owns.
+    copy = tmp_path / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE runs SET artifact_uri = '/x/mlruns/../notes/artifacts'")
+    (tmp_path / "mlruns").mkdir()
+    (tmp_path / "notes" / "artifacts").mkdir(parents=True)
+    (tmp_path / "notes" / "artifacts" / "todo.txt").write_text("private")
+    lineage = lineage_report.load(tmp_path)
+    assert len([n for n in lineage.graph if n.startswith("run:")]) == 6
+    assert [p.location for p in lineage.problems] == ["registered_models/mnist-clf"]
+
+
+def test_a_view_is_not_a_table_of_the_store(tmp_path):
+    # A view can compute anything at every read; the store's rows are only read from tables.
+    other = tmp_path / "views.db"
+    with sqlite3.connect(other) as db:
+        for name in ("experiments", "params", "metrics", "tags"):
+            db.execute(f"CREATE TABLE {name} (x)")
+        db.execute(
+            "CREATE VIEW runs AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+            "SELECT i AS run_uuid FROM n"
+        )
+    docs, problems = read_mlflow_sqlite("mlflow.db", other.read_bytes(), FilesInMemory({}))
+    assert docs == []
+    assert [(p.kind, p.message) for p in problems] == [
+        (
+            "mlflow.unknown-file",
+            "a SQLite database without MLflow's tables (runs missing); not read",
+        )
+    ]

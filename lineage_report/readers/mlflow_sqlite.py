@@ -32,7 +32,9 @@ STEP_CHECK = 100_000
 # Bytes 18 and 19 of the header: 2 and 2 for a database in WAL mode, which an in-memory copy
 # cannot open; 1 and 1 (rollback journal) read the same pages.
 _WAL_MODE, _ROLLBACK = b"\x02\x02", b"\x01\x01"
-_LOCAL_ARTIFACTS = re.compile(r"(?:^|/)(mlruns/[^/]+/(?:models/)?[^/]+/artifacts)/?$")
+# Its parts are the writer's text: `.` and `..` would name another folder of the project.
+_PART = r"(?!\.\.?/)[^/]+"
+_LOCAL_ARTIFACTS = re.compile(rf"(?:^|/)(mlruns/{_PART}/(?:models/)?{_PART}/artifacts)/?$")
 
 
 def is_sqlite(raw: bytes) -> bool:
@@ -96,6 +98,10 @@ def _read_runs(path: str, tree: _Tree, runs: list[tuple[str, str]]) -> tuple[lis
 def _open(raw: bytes) -> sqlite3.Connection:
     """Return a connection to an in-memory copy of the database, with a bound on its work."""
     store = sqlite3.connect(":memory:")
+    # The schema is the writer's too: no function it names may act beyond its value, and
+    # no value it computes may be larger than the file it came from.
+    store.execute("PRAGMA trusted_schema = OFF")
+    store.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(len(raw), 1_000_000))
     if raw[18:20] == _WAL_MODE:
         raw = raw[:18] + _ROLLBACK + raw[20:]
     store.deserialize(raw)
