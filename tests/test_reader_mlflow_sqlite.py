@@ -273,3 +273,31 @@ def test_a_view_is_not_a_table_of_the_store(tmp_path):
             "a SQLite database without MLflow's tables (runs missing); not read",
         )
     ]
+
+
+def test_a_logged_models_nan_metric_reads_as_the_file_stores(tmp_path):
+    # SQLite keeps a NaN as NULL; logged_model_metrics has no is_nan flag, so the latest
+    # value was written "None": an invalid-metric line, and an older value was shown.
+    copy = tmp_path / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    with sqlite3.connect(copy) as db:
+        model_id, exp, run_id = db.execute(
+            "SELECT model_id, experiment_id, source_run_id FROM logged_models "
+            "WHERE model_id IN (SELECT destination_id FROM inputs WHERE source_type = 'RUN_INPUT')"
+        ).fetchone()
+        db.execute(
+            "INSERT INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, "
+            "metric_step, metric_value, experiment_id, run_id) "
+            "VALUES (?, 'loss', 5, 9, NULL, ?, ?)",
+            (model_id, exp, run_id),
+        )
+    docs, problems = read_mlflow_sqlite("mlflow.db", copy.read_bytes(), FilesInMemory({}))
+    [model] = [
+        m for d in docs for m in d.data["logged_artifacts"] if m["metadata"]["model_id"] == model_id
+    ]
+    assert model["metadata"]["metrics"] == {"loss": "nan"}
+    [nan] = [p for p in problems if p.kind == "mlflow.invalid-metric"]
+    assert (nan.location, nan.message) == (
+        f"logged_models/{model_id}/metrics/loss: line 1",
+        "latest value nan is not a finite number; shown as text",
+    )
