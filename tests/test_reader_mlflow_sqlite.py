@@ -301,3 +301,25 @@ def test_a_logged_models_nan_metric_reads_as_the_file_stores(tmp_path):
         f"logged_models/{model_id}/metrics/loss: line 1",
         "latest value nan is not a finite number; shown as text",
     )
+
+
+def test_a_tracking_servers_store_and_its_mlartifacts_folder(tmp_path):
+    # `mlflow server --backend-store-uri sqlite:///mlflow.db` keeps files in ./mlartifacts and
+    # names them `mlflow-artifacts:/<experiment>/<run>/artifacts` (as MLflow 3.17.2 wrote
+    # them, 2026-12-07): each JSON artifact was a manifest.invalid error, the runs' files were
+    # not counted and the models had no flavors.
+    copy = tmp_path / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    with sqlite3.connect(copy) as db:
+        for table, column in (("runs", "artifact_uri"), ("logged_models", "artifact_location")):
+            db.execute(
+                f"UPDATE {table} SET {column} = "
+                f"'mlflow-artifacts:/' || substr({column}, instr({column}, '/mlruns/') + 8)"
+            )
+    shutil.copytree(SQLITE / "mlruns", tmp_path / "mlartifacts")
+    lineage = lineage_report.load(tmp_path)
+    kinds = sorted(p.kind for p in lineage.problems)
+    assert kinds == ["mlflow.unsupported"] * 3  # two runs' artifacts/, the registered model
+    model = lineage.graph.nodes["artifact:model:v1"]
+    assert model["metadata"]["flavors"] == ["python_function", "sklearn"]
+    assert model["metadata"]["artifact_location"].startswith("mlflow-artifacts:/1/models/m-")

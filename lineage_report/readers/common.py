@@ -276,10 +276,11 @@ def mlflow_kind(path: str, raw: bytes) -> str:
 
 # What W&B and MLflow keep beside their lineage: a run's media (`files/media/**.table.json`),
 # the files a run logged (`mlruns/<exp>/<run>/artifacts/`, counted by the run as
-# `mlflow.unsupported`) and a logged model's (`input_example.json`). Not manifests.
+# `mlflow.unsupported`; `mlartifacts/...` under a tracking server) and a logged model's
+# (`input_example.json`). Not manifests.
 _TOOL_OWNED = re.compile(
     r"(?:^|/)(?:(?:offline-)?run-\d{8}_\d{6}-[^/]+/"
-    r"|mlruns/[^/]+/(?:models/)?[^/]+/artifacts/)"
+    r"|(?:mlruns|mlartifacts)/[^/]+/(?:models/)?[^/]+/artifacts/)"
 )
 
 

@@ -30,11 +30,16 @@ STEP_CHECK = 100_000
 # Bytes 18 and 19 of the header: 2 and 2 for a database in WAL mode, which an in-memory copy
 # cannot open; 1 and 1 (rollback journal) read the same pages.
 _WAL_MODE, _ROLLBACK = b"\x02\x02", b"\x01\x01"
-# Where MLflow's default artifact root puts a run's or a model's files: `./mlruns/...`
-# beside `mlflow.db`. Found there, they are listed (run) or read (a model's MLmodel). The
-# location is the writer's text: a `.` or `..` part would name another folder of the project.
+# Where MLflow's default artifact roots put a run's or a model's files beside `mlflow.db`:
+# `./mlruns/...` (written as an absolute path), or `./mlartifacts/...` under `mlflow server`
+# (written `mlflow-artifacts:/<exp>/<run>/artifacts`). Found there, they are listed (run) or
+# read (a model's MLmodel). The location is the writer's text: a `.` or `..` part would name
+# another folder of the project.
 _PART = r"(?!\.\.?/)[^/]+"
-_LOCAL_ARTIFACTS = re.compile(rf"(?:^|/)(mlruns/{_PART}/(?:models/)?{_PART}/artifacts)/?$")
+_LOCAL_ARTIFACTS = re.compile(
+    rf"(?:^|/)((?:mlruns|mlartifacts)/{_PART}/(?:models/)?{_PART}/artifacts)/?$"
+)
+_SERVED = re.compile(r"^mlflow-artifacts:(?://[^/]*)?/*")  # the server's own scheme (and host)
 
 
 def is_sqlite(raw: bytes) -> bool:
@@ -217,8 +222,10 @@ class _Tree:
         return [rel[len(folder) + 1 :] for rel in self.project.list(folder)]
 
     def _local_folder(self, uri: Any) -> str | None:
-        """Return the project path of an artifact location in `./mlruns/` beside the store."""
-        match = _LOCAL_ARTIFACTS.search(str(uri or "").removeprefix("file://"))
+        """Return the project path of an artifact location in `./mlruns/` or `./mlartifacts/`
+        beside the store, or None."""
+        text = _SERVED.sub("mlartifacts/", str(uri or "")).removeprefix("file://")
+        match = _LOCAL_ARTIFACTS.search(text)
         if match is None:
             return None
         return posixpath.join(posixpath.dirname(self.path), match.group(1))
