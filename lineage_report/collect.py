@@ -390,13 +390,18 @@ def may_hold(glob: str, folder: str) -> bool:
 
 
 DBT_ARTIFACTS = ("manifest.json", "run_results.json", "sources.json")
+MLFLOW_DB = "mlflow.db"  # MLflow's SQLite store; its file store's runs are `meta.yaml` files
 
 
 def input_limit(config: Config, rel: str, fmt: str = "auto") -> float:
-    """Return an input's size limit in MB: dbt's artifacts have their own, larger one."""
-    if fmt == "dbt" or posixpath.basename(rel) in DBT_ARTIFACTS:
+    """Return an input's size limit in MB: dbt's artifacts and MLflow's SQLite stores have
+    their own, larger ones."""
+    name = posixpath.basename(rel)
+    if fmt == "dbt" or name in DBT_ARTIFACTS:
         dbt = config.max_dbt_manifest_mb
         return SizeLimit(dbt, "max_dbt_manifest_mb") if dbt > config.max_manifest_mb else dbt
+    if name == MLFLOW_DB or (fmt == "mlflow" and name != "meta.yaml"):
+        return SizeLimit(config.max_mlflow_db_mb, "max_mlflow_db_mb")
     return config.max_manifest_mb
 
 

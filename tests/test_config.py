@@ -50,6 +50,7 @@ KEYS = [
     "base_url",
     "max_manifest_mb",
     "max_dbt_manifest_mb",
+    "max_mlflow_db_mb",
     "theme.name",
     "theme.custom_dir",
     "keep_files",

@@ -323,3 +323,21 @@ def test_a_tracking_servers_store_and_its_mlartifacts_folder(tmp_path):
     model = lineage.graph.nodes["artifact:model:v1"]
     assert model["metadata"]["flavors"] == ["python_function", "sklearn"]
     assert model["metadata"]["artifact_location"].startswith("mlflow-artifacts:/1/models/m-")
+
+
+def test_a_store_has_a_size_limit_of_its_own(tmp_path):
+    # Every metric value logged is a row: a store of a few months' runs is hundreds of MB,
+    # and was refused by the 50 MB limit of a manifest (here 0.1 MB against 0.25 MB).
+    shutil.copy(SQLITE / "mlflow.db", tmp_path / "mlflow.db")
+    (tmp_path / "lineage-report.toml").write_text("max_manifest_mb = 0.1\n")
+    lineage = lineage_report.load(tmp_path)
+    assert len([n for n in lineage.graph if n.startswith("run:")]) == 6
+    (tmp_path / "lineage-report.toml").write_text("max_mlflow_db_mb = 0.1\n")
+    lineage = lineage_report.load(tmp_path)
+    assert [(p.path, p.message, p.kind) for p in lineage.problems] == [
+        (
+            "mlflow.db",
+            "file is 0.3 MB, over the 0.1 MB limit (max_mlflow_db_mb in lineage-report.toml)",
+            "manifest.too-large",
+        )
+    ]

@@ -138,6 +138,12 @@ class Config:
         "The size limit of dbt's `target/` artifacts (`manifest.json`, `run_results.json`), in "
         "MB: a large project's manifest runs to hundreds of MB, and is read node by node.",
     )
+    max_mlflow_db_mb: float = setting(
+        PositiveNumber(),
+        1000.0,
+        "The size limit of an MLflow SQLite store (`mlflow.db`), in MB: every metric value "
+        "logged is a row, so a store runs to hundreds of MB; it is read into memory whole.",
+    )
     theme_name: str = setting(
         String(), "default", "The bundled theme the pages are drawn with.", key="theme.name"
     )
