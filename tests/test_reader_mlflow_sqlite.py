@@ -341,3 +341,20 @@ def test_a_store_has_a_size_limit_of_its_own(tmp_path):
             "manifest.too-large",
         )
     ]
+
+
+def test_a_write_under_way_is_said(tmp_path):
+    # SQLite's hot journal: the store's pages may hold half a transaction, which a reader
+    # of the file alone cannot roll back; a truncated store beside one said only "malformed".
+    raw = (SQLITE / "mlflow.db").read_bytes()
+    files = FilesInMemory({"mlflow.db-journal": b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" * 64})
+    message = (
+        "mlflow.db-journal: MLflow was writing to the store as it was read; "
+        "build again once it is done"
+    )
+    for store in (raw, raw[: len(raw) // 3]):
+        _, problems = read_mlflow_sqlite("mlflow.db", store, files)
+        assert [(p.message, p.kind) for p in problems if p.location == ""][-1] == (
+            message,
+            "mlflow.write-in-progress",
+        )

@@ -69,9 +69,24 @@ def read_mlflow_sqlite(path: str, raw: bytes, files: RunFiles) -> tuple[list[Doc
         runs = tree.build()
     except sqlite3.Error as exc:  # damaged, truncated, or a query stopped by the step limit
         message = f"not a readable SQLite database ({exc}); not read"
-        return [], [problem(path, "", message, "mlflow.invalid-store")]
+        return [], [problem(path, "", message, "mlflow.invalid-store"), *_writing(path, files)]
     documents, problems = _read_runs(path, tree, runs)
-    return documents, _unwritten(path, raw, files) + problems
+    return documents, _unwritten(path, raw, files) + _writing(path, files) + problems
+
+
+def _writing(path: str, files: RunFiles) -> list[Problem]:
+    """Say that a write was under way when the store was read (a `-journal` file beside it).
+
+    SQLite's readers roll such a write back from the journal first; a copy of the store
+    alone may hold it half done, so its rows (or its pages) may not agree.
+    """
+    if not files.read(f"{path}-journal"):
+        return []
+    message = (
+        f"{posixpath.basename(path)}-journal: MLflow was writing to the store as it was read; "
+        "build again once it is done"
+    )
+    return [problem(path, "", message, "mlflow.write-in-progress", WARNING)]
 
 
 def _unwritten(path: str, raw: bytes, files: RunFiles) -> list[Problem]:
