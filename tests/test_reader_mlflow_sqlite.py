@@ -368,3 +368,29 @@ def test_files_in_memory_list_one_folder_by_slice():
     assert files.list("a/") == ["a/b/c", "a/z"]
     assert files.list("") == ["a", "a-b/x", "a/b/c", "a/z", "ab/y", "b"]
     assert files.list("c") == []
+
+
+def test_a_value_that_is_not_utf8_costs_only_itself(tmp_path):
+    # sqlite3 decodes text strictly: one such value made the whole store "not a readable
+    # SQLite database (Could not decode to UTF-8 column 'value' ...)".
+    copy = tmp_path / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    with sqlite3.connect(copy) as db:
+        (run_id,) = db.execute("SELECT run_uuid FROM runs WHERE name = 'prepare'").fetchone()
+        db.execute("UPDATE params SET value = CAST(X'41FF42' AS TEXT) WHERE key = 'seed'")
+        db.execute("UPDATE runs SET user_id = CAST(X'75FF' AS TEXT) WHERE run_uuid = ?", (run_id,))
+        db.execute("UPDATE params SET key = CAST(X'4BFF' AS TEXT) WHERE key = 'kind'")
+    docs, problems = read_mlflow_sqlite("mlflow.db", copy.read_bytes(), FilesInMemory({}))
+    assert len(docs) == 6
+    found = sorted((p.location, p.message) for p in problems if p.kind == "mlflow.invalid-value")
+    (sweep,) = [d.data["run"]["id"] for d in docs if d.data["run"]["name"] == "sweep"]
+    message = "not UTF-8 text; read with its bad bytes replaced"
+    assert found == sorted(
+        [
+            (f"runs/{run_id}/params/seed", message),
+            (f"runs/{run_id}: /user_id", message),
+            (f"runs/{sweep}/params/K\ufffd", message),
+        ]
+    )
+    [prepare] = [d.data["run"] for d in docs if d.data["run"]["id"] == run_id]
+    assert prepare["config"]["seed"] == "A\ufffdB"

@@ -106,7 +106,7 @@ def _unwritten(path: str, raw: bytes, files: RunFiles) -> list[Problem]:
 
 def _read_runs(path: str, tree: _Tree, runs: list[tuple[str, str]]) -> tuple[list, list]:
     """Read each run of the laid-out store; point its documents and problems into the store."""
-    documents, problems = [], list(tree.problems)
+    documents, problems = [], [_located(path, p) for p in tree.problems]
     stored = FilesInMemory(tree.files)
     for meta, run_id in runs:
         docs, found = read_mlflow(meta, stored.read(meta) or b"", stored)
@@ -118,6 +118,8 @@ def _read_runs(path: str, tree: _Tree, runs: list[tuple[str, str]]) -> tuple[lis
 def _open(raw: bytes) -> sqlite3.Connection:
     """Return a connection to an in-memory copy of the database, with a bound on its work."""
     store = sqlite3.connect(":memory:")
+    # A value that is not UTF-8 keeps its bytes (decoding it strictly failed the whole store).
+    store.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
     # The schema is the writer's too: no function it names may act beyond its value, and
     # no value it computes may be larger than the file it came from.
     store.execute("PRAGMA trusted_schema = OFF")
@@ -184,9 +186,38 @@ class _Tree:
         return ", ".join(c if c in have else f"NULL AS {c}" for c in wanted)
 
     def put(self, rel: str, value: Any) -> None:
-        """Lay out one file: text as it is, a mapping as YAML (as MLflow writes meta.yaml)."""
-        text = value if isinstance(value, str) else yaml.safe_dump(value, sort_keys=True)
-        self.files[f"{self.path}/{rel}"] = text.encode("utf-8", "surrogatepass")
+        """Lay out one file: text as it is, a mapping as YAML (as MLflow writes meta.yaml).
+
+        Text that was not UTF-8 in the store keeps its bytes in a file of its own (a param's,
+        a tag's): the file reader says so there, as for a file store. In a path or a YAML
+        value, its bad bytes are replaced here, and said so.
+        """
+        rel = self._clean(rel, rel, None)
+        if isinstance(value, str):
+            data = value.encode("utf-8", "surrogateescape")
+        else:
+            data = yaml.safe_dump(self._clean(rel, value, ""), sort_keys=True).encode("utf-8")
+        self.files[f"{self.path}/{rel}"] = data
+
+    def _clean(self, rel: str, value: Any, where: str | None) -> Any:
+        """Return a value (a path, where None) with the bytes that were not UTF-8 replaced,
+        reporting each such text."""
+        if isinstance(value, dict):
+            return {
+                self._clean(rel, k, f"{where}/{k}"): self._clean(rel, v, f"{where}/{k}")
+                for k, v in value.items()
+            }
+        if not isinstance(value, str):
+            return value
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:  # decoded with surrogateescape by the connection
+            text = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            at = f"{self.path}/{text if where is None else rel}"
+            message = "not UTF-8 text; read with its bad bytes replaced"
+            self.problems.append(problem(at, where or "", message, "mlflow.invalid-value", WARNING))
+            return text
 
     def build(self) -> list[tuple[str, str]]:
         """Lay out the whole store; return (meta.yaml path, run id) of each run."""
