@@ -394,3 +394,27 @@ def test_a_value_that_is_not_utf8_costs_only_itself(tmp_path):
     )
     [prepare] = [d.data["run"] for d in docs if d.data["run"]["id"] == run_id]
     assert prepare["config"]["seed"] == "A\ufffdB"
+
+
+def test_an_mlflow_2_store_reads_as_the_mlflow_3_one(tmp_path):
+    # MLflow 2.22's schema, as MLflow wrote it: `inputs` without `step` (which cost the whole
+    # store before the reader read missing columns as NULL), models in the history tag.
+    shutil.copy(DATA / "mlflow2_sqlite" / "mlflow.db", tmp_path / "mlflow.db")
+    shutil.copytree(DATA / "mlflow2_sqlite" / "mlruns", tmp_path / "mlruns")
+    lineage = lineage_report.load(tmp_path)
+    (tmp_path / "three").mkdir()
+    shutil.copy(SQLITE / "mlflow.db", tmp_path / "three" / "mlflow.db")
+    three = lineage_report.load(tmp_path / "three")
+
+    def runs(lineage):
+        shown = seen(lineage)
+        return {k: v | {"logged": None} for k, v in shown.items() if k.startswith("run ")}
+
+    two, expected = runs(lineage), runs(three)
+    # The MLflow 2 script logs no table (mlflow.loggedArtifacts) and reads no logged model.
+    del expected["run evaluate"]["config"]["mlflow.loggedArtifacts"]
+    assert expected["run evaluate"]["used"].pop() == "model:v1"
+    assert two == expected
+    models = [lineage.graph.nodes[n] for n in ("artifact:model:v0", "artifact:model:v1")]
+    assert [m["metadata"]["flavors"].keys() >= {"sklearn"} for m in models] == [True, True]
+    assert sorted(p.kind for p in lineage.problems) == ["mlflow.unsupported"] * 4
