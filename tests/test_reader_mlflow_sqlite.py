@@ -7,6 +7,7 @@ holding `mlflow.db` built nothing and said nothing: no default glob matched it.
 
 from __future__ import annotations
 
+import random
 import shutil
 import sqlite3
 from pathlib import Path
@@ -418,3 +419,16 @@ def test_an_mlflow_2_store_reads_as_the_mlflow_3_one(tmp_path):
     models = [lineage.graph.nodes[n] for n in ("artifact:model:v0", "artifact:model:v1")]
     assert [m["metadata"]["flavors"].keys() >= {"sklearn"} for m in models] == [True, True]
     assert sorted(p.kind for p in lineage.problems) == ["mlflow.unsupported"] * 4
+
+
+def test_damaged_stores_cost_a_problem_never_a_traceback():
+    # Bytes flipped at random: a damaged schema raised UnicodeDecodeError out of the reader
+    # (SQLite's message quotes the schema, which Python decodes strictly).
+    raw = (SQLITE / "mlflow.db").read_bytes()
+    chance = random.Random(1)
+    for _ in range(120):
+        damaged = bytearray(raw)
+        for _ in range(chance.randint(1, 20)):
+            damaged[chance.randrange(len(damaged))] = chance.randrange(256)
+        docs, problems = read_mlflow_sqlite("mlflow.db", bytes(damaged), FilesInMemory({}))
+        assert docs or [p.kind for p in problems] == ["mlflow.invalid-store"]

@@ -58,7 +58,8 @@ def read_mlflow_sqlite(path: str, raw: bytes, files: RunFiles) -> tuple[list[Doc
     """Read every run of the MLflow SQLite store `path` (its bytes: `raw`)."""
     try:
         store = _open(raw)
-        missing = [t for t in TABLES if t not in _tables(store)]
+        tables = _tables(store)
+        missing = [t for t in TABLES if t not in tables]
         if missing:
             message = (
                 f"a SQLite database without MLflow's tables ({', '.join(missing)} missing); "
@@ -67,8 +68,10 @@ def read_mlflow_sqlite(path: str, raw: bytes, files: RunFiles) -> tuple[list[Doc
             return [], [problem(path, "", message, "mlflow.unknown-file", WARNING)]
         tree = _Tree(path, store, files)
         runs = tree.build()
-    except sqlite3.Error as exc:  # damaged, truncated, or a query stopped by the step limit
-        message = f"not a readable SQLite database ({exc}); not read"
+    except (sqlite3.Error, UnicodeDecodeError) as exc:  # damaged, truncated, or stopped
+        # SQLite's message about a damaged schema quotes it, and Python decodes it strictly.
+        reason = "a damaged schema" if isinstance(exc, UnicodeDecodeError) else exc
+        message = f"not a readable SQLite database ({reason}); not read"
         return [], [problem(path, "", message, "mlflow.invalid-store"), *_writing(path, files)]
     documents, problems = _read_runs(path, tree, runs)
     return documents, _unwritten(path, raw, files) + _writing(path, files) + problems
