@@ -315,6 +315,7 @@ class VersionPage:
     also_named: list[NamedLink] = field(default_factory=list)  # its other identities
     read_as: list[FacetRow] = field(default_factory=list)  # input facets of its readers
     lineage_at: Link | None = None  # partials/lineage.html asks: a version page has its own
+    lineage_by: str = ""  # partials/lineage.html asks too: only a run's children give it
 
     @property
     def masking(self) -> bool:
@@ -344,6 +345,7 @@ class RunPage:
     input_facets: list[FacetRow] = field(default_factory=list)  # what it said of its inputs
     lineage_at: Link | None = None  # a dbt model's run: its lineage is on its version's page
     lineage_as: str = ""  # what the run and that version are together: "dbt model", ...
+    lineage_by: str = ""  # "2 child runs": a run with no lineage of its own lists theirs
 
 
 @dataclass
@@ -1059,7 +1061,7 @@ class SiteViews:
         """
         made = graphview.model_version(self.graph_facts, node)
         if made is None:
-            return self.lineage_section(node, urls)
+            return self._children_lineage(node, urls) or self.lineage_section(node, urls)
         self.touch([made])  # a second producer of the version brings the lineage back here
         job_type = self.nodes[node].get("job_type") or ""
         # "dbt model", "dbt source"...; a run OpenLineage's dbt integration tagged is less said
@@ -1071,6 +1073,34 @@ class SiteViews:
             "lineage_at": Link(self.nodes[made]["label"], urls.node(made)),
             "lineage_as": what,
         }
+
+    def _children_lineage(self, node: str, urls: PageUrls) -> dict[str, Any] | None:
+        """Return the Lineage section of a run that read and wrote nothing itself while its
+        child runs did (an Airflow DAG run, a Spark application), else None: what they read
+        and wrote, listed. Its page drew one node and said "Nothing upstream"."""
+        graph = self.lineage.graph
+        if graph.pred[node] or graph.succ[node]:
+            return None
+        children = self._children().get(self.nodes[node]["run_id"], [])
+        self.touch(children)  # what they read and wrote is what the lists show
+        wrote = {n for c in children for n in graph.succ[c]}
+        # Upstream: what they read from outside (a table one task writes and the next reads
+        # is theirs: it is listed once, downstream).
+        read = sorted({n for c in children for n in graph.pred[c]} - wrote - set(children))
+        wrote = sorted(wrote - set(children))
+        if not read and not wrote:
+            return None
+        return {
+            "upstream": self._next_to(read, urls),
+            "downstream": self._next_to(wrote, urls),
+            "graph": None,
+            "lineage_by": formats.plural(len(children), "child run"),
+        }
+
+    def _next_to(self, nodes: list[str], urls: PageUrls) -> Cut:
+        """List nodes one step away, as a lineage list lists them, up to LIST_LIMIT rows."""
+        rows = [self.row(n, urls, 1) for n in nodes[:LIST_LIMIT]]
+        return Cut(rows, len(nodes), full_data(urls))
 
     def node_graph(
         self, node: str, urls: PageUrls, rows: graphview.Rows = ()

@@ -205,6 +205,23 @@ def test_a_dag_run_page_lists_its_task_runs(airflow_site: Path):
     ]
 
 
+def test_a_dag_run_page_lists_what_its_tasks_read_and_wrote(airflow_site: Path):
+    # The DAG run reads and writes nothing itself: its page drew one node, "Nothing upstream".
+    lineage = section(read(airflow_site, naming.node_path(f"run:{DAG_RUN}")), "lineage")
+    assert "its 2 child runs did" in lineage and 'id="lineage-graph"' not in lineage
+    upstream, downstream = tables(lineage, "nodes")
+    # staging.orders, which extract writes and load reads, is theirs: listed once, downstream
+    assert [row[1].text for row in upstream.rows] == [
+        "postgres://db:5432/shop.public.orders:latest"
+    ]
+    assert [row[1].text for row in downstream.rows] == [
+        "postgres://db:5432/shop.mart.orders:v0",
+        "postgres://db:5432/shop.staging.orders:v0",
+    ]
+    task = section(read(airflow_site, naming.node_path(f"run:{LOAD}")), "lineage")
+    assert "child runs did" not in task and 'id="lineage-graph"' in task  # its own, drawn
+
+
 def test_a_parent_outside_the_project_is_named_not_linked(tmp_path):
     lines = AIRFLOW.read_text().splitlines()
     # Leave out the DAG run's own events: its tasks still name it as their parent.
