@@ -315,6 +315,7 @@ class VersionPage:
     also_named: list[NamedLink] = field(default_factory=list)  # its other identities
     read_as: list[FacetRow] = field(default_factory=list)  # input facets of its readers
     lineage_at: Link | None = None  # partials/lineage.html asks: a version page has its own
+    references_named: bool = False  # a reference has a path in its artifact (W&B's): a column
     lineage_by: str = ""  # partials/lineage.html asks too: only a run's children give it
 
     @property
@@ -898,6 +899,7 @@ class SiteViews:
             metadata=key_values(_without(data["metadata"], SHOWN_METADATA)),
             files=cut(data["files"], urls, FILE_LIMIT),
             references=cut(data["references"], urls, FILE_LIMIT),
+            references_named=any(r.get("name") for r in data["references"][:FILE_LIMIT]),
             producer=Link(self.nodes[producer]["label"], urls.node(producer)) if producer else None,
             producer_config=key_values(self.nodes[producer]["config"]) if producer else [],
             relogged_by=[Link(self.nodes[r]["label"], urls.node(r)) for r in data["relogged_by"]],
