@@ -58,6 +58,13 @@ def seen(lineage) -> dict:
     return shown
 
 
+def store_copy(tmp_path: Path) -> Path:
+    """Copy the MLflow 3 store into tmp_path, for a test to edit; return its path."""
+    copy = tmp_path / "mlflow.db"
+    shutil.copy(SQLITE / "mlflow.db", copy)
+    return copy
+
+
 def test_the_sqlite_store_shows_what_the_file_store_shows(stores):
     files, sqlite = stores
     assert seen(sqlite) == seen(files)
@@ -132,8 +139,7 @@ def test_a_truncated_store_costs_one_problem_and_no_traceback(tmp_path):
 
 
 def test_a_bad_value_in_a_run_points_to_its_row(tmp_path):
-    copy = tmp_path / "mlflow.db"
-    shutil.copy(SQLITE / "mlflow.db", copy)
+    copy = store_copy(tmp_path)
     with sqlite3.connect(copy) as db:
         db.execute("PRAGMA ignore_check_constraints = 1")  # as a newer MLflow might write
         (run_id,) = db.execute("SELECT run_uuid FROM runs WHERE name = 'broken'").fetchone()
@@ -149,8 +155,7 @@ def test_a_bad_value_in_a_run_points_to_its_row(tmp_path):
 
 
 def test_a_missing_row_is_named_by_its_table(tmp_path):
-    copy = tmp_path / "mlflow.db"
-    shutil.copy(SQLITE / "mlflow.db", copy)
+    copy = store_copy(tmp_path)
     with sqlite3.connect(copy) as db:
         (dataset,) = db.execute("SELECT dataset_uuid FROM datasets WHERE name = 'mnist-test'")
         db.execute("DELETE FROM datasets WHERE dataset_uuid = ?", dataset)
@@ -202,8 +207,7 @@ def test_changes_still_in_the_wal_file_are_counted(tmp_path):
 def test_a_metric_is_its_latest_row_and_its_history_is_not_laid_out(tmp_path):
     # A history of 1.2 million rows was laid out whole as text for the file reader to pick
     # from: 24 s and 156 MB for one store; SQLite now picks the same row.
-    copy = tmp_path / "mlflow.db"
-    shutil.copy(SQLITE / "mlflow.db", copy)
+    copy = store_copy(tmp_path)
     with sqlite3.connect(copy) as db:
         (run_id,) = db.execute("SELECT run_uuid FROM runs WHERE name = 'prepare'").fetchone()
         rows = [(9, 100, 5, 0), (7, 200, 3, 0), (0, 100, 5, 1), (8, 100, 5, 0)]  # value, time,
@@ -225,8 +229,7 @@ def test_a_metric_is_its_latest_row_and_its_history_is_not_laid_out(tmp_path):
 def test_a_store_of_an_older_mlflow_without_newer_columns_is_read(tmp_path):
     # MLflow 2's `inputs` has no `step` and old stores' `metrics` no `is_nan`: "no such
     # column" made the whole store one invalid-store error.
-    copy = tmp_path / "mlflow.db"
-    shutil.copy(SQLITE / "mlflow.db", copy)
+    copy = store_copy(tmp_path)
     with sqlite3.connect(copy) as db:
         db.execute("ALTER TABLE inputs DROP COLUMN step")
         db.execute("DROP INDEX IF EXISTS index_metrics_run_uuid")  # none of these use is_nan
@@ -244,8 +247,7 @@ def test_a_store_of_an_older_mlflow_without_newer_columns_is_read(tmp_path):
 def test_an_artifact_location_naming_a_parent_folder_is_not_followed(tmp_path):
     # A store's artifact_uri is the writer's text: `.../mlruns/../notes/artifacts` was
     # joined beside the store and listed: a folder of the project that no run owns.
-    copy = tmp_path / "mlflow.db"
-    shutil.copy(SQLITE / "mlflow.db", copy)
+    copy = store_copy(tmp_path)
     with sqlite3.connect(copy) as db:
         db.execute("UPDATE runs SET artifact_uri = '/x/mlruns/../notes/artifacts'")
     (tmp_path / "mlruns").mkdir()
@@ -279,8 +281,7 @@ def test_a_view_is_not_a_table_of_the_store(tmp_path):
 def test_a_logged_models_nan_metric_reads_as_the_file_stores(tmp_path):
     # SQLite keeps a NaN as NULL; logged_model_metrics has no is_nan flag, so the latest
     # value was written "None": an invalid-metric line, and an older value was shown.
-    copy = tmp_path / "mlflow.db"
-    shutil.copy(SQLITE / "mlflow.db", copy)
+    copy = store_copy(tmp_path)
     with sqlite3.connect(copy) as db:
         model_id, exp, run_id = db.execute(
             "SELECT model_id, experiment_id, source_run_id FROM logged_models "
@@ -309,8 +310,7 @@ def test_a_tracking_servers_store_and_its_mlartifacts_folder(tmp_path):
     # names them `mlflow-artifacts:/<experiment>/<run>/artifacts` (as MLflow 3.17.2 wrote
     # them, 2026-12-07): each JSON artifact was a manifest.invalid error, the runs' files were
     # not counted and the models had no flavors.
-    copy = tmp_path / "mlflow.db"
-    shutil.copy(SQLITE / "mlflow.db", copy)
+    copy = store_copy(tmp_path)
     with sqlite3.connect(copy) as db:
         for table, column in (("runs", "artifact_uri"), ("logged_models", "artifact_location")):
             db.execute(
@@ -374,8 +374,7 @@ def test_files_in_memory_list_one_folder_by_slice():
 def test_a_value_that_is_not_utf8_costs_only_itself(tmp_path):
     # sqlite3 decodes text strictly: one such value made the whole store "not a readable
     # SQLite database (Could not decode to UTF-8 column 'value' ...)".
-    copy = tmp_path / "mlflow.db"
-    shutil.copy(SQLITE / "mlflow.db", copy)
+    copy = store_copy(tmp_path)
     with sqlite3.connect(copy) as db:
         (run_id,) = db.execute("SELECT run_uuid FROM runs WHERE name = 'prepare'").fetchone()
         db.execute("UPDATE params SET value = CAST(X'41FF42' AS TEXT) WHERE key = 'seed'")
