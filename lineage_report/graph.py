@@ -444,17 +444,16 @@ def report_unresolved(usages: list[Usage], config: Config, problems: Problems) -
     """Warn about references that name nothing logged, unless declared external: once per
     message, at its first reference, counting the others and naming the last (a Spark
     application's thousands of executions read the same source table)."""
-    alike: dict[str, list[tuple[str, str]]] = {}
+    alike: dict[str, list[Usage]] = {}
     for usage in usages:
-        if usage.version is not None or is_declared_external(usage, config):
-            continue
-        places = alike.setdefault(unresolved_message(usage), [])
-        places.append(place(usage.record, "used_artifacts", usage.index))
-    for message, places in alike.items():
-        (path, where), (last_path, last_where) = places[0], places[-1]
-        if len(places) > 1:
-            more = formats.plural(len(places) - 1, "more reference")
-            message += f"; {more} to it shown the same way, the last at {last_path}: {last_where}"
+        if usage.version is None and not is_declared_external(usage, config):
+            alike.setdefault(unresolved_message(usage), []).append(usage)
+    for message, found in alike.items():
+        path, where = place(found[0].record, "used_artifacts", found[0].index)
+        if len(found) > 1:
+            more = formats.plural(len(found) - 1, "more reference")
+            last = place(found[-1].record, "used_artifacts", found[-1].index)
+            message += f"; {more} to it shown the same way, the last at {last[0]}: {last[1]}"
         problems.warning(path, where, message, "graph.unresolved")
 
 
@@ -504,26 +503,15 @@ def to_graph(records: list[Record], resolution: Resolution) -> nx.DiGraph:
         attrs = {**design_edge(usage.record), **used_facets(graph, node, usage)}
         graph.add_edge(node, record_node(usage.record), ref=usage.display, **attrs)
         add_checks(graph.nodes[node], used_checks(usage), record_node(usage.record))
-    for node in checked_nodes(graph):
-        settle_tests(graph.nodes[node])
     return graph
 
 
-def checked_nodes(graph: nx.DiGraph) -> list[str]:
-    """Return the version nodes that have checks."""
-    return [n for n, attrs in graph.nodes(data=True) if attrs.get("checks")]
-
-
-def settle_tests(attrs: dict) -> None:
-    """Leave out a test whose status is unknown (an invocation that declared it but did not
-    run it: `dbt run`) where another run's result for the same test on this version is
-    there (`dbt test`): it is one test, and that is its result."""
-    checks = attrs["checks"]
+def settled(checks: list[dict]) -> list[dict]:
+    """Return the checks without a test whose status is unknown (an invocation that declared
+    it but did not run it: `dbt run`) where another run's result for the same test on this
+    version is there (`dbt test`): it is one test, and that is its result."""
     known = {_test_key(c) for c in checks if c["status"] != "unknown"}
-    kept = [c for c in checks if not _settled(c, known)]
-    if len(kept) < len(checks):
-        attrs["checks"] = kept
-        attrs["failed_checks"] = sum(c["status"] in FAILING for c in kept)
+    return [c for c in checks if not _settled(c, known)]
 
 
 def _test_key(check: dict) -> tuple:
@@ -558,14 +546,15 @@ def used_facets(graph: nx.DiGraph, node: str, usage: Usage) -> dict:
 
 
 def add_checks(attrs: dict, checks: list[Check], run: str) -> None:
-    """Add checks to a version node, each naming the run that reported it; recount failures.
+    """Add checks to a version node, each naming the run that reported it (`settled`: one
+    result per test); recount failures.
 
     A node without checks has no `checks` key at all (nor `failed_checks`), so
     lineage.json does not grow with empty lists and older sites' nodes diff the same.
     """
     if not checks:
         return
-    attrs["checks"] = attrs.get("checks", []) + [
+    added = [
         {
             "name": c.name,
             "status": c.status,
@@ -578,6 +567,7 @@ def add_checks(attrs: dict, checks: list[Check], run: str) -> None:
         }
         for c in checks
     ]
+    attrs["checks"] = settled(attrs.get("checks", []) + added)
     attrs["failed_checks"] = sum(c["status"] in FAILING for c in attrs["checks"])
 
 
