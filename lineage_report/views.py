@@ -679,10 +679,16 @@ class SiteViews:
         return data["label"], data["kind"], data["group"], detail, data.get("external", False)
 
     def rows(
-        self, nodes: list[str], urls: PageUrls, limit: int = LIST_LIMIT, pages: str = ""
+        self,
+        nodes: list[str],
+        urls: PageUrls,
+        limit: int = LIST_LIMIT,
+        pages: str = "",
+        distance: int = 0,
     ) -> Cut:
-        """Describe up to `limit` nodes as rows (`pages`: a page that lists them all)."""
-        rows = [self.row(n, urls) for n in nodes[:limit]]
+        """Describe up to `limit` nodes as rows (`pages`: a page that lists them all;
+        `distance`: their depth, in a lineage list)."""
+        rows = [self.row(n, urls, distance) for n in nodes[:limit]]
         return Cut(rows, len(nodes), full_data(urls), pages=pages)
 
     def own_list(self, node: str, what: str, urls: PageUrls) -> Cut:
@@ -1093,16 +1099,11 @@ class SiteViews:
         if not read and not wrote:
             return None
         return {
-            "upstream": self._next_to(read, urls),
-            "downstream": self._next_to(wrote, urls),
+            "upstream": self.rows(read, urls, distance=1),
+            "downstream": self.rows(wrote, urls, distance=1),
             "graph": None,
             "lineage_by": formats.plural(len(children), "child run"),
         }
-
-    def _next_to(self, nodes: list[str], urls: PageUrls) -> Cut:
-        """List nodes one step away, as a lineage list lists them, up to LIST_LIMIT rows."""
-        rows = [self.row(n, urls, 1) for n in nodes[:LIST_LIMIT]]
-        return Cut(rows, len(nodes), full_data(urls))
 
     def node_graph(
         self, node: str, urls: PageUrls, rows: graphview.Rows = ()
