@@ -68,7 +68,7 @@ from .readers import (
     wandb_manifest_files,
     wandb_run_folder,
 )
-from .readers.common import SQLITE_HEADER
+from .readers.common import is_sqlite
 from .readers.identity import align_dbt_names
 from .readers.invocations import merge_invocation_runs
 from .remote import RemoteFile, is_url
@@ -464,7 +464,7 @@ COMPANIONS = {"run_results.json", "wandb_manifest.json", "catalog.json", "source
 def detect(rel: str, raw: bytes) -> str:
     """Guess a file's format from its path and content: our manifests say `manifest_version`
     (a SQLite database may hold those bytes too: it is never a manifest)."""
-    if b'"manifest_version"' in raw[:4096] and not raw.startswith(SQLITE_HEADER):
+    if b'"manifest_version"' in raw[:4096] and not is_sqlite(raw):
         return "manifest"
     if posixpath.basename(rel) in COMPANIONS:
         return "skip"

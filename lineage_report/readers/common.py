@@ -234,6 +234,13 @@ class FilesInMemory:
 MLFLOW_META = "meta.yaml"
 # The first 16 bytes of every SQLite database: MLflow's default store (`mlflow.db`) is one.
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_sqlite(raw: bytes) -> bool:
+    """Tell whether bytes are a SQLite database (by its 16-byte header)."""
+    return raw.startswith(SQLITE_HEADER)
+
+
 # A W&B run folder: wandb/run-20261120_100000-3kf9x2 (offline-run-... before a sync).
 _WANDB_RUN = re.compile(r"(?:^|/)(?:offline-)?run-\d{8}_\d{6}-(?P<id>[^/]+)$")
 WANDB_LATEST = "latest-run"
@@ -302,7 +309,7 @@ def detect_format(path: str, raw: bytes) -> str:
     'mlflow', 'wandb', or 'skip' for a part of an MLflow store read with its run
     ('manifest' when unsure). A SQLite database is given to the MLflow reader, which says
     in one problem when it is not an MLflow store (a JSON reader's error would not tell)."""
-    if raw.startswith(SQLITE_HEADER):
+    if is_sqlite(raw):
         return "mlflow"
     name = path.rpartition("/")[2]
     if name == MLFLOW_META:

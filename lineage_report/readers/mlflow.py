@@ -47,8 +47,9 @@ def read_mlflow(path: str, raw: bytes, files: RunFiles) -> tuple[list[Document],
         return [], [failed]
     run_id = meta.get("run_id") or meta.get("run_uuid") if isinstance(meta, dict) else None
     if registered_model(path, meta):
-        message = f"registered model {meta['name']!r}: MLflow's model registry is not read"
-        return [], [problem(path, "", message, "mlflow.unsupported", WARNING)]
+        return [], [
+            problem(path, "", registry_message(meta["name"]), "mlflow.unsupported", WARNING)
+        ]
     if not isinstance(meta, dict) or not run_id or meta.get("experiment_id") is None:
         message = "not an MLflow run's meta.yaml: it has no run_id and experiment_id; not read"
         return [], [problem(path, "", message, "mlflow.unknown-file", WARNING)]
@@ -427,6 +428,11 @@ class _Run:
             )
             return {}
         return value
+
+
+def registry_message(name: str) -> str:
+    """Say that a registered model is not read (counted as unsupported, in either store)."""
+    return f"registered model {name!r}: MLflow's model registry is not read"
 
 
 def registered_model(path: str, meta: Any) -> bool:

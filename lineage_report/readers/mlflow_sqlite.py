@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from ..problems import WARNING, Problem
-from .common import SQLITE_HEADER, Document, FilesInMemory, RunFiles, problem
-from .mlflow import read_mlflow
+from .common import Document, FilesInMemory, RunFiles, is_sqlite, problem
+from .mlflow import read_mlflow, registry_message
 
 # The tables every MLflow SQL store has had; a SQLite file without them is not a store.
 TABLES = ("experiments", "runs", "params", "metrics", "tags")
@@ -41,11 +41,6 @@ _LOCAL_ARTIFACTS = re.compile(
     rf"(?:^|/)((?:mlruns|mlartifacts)/{_PART}/(?:models/)?{_PART}/artifacts)/?$"
 )
 _SERVED = re.compile(r"^mlflow-artifacts:(?://[^/]*)?/*")  # the server's own scheme (and host)
-
-
-def is_sqlite(raw: bytes) -> bool:
-    """Tell whether bytes are a SQLite database (by its 16-byte header)."""
-    return raw.startswith(SQLITE_HEADER)
 
 
 def read_mlflow_input(path: str, raw: bytes, files: RunFiles) -> tuple[list[Document], list]:
@@ -398,8 +393,8 @@ class _Tree:
     def _registry(self) -> None:
         """Count each registered model as unsupported, as the file store's reader does."""
         for (name,) in self.rows("registered_models", "name", "ORDER BY name"):
-            message = f"registered model {name!r}: MLflow's model registry is not read"
             where = f"registered_models/{name}"
+            message = registry_message(name)
             self.problems.append(problem(self.path, where, message, "mlflow.unsupported", WARNING))
 
 
