@@ -102,10 +102,9 @@ HEADER = (
     "version",
     "package_name",
     "group",
-    "database",  # the relation: what OpenLineage names the table by (identity.py)
-    "schema",
+    "database",  # the relation of a node read unbuilt: what OpenLineage names it by
+    "schema",  # (`reference`, identity.py); a source's is renamed by its own version
     "alias",
-    "identifier",
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
