@@ -29,7 +29,7 @@ from .markdown import render_markdown
 from .naming import PageUrls, group_key, group_path, list_path, name_key, part_path
 from .problems import count_errors
 
-LIST_LIMIT = 200  # rows of lineage, consumers, versions... shown on one page
+LIST_LIMIT = 200  # rows of consumers, versions, runs... shown on one page (lineage: lineage_limit)
 RECENT_RUNS = 20  # the front page's newest runs
 FILE_LIMIT = 500  # files listed on a version page
 PAGE_SIZE = 500  # rows per page of a paged list (a job type's runs, say)
@@ -714,27 +714,29 @@ class SiteViews:
         return kept
 
     def lineage_rows(self, node: str, upstream: bool, urls: PageUrls) -> Cut:
-        """List the node's upstream or downstream, nearest first, up to LIST_LIMIT rows.
+        """List the node's upstream or downstream, nearest first, up to `lineage_limit` rows.
 
-        The walk stops after the level that passes the limit, so a page costs the same
-        however far its lineage reaches; the full lineage is in lineage.json. Another
+        The walk stops after the level that passes the limit, as the page's graph does, so
+        a page costs the same however far its lineage reaches; the full lineage is in
+        lineage.json. Another
         node with more than graphview.FAN_LIMIT neighbours that way (a hub) gives its level
         only its first HUB_ROWS of them and ends the walk: the rest are counted, with a
         link to the hub's page, which lists them all.
         """
         way = "up" if upstream else "down"
+        limit = self.lineage.config.lineage_limit
         seen = {node}
         level, found, depth, hubs = [node], [], 0, []
-        while level and len(found) <= LIST_LIMIT and not hubs:
+        while level and len(found) <= limit and not hubs:
             depth += 1
             self.touch(level)  # what the next level holds follows from this one's neighbours
             nxt, hubs = self._next_level(node, level, way, seen)
             level = sorted(nxt)
             seen.update(level)
             found.extend((n, depth) for n in level)
-        rows = [self.row(n, urls, d) for n, d in found[:LIST_LIMIT]]
-        listed = {n for n, _ in found[:LIST_LIMIT]}
-        total = None if len(found) > LIST_LIMIT or hubs else len(found)
+        rows = [self.row(n, urls, d) for n, d in found[:limit]]
+        listed = {n for n, _ in found[:limit]}
+        total = None if len(found) > limit or hubs else len(found)
         elsewhere = [self._elsewhere(hub, way, listed, urls) for hub in hubs]
         return Cut(rows, total, full_data(urls), elsewhere=[e for e in elsewhere if e.count])
 
@@ -1113,6 +1115,7 @@ class SiteViews:
             self.graph_facts,
             node,
             threshold=self.lineage.config.cluster_threshold,
+            limit=self.lineage.config.lineage_limit,
             href=urls.node,
             type_href=urls.type_node,
             preview_shards=self.preview_shards,

@@ -46,6 +46,7 @@ KEYS = [
     "output",
     "external",
     "cluster_threshold",
+    "lineage_limit",
     "group_by",
     "base_url",
     "max_manifest_mb",

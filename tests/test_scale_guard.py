@@ -4,11 +4,14 @@ pages of a generated mid-size project stay within a byte budget (issue 15)."""
 
 from __future__ import annotations
 
+import json
+import re
 import statistics
 from pathlib import Path
 
 import pytest
 
+from benchmarks import generate_dbt
 from benchmarks.generate import generate
 from lineage_report import graphview, naming
 from lineage_report.build import build
@@ -126,3 +129,69 @@ def test_the_median_page_of_a_generated_project_stays_within_budget(generated_si
     assert statistics.median(sizes) <= MEDIAN_PAGE_BUDGET
     assert sum(sizes) / nodes <= PAGE_BYTES_PER_NODE_BUDGET
     assert max(sizes) < 1_000_000
+
+
+# --- A page's lineage stops at `lineage_limit` nodes each way -------------------------------
+
+
+def chain(length: int) -> dict:
+    """Return the manifests of a chain: step i reads d(i-1) and logs d(i)."""
+    manifests = {"s000.json": manifest("s000", 0, job_type="upload", logged=[art("d000")])}
+    for i in range(1, length):
+        manifests[f"s{i:03d}.json"] = manifest(
+            f"s{i:03d}", i, job_type="prep", used=[f"d{i - 1:03d}:v0"], logged=[art(f"d{i:03d}")]
+        )
+    return manifests
+
+
+def upstream_links(page: Path) -> list[str]:
+    """Return the texts of the links in a page's Upstream list."""
+    html = page.read_text(encoding="utf-8")
+    upstream = html.split("<h3>Upstream</h3>", 1)[1].split("<h3>Downstream</h3>", 1)[0]
+    return re.findall(r'<td><a href="[^"]*">(.*?)</a>', upstream)
+
+
+@pytest.mark.parametrize(("config", "limit"), [("", 50), ("lineage_limit = 10\n", 10)])
+def test_a_pages_lineage_stops_at_the_limit_and_says_so(tmp_path, config, limit):
+    root = write_project(tmp_path / "p", chain(80), config=config)
+    site = build(load_config(root), tmp_path / "site").output
+    page = site / naming.node_path("artifact:d079:v0")
+    links = upstream_links(page)
+    # A step of a chain is one node: the list and the graph stop after `limit` of them.
+    assert len(links) == limit
+    assert links[0] == "s079" and links[-1] == f"d{79 - limit // 2:03d}:<wbr>v0"
+    assert "and more rows beyond these" in page.read_text(encoding="utf-8")
+    data = graphview.read_page_file(page)
+    assert len(data["nodes"]) == 1 + limit + 1  # the focus, what was walked, one step more
+    assert data["note"] == (
+        f"Lineage shown for {limit + 1} steps upstream: beyond {limit} nodes the walk stops; "
+        "open a node's page to follow it further."
+    )
+
+
+@pytest.fixture(scope="module")
+def dbt_sites(tmp_path_factory):
+    """Build the generated dbt project (benchmarks/generate_dbt.py) at 500 and 1,000 models."""
+    root = tmp_path_factory.mktemp("dbt")
+    sites = []
+    for models in (500, 1_000):
+        data, results = generate_dbt.manifest(models, seed=1)
+        target = root / f"p{models}" / "target"
+        target.mkdir(parents=True)
+        (target / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+        (target / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
+        sites.append(build(load_config(target.parent), root / f"site{models}").output)
+    return sites
+
+
+def test_a_dbt_model_page_does_not_grow_with_the_project(dbt_sites):
+    # Each model reads two earlier ones: its lineage reaches further as the project grows.
+    # With a page walk of 1,000 nodes, the median model page grew from 21,600 bytes at 500
+    # models to 27,511 at 1,000 (+27%; 65 KB at 10,000). Each page now stops at
+    # `lineage_limit` nodes a way: 16,820 and 17,407 bytes (+3.5%, the last pages to reach it).
+    small, large = (
+        statistics.median(p.stat().st_size for p in (site / "versions").glob("*.html"))
+        for site in dbt_sites
+    )
+    assert large <= small * 1.05
+    assert large <= 19_000

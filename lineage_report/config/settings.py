@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import remote
+from ..graphview.neighbourhood import WALK_LIMIT
 from ..problems import Problem
 from ..readers import FORMATS
 from .schema import (
@@ -114,6 +115,13 @@ class Config:
         5,
         "More than this many runs of one job type, or versions of one artifact type, in one "
         "level of a graph are drawn as one cluster node.",
+    )
+    lineage_limit: int = setting(
+        PositiveInt(),
+        WALK_LIMIT,
+        "Nodes a version's or run's page shows each way: its graph and its Upstream and "
+        "Downstream lists stop after the step that passes this many, and the page says so; "
+        "each node's own page goes on from there.",
     )
     group_by: str = setting(
         String(),

@@ -57,9 +57,22 @@ def dbt_site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def big_dbt_site(tmp_path_factory) -> Path:
-    """Build a generated dbt project of 120 models (benchmarks/generate_dbt.py, seed 1)."""
+    """Build a generated dbt project of 120 models (benchmarks/generate_dbt.py, seed 1),
+    each page walking up to 1,000 nodes a way: the first model's page draws them all."""
     root = tmp_path_factory.mktemp("big-dbt")
     data, results = manifest(120, 1)
+    (root / "lineage-report.toml").write_text("lineage_limit = 1000\n", encoding="utf-8")
+    (root / "target").mkdir()
+    (root / "target" / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    (root / "target" / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
+    return build(load_config(root), root / "site").output
+
+
+@pytest.fixture(scope="module")
+def dense_dbt_site(tmp_path_factory) -> Path:
+    """Build a generated dbt project of 500 models, whose lineage runs deep (issue 15)."""
+    root = tmp_path_factory.mktemp("dense-dbt")
+    data, results = manifest(500, 1)
     (root / "target").mkdir()
     (root / "target" / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
     (root / "target" / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
@@ -339,3 +352,13 @@ def test_a_hostile_run_name_merged_stays_text(page, tmp_path, watched):
     assert run.locator(".lg-kind").text_content() == f"Made by run · {harness.HOSTILE}"
     assert page.evaluate("window.__pwned") is None
     watcher.assert_clean()
+
+
+def test_a_dense_dags_model_pages_open_with_their_labels(page, dense_dbt_site, watched):
+    """Walking 1,000 nodes each way, 4 of 12 sampled pages here opened too small to draw
+    any label (20 of 30 at 2,000 models); each page now walks `lineage_limit` nodes a way."""
+    for i in range(0, 500, 50):
+        path = naming.node_path(f"artifact:big.model_{i:05d}:v0")
+        watcher = harness.open_graph(page, dense_dbt_site, path, watched)
+        assert harness.lv(page, "screenBoxes()")["level"] != "none", path
+        watcher.assert_clean()
