@@ -152,7 +152,8 @@ class Lineage:
         """Return a pyvis Network of the same view the site draws, for Jupyter notebooks."""
         node = self.node(focus).id if focus is not None else None
         threshold = options.pop("threshold", self.config.cluster_threshold)
-        return to_pyvis(self.graph, node, depth, threshold=threshold, **options)
+        limit = options.pop("limit", self.config.lineage_limit)
+        return to_pyvis(self.graph, node, depth, threshold=threshold, limit=limit, **options)
 
     def upstream(self, node: str | Node, depth: int | None = None) -> list[ArtifactVersion | Run]:
         """Return what `node` comes from, nearest first, up to `depth` edges away."""

@@ -372,6 +372,19 @@ def test_to_pyvis_gives_the_view_for_notebooks(tmp_path):
     assert all(n.get("physics") is False or "x" in n for n in network.nodes)
 
 
+def test_to_pyvis_walks_as_far_as_the_sites_pages(tmp_path):
+    manifests = {"0.json": manifest("s0", 0, job_type="upload", logged=[art("d0")])}
+    for i in range(1, 8):
+        manifests[f"{i}.json"] = manifest(
+            f"s{i}", i, job_type="prep", used=[f"d{i - 1}:v0"], logged=[art(f"d{i}")]
+        )
+    lineage = load(tmp_path, manifests, "lineage_limit = 3\n")
+    ids = sorted(n["id"] for n in lineage.to_pyvis("d7:v0").nodes)
+    # The walk stops after the step that passes 3 nodes, as the site's page of d7 does.
+    assert ids == ["artifact:d5:v0", "artifact:d6:v0", "artifact:d7:v0", "run:s6", "run:s7"]
+    assert len(lineage.to_pyvis("d7:v0", limit=1_000).nodes) == 16
+
+
 def test_a_project_without_inputs_says_so(tmp_path):
     lineage = load(tmp_path, {"notes.txt": "not lineage"}, 'manifests = ["runs/*.json"]\n')
     assert messages(lineage) == [

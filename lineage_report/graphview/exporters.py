@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 
 from .facts import GraphFacts
+from .neighbourhood import WALK_LIMIT
 from .pagedata import GraphView, drawn_pairs
 from .pages import DEFAULT_THRESHOLD, page_graph, project_graph
 from .style import FOCUS_BORDER, MERMAID_CLASS_DEFS, MERMAID_SHAPES, PALETTE
@@ -42,6 +43,7 @@ def to_pyvis(
     depth: int | None = None,
     *,
     threshold: int = DEFAULT_THRESHOLD,
+    limit: int = WALK_LIMIT,
     notebook: bool = True,
     height: str = "600px",
 ):
@@ -51,7 +53,7 @@ def to_pyvis(
     if focus is None:
         view = project_graph(graph, threshold=threshold)
     else:
-        view = page_graph(graph, focus, depth=depth, threshold=threshold)
+        view = page_graph(graph, focus, depth=depth, threshold=threshold, limit=limit)
     # in_line: pyvis's other modes load from CDNs or write lib/ into the current directory.
     net = Network(
         height=height, width="100%", directed=True, notebook=notebook, cdn_resources="in_line"
