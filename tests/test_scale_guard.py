@@ -160,7 +160,11 @@ def test_a_pages_lineage_stops_at_the_limit_and_says_so(tmp_path, config, limit)
     # A step of a chain is one node: the list and the graph stop after `limit` of them.
     assert len(links) == limit
     assert links[0] == "s079" and links[-1] == f"d{79 - limit // 2:03d}:<wbr>v0"
-    assert "and more rows beyond these" in page.read_text(encoding="utf-8")
+    # The list says where to go on, as the graph's note does.
+    assert (
+        "and more rows beyond these: open a row's page to follow it further (all are in "
+        '<a href="../lineage.json">lineage.json</a>)'
+    ) in page.read_text(encoding="utf-8")
     data = graphview.read_page_file(page)
     assert len(data["nodes"]) == 1 + limit + 1  # the focus, what was walked, one step more
     assert data["note"] == (

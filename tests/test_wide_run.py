@@ -140,7 +140,8 @@ def test_an_inputs_graph_draws_the_runs_outputs_as_clusters_that_link_the_run(
 def test_an_outputs_tables_list_a_few_inputs_and_link_the_run(wide_site: Path) -> None:
     text = read(wide_site, version_page("out-00042"))
     assert more_lines(text) == [
-        "and more rows beyond these (all are in lineage.json)",
+        "and more rows beyond these: open a row's page to follow it further "
+        "(all are in lineage.json)",
         f"and {N - HUB_ROWS:,} more inputs of wide-scoring (its page lists them all)",
     ]
     upstream = text.split("<h3>Upstream</h3>", 1)[1].split("<h3>Downstream</h3>", 1)[0]
