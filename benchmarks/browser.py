@@ -1,29 +1,36 @@
 """Browser benchmark: time from navigation to the first drawn graph, and page sizes (issue 3).
 
-    python -m benchmarks.browser [--out benchmarks/out/browser] [--loads 3]
-                                 [--wide 5000] [--nodes 20000] [--results benchmarks/BROWSER.md]
+    python -m benchmarks.browser [--out benchmarks/out/browser] [--loads 3] [--wide 5000]
+                                 [--nodes 20000] [--dbt-models 10000]
+                                 [--results benchmarks/BROWSER.md]
 
-Not a test: the numbers depend on the machine. It builds three sites with
+Not a test: the numbers depend on the machine. It builds four sites with
 `lineage_report.build.build`: the sample project, a generated project with one level of
-`--wide` runs all using one artifact (`benchmarks.generate`, `wide_level`), and a generated
-project of about `--nodes` graph nodes. It opens pages from file:// in headless Chromium (the
+`--wide` runs all using one artifact (`benchmarks.generate`, `wide_level`), a generated
+project of about `--nodes` graph nodes, and a dbt project of `--dbt-models` models
+(`benchmarks.generate_dbt`, the peers' shape: issue 15 compares a model's lineage drawn in
+dbt docs and Kedro-Viz). It opens pages from file:// in headless Chromium (the
 browser tests' /usr/bin/chromium), a fresh browser context for every load, and reads
 `window.lineageView.drawnAt`: `performance.now()` at the graph's first `afterDrawing`, that is
 milliseconds since navigation start (`performance.timeOrigin`). Pages without a graph report
 their load event instead. Each figure is the median of `--loads` loads.
 
 Pages timed: on each generated site the project graph, the hub's and the wide artifact's
-version pages, and the median-sized and largest version and run pages; on the sample site one
-page of every type. Every site's HTML files are walked for the largest page.
+version pages, and the median-sized and largest version and run pages (node pages, not the
+lists of a hub's consumers); on the dbt site the project graph, the first and the last model
+(the longest lineage down and up) and the median-sized and largest version and run pages; on
+the sample site one page of every type. Every site's HTML files are walked for the largest
+page.
 Prints a markdown report and writes it to `--results`.
 
-Targets: under 1 s to first draw on any sample page, under 2 s on the 20,000-node project,
-no page over 1 MB.
+Targets: under 1 s to first draw on any sample page, under 2 s on the generated and dbt
+projects, no page over 1 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -34,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.generate import generate
+from benchmarks.generate_dbt import write_target
 from lineage_report import naming
 from lineage_report.build import build
 from lineage_report.config import load_config
@@ -163,12 +171,38 @@ def generated_site(out: Path, name: str, target_ms: int | None, **options) -> Si
     return site
 
 
+def dbt_site(out: Path, models: int, target_ms: int) -> Site:
+    """Generate and build a dbt project (benchmarks.generate_dbt); time its graph, its first
+    and last models (the longest lineage down and up) and typical pages."""
+    started = time.perf_counter()
+    project = write_target(out / f"dbt-{models}-project", models)
+    generated = time.perf_counter() - started
+    folder, seconds, pages = build_site(project, out / f"dbt-{models}-site")
+    notes = (
+        f"{models:,} dbt models (`benchmarks.generate_dbt`: each reads up to two earlier ones); "
+        f"generated in {generated:.1f} s, {pages:,} pages built in {seconds:.1f} s"
+    )
+    site = Site(f"dbt-{models}", folder, target_ms, notes=notes)
+    site.pages = [
+        ("project graph", naming.GRAPH),
+        ("first model", naming.node_path("artifact:big.model_00000:v0")),
+        ("last model", naming.node_path(f"artifact:big.model_{models - 1:05d}:v0")),
+    ]
+    site.pages += typical_pages(folder, "versions", "version") + typical_pages(
+        folder, "runs", "run"
+    )
+    return site
+
+
 def typical_pages(folder: Path, sub: str, what: str) -> list[tuple[str, str]]:
-    """Return the median-sized and the largest page of a folder of the site."""
+    """Return the median-sized and the largest node page of a folder of the site (not the
+    pages that list a hub's consumers, say)."""
+    lineage = json.loads((folder / "lineage.json").read_bytes())
+    pages = {naming.node_path(node["id"]) for node in lineage["nodes"]}
     files = sorted(
-        (p.stat().st_size, p.relative_to(folder).as_posix())
+        (p.stat().st_size, path)
         for p in (folder / sub).glob("*.html")
-        if p.name != "index.html"
+        if (path := p.relative_to(folder).as_posix()) in pages
     )
     if not files:
         return []
@@ -340,6 +374,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loads", type=int, default=3, help="loads per page (median)")
     parser.add_argument("--wide", type=int, default=5000, help="runs in the wide level")
     parser.add_argument("--nodes", type=int, default=20_000, help="graph nodes of the large one")
+    parser.add_argument(
+        "--dbt-models", type=int, default=10_000, help="models of the dbt project (0: none)"
+    )
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "BROWSER.md")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -359,6 +396,9 @@ def main(argv: list[str] | None = None) -> None:
             versions_per_run=5.0,
         )
     )  # fmt: skip
+    if args.dbt_models:
+        log(f"generating and building a dbt project of {args.dbt_models:,} models")
+        sites.append(dbt_site(args.out, args.dbt_models, LARGE_MS))
     rows, version = time_sites(sites, args.loads)
     shown = " ".join(sys.argv[1:] if argv is None else argv)
     text = report(sites, rows, args.loads, version, f" {shown}" if shown else "")

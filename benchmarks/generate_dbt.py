@@ -176,11 +176,17 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    data, run_results = manifest(args.models, args.seed)
-    target = args.out / "target"
+    write_target(args.out, args.models, args.seed)
+
+
+def write_target(project: Path, models: int, seed: int = 1) -> Path:
+    """Write a project's target/manifest.json and run_results.json; return the project."""
+    data, run_results = manifest(models, seed)
+    target = project / "target"
     target.mkdir(parents=True, exist_ok=True)
-    (target / "manifest.json").write_text(json.dumps(data))
-    (target / "run_results.json").write_text(json.dumps(run_results))
+    (target / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    (target / "run_results.json").write_text(json.dumps(run_results), encoding="utf-8")
+    return project
 
 
 if __name__ == "__main__":
