@@ -165,9 +165,7 @@ def generated_site(out: Path, name: str, target_ms: int | None, **options) -> Si
         site.pages.append(
             (f"wide version ({counts['wide_level']:,} users)", naming.node_path(WIDE))
         )
-    site.pages += typical_pages(folder, "versions", "version") + typical_pages(
-        folder, "runs", "run"
-    )
+    site.pages += typical_pages(folder)
     return site
 
 
@@ -188,26 +186,26 @@ def dbt_site(out: Path, models: int, target_ms: int) -> Site:
         ("first model", naming.node_path("artifact:big.model_00000:v0")),
         ("last model", naming.node_path(f"artifact:big.model_{models - 1:05d}:v0")),
     ]
-    site.pages += typical_pages(folder, "versions", "version") + typical_pages(
-        folder, "runs", "run"
-    )
+    site.pages += typical_pages(folder)
     return site
 
 
-def typical_pages(folder: Path, sub: str, what: str) -> list[tuple[str, str]]:
-    """Return the median-sized and the largest node page of a folder of the site (not the
-    pages that list a hub's consumers, say)."""
+def typical_pages(folder: Path) -> list[tuple[str, str]]:
+    """Return the median-sized and the largest version and run page of the site: node
+    pages only (not the pages that list a hub's consumers, say)."""
     lineage = json.loads((folder / "lineage.json").read_bytes())
-    pages = {naming.node_path(node["id"]) for node in lineage["nodes"]}
-    files = sorted(
-        (p.stat().st_size, path)
-        for p in (folder / sub).glob("*.html")
-        if (path := p.relative_to(folder).as_posix()) in pages
-    )
-    if not files:
-        return []
-    median, largest = files[len(files) // 2], files[-1]
-    return [(f"{what} (median size)", median[1]), (f"{what} (largest)", largest[1])]
+    nodes = {naming.node_path(node["id"]) for node in lineage["nodes"]}
+    found = []
+    for sub, what in (("versions", "version"), ("runs", "run")):
+        files = sorted(
+            (p.stat().st_size, path)
+            for p in (folder / sub).glob("*.html")
+            if (path := p.relative_to(folder).as_posix()) in nodes
+        )
+        if files:
+            median, largest = files[len(files) // 2], files[-1]
+            found += [(f"{what} (median size)", median[1]), (f"{what} (largest)", largest[1])]
+    return found
 
 
 def largest_page(folder: Path) -> tuple[str, int, int, int]:
