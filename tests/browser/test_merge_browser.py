@@ -20,7 +20,7 @@ try:
 except ImportError:  # collected as part of a tests package
     from tests.browser import harness
 
-from benchmarks.generate_dbt import manifest
+from benchmarks.generate_dbt import write_target
 from lineage_report import graphview, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
@@ -59,23 +59,15 @@ def dbt_site(tmp_path_factory) -> Path:
 def big_dbt_site(tmp_path_factory) -> Path:
     """Build a generated dbt project of 120 models (benchmarks/generate_dbt.py, seed 1),
     each page walking up to 1,000 nodes a way: the first model's page draws them all."""
-    root = tmp_path_factory.mktemp("big-dbt")
-    data, results = manifest(120, 1)
+    root = write_target(tmp_path_factory.mktemp("big-dbt"), 120, seed=1)
     (root / "lineage-report.toml").write_text("lineage_limit = 1000\n", encoding="utf-8")
-    (root / "target").mkdir()
-    (root / "target" / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    (root / "target" / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
     return build(load_config(root), root / "site").output
 
 
 @pytest.fixture(scope="module")
 def dense_dbt_site(tmp_path_factory) -> Path:
     """Build a generated dbt project of 500 models, whose lineage runs deep (issue 15)."""
-    root = tmp_path_factory.mktemp("dense-dbt")
-    data, results = manifest(500, 1)
-    (root / "target").mkdir()
-    (root / "target" / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    (root / "target" / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
+    root = write_target(tmp_path_factory.mktemp("dense-dbt"), 500, seed=1)
     return build(load_config(root), root / "site").output
 
 
