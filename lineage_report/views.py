@@ -714,7 +714,8 @@ class SiteViews:
         return kept
 
     def lineage_rows(self, node: str, upstream: bool, urls: PageUrls) -> Cut:
-        """List the node's upstream or downstream, nearest first, up to `lineage_limit` rows.
+        """List the node's upstream or downstream, nearest first, up to its walk's limit
+        (`lineage_limit`, or graphview.walk_limit's default for the node) rows.
 
         The walk stops after the level that passes the limit, as the page's graph does, so
         a page costs the same however far its lineage reaches; the full lineage is in
@@ -724,7 +725,7 @@ class SiteViews:
         link to the hub's page, which lists them all.
         """
         way = "up" if upstream else "down"
-        limit = self.lineage.config.lineage_limit
+        limit = graphview.walk_limit(self.graph_facts, node, self.lineage.config.lineage_limit)
         seen = {node}
         level, found, depth, hubs = [node], [], 0, []
         while level and len(found) <= limit and not hubs:

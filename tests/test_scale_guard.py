@@ -133,12 +133,12 @@ def test_the_median_page_of_a_generated_project_stays_within_budget(generated_si
 # --- A page's lineage stops at `lineage_limit` nodes each way -------------------------------
 
 
-def chain(length: int) -> dict:
+def chain(length: int, job_type: str = "prep") -> dict:
     """Return the manifests of a chain: step i reads d(i-1) and logs d(i)."""
     manifests = {"s000.json": manifest("s000", 0, job_type="upload", logged=[art("d000")])}
     for i in range(1, length):
         manifests[f"s{i:03d}.json"] = manifest(
-            f"s{i:03d}", i, job_type="prep", used=[f"d{i - 1:03d}:v0"], logged=[art(f"d{i:03d}")]
+            f"s{i:03d}", i, job_type=job_type, used=[f"d{i - 1:03d}:v0"], logged=[art(f"d{i:03d}")]
         )
     return manifests
 
@@ -150,9 +150,18 @@ def upstream_links(page: Path) -> list[str]:
     return re.findall(r'<td><a href="[^"]*">(.*?)</a>', upstream)
 
 
-@pytest.mark.parametrize(("config", "limit"), [("", 50), ("lineage_limit = 10\n", 10)])
-def test_a_pages_lineage_stops_at_the_limit_and_says_so(tmp_path, config, limit):
-    root = write_project(tmp_path / "p", chain(80), config=config)
+@pytest.mark.parametrize(
+    ("job_type", "config", "limit"),
+    [
+        ("prep", "", 50),
+        ("prep", "lineage_limit = 10\n", 10),
+        # A dbt model's page walks 25 by default (its DAG is dense); a set limit is for all.
+        ("dbt model", "", 25),
+        ("dbt model", "lineage_limit = 40\n", 40),
+    ],
+)
+def test_a_pages_lineage_stops_at_the_limit_and_says_so(tmp_path, job_type, config, limit):
+    root = write_project(tmp_path / "p", chain(80, job_type), config=config)
     site = build(load_config(root), tmp_path / "site").output
     page = site / naming.node_path("artifact:d079:v0")
     # A step of a chain is one node: the list and the graph stop after `limit` of them,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import remote
-from ..graphview.neighbourhood import WALK_LIMIT
+from ..graphview.neighbourhood import MODEL_WALK_LIMIT, WALK_LIMIT
 from ..problems import Problem
 from ..readers import FORMATS
 from .schema import (
@@ -116,12 +116,13 @@ class Config:
         "More than this many runs of one job type, or versions of one artifact type, in one "
         "level of a graph are drawn as one cluster node.",
     )
-    lineage_limit: int = setting(
+    lineage_limit: int | None = setting(
         PositiveInt(),
-        WALK_LIMIT,
+        None,
         "Nodes a version's or run's page shows each way: its graph and its Upstream and "
         "Downstream lists stop after the step that passes this many, and the page says so; "
-        "each node's own page goes on from there.",
+        "each node's own page goes on from there. Set, it applies to every page.",
+        shown=f"{WALK_LIMIT}; {MODEL_WALK_LIMIT} on a dbt model's page, whose DAG is dense",
     )
     group_by: str = setting(
         String(),

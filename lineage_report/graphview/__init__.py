@@ -20,7 +20,7 @@ from .facts import GraphFacts
 from .fans import FAN_GROUPS, FAN_MEMBERS, relation
 from .layout import X_GAP, Y_GAP
 from .merge import model_version
-from .neighbourhood import FAN_LIMIT, WALK_LIMIT
+from .neighbourhood import FAN_LIMIT, MODEL_WALK_LIMIT, WALK_LIMIT, walk_limit
 from .overview import TYPES_FILE, TypeTable, type_layout, type_table
 from .pagedata import DATA_VERSION, GraphView, escape_json
 from .pages import (
@@ -50,6 +50,7 @@ __all__ = [
     "MAX_LAYER",
     "MEMBER_BUDGET",
     "MEMBER_CAP",
+    "MODEL_WALK_LIMIT",
     "PROJECT_LIMIT",
     "TEXT_MAX",
     "TYPES_FILE",
@@ -73,5 +74,6 @@ __all__ = [
     "to_pyvis",
     "type_layout",
     "type_overview",
+    "walk_limit",
     "type_table",
 ]

@@ -13,7 +13,6 @@ from typing import Any
 import networkx as nx
 
 from .facts import GraphFacts
-from .neighbourhood import WALK_LIMIT
 from .pagedata import GraphView, drawn_pairs
 from .pages import DEFAULT_THRESHOLD, page_graph, project_graph
 from .style import FOCUS_BORDER, MERMAID_CLASS_DEFS, MERMAID_SHAPES, PALETTE
@@ -43,7 +42,7 @@ def to_pyvis(
     depth: int | None = None,
     *,
     threshold: int = DEFAULT_THRESHOLD,
-    limit: int = WALK_LIMIT,
+    limit: int | None = None,
     notebook: bool = True,
     height: str = "600px",
 ):

@@ -43,6 +43,15 @@ def model_version(facts: GraphFacts, n: str) -> str | None:
     return version
 
 
+def is_model(facts: GraphFacts, n: str) -> bool:
+    """Return whether a node is a dbt model (or seed, source, ...): a run marked 2, or the
+    version such a run makes alone."""
+    if facts.kind[n] == "artifact":
+        made_by = facts.pred[n]
+        return len(made_by) == 1 and merge_mark(facts, next(iter(made_by))) == ONE_OUTPUT_DBT
+    return merge_mark(facts, n) == ONE_OUTPUT_DBT
+
+
 def is_dbt_run(attrs: Mapping[str, Any]) -> bool:
     """Return whether a run came from dbt: the dbt reader's job type or OpenLineage's tag."""
     job_type = attrs.get("job_type")

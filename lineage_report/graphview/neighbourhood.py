@@ -1,6 +1,7 @@
 """The nodes a page draws: a node's upstream and downstream lineage, walked step by step.
 
-A walk stops after the step that passes `WALK_LIMIT` nodes, and does not go through a hub
+A walk stops after the step that passes `walk_limit` nodes (`WALK_LIMIT`, or
+`MODEL_WALK_LIMIT` on a dbt model's page), and does not go through a hub
 (a node other than the page's own with more than `FAN_LIMIT` neighbours one way): a hub's
 neighbours are left to its fans (`fans`), so no page grows with a hub's width.
 """
@@ -12,12 +13,27 @@ from collections.abc import Mapping
 from .. import formats
 from .facts import GraphFacts
 from .layout import Edge
+from .merge import is_model
 
 # Nodes walked each way before a page's walk stops at the current step (the default of the
 # `lineage_limit` setting). A dense DAG's page drew up to 1,000 each way: 20 of 30 dbt pages
 # opened too small to label, and its pages grew with the project (issue 15).
 WALK_LIMIT = 50
+# A dbt model's page walks fewer by default. A dbt DAG's steps are wide and its run and
+# table draw as one node: at 50, 4 of 40 sampled model pages of 10,000 opened with their
+# labels whole, 26 of 40 at 25, and the site was a fifth smaller. Not for every page: a
+# clustered level spends the walk node by node, and at 25 a sweep's data page lost its
+# evaluation and deploy (benchmarks/RESULTS.md, sessions of 2026-12-07).
+MODEL_WALK_LIMIT = 25
 FAN_LIMIT = 200  # neighbours one way above which a node met on another's page is a hub
+
+
+def walk_limit(facts: GraphFacts, focus: str, limit: int | None) -> int:
+    """Return the nodes a page's walk takes each way: `limit` when the project sets it,
+    else the default for the page's node (fewer for a dbt model's)."""
+    if limit is not None:
+        return limit
+    return MODEL_WALK_LIMIT if is_model(facts, focus) else WALK_LIMIT
 
 
 def neighbourhood(

@@ -24,7 +24,7 @@ from .fans import fan_links, fan_note, hub_fans
 from .groupings import grouped
 from .layout import Edge, layering, place
 from .members import member_file, site_links, site_root
-from .neighbourhood import FAN_LIMIT, WALK_LIMIT, cut_note, induced_edges, neighbourhood
+from .neighbourhood import FAN_LIMIT, cut_note, induced_edges, neighbourhood, walk_limit
 from .overview import type_table, types_data
 from .pagedata import GraphView, Head, finish, flat_edges, view_groups
 from .previews import FOLDER as PREVIEWS
@@ -51,7 +51,7 @@ def page_graph(
     depth: int | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     href: Href | None = None,
-    limit: int = WALK_LIMIT,
+    limit: int | None = None,
     member_cap: int = MEMBER_CAP,
     direction: str = "both",
     type_href: Href | None = None,
@@ -67,7 +67,8 @@ def page_graph(
     neighbours are drawn as clusters of at most FAN_MEMBERS listed members (a fan) and
     the walk goes no further that way, so the page's cost does not grow with the hub.
     With `preview_shards` (a built site's preview files, previews.py) and links made by
-    naming, the previews are left to those files; with `type_table` (a built site's
+    naming, the previews are left to those files; `limit` None walks the node's default
+    (neighbourhood.walk_limit); with `type_table` (a built site's
     types file, overview.TypeTable), the type overview names its types there; with
     `rows` (the page's lineage lists, rows.py), a node listed there names its row.
     """
@@ -76,6 +77,7 @@ def page_graph(
         raise ValueError(f"page_graph: no node {focus!r} in the graph")
     if direction not in ("both", "up", "down"):
         raise ValueError(f"page_graph: direction must be both, up or down, not {direction!r}")
+    limit = walk_limit(facts, focus, limit)
     nodes, cut, hubs = neighbourhood(facts, focus, depth, limit, direction, fan_limit)
     label = plain(facts.graph.nodes[focus].get("label") or focus, LABEL_MAX)
     title = title or f"Lineage of {label}"
