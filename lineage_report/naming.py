@@ -250,14 +250,20 @@ class Parts:
         return "" if not folders or self.here in folders else f"../{folders[0]}/"
 
 
+# Pages another node's page stands for: node id → that node, artifact name → that node
+# (graphview.model_pages: a dbt model's run and artifact, on its version's page).
+Shared = tuple[Mapping[str, str], Mapping[str, str]]
+
+
 class PageUrls:
     """Relative URLs from one page to every other page of the site (or of its sibling
     parts, when `parts` says the site is one of several)."""
 
-    def __init__(self, path: str, parts: Parts | None = None):
+    def __init__(self, path: str, parts: Parts | None = None, shared: Shared | None = None):
         self.path = path
         self.root = root_of(path)
         self.parts = parts
+        self.shared_nodes, self.shared_names = shared or ({}, {})
 
     def to(self, target: str) -> str:
         """Return the relative URL of a site path (itself relative to the root)."""
@@ -265,12 +271,15 @@ class PageUrls:
 
     def node(self, node_id: str) -> str:
         """Return the relative URL of a node's page, in another part if it is there."""
+        node_id = self.shared_nodes.get(node_id, node_id)
         if self.parts is None:
             return self.root + node_path(node_id)
         return self.root + self.parts.node_prefix(node_id) + node_path(node_id)
 
     def artifact(self, name: str) -> str:
-        """Return the relative URL of an artifact's page."""
+        """Return the relative URL of an artifact's page (its one version's, if it shares it)."""
+        if name in self.shared_names:
+            return self.node(self.shared_names[name])
         return self.root + artifact_path(name)
 
     def artifact_type(self, artifact_type: str) -> str:

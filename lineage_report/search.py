@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import networkx as nx
 
-from . import naming
+from . import graphview, naming
 from .markdown import plain_excerpt
 from .refs import newest_first
 from .scriptjson import script_json
@@ -66,8 +67,9 @@ def entry_source(data: dict) -> list:
 
 def search_index(graph: nx.DiGraph) -> bytes:
     """Return the search index of a lineage graph as a JavaScript file."""
-    entries = type_entries(graph) + artifact_entries(graph)
-    entries += version_entries(graph) + run_entries(graph)
+    runs, names = graphview.model_pages(graph)  # their pages are their versions'
+    entries = type_entries(graph) + artifact_entries(graph, names)
+    entries += version_entries(graph) + run_entries(graph, runs)
     strings = intern(entries)
     data = {"v": FORMAT, "k": list(KINDS), "s": strings, "e": front_code(entries)}
     return PREFIX + script_json(data).encode("utf-8") + SUFFIX
@@ -86,7 +88,7 @@ def type_entries(graph: nx.DiGraph) -> list[IndexEntry]:
     ]
 
 
-def artifact_entries(graph: nx.DiGraph) -> list[IndexEntry]:
+def artifact_entries(graph: nx.DiGraph, shared: Mapping[str, str]) -> list[IndexEntry]:
     """Return one entry per artifact name, with the type of its newest version."""
     newest: dict[str, tuple] = {}
     for node, data in graph.nodes(data=True):
@@ -95,7 +97,7 @@ def artifact_entries(graph: nx.DiGraph) -> list[IndexEntry]:
             if name not in newest or key < newest[name][0]:
                 newest[name] = (key, text(data["group"]))
     return [
-        [ARTIFACT, text(name), naming.artifact_path(name), newest[name][1]]
+        [ARTIFACT, text(name), page_of(name, shared, naming.artifact_path), newest[name][1]]
         for name in sorted(newest)
     ]
 
@@ -120,6 +122,11 @@ def version_entries(graph: nx.DiGraph) -> list[IndexEntry]:
     ]
 
 
+def page_of(key: str, shared: Mapping[str, str], path: Callable[[str], str]) -> str:
+    """Return the path of a run's or artifact's page: its model version's, if it shares it."""
+    return naming.node_path(shared[key]) if key in shared else path(key)
+
+
 def failing_field(count: Any) -> str:
     """Return a version's failing-checks field: '2 failing checks', or '' when none fail."""
     if not isinstance(count, int) or count <= 0:
@@ -127,7 +134,7 @@ def failing_field(count: Any) -> str:
     return f"{count:,} failing check{'s' if count != 1 else ''}"
 
 
-def run_entries(graph: nx.DiGraph) -> list[IndexEntry]:
+def run_entries(graph: nx.DiGraph, shared: Mapping[str, str]) -> list[IndexEntry]:
     """Return one entry per run, by display name then id."""
     nodes = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] == "run"]
     nodes.sort(key=lambda nd: (text(nd[1]["label"]), nd[0]))
@@ -135,7 +142,7 @@ def run_entries(graph: nx.DiGraph) -> list[IndexEntry]:
         [
             RUN,
             text(data["label"]),
-            naming.node_path(node),
+            page_of(node, shared, naming.node_path),
             text(data["group"]),
             "" if data["run_id"] == data["label"] else text(data["run_id"]),
             keys_field(data.get("config")),

@@ -36,7 +36,7 @@ from typing import Annotated, Any
 import msgspec
 import networkx as nx
 
-from .graphview import GraphFacts, type_layout
+from .graphview import GraphFacts, model_pages, type_layout
 from .naming import STATUS_NAME, TYPES_KEY, group_key, name_key
 from .search import entry_source
 from .write import Encode, Rows, json_array_pieces, json_object_pieces, status_json
@@ -76,9 +76,11 @@ SHOWN_ATTRS = (*GRAPH_ATTRS, "name", "config", "relogged_by")
 
 
 def shown_source(graph: nx.DiGraph, node: str, data: dict) -> list:
-    """Return what pages other than a node's own show of it, and its neighbours."""
+    """Return what pages other than a node's own show of it, its neighbours and where its
+    page is (links to it follow)."""
     around = [sorted(graph.predecessors(node)), sorted(graph.successors(node))]
-    return [[data.get(name) for name in SHOWN_ATTRS], *around]
+    page = page_of(node, data, model_pages(graph))
+    return [[data.get(name) for name in SHOWN_ATTRS], *around, page]
 
 
 # What the project graph's groupings (graphview/groupings.py) read of a node: its
@@ -88,14 +90,15 @@ GROUPED_BY = ("metadata", "config")
 
 def graph_source(graph: nx.DiGraph, node: str, data: dict) -> list:
     """Return what the project graph draws from a node: some attributes, what its groups
-    are read from, and its out-edges."""
+    are read from, its out-edges and where its page is."""
     drawn = [data.get(name) for name in (*GRAPH_ATTRS, *GROUPED_BY)]
-    return [drawn, sorted(graph.successors(node))]
+    # Where its page is: a dbt model's run links its version's and is drawn merged with it.
+    return [drawn, sorted(graph.successors(node)), page_of(node, data, model_pages(graph))]
 
 
 def search_source(graph: nx.DiGraph, node: str, data: dict) -> list:
-    """Return what the search index is made from for a node."""
-    return entry_source(data)
+    """Return what the search index is made from for a node, and where its page is."""
+    return [entry_source(data), page_of(node, data, model_pages(graph))]
 
 
 ASPECTS: dict[str, Callable[[nx.DiGraph, str, dict], Any]] = {
@@ -120,6 +123,7 @@ def encode_nodes(
     """
     encode = msgspec.json.Encoder(order="sorted", enc_hook=str).encode
     pred, succ = graph.pred, graph.succ
+    shared = model_pages(graph)
     encoded: dict[str, bytes] = {}
     hashes: dict[str, str] = {}
     names: dict[str, list[str]] = {}
@@ -131,11 +135,13 @@ def encode_nodes(
         # The edges' own attributes count too: an input's facets live on its usage edge,
         # and the version read shows them, though its own manifest did not change.
         edges = (sorted(pred[node].items()), sorted(succ[node].items()))
-        around = encode((*edges, inputs.get(data["source"], "")))
+        page = page_of(node, data, shared)
+        around = encode((*edges, inputs.get(data["source"], ""), page))
         hashes[node] = hashlib.blake2b(blob + b"\n" + around, digest_size=10).hexdigest()
         # A type's list is ordered by time, so its key covers each member's time too.
         when = data.get("started_at") or data.get("created_at") or ""
-        groups.setdefault(group_key(data["kind"], data["group"]), []).append(f"{node}\t{when}")
+        where = f"{node}\t{when}\t{page}"  # a type's page links each member's page
+        groups.setdefault(group_key(data["kind"], data["group"]), []).append(where)
         parent = data.get("parent")
         if parent:  # a new child rebuilds its parent's page, which lists the children
             groups.setdefault(group_key("children", parent["id"]), []).append(f"{node}\t{when}")
@@ -148,6 +154,16 @@ def encode_nodes(
         hashes[key] = hashlib.blake2b(blob, digest_size=10).hexdigest()
     hashes[TYPES_KEY] = aspect_hash(type_layout(facts if facts is not None else graph))
     return (encoded if keep else None), hashes
+
+
+def page_of(node: str, data: dict, shared: tuple[dict[str, str], dict[str, str]]) -> str:
+    """Return what a node's page is, one page per dbt model (graphview.model_pages): a run's
+    model version, or whether a version's page also shows its run and its artifact's. Hashed
+    with the node, so the pages linking it follow when that changes."""
+    runs, names = shared
+    if node in runs:
+        return runs[node]
+    return f"{data.get('producer') in runs}|{data.get('name') in names}"
 
 
 def aspect_hash(source: Any) -> str:
@@ -297,6 +313,8 @@ def plan(old: Status | None, key: str, hashes: dict[str, str], graph: nx.DiGraph
     aspects = node_aspects(graph, last, changed)
     shown = aspects["shown"]
     # Membership keys and removed nodes count as seen; so does a node other pages show.
+    # (A dbt model's run shows on its version's page, which follows it: the version came
+    # from the run's manifest, whose bytes its hash covers.)
     seen = {n for n in changed if n not in shown or shown[n] != last["shown"].get(n)}
     return Plan(True, changed, old, aspects, last, seen)
 

@@ -22,7 +22,6 @@ from markupsafe import Markup
 
 from . import formats, graphview, naming, refs, runtable
 from .graphview import previews
-from .graphview.merge import DBT_JOB
 from .lineage import Lineage
 from .manifest import FAILING
 from .markdown import render_markdown
@@ -287,6 +286,18 @@ class FacetRow:
 
 
 @dataclass
+class RunSection:
+    """The run of a dbt model, on its version's page: what its own page would say of it
+    besides its lineage, which is the version's (one page per model)."""
+
+    overview: list[Field]
+    notes: Markup
+    config: list[KeyValue]
+    summary: list[KeyValue]
+    extra: list[KeyValue]
+
+
+@dataclass
 class VersionPage:
     """One artifact version, with W&B's tabs: overview, metadata, files, usage, lineage."""
 
@@ -317,6 +328,7 @@ class VersionPage:
     lineage_at: Link | None = None  # partials/lineage.html asks: a version page has its own
     references_named: bool = False  # a reference has a path in its artifact (W&B's): a column
     lineage_by: str = ""  # partials/lineage.html asks too: only a run's children give it
+    run: RunSection | None = None  # a dbt model's run: this page is its page too
 
     @property
     def masking(self) -> bool:
@@ -344,8 +356,9 @@ class RunPage:
     graph: Any = None
     children: Cut | None = None  # the runs whose parent run facet names this one
     input_facets: list[FacetRow] = field(default_factory=list)  # what it said of its inputs
-    lineage_at: Link | None = None  # a dbt model's run: its lineage is on its version's page
-    lineage_as: str = ""  # what the run and that version are together: "dbt model", ...
+    # Themes from before one page per dbt model may ask; a run with a page has its own.
+    lineage_at: Link | None = None
+    lineage_as: str = ""
     lineage_by: str = ""  # "2 child runs": a run with no lineage of its own lists theirs
 
 
@@ -557,6 +570,8 @@ class SiteViews:
         self.graph_facts = graphview.GraphFacts(graph)
         # The site's preview files: every page's graph reads its nodes' previews there.
         self.preview_shards = previews.SHARDS
+        # A dbt model's run and artifact pages are its version's (one page per model).
+        self.shared = graphview.model_pages(graph)
 
     # ordering -------------------------------------------------------------------
 
@@ -587,7 +602,8 @@ class SiteViews:
             PageSpec(naming.GRAPH, "graph.html", "graph"),
             PageSpec(naming.NOT_FOUND, "404.html", "404"),
         ]
-        for name in sorted(self._names):
+        shared_nodes, shared_names = self.shared
+        for name in sorted(self._names.keys() - shared_names.keys()):
             specs.append(PageSpec(naming.artifact_path(name), "artifact.html", "artifact", name))
         for (kind, group), members in sorted(self._by_group.items()):
             specs.extend(self._group_specs(kind, group, len(members)))
@@ -595,7 +611,8 @@ class SiteViews:
             if self.parts and not self.parts.owns(node):
                 continue
             template = "run.html" if self.nodes[node]["kind"] == "run" else "version.html"
-            specs.append(PageSpec(naming.node_path(node), template, "node", node))
+            if node not in shared_nodes:
+                specs.append(PageSpec(naming.node_path(node), template, "node", node))
             specs.extend(self._list_specs(node))
         return specs
 
@@ -625,7 +642,7 @@ class SiteViews:
 
     def model(self, spec: PageSpec) -> Any:
         """Build the view model of one page."""
-        urls = PageUrls(spec.path, self.parts)
+        urls = PageUrls(spec.path, self.parts, self.shared)
         builder = {
             "index": self.index_page,
             "artifacts": self.artifacts_page,
@@ -925,6 +942,7 @@ class SiteViews:
             column_traces=self._column_traces(node, urls),
             also_named=self._name_links((data["metadata"] or {}).get("also_named"), urls),
             read_as=self._input_facets(node, urls),
+            run=self._run_section(producer, urls) if producer in self.shared[0] else None,
         )
 
     def _name_links(self, names: object, urls: PageUrls) -> list[NamedLink]:
@@ -1063,27 +1081,9 @@ class SiteViews:
         return {"upstream": upstream, "downstream": downstream, "graph": graph}
 
     def _run_lineage(self, node: str, urls: PageUrls) -> dict[str, Any]:
-        """Return a run page's Lineage section, or, for a dbt model's run, a link to it.
-
-        A dbt model (or seed, source, ...) is a run and the one version it makes alone
-        (graphview.merge): both pages would list and draw the same lineage, which was half
-        of a dbt site's bytes and build (issue 15). The version's page keeps it, drawn as
-        dbt docs draws a model.
-        """
-        made = graphview.model_version(self.graph_facts, node)
-        if made is None:
-            return self._children_lineage(node, urls) or self.lineage_section(node, urls)
-        self.touch([made])  # a second producer of the version brings the lineage back here
-        job_type = self.nodes[node].get("job_type") or ""
-        # "dbt model", "dbt source"...; a run OpenLineage's dbt integration tagged is less said
-        what = job_type if job_type.startswith(DBT_JOB) else "dbt resource"
-        return {
-            "upstream": Cut([], 0),
-            "downstream": Cut([], 0),
-            "graph": None,
-            "lineage_at": Link(self.nodes[made]["label"], urls.node(made)),
-            "lineage_as": what,
-        }
+        """Return a run page's Lineage section (a dbt model's run has no page: its version's
+        page is its, graphview.model_pages)."""
+        return self._children_lineage(node, urls) or self.lineage_section(node, urls)
 
     def _children_lineage(self, node: str, urls: PageUrls) -> dict[str, Any] | None:
         """Return the Lineage section of a run that read and wrote nothing itself while its
@@ -1133,7 +1133,7 @@ class SiteViews:
         """Return the overview fields of a version."""
         fields = [
             Field("Type", link=Link(data["type"], urls.artifact_type(data["type"]))),
-            Field("Artifact", link=Link(data["name"], urls.artifact(data["name"]))),
+            self._artifact_field(data["name"], urls),
         ]
         if data["external"]:
             return [*fields, Field("Source", "external input: no run in this project logged it")]
@@ -1147,6 +1147,23 @@ class SiteViews:
             Field("Manifest", data["source"], code=True),
         ]
         return shown(fields)
+
+    def _run_section(self, run: str, urls: PageUrls) -> RunSection:
+        """Describe a dbt model's run for its version's page, which is its page too."""
+        data = self.nodes[run]
+        return RunSection(
+            overview=self._run_overview(data, urls),
+            notes=render_markdown(data["notes"]),
+            config=key_values(data["config"]),
+            summary=key_values(data["summary"]),
+            extra=key_values(_flatten_extra(data["extra"])),
+        )
+
+    def _artifact_field(self, name: str, urls: PageUrls) -> Field:
+        """Return a version's Artifact field: a link, unless the artifact's page is this one."""
+        if name in self.shared[1]:
+            return Field("Artifact", name)
+        return Field("Artifact", link=Link(name, urls.artifact(name)))
 
     def run_page(self, node: str, urls: PageUrls) -> RunPage:
         """Build a run's page."""
@@ -1279,7 +1296,7 @@ class SiteViews:
 
     def run_table(self, job_type: str) -> bytes:
         """Return the data file of a job type's runs table: every run, as its list orders them."""
-        urls = PageUrls(group_path("run", job_type), self.parts)
+        urls = PageUrls(group_path("run", job_type), self.parts, self.shared)
         members = self._by_group[("run", job_type)]
         return runtable.data_file(runtable.runs_of(self.nodes, members, urls.node))
 

@@ -748,3 +748,59 @@ def test_builds_leave_nothing_frozen_from_the_collector(tmp_path):
     with pytest.raises(BuildError):
         build(config, tmp_path / "site")
     assert gc.get_freeze_count() == 0
+
+
+# --- One page per dbt model: a rebuild follows where a run's page is ----------------------
+
+
+def dbt_models(root: Path, **fct: Any) -> Path:
+    """Write three dbt models: stg builds stg_orders; fct reads it and builds fct_orders;
+    rep, in a manifest of its own, reads fct_orders."""
+    logged = fct.pop("logged", [art("fct_orders")])
+    return write_project(
+        root,
+        {
+            "a.json": manifest("stg", 0, job_type="dbt model", logged=[art("stg_orders")]),
+            "b.json": dbt_fct(logged, **fct),
+            "c.json": manifest(
+                "rep", 20, job_type="dbt model", used=["fct_orders:v0"], logged=[art("rep")]
+            ),
+        },
+    )
+
+
+def dbt_fct(logged: list, **run) -> dict:
+    """Return b.json's manifest: the fct model, which reads stg_orders."""
+    run = {"job_type": "dbt model", **run}
+    return manifest("fct", 10, used=["stg_orders:v0"], logged=logged, **run)
+
+
+TAGGED = {"job_type": "transform", "tags": ["dbt"]}  # OpenLineage's dbt integration's tag
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "run_page"),
+    [
+        # Its notes (the model's SQL) are on its version's page: that page follows.
+        ({}, {"notes": "select *\n"}, False),
+        # A second output: the run is a run again, with a page of its own, and so is the
+        # artifact that was the model's; every page that linked them links those.
+        ({}, {"logged": [art("fct_orders"), art("fct_extra")]}, True),
+        ({"logged": [art("fct_orders"), art("fct_extra")]}, {}, False),
+        # Tagged dbt (or not) only: rep's page, from a manifest that did not change, lists
+        # the run and follows it.
+        ({**TAGGED, "tags": []}, TAGGED, False),
+        (TAGGED, {**TAGGED, "tags": []}, True),
+    ],
+)
+def test_a_rebuild_follows_where_a_dbt_models_pages_are(tmp_path, before, after, run_page):
+    project = dbt_models(tmp_path / "p", **before)
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    logged = after.pop("logged", [art("fct_orders")])
+    rewrite(project, "b.json", dbt_fct(logged, **after))
+    result = build(load_config(project), out)
+    assert result.incremental
+    assert (out / naming.node_path("run:fct")).exists() == run_page
+    assert (out / naming.artifact_path("fct_orders")).exists() == run_page
+    assert files_of(out) == fresh_build(project, tmp_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from lineage_report import graphview, load
+from lineage_report import graphview, load, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.graphview import compact, page_graph
@@ -152,19 +152,21 @@ def lineage_section(html: str) -> str:
     return html.split('<section id="lineage">', 1)[1].split("</section>\n<section", 1)[0]
 
 
-def test_a_dbt_models_run_page_links_the_version_page_for_its_lineage(jaffle_site):
-    section = lineage_section(page(jaffle_site, "runs", "model-jaffle_shop-fct_orders"))
-    version = "../versions/" + next((jaffle_site / "versions").glob("*fct_orders-v0-*")).name
-    assert section == (
-        "<h2>Lineage</h2>\n<p>This run and the one version it made, "
-        f'<a href="{version}">jaffle_shop.fct_orders:v0</a>, are one dbt model: '
-        "the version's page draws and lists their lineage.</p>\n"
-    )
-    run_html = page(jaffle_site, "runs", "model-jaffle_shop-fct_orders")
-    assert "lineage-graph-data" not in run_html
-    assert "<h3>Upstream</h3>" not in run_html
-    # What the run used and logged is still on its own page.
-    assert 'href="../versions/jaffle_shop-stg_orders-v0-' in run_html.split('id="artifacts"')[1]
+def test_a_dbt_model_is_one_page_its_versions_with_its_run(jaffle_site):
+    # A run, an artifact and a version said one thing: only the version's page is written.
+    assert not list((jaffle_site / "runs").glob("*fct_orders*"))
+    assert not list((jaffle_site / "artifacts").glob("*fct_orders*"))
+    html = page(jaffle_site, "versions", "jaffle_shop-fct_orders-v0")
+    run = html.split('<section id="run"><h2>Run</h2>', 1)[1].split("</section>", 1)[0]
+    assert "<dt>Job type<dd>" in run and ">dbt model</a>" in run
+    assert "<p><strong>Compiled code</strong></p>" in run  # the model's SQL, as dbt docs has
+    assert "<dt>Artifact<dd>jaffle_shop.fct_orders<" in html  # no link to itself
+    # Pages that name the run or the artifact link the model's page.
+    version = next((jaffle_site / "versions").glob("*fct_orders-v0-*")).name
+    upstream = page(jaffle_site, "versions", "jaffle_shop-stg_orders-v0")
+    assert f'<a href="../versions/{version}">run fct_<wbr>orders</a>' in upstream
+    search = (jaffle_site / naming.SEARCH_INDEX).read_text(encoding="utf-8")
+    assert "fct_orders-v0-" in search and "runs/model-jaffle_shop-fct_orders" not in search
 
 
 def test_the_models_version_page_draws_and_lists_the_pairs_lineage(jaffle_site):
@@ -172,8 +174,8 @@ def test_the_models_version_page_draws_and_lists_the_pairs_lineage(jaffle_site):
     section = lineage_section(html)
     assert 'id="lineage-graph-data"' in section
     upstream = section.split("<h3>Upstream</h3>", 1)[1].split("<h3>Downstream</h3>", 1)[0]
-    # The run, then what it read: nothing the run's page used to list is lost.
-    assert '<tr class="run"><td>1<td><a href="../runs/model-jaffle_shop-fct_orders-' in upstream
+    # The run (this page), then what it read: nothing the run's page used to list is lost.
+    assert '<tr class="run"><td>1<td><a href="../versions/jaffle_shop-fct_orders-v0-' in upstream
     assert '<td>2<td><a href="../versions/jaffle_shop-stg_orders-v0-' in upstream
 
 
@@ -194,17 +196,19 @@ def test_a_run_that_makes_one_artifact_outside_dbt_keeps_its_lineage(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("run", "says"),
+    "run",
     [
-        ({"job_type": "dbt seed"}, "dbt seed"),
-        ({"job_type": "dbt source", "design": True}, "dbt source"),
-        ({"job_type": "transform", "tags": ["dbt"]}, "dbt resource"),  # OpenLineage's tag
+        {"job_type": "dbt seed"},
+        {"job_type": "dbt source", "design": True},
+        {"job_type": "transform", "tags": ["dbt"]},  # OpenLineage's dbt integration's tag
     ],
 )
-def test_a_dbt_pairs_run_page_says_what_the_two_are(tmp_path, run, says):
+def test_a_dbt_pair_is_one_page(tmp_path, run):
     root = write_project(tmp_path / "p", {"a.json": manifest("a", logged=[art("data")], **run)})
-    section = lineage_section(page(build(load_config(root), tmp_path / "site").output, "runs", "a"))
-    assert f"</a>, are one {says}: the version's page draws and lists their lineage." in section
+    site = build(load_config(root), tmp_path / "site").output
+    assert not (site / naming.node_path("run:a")).exists()
+    assert not (site / naming.artifact_path("data")).exists()
+    assert '<section id="run"><h2>Run</h2>' in page(site, "versions", "data-v0")
 
 
 def test_a_dbt_run_that_makes_two_versions_keeps_its_lineage(tmp_path):

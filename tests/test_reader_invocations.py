@@ -71,23 +71,27 @@ def test_one_model_execution_is_one_run_per_model(tmp_path) -> None:
     assert [str(p) for p in lineage.problems if p.kind == "dbt.disagreement"] == []
 
 
-def test_the_run_page_shows_both_sources_facts(tmp_path) -> None:
+def test_the_models_page_shows_both_sources_facts(tmp_path) -> None:
     root = both_ways(tmp_path / "p")
     site = build(load_config(root), tmp_path / "site").output
-    pages = {
-        re.search(r"<h1>(.*?)</h1>", p.read_text(encoding="utf-8")).group(1): p
+    titles = [
+        re.search(r"<h1>(.*?)</h1>", p.read_text(encoding="utf-8")).group(1)
         for p in (site / "runs").glob("*.html")
-    }
-    assert not any(FIRST_JOB in title for title in pages)  # no second run page
-    html = pages["run test_first_dbt_model"].read_text(encoding="utf-8")
-    overview = re.search(r'<section id="overview">.*?</section>', html, re.S).group(0)
-    assert "<dt>Also read from<dd>" in overview and "<code>events.json: /1</code>" in overview
-    assert "<code>target/manifest.json</code>" in overview
-    assert "dbt-job-name (run " + INVOCATION + "): not in this project" in overview
-    config = re.search(r'<section id="config">.*?</section>', html, re.S).group(0)
+    ]
+    # One run page for neither source: the model is one page, its version's.
+    assert not any("test_first_dbt_model" in title for title in titles)
+    (html,) = [
+        text
+        for text in (p.read_text(encoding="utf-8") for p in (site / "versions").glob("*.html"))
+        if "test_first_dbt_model:v0</h1>" in text
+    ]
+    run = re.search(r'<section id="run">.*?</section>', html, re.S).group(0)
+    assert "<dt>Also read from<dd>" in run and "<code>events.json: /1</code>" in run
+    assert "<code>target/manifest.json</code>" in run
+    assert "dbt-job-name (run " + INVOCATION + "): not in this project" in run
     for key in ("unique_id", "dbt.materialized", "run.dbt_run", "producer", "rows_affected"):
-        assert f"<th>{key}<td>" in config, key
-    assert "START → COMPLETE" in config
+        assert f"<th>{key}<td>" in run, key
+    assert "START → COMPLETE" in run
 
 
 def test_where_the_sources_disagree_dbts_state_and_times_are_kept_with_a_warning(tmp_path) -> None:

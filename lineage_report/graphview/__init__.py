@@ -19,7 +19,7 @@ from .exporters import mermaid, to_pyvis
 from .facts import GraphFacts
 from .fans import FAN_GROUPS, FAN_MEMBERS, relation
 from .layout import X_GAP, Y_GAP
-from .merge import model_version
+from .merge import model_pages, model_version
 from .neighbourhood import FAN_LIMIT, MODEL_WALK_LIMIT, WALK_LIMIT, walk_limit
 from .overview import TYPES_FILE, TypeTable, type_layout, type_table
 from .pagedata import DATA_VERSION, GraphView, escape_json
@@ -63,6 +63,7 @@ __all__ = [
     "TypeTable",
     "escape_json",
     "mermaid",
+    "model_pages",
     "model_version",
     "read_page_data",
     "read_page_file",

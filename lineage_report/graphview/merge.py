@@ -10,8 +10,12 @@ is worked out here, once per node, with the node's cached entry. A run from dbt 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
+
+import networkx as nx
 
 from .facts import GraphFacts
 
@@ -41,6 +45,40 @@ def model_version(facts: GraphFacts, n: str) -> str | None:
         return None
     (version,) = facts.succ[n]
     return version
+
+
+# A build's graph → its model_pages: the views, the status's hashes and the search index
+# all ask, and the graph does not change once built.
+_MODEL_PAGES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def model_pages(graph: nx.DiGraph) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the pages a dbt model's version page stands for: its run's (run id → version)
+    and its artifact's where that version is the artifact's only one (name → version).
+    One page per model: the three said one thing (issue 15)."""
+    found = _MODEL_PAGES.get(graph)
+    if found is None:
+        found = _MODEL_PAGES[graph] = _model_pages(graph)
+    return found
+
+
+def _model_pages(graph: nx.DiGraph) -> tuple[dict[str, str], dict[str, str]]:
+    """Work out model_pages."""
+    kind = {n: d["kind"] for n, d in graph.nodes(data=True)}
+    versions = Counter(d["name"] for n, d in graph.nodes(data=True) if kind[n] == "artifact")
+    runs, names = {}, {}
+    for n, data in graph.nodes(data=True):
+        made = graph.succ[n]
+        if kind[n] != "run" or len(made) != 1 or not is_dbt_run(data):
+            continue
+        (version,) = made
+        if kind[version] != "artifact" or len(graph.pred[version]) != 1:
+            continue
+        runs[n] = version
+        name = graph.nodes[version]["name"]
+        if versions[name] == 1:
+            names[name] = version
+    return runs, names
 
 
 def is_model(facts: GraphFacts, n: str) -> bool:

@@ -136,8 +136,8 @@
 
   // ------------------------------------------------------------ the preview
 
-  // Under a merged node's preview rows: "Made by run <name>", the run's rows and its page;
-  // hidden for any other node. Returns the run entry shown, or undefined.
+  // Under a merged node's preview rows: "Made by run <name>", the run's rows and its page
+  // (unless that is the node's own); hidden for any other node. Returns the run entry shown, or undefined.
   function showRun(graph, e) {
     var box = runBox(graph);
     var scene = graph.current;
@@ -158,7 +158,8 @@
       rows.appendChild(make('dd', row[1]));
     });
     box.appendChild(rows);
-    var href = LG.text.safeHref(run.h);
+    // A dbt model's run has no page of its own: its link is the version's (one page per model).
+    var href = run.h === e.h ? null : LG.text.safeHref(run.h);
     if (href !== null) {
       var link = make('a', 'Open run page');
       link.setAttribute('href', href);
