@@ -752,9 +752,13 @@ class SiteViews:
             level = sorted(nxt)
             seen.update(level)
             found.extend((n, depth) for n in level)
-        rows = [self.row(n, urls, d) for n, d in found[:limit]]
         listed = {n for n, _ in found[:limit]}
-        total = None if len(found) > limit or hubs else len(found)
+        self.touch(listed)  # whether a run is listed follows from where its page is
+        # A dbt model's run is its version's row, as the graph draws the two as one node:
+        # their page is one (model_pages), and the version is a step away in the list.
+        shown = [(n, d) for n, d in found[:limit] if n not in self.shared[0]]
+        rows = [self.row(n, urls, d) for n, d in shown]
+        total = None if len(found) > limit or hubs else len(shown)
         elsewhere = [self._elsewhere(hub, way, listed, urls) for hub in hubs]
         return Cut(rows, total, full_data(urls), elsewhere=[e for e in elsewhere if e.count])
 

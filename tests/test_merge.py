@@ -174,9 +174,18 @@ def test_the_models_version_page_draws_and_lists_the_pairs_lineage(jaffle_site):
     section = lineage_section(html)
     assert 'id="lineage-graph-data"' in section
     upstream = section.split("<h3>Upstream</h3>", 1)[1].split("<h3>Downstream</h3>", 1)[0]
-    # The run (this page), then what it read: nothing the run's page used to list is lost.
-    assert '<tr class="run"><td>1<td><a href="../versions/jaffle_shop-fct_orders-v0-' in upstream
-    assert '<td>2<td><a href="../versions/jaffle_shop-stg_orders-v0-' in upstream
+    # What its run read, two steps up; no model's run has a row: its version's row stands
+    # for it, one step away (they are one page), as the graph draws the two as one node.
+    assert '<tr><td>2<td><a href="../versions/jaffle_shop-stg_orders-v0-' in upstream
+    assert '<tr class="run">' not in upstream
+    downstream = section.split("<h3>Downstream</h3>", 1)[1]
+    assert '<tr><td>2<td><a href="../versions/jaffle_shop-count_orders-v0-' in downstream
+    assert "metric count_<wbr>orders" not in downstream  # the metric's design run
+    assert ">exposure crm_<wbr>export</a>" in downstream  # it makes nothing: a run, listed
+    stg = lineage_section(page(jaffle_site, "versions", "jaffle_shop-stg_orders-v0"))
+    down = stg.split("<h3>Downstream</h3>", 1)[1]
+    assert '<tr><td>2<td><a href="../versions/jaffle_shop-fct_orders-v0-' in down
+    assert "run fct_<wbr>orders" not in down
 
 
 def test_a_run_that_makes_one_artifact_outside_dbt_keeps_its_lineage(tmp_path):
