@@ -97,7 +97,7 @@ def artifact_entries(graph: nx.DiGraph, shared: Mapping[str, str]) -> list[Index
             if name not in newest or key < newest[name][0]:
                 newest[name] = (key, text(data["group"]))
     return [
-        [ARTIFACT, text(name), page_of(name, shared, naming.artifact_path), newest[name][1]]
+        [ARTIFACT, text(name), entry_path(name, shared, naming.artifact_path), newest[name][1]]
         for name in sorted(newest)
     ]
 
@@ -122,7 +122,7 @@ def version_entries(graph: nx.DiGraph) -> list[IndexEntry]:
     ]
 
 
-def page_of(key: str, shared: Mapping[str, str], path: Callable[[str], str]) -> str:
+def entry_path(key: str, shared: Mapping[str, str], path: Callable[[str], str]) -> str:
     """Return the path of a run's or artifact's page: its model version's, if it shares it."""
     return naming.node_path(shared[key]) if key in shared else path(key)
 
@@ -142,7 +142,7 @@ def run_entries(graph: nx.DiGraph, shared: Mapping[str, str]) -> list[IndexEntry
         [
             RUN,
             text(data["label"]),
-            page_of(node, shared, naming.node_path),
+            entry_path(node, shared, naming.node_path),
             text(data["group"]),
             "" if data["run_id"] == data["label"] else text(data["run_id"]),
             keys_field(data.get("config")),

@@ -79,7 +79,7 @@ def shown_source(graph: nx.DiGraph, node: str, data: dict) -> list:
     """Return what pages other than a node's own show of it, its neighbours and where its
     page is (links to it follow)."""
     around = [sorted(graph.predecessors(node)), sorted(graph.successors(node))]
-    page = page_of(node, data, model_pages(graph))
+    page = page_mark(node, data, model_pages(graph))
     return [[data.get(name) for name in SHOWN_ATTRS], *around, page]
 
 
@@ -93,12 +93,12 @@ def graph_source(graph: nx.DiGraph, node: str, data: dict) -> list:
     are read from, its out-edges and where its page is."""
     drawn = [data.get(name) for name in (*GRAPH_ATTRS, *GROUPED_BY)]
     # Where its page is: a dbt model's run links its version's and is drawn merged with it.
-    return [drawn, sorted(graph.successors(node)), page_of(node, data, model_pages(graph))]
+    return [drawn, sorted(graph.successors(node)), page_mark(node, data, model_pages(graph))]
 
 
 def search_source(graph: nx.DiGraph, node: str, data: dict) -> list:
     """Return what the search index is made from for a node, and where its page is."""
-    return [entry_source(data), page_of(node, data, model_pages(graph))]
+    return [entry_source(data), page_mark(node, data, model_pages(graph))]
 
 
 ASPECTS: dict[str, Callable[[nx.DiGraph, str, dict], Any]] = {
@@ -135,7 +135,7 @@ def encode_nodes(
         # The edges' own attributes count too: an input's facets live on its usage edge,
         # and the version read shows them, though its own manifest did not change.
         edges = (sorted(pred[node].items()), sorted(succ[node].items()))
-        page = page_of(node, data, shared)
+        page = page_mark(node, data, shared)
         around = encode((*edges, inputs.get(data["source"], ""), page))
         hashes[node] = hashlib.blake2b(blob + b"\n" + around, digest_size=10).hexdigest()
         # A type's list is ordered by time, so its key covers each member's time too.
@@ -156,7 +156,7 @@ def encode_nodes(
     return (encoded if keep else None), hashes
 
 
-def page_of(node: str, data: dict, shared: tuple[dict[str, str], dict[str, str]]) -> str:
+def page_mark(node: str, data: dict, shared: tuple[dict[str, str], dict[str, str]]) -> str:
     """Return what a node's page is, one page per dbt model (graphview.model_pages): a run's
     model version, or whether a version's page also shows its run and its artifact's. Hashed
     with the node, so the pages linking it follow when that changes."""

@@ -325,7 +325,7 @@ class VersionPage:
     column_traces: list[ColumnTrace] = field(default_factory=list)
     also_named: list[NamedLink] = field(default_factory=list)  # its other identities
     read_as: list[FacetRow] = field(default_factory=list)  # input facets of its readers
-    lineage_at: Link | None = None  # partials/lineage.html asks: a version page has its own
+    lineage_at: Link | None = None  # themes from before one page per dbt model may ask
     references_named: bool = False  # a reference has a path in its artifact (W&B's): a column
     lineage_by: str = ""  # partials/lineage.html asks too: only a run's children give it
     run: RunSection | None = None  # a dbt model's run: this page is its page too

@@ -19,7 +19,7 @@ from .exporters import mermaid, to_pyvis
 from .facts import GraphFacts
 from .fans import FAN_GROUPS, FAN_MEMBERS, relation
 from .layout import X_GAP, Y_GAP
-from .merge import model_pages, model_version
+from .merge import model_pages
 from .neighbourhood import FAN_LIMIT, MODEL_WALK_LIMIT, WALK_LIMIT, walk_limit
 from .overview import TYPES_FILE, TypeTable, type_layout, type_table
 from .pagedata import DATA_VERSION, GraphView, escape_json
@@ -64,7 +64,6 @@ __all__ = [
     "escape_json",
     "mermaid",
     "model_pages",
-    "model_version",
     "read_page_data",
     "read_page_file",
     "page_rows",

@@ -27,24 +27,23 @@ DBT_TAG = "dbt"  # OpenLineage's dbt integration (its jobType facet), as the rea
 
 def merge_mark(facts: GraphFacts, n: str) -> int:
     """Return the `o` mark of a node: 2 or 1 for a run that makes one artifact alone, else 0."""
-    if facts.kind[n] != "run":
-        return 0
-    made = facts.succ[n]
-    if len(made) != 1:
-        return 0
-    (artifact,) = made
-    if facts.kind[artifact] != "artifact" or len(facts.pred[artifact]) != 1:
+    if made_alone(facts.kind, facts.pred, facts.succ, n) is None:
         return 0
     return ONE_OUTPUT_DBT if is_dbt_run(facts.graph.nodes[n]) else ONE_OUTPUT
 
 
-def model_version(facts: GraphFacts, n: str) -> str | None:
-    """Return the version a dbt model's run makes alone (its mark is 2), else None: the
-    site gives the pair's lineage to that version's page (views.SiteViews._run_lineage)."""
-    if merge_mark(facts, n) != ONE_OUTPUT_DBT:
+def made_alone(kind: Mapping[str, str], pred: Mapping, succ: Mapping, n: str) -> str | None:
+    """Return the artifact a run makes alone (its one output, of which it is the only
+    producer), else None: the pair the browser may draw as one node."""
+    if kind[n] != "run":
         return None
-    (version,) = facts.succ[n]
-    return version
+    made = succ[n]
+    if len(made) != 1:
+        return None
+    (artifact,) = made
+    if kind[artifact] != "artifact" or len(pred[artifact]) != 1:
+        return None
+    return artifact
 
 
 # A build's graph → its model_pages: the views, the status's hashes and the search index
@@ -68,11 +67,8 @@ def _model_pages(graph: nx.DiGraph) -> tuple[dict[str, str], dict[str, str]]:
     versions = Counter(d["name"] for n, d in graph.nodes(data=True) if kind[n] == "artifact")
     runs, names = {}, {}
     for n, data in graph.nodes(data=True):
-        made = graph.succ[n]
-        if kind[n] != "run" or len(made) != 1 or not is_dbt_run(data):
-            continue
-        (version,) = made
-        if kind[version] != "artifact" or len(graph.pred[version]) != 1:
+        version = made_alone(kind, graph.pred, graph.succ, n)
+        if version is None or not is_dbt_run(data):  # the runs merge_mark marks 2
             continue
         runs[n] = version
         name = graph.nodes[version]["name"]

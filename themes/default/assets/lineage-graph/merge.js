@@ -137,7 +137,8 @@
   // ------------------------------------------------------------ the preview
 
   // Under a merged node's preview rows: "Made by run <name>", the run's rows and its page
-  // (unless that is the node's own); hidden for any other node. Returns the run entry shown, or undefined.
+  // (unless that is the node's own); hidden for any other node. Returns the run entry
+  // shown, or undefined.
   function showRun(graph, e) {
     var box = runBox(graph);
     var scene = graph.current;
