@@ -288,11 +288,11 @@ class FacetRow:
 @dataclass
 class RunSection:
     """The run of a dbt model, on its version's page: what its own page would say of it
-    besides its lineage, which is the version's (one page per model)."""
+    besides its lineage, which is the version's (one page per model), and its config, which
+    the page has already (VersionPage.producer_config)."""
 
     overview: list[Field]
     notes: Markup
-    config: list[KeyValue]
     summary: list[KeyValue]
     extra: list[KeyValue]
 
@@ -1158,7 +1158,6 @@ class SiteViews:
         return RunSection(
             overview=self._run_overview(data, urls),
             notes=render_markdown(data["notes"]),
-            config=key_values(data["config"]),
             summary=key_values(data["summary"]),
             extra=key_values(_flatten_extra(data["extra"])),
         )
