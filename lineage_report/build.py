@@ -188,7 +188,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
         todo = [p for p in pages if must_render(changes, p, p.kind in always, folder)]
     watch.lap("views")
 
-    # 4-5. Render the pages that need it and write them; then the site-wide files.
+    # 4-5. Render the pages that need it and write them, the site-wide files meanwhile.
     try:
         writer = Writer(folder, incremental=changes.incremental)
     except BaseException:
@@ -201,22 +201,16 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
         state = RenderState(views, renderer, asset_urls(assets), writer, base_url(config))
         with gc_paused():
             crew = Crew(state, todo, jobs, progress)
+            # The files that need no page are written while the workers render: this
+            # process then renders fewer pages, and the build's serial end is shorter.
+            write_site_wide(writer, views, changes, site_files(assets, config, pages))
+            write_lineage_json(writer, lineage, encoded, report_time)
+            encoded = None  # free them (lineage.json's nodes) before the pages and the status
             records = crew.finish()
             watch.lap("render")
             kept = [p.path for p in pages if p.path not in records]
             last = changes.old.pages if changes.incremental else []
             write_member_files(writer, crew, sorted(p.path for p in pages), kept, last)
-            changed = changes.changed if changes.incremental else None
-            for name, data in views.preview_files(changed, writer.has):
-                if data is None:
-                    writer.claim(name)  # no node of the shard changed: the last file holds
-                else:
-                    write_if_changed(writer, name, data)
-            for name, data in site_files(assets, config, pages).items():
-                write_if_changed(writer, name, data)
-            write_lineage_json(writer, lineage, encoded, report_time)
-            write_run_tables(writer, views, changes)
-            encoded = None  # free them (lineage.json's nodes) before the status
             claimed = sorted(writer.claimed)
             stamp = cache.settle()  # the status's time: the cache trusts what settled before
             manifests = (cache.key, cache.entries())
@@ -435,6 +429,22 @@ def write_if_changed(writer: Writer, name: str, data: bytes) -> None:
         writer.claim(name)
     else:
         writer.write(name, data)
+
+
+def write_site_wide(
+    writer: Writer, views: SiteViews, changes: Plan, files: dict[str, bytes]
+) -> None:
+    """Write the site-wide files that no page's rendering changes: the preview files,
+    `files` (assets, sitemap, 404 helpers) and each job type's runs table."""
+    changed = changes.changed if changes.incremental else None
+    for name, data in views.preview_files(changed, writer.has):
+        if data is None:
+            writer.claim(name)  # no node of the shard changed: the last file holds
+        else:
+            write_if_changed(writer, name, data)
+    for name, data in files.items():
+        write_if_changed(writer, name, data)
+    write_run_tables(writer, views, changes)
 
 
 def write_lineage_json(

@@ -10,6 +10,8 @@ from collections import defaultdict
 import jinja2
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lineage_report import graphview, naming
 from lineage_report.graphview import (
@@ -481,6 +483,28 @@ def test_a_pages_entries_are_written_in_columns_each_key_once():
     page = json.loads(str(view.data_json))
     size = lambda data: len(json.dumps(data, separators=(",", ":")))  # noqa: E731
     assert size(page["nodes"]) < 0.9 * size(entries_of(page["nodes"]))
+
+
+_VALUES = st.one_of(
+    st.none(), st.integers(-3, 3), st.text(max_size=3), st.lists(st.integers(0, 2), max_size=2)
+)
+_ENTRIES = st.lists(st.dictionaries(st.sampled_from("fghlpx"), _VALUES, max_size=4), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ENTRIES)
+def test_any_entries_written_in_columns_read_back_and_each_key_goes_where_it_should(entries):
+    # `columns` makes its lists in one pass over the entries; whatever they hold, they read
+    # back as given, and a key is a column exactly when half the entries or more have it,
+    # none of them null.
+    written = columns(entries)
+    assert entries_of(written) == entries
+    for key in {k for e in entries for k in e}:
+        held = [e[key] for e in entries if key in e]
+        column = 2 * len(held) >= len(entries) and None not in held
+        assert (key in written["each"], key in written["some"]) == (column, not column), key
+    assert list(written["each"]) == sorted(written["each"])
+    assert list(written["some"]) == sorted(written["some"])
 
 
 def test_a_site_page_link_is_written_as_its_folder_when_its_key_says_the_rest():

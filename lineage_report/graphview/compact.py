@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,15 +174,22 @@ def columns(entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Return a page's entries as columns, each key written once: `n` entries; under `each`,
     a key most entries have, as one value per entry (null where one has none); under `some`,
     any other key, as a flat list of index, value, index, value..."""
-    keys = sorted({key for e in entries for key in e})
+    held: dict[str, list] = defaultdict(list)  # key -> index, value, index, value...
+    for i, e in enumerate(entries):
+        for key, value in e.items():
+            held[key] += (i, value)
     each: dict[str, list] = {}
     some: dict[str, list] = {}
-    for key in keys:
-        held = [(i, e[key]) for i, e in enumerate(entries) if key in e]
-        if 2 * len(held) >= len(entries) and all(v is not None for _, v in held):
-            each[key] = [e.get(key) for e in entries]
+    for key in sorted(held):
+        pairs = held[key]
+        values = pairs[1::2]
+        if len(pairs) >= len(entries) and None not in values:  # half the entries or more
+            if len(values) == len(entries):
+                each[key] = values
+            else:
+                each[key] = [e.get(key) for e in entries]
         else:
-            some[key] = [x for pair in held for x in pair]
+            some[key] = pairs
     return {"n": len(entries), "each": each, "some": some}
 
 
