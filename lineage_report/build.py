@@ -36,7 +36,7 @@ from .inputfiles import megabytes_over
 from .lineage import Lineage
 from .load import Stopwatch, gc_paused, load_lineage
 from .problems import Problem, Problems, count_errors
-from .render import Asset, Renderer, collect_assets, keeps_rows, theme_dirs
+from .render import Asset, Renderer, collect_assets, keeps_rows, templates_digest, theme_dirs
 from .search import SEARCHED, search_index
 from .status import (
     ASPECTS,
@@ -573,10 +573,7 @@ def config_fingerprint(config: Config) -> str:
 
 def theme_fingerprint(dirs: list[Path], asset_paths: list[str]) -> str:
     """Hash the theme's templates and asset paths: a theme change rebuilds every page."""
-    sha = hashlib.sha256()
-    for folder in dirs:
-        for file in sorted(folder.rglob("*.html")):
-            sha.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes())
+    sha = hashlib.sha256(templates_digest(dirs).encode())
     for path in asset_paths:
         sha.update(path.encode())
     return sha.hexdigest()

@@ -14,6 +14,7 @@ template's reader, and it was sent with every page.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        auto_reload=False,  # one environment per build: no stat of every template per page
+        auto_reload=False,  # one environment per set of templates (_environment): no stat per page
         extensions=[TrimIndent],
     )
     env.filters["wrap"] = wrap
@@ -292,12 +293,25 @@ def hashed_asset(name: str, content: bytes) -> Asset:
     return Asset(name, naming.asset_path(name, content), content)
 
 
+def templates_digest(dirs: list[Path]) -> str:
+    """Hash the templates a theme search path can reach: its folders' and, by name
+    (`default/version.html`), every bundled theme's."""
+    sha = hashlib.sha256()
+    bundled = sorted(d for d in themes_root().iterdir() if d.is_dir())
+    for i, folder in enumerate([*dirs, *bundled]):
+        sha.update(f"{i}:{folder.name}\0".encode())  # not its whole path: a site's status says it
+        for file in sorted(folder.rglob("*.html")):
+            sha.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes())
+    return sha.hexdigest()
+
+
 class Renderer:
     """Renders view models with the theme's templates."""
 
     def __init__(self, dirs: list[Path], site_globals: dict[str, Any]):
-        self.env = environment(dirs)
-        self.env.globals.update(site_globals)
+        self.env = _environment(
+            tuple(dirs), templates_digest(dirs), tuple(sorted(site_globals.items()))
+        )
         self._templates: dict[str, jinja2.Template] = {}
 
     def render(self, template: str, **context: Any) -> str:
@@ -308,3 +322,14 @@ class Renderer:
             except jinja2.TemplateError as exc:
                 raise BuildError(f"template {template}: {exc}") from exc
         return self._templates[template].render(**context)
+
+
+# A process that builds again (serve, a script calling build()) compiles each template once,
+# not once a build (about 80 ms): the environment is kept while its templates, by their
+# digest, and the site's globals stay the same. A few are kept: a split site's parts.
+@functools.lru_cache(maxsize=8)
+def _environment(dirs: tuple[Path, ...], digest: str, site_globals: tuple) -> jinja2.Environment:
+    """Return the environment of a theme search path whose templates have `digest`."""
+    env = environment(list(dirs))
+    env.globals.update(site_globals)
+    return env
