@@ -744,23 +744,44 @@ class SiteViews:
         way = "up" if upstream else "down"
         limit = graphview.walk_limit(self.graph_facts, node, self.lineage.config.lineage_limit)
         seen = {node}
-        level, found, depth, hubs = [node], [], 0, []
+        level, found, hubs = [node], [], []
+        steps = {node: 0}
         while level and len(found) <= limit and not hubs:
-            depth += 1
             self.touch(level)  # what the next level holds follows from this one's neighbours
             nxt, hubs = self._next_level(node, level, way, seen)
+            self._steps(level, sorted(nxt), way, steps)
             level = sorted(nxt)
             seen.update(level)
-            found.extend((n, depth) for n in level)
-        listed = {n for n, _ in found[:limit]}
+            found.extend(level)
+        listed = set(found[:limit])
         self.touch(listed)  # whether a run is listed follows from where its page is
         # A dbt model's run is its version's row, as the graph draws the two as one node:
-        # their page is one (model_pages), and the version is a step away in the list.
-        shown = [(n, d) for n, d in found[:limit] if n not in self.shared[0]]
-        rows = [self.row(n, urls, d) for n, d in shown]
+        # their page is one (model_pages), and the run is no step of the list's depth.
+        shown = [n for n in found[:limit] if n not in self.shared[0]]
+        rows = [self.row(n, urls, steps[n]) for n in shown]
+        rows.sort(key=lambda row: row.distance)  # nearest first (stable: the walk's order)
         total = None if len(found) > limit or hubs else len(shown)
         elsewhere = [self._elsewhere(hub, way, listed, urls) for hub in hubs]
         return Cut(rows, total, full_data(urls), elsewhere=[e for e in elsewhere if e.count])
+
+    def _steps(self, level: list[str], nxt: list[str], way: str, steps: dict[str, int]) -> None:
+        """Set the depth of each node of the walk's next level: one more than its nearest
+        neighbour in this level, none between a dbt model's run and its version (one row)."""
+        graph = self.lineage.graph
+        back = graph.succ if way == "up" else graph.pred  # towards the start
+        runs = self.shared[0]
+        here = set(level)
+        for m in nxt:
+            around = back[m]
+            # A hub's every neighbour is not scanned: the level is the smaller side.
+            near = (
+                [n for n in around if n in here]
+                if len(around) <= len(here)
+                else [n for n in level if n in around]
+            )
+            steps[m] = min(
+                steps[n] + (0 if runs.get(n) == m or runs.get(m) == n else 1) for n in near
+            )
 
     def _next_level(
         self, start: str, level: list[str], way: str, seen: set[str]

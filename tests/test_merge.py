@@ -9,6 +9,7 @@ when the page has one. The dbt fixture is the jaffle_shop manifest in tests/data
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -174,18 +175,53 @@ def test_the_models_version_page_draws_and_lists_the_pairs_lineage(jaffle_site):
     section = lineage_section(html)
     assert 'id="lineage-graph-data"' in section
     upstream = section.split("<h3>Upstream</h3>", 1)[1].split("<h3>Downstream</h3>", 1)[0]
-    # What its run read, two steps up; no model's run has a row: its version's row stands
-    # for it, one step away (they are one page), as the graph draws the two as one node.
-    assert '<tr><td>2<td><a href="../versions/jaffle_shop-stg_orders-v0-' in upstream
+    # What its run read; no model's run has a row: its version's row stands for it (they
+    # are one page), as the graph draws the two as one node, so a run is no step of the
+    # depth: a parent model is one step up, its parents two, as dbt counts them (+2).
+    assert '<tr><td>1<td><a href="../versions/jaffle_shop-stg_orders-v0-' in upstream
+    assert '<tr><td>2<td><a href="../versions/jaffle_shop-raw_orders-v0-' in upstream
+    assert '<tr><td>3<td><a href="../versions/jaffle_shop-raw_payments-v0-' in upstream
     assert '<tr class="run">' not in upstream
     downstream = section.split("<h3>Downstream</h3>", 1)[1]
-    assert '<tr><td>2<td><a href="../versions/jaffle_shop-count_orders-v0-' in downstream
+    assert '<tr><td>1<td><a href="../versions/jaffle_shop-count_orders-v0-' in downstream
+    assert '<tr><td>2<td><a href="../versions/jaffle_shop-orders_per_customer-v0-' in downstream
     assert "metric count_<wbr>orders" not in downstream  # the metric's design run
     assert ">exposure crm_<wbr>export</a>" in downstream  # it makes nothing: a run, listed
     stg = lineage_section(page(jaffle_site, "versions", "jaffle_shop-stg_orders-v0"))
     down = stg.split("<h3>Downstream</h3>", 1)[1]
-    assert '<tr><td>2<td><a href="../versions/jaffle_shop-fct_orders-v0-' in down
+    assert '<tr><td>1<td><a href="../versions/jaffle_shop-fct_orders-v0-' in down
     assert "run fct_<wbr>orders" not in down
+
+
+def list_depths(html: str, heading: str) -> list[tuple[int, str]]:
+    """Return (depth, text) of each row of a lineage list ("Upstream" or "Downstream")."""
+    table = lineage_section(html).split(f"<h3>{heading}</h3>", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr[^>]*><td>(\d+)<td><a [^>]*>(.*?)</a>", table)
+    return [(int(depth), text.replace("<wbr>", "")) for depth, text in rows]
+
+
+def test_a_lists_depth_counts_a_dbt_models_run_as_no_step_and_other_runs_as_one(tmp_path):
+    """A dbt seed and model, then a training run on the model's table: the model's run has
+    no row (its version's page is its own), so it is no step; the training run has one."""
+    root = write_project(
+        tmp_path / "p",
+        {
+            "r.json": manifest("r", 0, logged=[art("raw")], job_type="dbt seed"),
+            "a.json": manifest("a", 2, used=["raw:v0"], logged=[art("data")], job_type="dbt model"),
+            "b.json": manifest("b", 4, used=["data:v0"], logged=[art("model", "model")]),
+        },
+    )
+    site = build(load_config(root), tmp_path / "site").output
+    assert list_depths(page(site, "versions", "model-v0"), "Upstream") == [
+        (1, "b"),
+        (2, "data:v0"),
+        (3, "raw:v0"),
+    ]
+    assert list_depths(page(site, "versions", "raw-v0"), "Downstream") == [
+        (1, "data:v0"),
+        (2, "b"),
+        (3, "model:v0"),
+    ]
 
 
 def test_a_run_that_makes_one_artifact_outside_dbt_keeps_its_lineage(tmp_path):

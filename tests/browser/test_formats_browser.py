@@ -27,15 +27,27 @@ def site(tmp_path_factory) -> Path:
     return formats_site(tmp_path_factory.mktemp("formats"))
 
 
+# The preview's rows, read at once, once its preview file has come ("loading…" until then):
+# read a list at a time, the terms could be the last node's and the values this one's.
+PREVIEW_ROWS = """() => {
+  const rows = document.querySelector('[data-lg="preview-rows"]');
+  const title = document.querySelector('[data-lg="preview-title"]');
+  if (!rows || !title || !title.textContent || rows.textContent.includes('loading\u2026')) {
+    return null;
+  }
+  const terms = [...rows.querySelectorAll('dt')].map((e) => e.textContent);
+  const values = [...rows.querySelectorAll('dd')].map((e) => e.textContent);
+  return terms.length === values.length ? [terms, values] : null;
+}"""
+
+
 def preview_of(page, node_id: str) -> dict[str, str]:
     """Click a node on the canvas; return its preview panel's rows as the reader sees them."""
     spot = harness.node_spot(page, node_id)
     page.mouse.click(spot["x"], spot["y"])
-    preview = page.locator('[data-lg="preview"]')
-    preview.wait_for(state="visible")
-    assert preview.locator('[data-lg="preview-title"]').text_content()
-    terms = preview.locator('[data-lg="preview-rows"] dt').all_text_contents()
-    values = preview.locator('[data-lg="preview-rows"] dd').all_text_contents()
+    page.wait_for_function("id => window.lineageView.selected() === id", arg=node_id)
+    page.locator('[data-lg="preview"]').wait_for(state="visible")
+    terms, values = page.wait_for_function(PREVIEW_ROWS).json_value()
     return dict(zip(terms, values, strict=True))
 
 

@@ -210,6 +210,26 @@ def test_asking_for_a_merged_runs_preview_shows_its_node(page, open_dbt):
     watcher.assert_clean()
 
 
+RAW_ORDERS = "artifact:jaffle_shop.raw_orders:v0"  # stg_orders's input: fct_orders's +2
+
+
+def test_depth_counts_the_models_drawn_not_the_runs_inside_them(page, open_dbt):
+    """Depth 1 on a model's page draws the models next to it, as its Upstream list numbers
+    them; split, a run is a step of its own again, as it is drawn."""
+    watcher = open_dbt(FCT, "#depth=1")
+    ids = drawn(page)
+    assert FCT in ids and STG in ids and PAYMENTS in ids
+    assert dbt_run("exposure.jaffle_shop.crm_export") in ids
+    assert RAW_ORDERS not in ids  # two models up
+    toggle(page).click()  # split: the run between two tables is a step
+    ids = drawn(page)
+    assert FCT in ids and FCT_RUN in ids and STG not in ids
+    page.fill('[data-lg="depth"]', "2")
+    ids = drawn(page)
+    assert STG in ids and STG_RUN not in ids and RAW_ORDERS not in ids
+    watcher.assert_clean()
+
+
 def test_a_split_nodes_preview_links_produced_by(page, dbt_site, open_dbt):
     watcher = open_dbt(FCT, "#merge=0")
     harness.lv(page, f"select({json.dumps(STG)})")

@@ -104,14 +104,16 @@
       return { entries: entries, list: Array.from(visible), pos: pos, pairs: pairs };
     }
 
-    // The distance of each entry from the focus, along the state's direction (null: no focus).
+    // The distance of each entry from the focus, along the state's direction (null: no focus),
+    // in steps of the graph as drawn: a run merged into its output is no step (merge.js).
     reach(state) {
       var start = this.index.get(state.focus);
       if (start === undefined) return null;
       var dist = this.entries.map(() => Infinity);
       dist[start] = 0;
-      if (state.dir !== 'down') walk(start, this.inAdj, dist);
-      if (state.dir !== 'up') walk(start, this.outAdj, dist);
+      var one = oneNode(this, state);
+      if (state.dir !== 'down') walk(start, this.inAdj, dist, one);
+      if (state.dir !== 'up') walk(start, this.outAdj, dist, one);
       this.membersOf.forEach((members, c) => {
         members.forEach((m) => { dist[c] = Math.min(dist[c], dist[m]); });
       });
@@ -441,18 +443,36 @@
     return index;
   }
 
-  // Breadth-first from `start` along `adj`, lowering each entry's distance in `dist`.
-  function walk(start, adj, dist) {
+  // The pairs the view draws as one node: run -> its output, when runs are merged (but not
+  // the focused run, which merge.js draws apart).
+  function oneNode(model, state) {
+    if (!state.merge || !LG.merge) return new Map();
+    var pairs = new Map(LG.merge.candidates(model));
+    pairs.delete(model.index.get(state.focus));
+    return pairs;
+  }
+
+  // Walk one way from `start`, lowering `dist` to each entry's steps: an edge between a run
+  // and the output it is drawn inside (`one`) is no step, every other edge one. Level by
+  // level: a free edge's end joins the level being walked, any other the next.
+  function walk(start, adj, dist, one) {
     var seen = new Map([[start, 0]]);
-    var queue = [start];
-    for (var q = 0; q < queue.length; q++) {
-      var n = queue[q];
-      for (var m of adj[n]) {
-        if (seen.has(m)) continue;
-        seen.set(m, seen.get(n) + 1);
-        dist[m] = Math.min(dist[m], seen.get(m));
-        queue.push(m);
+    var level = [start];
+    for (var steps = 0; level.length; steps++) {
+      var next = [];
+      for (var q = 0; q < level.length; q++) {
+        var n = level[q];
+        if (seen.get(n) !== steps) continue; // reached again for free, walked there
+        for (var m of adj[n]) {
+          var free = one.get(n) === m || one.get(m) === n;
+          var far = steps + (free ? 0 : 1);
+          if (seen.has(m) && seen.get(m) <= far) continue;
+          seen.set(m, far);
+          dist[m] = Math.min(dist[m], far);
+          (free ? level : next).push(m);
+        }
       }
+      level = next;
     }
   }
 
