@@ -749,7 +749,7 @@ class SiteViews:
         while level and len(found) <= limit and not hubs:
             self.touch(level)  # what the next level holds follows from this one's neighbours
             nxt, hubs = self._next_level(node, level, way, seen)
-            self._steps(level, sorted(nxt), way, steps)
+            self._steps(level, nxt, way, steps)
             level = sorted(nxt)
             seen.update(level)
             found.extend(level)
@@ -764,7 +764,7 @@ class SiteViews:
         elsewhere = [self._elsewhere(hub, way, listed, urls) for hub in hubs]
         return Cut(rows, total, full_data(urls), elsewhere=[e for e in elsewhere if e.count])
 
-    def _steps(self, level: list[str], nxt: list[str], way: str, steps: dict[str, int]) -> None:
+    def _steps(self, level: list[str], nxt: set[str], way: str, steps: dict[str, int]) -> None:
         """Set the depth of each node of the walk's next level: one more than its nearest
         neighbour in this level, none between a dbt model's run and its version (one row)."""
         graph = self.lineage.graph
