@@ -297,7 +297,8 @@ def templates_digest(dirs: list[Path]) -> str:
     """Hash the templates a theme search path can reach: its folders' and, by name
     (`default/version.html`), every bundled theme's."""
     sha = hashlib.sha256()
-    bundled = sorted(d for d in themes_root().iterdir() if d.is_dir())
+    # Each folder once: the search path ends in a bundled theme (the default), read once.
+    bundled = sorted(d for d in themes_root().iterdir() if d.is_dir() and d not in dirs)
     for i, folder in enumerate([*dirs, *bundled]):
         sha.update(f"{i}:{folder.name}\0".encode())  # not its whole path: a site's status says it
         for file in sorted(folder.rglob("*.html")):

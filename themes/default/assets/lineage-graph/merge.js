@@ -34,14 +34,25 @@
     return Array.from(candidates(model).keys()).some((i) => model.entries[i].o === 2);
   }
 
+  // The pairs a state merges where both are drawn: run -> its output, with runs merged,
+  // but never the run the view is focused on (model.js counts depth by these too).
+  function merging(model, state) {
+    var pairs = new Map();
+    if (!state.merge) return pairs;
+    candidates(model).forEach((a, r) => {
+      if (model.entries[r].id !== state.focus) pairs.set(r, a);
+    });
+    return pairs;
+  }
+
   // The scene with each mergeable pair it draws as one node: `merged` maps the artifact's
   // index to its run's; the runs leave `list`, their edges go to their outputs.
   function contract(model, scene, state) {
-    if (!state.merge || state.view === 'types') return scene;
+    if (state.view === 'types') return scene;
     var drawn = new Set(scene.list);
     var into = new Map(); // run -> artifact
-    candidates(model).forEach((a, r) => {
-      if (drawn.has(r) && drawn.has(a) && model.entries[r].id !== state.focus) into.set(r, a);
+    merging(model, state).forEach((a, r) => {
+      if (drawn.has(r) && drawn.has(a)) into.set(r, a);
     });
     if (!into.size) return scene;
     var list = scene.list.filter((i) => !into.has(i));
@@ -196,6 +207,6 @@
     if (value === '1' || value === '0') state.merge = value === '1';
   }
 
-  LG.merge = { candidates: candidates, byDefault: byDefault, contract: contract,
+  LG.merge = { candidates: candidates, byDefault: byDefault, merging: merging, contract: contract,
     runOf: runOf, outputOf: outputOf, bind: bind, sync: sync, showRun: showRun, encode: encode, decode: decode };
 })(window.LineageGraph = window.LineageGraph || {});

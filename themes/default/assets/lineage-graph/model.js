@@ -111,7 +111,7 @@
       if (start === undefined) return null;
       var dist = this.entries.map(() => Infinity);
       dist[start] = 0;
-      var one = oneNode(this, state);
+      var one = LG.merge ? LG.merge.merging(this, state) : new Map(); // drawn as one node
       if (state.dir !== 'down') walk(start, this.inAdj, dist, one);
       if (state.dir !== 'up') walk(start, this.outAdj, dist, one);
       this.membersOf.forEach((members, c) => {
@@ -441,15 +441,6 @@
     var index = new Map();
     entries.forEach((e, i) => index.set(e.id, i));
     return index;
-  }
-
-  // The pairs the view draws as one node: run -> its output, when runs are merged (but not
-  // the focused run, which merge.js draws apart).
-  function oneNode(model, state) {
-    if (!state.merge || !LG.merge) return new Map();
-    var pairs = new Map(LG.merge.candidates(model));
-    pairs.delete(model.index.get(state.focus));
-    return pairs;
   }
 
   // Walk one way from `start`, lowering `dist` to each entry's steps: an edge between a run
