@@ -27,7 +27,7 @@ import msgspec
 from . import formats, graphview, naming, split
 from .collect import ManifestCache
 from .config import Config
-from .crew import Crew, RenderState, side_job, worth_forking
+from .crew import Crew, RenderState, processes, side_job, worth_forking
 from .errors import ConfigError
 from .formats import plural
 from .graphview.members import FOLDER as MEMBERS
@@ -36,7 +36,15 @@ from .inputfiles import megabytes_over
 from .lineage import Lineage
 from .load import Stopwatch, gc_paused, load_lineage
 from .problems import Problem, Problems, count_errors
-from .render import Asset, Renderer, collect_assets, keeps_rows, templates_digest, theme_dirs
+from .render import (
+    Asset,
+    Renderer,
+    collect_assets,
+    compile_templates,
+    keeps_rows,
+    templates_digest,
+    theme_dirs,
+)
 from .search import SEARCHED, search_index
 from .status import (
     ASPECTS,
@@ -146,8 +154,13 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
     output = folder.path
     watch = Stopwatch()
 
-    # The collector stays off what is gathered here, which lives until the build ends.
-    with gc_paused(freeze=True):
+    # The theme's templates compile on the other core meanwhile; the collector stays off
+    # what is gathered here, which lives until the build ends.
+    dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
+    with (
+        side_job(compile_templates, dirs, start=processes(jobs) >= 2, optional=True) as compiled,
+        gc_paused(freeze=True),
+    ):
         # 1-2. Collect the manifests (reading only those changed since the last build's
         # status) and build the whole graph before anything is written.
         old = load_status(output)
@@ -156,7 +169,6 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
 
         # 3. Views: every page's path, the theme, its assets, and what changed since last time.
         report_time = build_time(lineage)
-        dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
         views = SiteViews(
             lineage,
             readme=read_readme(config),
@@ -186,6 +198,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
         assets.append(types_asset(views))
         always = SITE_WIDE if changes.unchanged("graph") else SITE_WIDE | {"graph"}
         todo = [p for p in pages if must_render(changes, p, p.kind in always, folder)]
+        templates = compiled()
     watch.lap("views")
 
     # 4-5. Render the pages that need it and write them, the site-wide files meanwhile.
@@ -197,7 +210,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
     try:
         for spec in pages:
             writer.claim(spec.path)
-        renderer = Renderer(dirs, site_globals(config))
+        renderer = Renderer(dirs, site_globals(config), templates)
         state = RenderState(views, renderer, asset_urls(assets), writer, base_url(config))
         with gc_paused():
             crew = Crew(state, todo, jobs, progress)
@@ -211,6 +224,7 @@ def _build(config: Config, folder: OutputFolder, progress: bool, jobs: int | Non
             kept = [p.path for p in pages if p.path not in records]
             last = changes.old.pages if changes.incremental else []
             write_member_files(writer, crew, sorted(p.path for p in pages), kept, last)
+            writer.keep_the_rest()  # linked in on a thread while the status is made
             claimed = sorted(writer.claimed)
             stamp = cache.settle()  # the status's time: the cache trusts what settled before
             manifests = (cache.key, cache.entries())

@@ -191,7 +191,7 @@ class Crew:
 
         A full build's pages are already in the staging folder. An incremental build's come
         back as bytes: this process writes those that differ from the last site's, and the
-        rest are linked in from the last site at commit (Writer._link_unchanged).
+        rest are linked in from the last site (Writer.keep_the_rest).
         """
         writer = self.state.writer
         records, held = {}, []
@@ -240,14 +240,16 @@ def _own_ids(chunk: list, ids: dict[str, str]) -> list:
 
 
 @contextmanager
-def side_job(make: Callable[..., Any], *args: Any, start: bool = True):
+def side_job(make: Callable[..., Any], *args: Any, start: bool = True, optional: bool = False):
     """Make `make(*args)` in a forked process while the block runs; yield a function that
     returns the result. The fork only reads, and its copies of what it reads go with it.
 
-    Without `start`, or where forking is not possible, the function makes it here.
+    Without `start`, or where forking is not possible, the function makes it here. An
+    `optional` job (one that only saves time) is then not made: the function returns None,
+    as it does when the job failed.
     """
     if not start or not _can_fork():
-        yield lambda: make(*args)
+        yield (lambda: None) if optional else (lambda: make(*args))
         return
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -259,10 +261,10 @@ def side_job(make: Callable[..., Any], *args: Any, start: bool = True):
         try:
             made, value = receive.recv()
         except EOFError:  # the process died: make it here
-            return make(*args)
-        if not made:
+            return None if optional else make(*args)
+        if not made and not optional:
             raise BuildError(value)
-        return value
+        return value if made else None
 
     try:
         yield result

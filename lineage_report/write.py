@@ -33,6 +33,7 @@ import os
 import shutil
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -388,6 +389,8 @@ class Writer:
         self.written: dict[str, int] = {}  # path -> bytes, of the files this build wrote
         self._root = str(self.root)
         self._made: set[str] = {self._root}
+        self._kept: frozenset[str] = frozenset()  # being linked in from the last site
+        self._linking: Future | None = None
 
     def part(self, folder: str) -> Writer:
         """Return a writer of one sub-site (a split site's part), staged in `folder` here.
@@ -418,6 +421,8 @@ class Writer:
     def put_parts(self, path: str, parts: Iterable[bytes]) -> int:
         """Write a claimed path's bytes given in pieces, one after another; return its size."""
         # Plain strings, not Path objects: this runs once per page. `claim` checked the path.
+        if path in self._kept:  # it is a link to the last site's file: never write through it
+            raise BuildError(f"{path}: written after the build kept the last site's file")
         folder, _, name = path.rpartition("/")
         parent = os.path.join(self._root, folder) if folder else self._root
         if parent not in self._made:
@@ -457,20 +462,34 @@ class Writer:
         except OSError:
             return False
 
+    def keep_the_rest(self) -> None:
+        """Incremental: start bringing the last site's files that this build keeps (claimed,
+        not written) into the staged site, on a thread; `commit` waits for it. A rebuild
+        calls this before it writes its status, which the thread's 12,000 links at 10k nodes
+        (80 ms, most of it in the kernel) then overlap. Only paths claimed after this may
+        still be written."""
+        if not self.incremental or self._linking is not None:
+            return
+        self._kept = frozenset(self.claimed.difference(self.written))
+        pool = ThreadPoolExecutor(max_workers=1)
+        self._linking = pool.submit(self._link_unchanged, sorted(self._kept))
+        pool.shutdown(wait=False)  # its thread ends with the links
+
     def commit(self) -> None:
         """Make this build's files the output folder, keeping every file it did not write."""
         try:
-            if self.incremental:
-                self._link_unchanged()
+            self.keep_the_rest()
+            if self._linking is not None:
+                self._linking.result()  # its error, if any, is the build's
             self._swap_in()
         finally:
             self.folder.release()
 
-    def _link_unchanged(self) -> None:
-        """Incremental: bring the last site's pages that this build keeps into the staged
-        site (hard links, no copy), so the rebuild is swapped in whole like a full build."""
+    def _link_unchanged(self, paths: list[str]) -> None:
+        """Bring the last site's files that this build keeps into the staged site (hard
+        links, no copy), so the rebuild is swapped in whole like a full build."""
         made, old = set(self._made), str(self.output)
-        for path in sorted(self.claimed.difference(self.written)):
+        for path in paths:
             folder, _, name = path.rpartition("/")
             parent = os.path.join(self._root, folder) if folder else self._root
             if parent not in made:
@@ -518,6 +537,8 @@ class Writer:
 
     def abort(self) -> None:
         """Throw the staging folder away, leaving the output as it was."""
+        if self._linking is not None:
+            self._linking.exception()  # wait: it is still making links in the staging folder
         shutil.rmtree(self.staging, ignore_errors=True)
         self.folder.release()
 

@@ -122,6 +122,14 @@ def side_jobs(tmp_path: Path) -> None:
     failing = pytest.raises(BuildError, match="^ZeroDivisionError: integer division or modulo")
     with failing, crew.side_job(divmod, 1, 0) as made:
         made()
+    # An optional job (compiling the templates ahead) only saves time: failed, or not
+    # started, it gives nothing and the build goes on without it.
+    with crew.side_job(divmod, 1, 0, optional=True) as made:
+        assert made() is None
+    with crew.side_job(sorted, "cab", start=False, optional=True) as made:
+        assert made() is None
+    with crew.side_job(sorted, "cab", optional=True) as made:
+        assert made() == ["a", "b", "c"]
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="the block failed"), crew.side_job(time.sleep, 60):
         raise RuntimeError("the block failed")

@@ -198,6 +198,46 @@ def test_a_rebuild_removes_only_the_pages_it_wrote(tmp_path):
     }
 
 
+def test_a_file_a_rebuild_keeps_is_never_written_through_to_the_last_site(tmp_path):
+    # A rebuild links the last site's unchanged files into the new one on a thread
+    # (Writer.keep_the_rest); writing such a path then would change the live site's file.
+    out = tmp_path / "site"
+    build(load_config(SMALL), out)
+    before = tree(out)
+    writer = write.Writer(out, incremental=True)
+    writer.claim("index.html")  # kept: not written by this build
+    writer.keep_the_rest()
+    with pytest.raises(BuildError, match="^index.html: written after the build kept the last"):
+        writer.put("index.html", b"<p>changed</p>")
+    writer.abort()
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_rebuild_failing_while_it_links_kept_files_leaves_the_last_site(tmp_path, monkeypatch):
+    project = Path(shutil.copytree(SMALL, tmp_path / "proj"))
+    out = tmp_path / "site"
+    build(load_config(project), out)
+    before = tree(out)
+    link = os.link
+
+    def slow_link(source, target):  # the thread is still linking when the build fails
+        time.sleep(0.002)
+        link(source, target)
+
+    def failing_status(*args):
+        raise BuildError("the status could not be made")
+
+    monkeypatch.setattr(write.os, "link", slow_link)
+    monkeypatch.setattr("lineage_report.build.encode_status", failing_status)
+    first = sorted((project / "runs").glob("*.json"))[0]
+    first.write_text(first.read_text() + "\n")  # read again: a rebuild
+    with pytest.raises(BuildError, match="^the status could not be made$"):
+        build(load_config(project), out)
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "site"]  # no staging left
+
+
 def test_a_kept_file_where_the_site_has_a_page_is_refused(tmp_path):
     out = tmp_path / "site"
     out.mkdir()
