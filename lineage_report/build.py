@@ -273,7 +273,9 @@ def _build_split(
         report_time = build_time(lineage)
         dirs = theme_dirs(config.theme_name, config.theme_custom_dir)
         texts = read_readme(config), about(lineage, report_time)
-        shared = SharedParts(*texts, dirs, collect_assets(dirs), report_time)
+        # Compiled once: each part renders with its own globals (its own environment).
+        theme = dirs, collect_assets(dirs), compile_templates(dirs)
+        shared = SharedParts(*texts, *theme, report_time)
     watch.lap("views")
 
     # 4-5. Each part rendered and written into its own folder; then the hub beside them.
@@ -315,6 +317,7 @@ class SharedParts:
     about: list[Field]
     dirs: list[Path]
     assets: list[Asset]
+    templates: dict[str, bytes]  # render.compile_templates
     report_time: str
 
 
@@ -343,7 +346,7 @@ def build_part(
     out = writer.part(part.folder)
     for spec in pages:
         out.claim(spec.path)
-    renderer = Renderer(shared.dirs, site_globals(config))
+    renderer = Renderer(shared.dirs, site_globals(config), shared.templates)
     state = RenderState(views, renderer, asset_urls(assets), out, base_url(config))
     crew = Crew(state, pages, jobs, progress)
     crew.finish()
@@ -370,7 +373,7 @@ def write_hub(
     config = lineage.config
     page = split.hub_page(lineage, built, sum(writer.written.values()))
     base = base_url(config)
-    html = Renderer(shared.dirs, site_globals(config)).render(
+    html = Renderer(shared.dirs, site_globals(config), shared.templates).render(
         "hub.html",
         page=page,
         nav=[],

@@ -16,9 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 
-from lineage_report import graphview, naming
+from lineage_report import graphview, naming, render
 from lineage_report.build import build
 from lineage_report.config import load_config
 from lineage_report.errors import ConfigError
@@ -198,6 +199,24 @@ def test_parts_rendered_by_forked_workers_are_the_same(project, site, tmp_path, 
     files = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
     assert [f for f in files if (site / f).read_bytes() != (forked / f).read_bytes()] == []
     assert check_site(forked) == []
+
+
+def test_the_theme_is_compiled_once_for_every_part(project, tmp_path, monkeypatch):
+    # Each part renders with its own title, so its own jinja2 environment; the templates'
+    # code is compiled once (render.compile_templates) and loaded by every part's.
+    render._environment.cache_clear()  # no environment of an earlier build to reuse
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def recording(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", recording)
+    result = build(load_config(project, split_by="project"), tmp_path / "site", jobs=1)
+    assert result.parts == 3
+    assert "run.html" in compiled and "hub.html" in compiled
+    assert sorted(compiled) == sorted(set(compiled))
 
 
 def test_namespace_is_the_same_cut(project: Path, site: Path, tmp_path: Path):
