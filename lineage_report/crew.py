@@ -262,9 +262,11 @@ def side_job(make: Callable[..., Any], *args: Any, start: bool = True, optional:
             made, value = receive.recv()
         except EOFError:  # the process died: make it here
             return None if optional else make(*args)
-        if not made and not optional:
-            raise BuildError(value)
-        return value if made else None
+        if made:
+            return value
+        if optional:
+            return None
+        raise BuildError(value)
 
     try:
         yield result

@@ -16,7 +16,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jinja2
 import pytest
 
 from lineage_report import graphview, naming, render
@@ -27,6 +26,7 @@ from lineage_report.inputfiles import megabytes_over
 from tests.conftest import ROOT
 from tests.factories import art, manifest, write_project
 from tests.linkcheck import check_site
+from tests.test_compiled_templates import compiled_names
 
 ALPHA, BETA = naming.part_folder("alpha"), naming.part_folder("beta")
 NONE = naming.NO_PROJECT_FOLDER
@@ -205,14 +205,7 @@ def test_the_theme_is_compiled_once_for_every_part(project, tmp_path, monkeypatc
     # Each part renders with its own title, so its own jinja2 environment; the templates'
     # code is compiled once (render.compile_templates) and loaded by every part's.
     render._environment.cache_clear()  # no environment of an earlier build to reuse
-    compiled: list[str] = []
-    compile_ = jinja2.Environment.compile
-
-    def recording(self, source, name=None, *args, **kwargs):
-        compiled.append(name)
-        return compile_(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", recording)
+    compiled = compiled_names(monkeypatch)
     result = build(load_config(project, split_by="project"), tmp_path / "site", jobs=1)
     assert result.parts == 3
     assert "run.html" in compiled and "hub.html" in compiled
