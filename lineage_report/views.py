@@ -572,6 +572,9 @@ class SiteViews:
         self.preview_shards = previews.SHARDS
         # A dbt model's run and artifact pages are its version's (one page per model).
         self.shared = graphview.model_pages(graph)
+        # Each such run and its version, either way: one row, so no step between them.
+        runs = self.shared[0]
+        self._one_row = {**runs, **{version: run for run, version in runs.items()}}
 
     # ordering -------------------------------------------------------------------
 
@@ -767,9 +770,9 @@ class SiteViews:
     def _steps(self, level: list[str], nxt: set[str], way: str, steps: dict[str, int]) -> None:
         """Set the depth of each node of the walk's next level: one more than its nearest
         neighbour in this level, none between a dbt model's run and its version (one row)."""
-        graph = self.lineage.graph
-        back = graph.succ if way == "up" else graph.pred  # towards the start
-        runs = self.shared[0]
+        facts = self.graph_facts  # plain dicts: networkx's views cost a call per lookup
+        back = facts.succ if way == "up" else facts.pred  # towards the start
+        one_row = self._one_row
         here = set(level)
         for m in nxt:
             around = back[m]
@@ -779,17 +782,19 @@ class SiteViews:
                 if len(around) <= len(here)
                 else [n for n in level if n in around]
             )
-            steps[m] = min(
-                steps[n] + (0 if runs.get(n) == m or runs.get(m) == n else 1) for n in near
-            )
+            step = min([steps[n] for n in near]) + 1
+            partner = one_row.get(m)
+            if partner in here and partner in around:
+                step = min(step, steps[partner])
+            steps[m] = step
 
     def _next_level(
         self, start: str, level: list[str], way: str, seen: set[str]
     ) -> tuple[set[str], list[str]]:
         """Return the unseen neighbours of a level's nodes, and its hubs, which give only
         their first HUB_ROWS (by id)."""
-        graph = self.lineage.graph
-        adj = graph.pred if way == "up" else graph.succ
+        facts = self.graph_facts
+        adj = facts.pred if way == "up" else facts.succ
         nxt: set[str] = set()
         hubs = []
         for n in level:
