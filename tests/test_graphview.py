@@ -31,8 +31,9 @@ TRAIN = "artifact:mnist-train:v0"
 
 
 def drawn(view):
-    """Return the entries drawn when the page opens (clusters, not their members)."""
-    return [e for e in view.data["nodes"] if "c" not in e]
+    """Return the entries drawn when the page opens (clusters, not their members), each
+    placed as the browser places it (pagedata.placed)."""
+    return [e for e in graphview.pagedata.placed(view.data)["nodes"] if "c" not in e]
 
 
 def drawn_pairs(view):

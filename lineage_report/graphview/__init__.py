@@ -1,9 +1,10 @@
-"""Graph views for the browser: layout, clusters and compact page data, all computed at build time.
+"""Graph views for the browser: layers, clusters and compact page data, computed at build time.
 
 A view is the part of the lineage graph one page draws: a node's neighbourhood
 (`page_graph`), the whole project (`project_graph`) or one node per type (`type_overview`),
-laid out and clustered in Python and serialised once for `lineage-graph.js` (format:
-docs/graph.md). The modules, bottom up: `style` (the one palette), `text`, `facts` (per-graph
+layered and clustered in Python and serialised once for `lineage-graph.js` (format:
+docs/graph.md), which places the nodes within their layers as `layout.place` does. The
+modules, bottom up: `style` (the one palette), `text`, `facts` (per-graph
 lookups and what views share: the caller keeps one `GraphFacts` per build), `layout`,
 `neighbourhood`, `clusters`, `fans`, `entries`, `overview`, `compact` (the page data as a page
 embeds it), `pagedata`, `pages`, `exporters` (Mermaid, pyvis). This face only hands on the

@@ -33,15 +33,17 @@ UNFINISHED = ("failed", "crashed", "skipped", "running")  # run states the graph
 
 
 def node_entries(
-    facts: GraphFacts, pos, clusters, focus, href, member_cap, previews=True, shared=False
+    facts: GraphFacts, xs, clusters, focus, href, member_cap, previews=True, shared=False
 ):
-    """Return the node entries (drawn nodes by position, then members) and an id->index map.
+    """Return the node entries (drawn nodes by x and id, then members) and an id->index map.
+
+    A drawn entry has its x (`xs`); its y is the browser's to work out (pagedata.placed).
 
     Without `previews` only the focus keeps its preview; with `shared` preview files
     (previews.py) no entry holds one: the browser reads them there.
     """
     by_id = {c.id: c for c in clusters}
-    drawn = sorted(pos, key=lambda n: (pos[n][0], pos[n][1], n))
+    drawn = sorted(xs, key=lambda n: (xs[n], n))
     entries = []
     for n in drawn:
         if n in by_id:
@@ -55,7 +57,7 @@ def node_entries(
                 entry.pop("ph", None)  # the producer's link lives in the preview
         if shared:
             entry.pop("p", None)
-        entry["x"], entry["y"] = pos[n]
+        entry["x"] = xs[n]
         entries.append(entry)
     index = {e["id"]: i for i, e in enumerate(entries)}
     shares = member_shares(clusters, member_cap)

@@ -13,7 +13,7 @@ from typing import Any
 import networkx as nx
 
 from .facts import GraphFacts
-from .pagedata import GraphView, drawn_pairs
+from .pagedata import GraphView, drawn_pairs, placed
 from .pages import DEFAULT_THRESHOLD, page_graph, project_graph
 from .style import FOCUS_BORDER, MERMAID_CLASS_DEFS, MERMAID_SHAPES, PALETTE
 
@@ -22,7 +22,7 @@ _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 _.,:/@+=-]")
 
 def mermaid(view: GraphView | Mapping[str, Any]) -> str:
     """Return Mermaid flowchart text of a view as first drawn (the browser's export, same text)."""
-    data = view.data if isinstance(view, GraphView) else view
+    data = placed(view.data if isinstance(view, GraphView) else view)
     entries = data.get("nodes") or []
     if not entries and data.get("types"):
         entries, flat = data["types"]["nodes"], data["types"]["edges"]
@@ -57,8 +57,9 @@ def to_pyvis(
     net = Network(
         height=height, width="100%", directed=True, notebook=notebook, cdn_resources="in_line"
     )
-    entries = view.data["nodes"] or view.data["types"]["nodes"]
-    flat = view.data["edges"] if view.data["nodes"] else view.data["types"]["edges"]
+    data = placed(view.data)
+    entries = data["nodes"] or data["types"]["nodes"]
+    flat = data["edges"] if data["nodes"] else data["types"]["edges"]
     drawn = [e for e in entries if "c" not in e]
     for entry in drawn:
         net.add_node(entry["id"], **_pyvis_node(entry, entry["id"] == view.focus))

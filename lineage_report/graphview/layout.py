@@ -1,9 +1,11 @@
 """Layout: layers left to right, barycenter order within a layer, edges pulled straight.
 
-Positions are computed at build time, so the browser runs no physics and two builds draw
-the same picture. Longest-path layers put each node right of its inputs (an input sits just
-before its first use); a few barycenter sweeps order each layer; then each node is pulled
-level with its inputs while keeping rows at least `Y_GAP` apart.
+No physics: two builds, and two browsers, draw the same picture. Longest-path layers put
+each node right of its inputs (an input sits just before its first use); a few barycenter
+sweeps order each layer; then each node is pulled level with its inputs while keeping rows
+at least `Y_GAP` apart. A build works out the layers; a page's nodes are placed within them
+by the browser (lineage-graph/layout.js), which does exactly what `place` does here, so the
+page need not carry every node's y (issue 15).
 """
 
 from __future__ import annotations
@@ -95,6 +97,12 @@ def _back_edges(succ: dict[str, list[str]]) -> set[Edge]:
     return back
 
 
+def layer_xs(layer: dict[str, int]) -> dict[str, int]:
+    """Return each node's x: its layer's, counted from the leftmost (as `place` gives it)."""
+    base = min(layer.values(), default=0)
+    return {n: (k - base) * X_GAP for n, k in layer.items()}
+
+
 def place(layer: dict[str, int], edges: Iterable[Edge]) -> dict[str, tuple[int, int]]:
     """Return (x, y) per node: barycenter order within layers, then edges pulled straight."""
     sides: dict[str, tuple[list[str], list[str]]] = {n: ([], []) for n in layer}
@@ -145,7 +153,10 @@ def _mean(nodes: list[str], ys: dict[str, float], default: float) -> float:
     """Return the mean y of nodes, or default for none."""
     if not nodes:
         return default
-    return ys[nodes[0]] if len(nodes) == 1 else sum(map(ys.__getitem__, nodes)) / len(nodes)
+    total = 0.0
+    for n in nodes:  # left to right, as the browser adds (sum() compensates from Python 3.12)
+        total += ys[n]
+    return total / len(nodes)
 
 
 def _spread(wanted: list[float], gap: float) -> list[float]:

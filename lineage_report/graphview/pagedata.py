@@ -18,13 +18,14 @@ from ..scriptjson import script_json
 from .clusters import Cluster
 from .compact import encode_page
 from .facts import GraphFacts
-from .layout import Y_GAP, Edge
+from .layout import Y_GAP, Edge, place
 from .text import GROUP_MAX, LABEL_MAX, plain
 
 # 2: the compact encoding (string table, flat preview rows); 3: a lean head; 4: the entries
 # in columns (compact.columns); 5: listed nodes named by their rows (rows.py), `groups` left
-# to the type overview; 6: a run id's end after its last "@" in the string table
-DATA_VERSION = 6
+# to the type overview; 6: a run id's end after its last "@" in the string table; 7: drawn
+# nodes without their y, which the browser works out (`placed`), in (x, id) order
+DATA_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,23 @@ def flat_edges(edges: list[Edge], index: dict[str, int], rep: dict[str, str]) ->
         if a != b:
             pairs.add((a, b))
     return [i for pair in sorted(pairs) for i in pair]
+
+
+def placed(data: dict[str, Any]) -> dict[str, Any]:
+    """Return page data with each drawn node's y, as the browser works it out from the
+    layers (x) and the edges between drawn nodes (lineage-graph/layout.js, `layout.place`).
+
+    Data that has them (a type overview's, a grouping's) is returned as it is.
+    """
+    entries = data.get("nodes") or []
+    drawn = [e for e in entries if "c" not in e]
+    if not drawn or "y" in drawn[0]:
+        return data
+    ids = [e["id"] for e in entries]
+    edges = sorted((ids[a], ids[b]) for a, b in drawn_pairs(entries, data["edges"]))
+    pos = place({e["id"]: e["x"] for e in drawn}, edges)
+    nodes = [e if "c" in e else {**e, "y": pos[e["id"]][1]} for e in entries]
+    return {**data, "nodes": nodes}
 
 
 def drawn_pairs(entries: list[dict], flat: list[int]) -> list[tuple[int, int]]:

@@ -22,7 +22,7 @@ from .entries import node_entries
 from .facts import GraphFacts, facts_of
 from .fans import fan_links, fan_note, hub_fans
 from .groupings import grouped
-from .layout import Edge, layering, place
+from .layout import Edge, layer_xs, layering
 from .members import member_file, site_links, site_root
 from .neighbourhood import FAN_LIMIT, cut_note, induced_edges, neighbourhood, walk_limit
 from .overview import type_table, types_data
@@ -204,15 +204,14 @@ def _cluster(facts: GraphFacts, layer: dict[str, int], ask: _Ask, fans: list) ->
 def _drawn_view(facts, drawing: _Drawing, edges, ask: _Ask, head, note, types) -> GraphView | None:
     """Return the drawn view, leaner if need be; None if even that exceeds MAX_BYTES."""
     rep = drawing.rep
-    drawn_edges = sorted({(rep.get(u, u), rep.get(v, v)) for u, v in edges} - _loops(rep))
-    # (With fans, `edges` holds the members' edges too: they map to their fans.)
-    pos = place(drawing.layer, drawn_edges)
+    # Only x, from the layers: the browser places each layer's nodes (layout.place).
+    xs = layer_xs(drawing.layer)
     clusters = drawing.clusters
     shared = _preview_files(ask)
     lean_note = LEAN_NOTE if shared is None else LEAN_SHARED_NOTE
     for cap, previews, extra in ((ask.member_cap, True, ""), (0, False, lean_note)):
         entries, index = node_entries(
-            facts, pos, clusters, ask.focus, ask.href, cap, previews, shared is not None
+            facts, xs, clusters, ask.focus, ask.href, cap, previews, shared is not None
         )
         flat = flat_edges(edges, index, rep)
         columns = column_data(facts, entries)
@@ -267,8 +266,3 @@ def _too_many_note(nodes: int, drawn: int, limit: int) -> str:
 def _join(*sentences: str) -> str:
     """Return the non-empty sentences joined by a space."""
     return " ".join(s for s in sentences if s)
-
-
-def _loops(rep: dict[str, str]) -> set[Edge]:
-    """Return the self-loops clustering can create (members of one cluster joined)."""
-    return {(c, c) for c in set(rep.values())}

@@ -125,6 +125,22 @@ def test_every_graph_page_opens_whole_fits_again_and_exports_whole(page, site, w
     assert crowded == []
 
 
+def test_the_browser_places_every_node_where_the_build_would(page, site, watched):
+    # The page data carries layers only (#15): the browser's layout.js places each drawn
+    # node exactly where Python's reference (pagedata.placed) puts it, on every page.
+    for path in graph_pages(site):
+        data = graphview.pagedata.placed(graphview.compact.read_page_file(site / path))
+        want = {e["id"]: [e["x"], e["y"]] for e in data["nodes"] if "c" not in e}
+        if not want:
+            continue  # a type overview: its types come with their places
+        open_page(page, site, path, watched).assert_clean()
+        drawn = page.evaluate(
+            "() => Object.entries(window.lineageView.network.getPositions())"
+            ".map(([id, p]) => [id, [p.x, p.y]])"
+        )
+        assert dict(drawn) == want, path
+
+
 def test_a_long_chain_shows_short_labels_and_full_ones_when_zoomed(page, site, watched):
     open_page(page, site, naming.node_path(MODEL), watched)
     opened = page.evaluate(BOXES)
