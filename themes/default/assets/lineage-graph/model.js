@@ -5,7 +5,7 @@
  * (x) computed at build time, edges as a flat list of index pairs, and the type overview, written
  * compactly (a string table, flat preview rows, the entries in columns); `expand` reads it back as
  * lineage_report/graphview/compact.py's `decode` does, so the rest sees whole entries, and
- * `placed` gives each drawn entry its y as graphview/pagedata.py's `placed` does. A view
+ * `place` gives each drawn entry its y as graphview/pagedata.py's `placed` does. A view
  * state (view, focus, direction, depth, hidden types, members pulled out of their clusters)
  * picks a scene: the entries drawn, where, and the edges between them. Nothing here touches
  * the page or vis-network.
@@ -25,7 +25,7 @@
       this.types = types ? { nodes: nodes, edges: data.edges || [] }
         : data.types || { nodes: [], edges: [] };
       this.flat = types ? [] : data.edges || [];
-      placed(this.entries, this.flat);
+      this.place();
       this.row = data.row; // `expand` fills in the default (DEFAULTS)
       this.index = indexById(this.entries);
       this.typeIndex = indexById(this.types.nodes);
@@ -168,6 +168,22 @@
       return pos;
     }
 
+    // Give each drawn entry its y (layout.js), as lineage_report/graphview/pagedata.py's
+    // `placed` does: the layers are the entries' x, the edges those between drawn entries
+    // as the page opens (`pairs`: a member's given to its cluster), sorted by their ends' ids.
+    place() {
+      var drawn = [];
+      this.entries.forEach((e, i) => { if (e.c === undefined) drawn.push(i); });
+      if (!drawn.length || this.entries[drawn[0]].y !== undefined) return;
+      var id = (i) => this.entries[i].id;
+      var byId = LG.layout.compareCodePoints; // Python's order, as `placed` sorts them
+      var edges = this.pairs(new Set(drawn), { out: new Set() })
+        .map(([a, b]) => [id(a), id(b)])
+        .sort((p, q) => byId(p[0], q[0]) || byId(p[1], q[1]));
+      var pos = LG.place(new Map(drawn.map((i) => [id(i), this.entries[i].x])), edges);
+      drawn.forEach((i) => { this.entries[i].y = pos.get(id(i)).y; });
+    }
+
     // The entry an edge of `i` is drawn from: itself, or its cluster while it is inside.
     representative(i, state) {
       var e = this.entries[i];
@@ -271,32 +287,6 @@
   // The page data with every entry whole (compact.py's `decode_page`): the head's left-out
   // values back, the table's texts in place, preview rows as [label, text] pairs, links
   // whole, x in pixels, and the keys the id or the entry's row (`rows`) says put back.
-  // Give each drawn entry its y (layout.js), as lineage_report/graphview/pagedata.py's
-  // `placed` does: the layers are the entries' x, the edges those between drawn entries (a
-  // member stood for by its cluster), once each, sorted by their ends' ids.
-  function placed(entries, flat) {
-    var drawn = entries.filter((e) => e.c === undefined);
-    if (!drawn.length || drawn[0].y !== undefined) return;
-    var seen = new Set();
-    var edges = [];
-    for (var k = 0; k + 1 < flat.length; k += 2) {
-      var a = drawnIndex(entries, flat[k]);
-      var b = drawnIndex(entries, flat[k + 1]);
-      if (a === b || seen.has(a + ',' + b)) continue;
-      seen.add(a + ',' + b);
-      edges.push([entries[a].id, entries[b].id]);
-    }
-    var byId = LG.layout.compareCodePoints; // Python's order, as `placed` sorts them
-    edges.sort((p, q) => byId(p[0], q[0]) || byId(p[1], q[1]));
-    var pos = LG.place(new Map(drawn.map((e) => [e.id, e.x])), edges);
-    drawn.forEach((e) => { e.y = pos.get(e.id).y; });
-  }
-
-  // The drawn entry an entry is: itself, or its cluster when it is a member.
-  function drawnIndex(entries, i) {
-    return entries[i].c === undefined ? i : entries[i].c;
-  }
-
   function expand(compact, rows) {
     var table = Array.isArray(compact.s) ? compact.s : [];
     var grid = compact.xg || 1;
