@@ -572,6 +572,9 @@ class SiteViews:
         self.preview_shards = previews.SHARDS
         # A dbt model's run and artifact pages are its version's (one page per model).
         self.shared = graphview.model_pages(graph)
+        # A node's link from the site's root, the same from every page: each node's graph
+        # data (graphview/fragments.py) is made once for all the pages that draw it.
+        self.site_href = PageUrls("", self.parts, self.shared).node
         # Each such run and its version, either way: one row, so no step between them.
         runs = self.shared[0]
         self._one_row = {**runs, **{version: run for run, version in runs.items()}}
@@ -1152,10 +1155,11 @@ class SiteViews:
             preview_shards=self.preview_shards,
             type_table=True,
             rows=rows,
+            site_href=self.site_href,
         )
         # Every node it walked or lists: each decides what is drawn (a fan's hub its rest).
         self.touch(view.shows)
-        if view.data.get("types"):
+        if view.overview:
             self.touch([naming.TYPES_KEY])  # the overview's places follow every type
         return view
 
@@ -1373,6 +1377,7 @@ class SiteViews:
             group_key=self.lineage.config.group_by,
             preview_shards=self.preview_shards,
             type_table=True,
+            site_href=self.site_href,
         )
         return GraphPage("Lineage graph", view)
 

@@ -478,7 +478,9 @@ def test_a_pages_entries_are_written_in_columns_each_key_once():
         "some": {"f": [2, 1], "l": [0, "a"], "x": [0, 0, 1, None]},
     }
     assert entries_of(written) == entries
-    # A site's page (previews in their files): 1,927 bytes of entries as rows, 1,636 here.
+    # A site's page (previews in their files) writes in columns only the keys that are the
+    # page's own (fragments.py): layers, which stop at the first cluster member, the focus,
+    # a member's cluster. 263 bytes as rows, 192 here.
     links = {"href": harness.site_href, "type_href": harness.site_type_href}
     view = page_graph(sample_graph(), TRAIN, **links, preview_shards=SHARDS)
     page = json.loads(str(view.data_json))
@@ -504,6 +506,8 @@ def test_any_entries_written_in_columns_read_back_and_each_key_goes_where_it_sho
         held = [e[key] for e in entries if key in e]
         column = 2 * len(held) >= len(entries) and None not in held
         assert (key in written["each"], key in written["some"]) == (column, not column), key
+    for key, values in written["each"].items():  # a column stops at the last entry with it
+        assert values[-1] is not None and len(values) <= written["n"], key
     assert list(written["each"]) == sorted(written["each"])
     assert list(written["some"]) == sorted(written["some"])
 
@@ -531,8 +535,8 @@ def test_a_site_page_link_is_written_as_its_folder_when_its_key_says_the_rest():
 
 
 def test_the_end_of_run_ids_after_their_last_at_is_written_once():
-    """dbt's run ids end in their invocation, "@<uuid>": the string table holds it once, and
-    each run's `ri` is its start and the end's index (data version 6, issue 15)."""
+    """dbt's run ids end in their invocation, "@<uuid>": a page holds it once, and each run's
+    `ri` is its start and the end's number (data versions 6 and 8, issue 15)."""
     g = nx.DiGraph()
     invocation = "@f5f9ec53-b715-491d-92b0-c7d376eab70b"
     made = add_artifact(g, "raw", 0, "seed")
@@ -544,18 +548,31 @@ def test_the_end_of_run_ids_after_their_last_at_is_written_once():
     add_run(g, "a@b@c", "dbt test", used=[made])
     for i in range(4):  # a short end costs more apart than it saves: ids stay whole
         add_run(g, f"t{i}@p", "dbt test", used=[made])
-    # As on a built site, whose preview files hold the ids that preview rows show.
+    starts = [f"model.shop.m{i}@{i}" for i in range(4)]
+    whole_ids = {"once@only-here", "a@b@c", *(f"t{i}@p" for i in range(4))}
+    # As on a built site, whose preview files hold the ids that preview rows show: the
+    # entries are fragments (fragments.py), the ends the graph's runs share are numbered
+    # and the page holds those its fragments name (`re`).
     view = page_graph(g, made, href=harness.site_href, preview_shards=SHARDS)
     text = str(view.data_json)
     assert text.count(invocation) == 1
     written = json.loads(text)
+    assert written["re"] == {"0": invocation}
+    coded = [e["ri"] for e in written["fr"] if isinstance(e.get("ri"), list)]
+    assert sorted(start for start, _ in coded) == starts and {n for _, n in coded} == {0}
+    assert {e["ri"] for e in written["fr"] if isinstance(e.get("ri"), str)} == whole_ids
+    assert graphview.read_page_data(text) == view.data
+    # A view that keeps its previews inline (whose rows show the ids whole) writes its
+    # entries with the page's string table.
+    view = page_graph(g, made, href=harness.site_href)
+    text = str(view.data_json)
+    written = json.loads(text)
     table = written["s"]
     ids = entries_of(written["nodes"])
     coded = [e["ri"] for e in ids if isinstance(e.get("ri"), list)]
-    assert sorted(start for start, _ in coded) == [f"model.shop.m{i}@{i}" for i in range(4)]
+    assert sorted(start for start, _ in coded) == starts
     assert {table[end] for _, end in coded} == {invocation}
-    whole = {e["ri"] for e in ids if isinstance(e.get("ri"), str)}
-    assert whole == {"once@only-here", "a@b@c", *(f"t{i}@p" for i in range(4))}
+    assert {e["ri"] for e in ids if isinstance(e.get("ri"), str)} == whole_ids
     assert "@p" not in table
     assert graphview.read_page_data(text) == view.data
 

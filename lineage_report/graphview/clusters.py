@@ -18,12 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .. import formats
-from .facts import GraphFacts
+from .facts import PARENT_BUCKET, GraphFacts
 from .text import GROUP_MAX, count_words, plain
 
 MAX_LAYER = 40  # drawn entries of one kind in a layer before small types fold into one cluster
 MEMBER_BUDGET = 1000  # members embedded in one page over all its clusters
-PARENT_KEY = "\x00parent:"  # a bucket of child runs, by parent node (no type starts so)
+PARENT_KEY = PARENT_BUCKET  # a bucket of child runs, by parent node (GraphFacts.bucket)
 NEAR_KEY = "\x00near:"  # a bucket of the focus's parents or children (see _near_bucket)
 
 
@@ -60,9 +60,9 @@ def plan_clusters(
     facts: GraphFacts, layer: dict[str, int], focus: str | None, threshold: int
 ) -> list[Cluster]:
     """Return the clusters: per layer, kind and type, the groups above `threshold` nodes."""
-    kinds = facts.kind
+    kinds, bucket = facts.kind, facts.bucket
     near = _near(facts, layer, focus)
-    groups = {n: _near_bucket(facts, n) if n in near else _bucket(facts, n) for n in layer}
+    groups = {n: _near_bucket(facts, n) if n in near else bucket[n] for n in layer}
     per_type: dict[tuple[int, str, str], int] = defaultdict(int)
     per_kind: dict[tuple[int, str], int] = defaultdict(int)
     for n, lay in layer.items():
@@ -80,12 +80,6 @@ def plan_clusters(
     for (lay, kind), members in sorted(buckets.items()):
         clusters.extend(_layer_clusters(facts, lay, kind, members, threshold))
     return clusters
-
-
-def _bucket(facts: GraphFacts, n: str) -> str:
-    """Return the node's bucket: its parent run's (child runs go together), else its type."""
-    parent = facts.parent.get(n)
-    return PARENT_KEY + parent if parent else facts.group[n]
 
 
 def _near(facts: GraphFacts, layer: dict[str, int], focus: str | None) -> set[str]:
@@ -108,7 +102,7 @@ def _near_bucket(facts: GraphFacts, n: str) -> str:
     """Return the bucket of one of the focus's parents or children: apart from the rest;
     runs by job type (or parent run), versions by artifact, with their type after a NUL."""
     if facts.kind[n] == "run":
-        return NEAR_KEY + _bucket(facts, n)
+        return NEAR_KEY + facts.bucket[n]
     name = facts.graph.nodes[n].get("name") or n
     return f"{NEAR_KEY}{name}\x00{facts.group[n]}"
 

@@ -24,15 +24,19 @@ COLUMN_EDGES_MAX = 5000  # column edges one page embeds (about 60 KB); the rest 
 Slot = tuple[int, str]  # an entry's index and one of its column names
 
 
-def column_data(facts: GraphFacts, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Return the column view's data for a page's entries; None when they have no column edges."""
-    index = {e["id"]: i for i, e in enumerate(entries)}
+def column_data(facts: GraphFacts, ids: list[str], focus: int | None) -> dict[str, Any] | None:
+    """Return the column view's data for a page's entries (their ids, and the focus's index);
+    None when they have no column edges."""
+    columned = facts.columned
+    if not columned or columned.isdisjoint(ids):  # most pages of most projects
+        return None
+    index = {n: i for i, n in enumerate(ids)}
     edges: dict[tuple[Slot, Slot], str] = {}
     runs: dict[int, int] = {}
-    for i, entry in enumerate(entries):
-        attrs = facts.graph.nodes.get(entry["id"])
-        if not attrs or not attrs.get("column_lineage"):
+    for i, n in enumerate(ids):
+        if n not in columned:
             continue
+        attrs = facts.graph.nodes[n]
         found = _column_edges(facts, attrs, i, index)
         edges.update(found)
         producer = attrs.get("producer")
@@ -40,12 +44,12 @@ def column_data(facts: GraphFacts, entries: list[dict[str, Any]]) -> dict[str, A
             runs[i] = index[producer]
     if not edges:
         return None
-    return _encode(_nearest_first(sorted(edges.items()), entries), runs)
+    return _encode(_nearest_first(sorted(edges.items()), focus, len(ids)), runs)
 
 
-def _nearest_first(edges: list, entries: list[dict[str, Any]]) -> list:
-    """Return the edges, those nearest the page's focus first (what the cap keeps)."""
-    focus = next((i for i, e in enumerate(entries) if e.get("f")), None)
+def _nearest_first(edges: list, focus: int | None, far: int) -> list:
+    """Return the edges, those nearest the page's focus first (what the cap keeps); `far`
+    counts the entries, further than any of them."""
     if focus is None or len(edges) <= COLUMN_EDGES_MAX:
         return edges
     near: dict[int, set[int]] = {}
@@ -53,7 +57,6 @@ def _nearest_first(edges: list, entries: list[dict[str, Any]]) -> list:
         near.setdefault(a, set()).add(b)
         near.setdefault(b, set()).add(a)
     hops = _hops(near, focus)
-    far = len(entries)
     return sorted(
         edges, key=lambda item: min(hops.get(item[0][0][0], far), hops.get(item[0][1][0], far))
     )

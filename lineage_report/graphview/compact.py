@@ -20,6 +20,9 @@ and a built site's page names its type overview's types in the site's type table
 A page's head leaves out what goes without saying, and its entries are written in columns,
 each key once (`encode_page`, `columns`).
 Much of a page's graph data used to be the labels of preview rows, repeated on every node.
+A built site's drawn view writes its entries as fragments instead, each node's made once
+per build (fragments.py: `fr`, with the page's own keys in `nodes`); `encode` takes them as
+they are (or, for a view with its previews inline, whole again: `_whole`).
 `decode` is the reference for the browser's reader (lineage-graph/model.js) and gives back
 exactly the data `encode` was given.
 """
@@ -59,6 +62,9 @@ DIGEST = 12  # hex digits of naming.page_stem's digest
 # A page's lineage list rows, as it shows them (rows.page_rows): (link, text) of each.
 Rows = Sequence[tuple[str, str]]
 ROW_IDS = {"artifact": "wv", "run": "wr"}  # the key of an entry's row, by its kind
+# naming.node_path's folders: a fragment's link (fragments.py) names its folder by index here
+FOLDERS = ("runs/", "versions/")
+_FOLDER_CODES = {folder: code for code, folder in enumerate(FOLDERS)}
 
 
 def encode(data: dict[str, Any], types: Tabled | None = None, rows: Rows = ()) -> dict[str, Any]:
@@ -69,13 +75,19 @@ def encode(data: dict[str, Any], types: Tabled | None = None, rows: Rows = ()) -
     With `rows` (the page's lineage list rows), a node listed there names its row.
     """
     tabled = _tabled_types(data.get("types"), types)
+    page = None if isinstance(data["nodes"], list) else data["nodes"]  # fragments.PageEntries
+    if page is not None and page.tabled:  # its entries whole, with the page's string table
+        data, page = {**data, "nodes": _whole(page)}, None
     lists = _entry_lists(data)
     if tabled is not None:
         lists[1] = []  # the table says them
     grid = _grid(lists)
     texts: list[str] = []  # every text of every entry, counted for the table
-    named = _row_names(data["nodes"], rows)  # only the view's own nodes are listed
-    slim = [[_slim(e, grid, texts, named.get(i)) for i, e in enumerate(lists[0])]]
+    if page is None:
+        named = _row_names(data["nodes"], rows)  # only the view's own nodes are listed
+        slim = [[_slim(e, grid, texts, named.get(i)) for i, e in enumerate(lists[0])]]
+    else:  # the fragments say the rest
+        slim = [[{**own, "x": own["x"] // grid} if "x" in own else own for own in lists[0]]]
     slim += [[_slim(e, grid, texts) for e in entries] for entries in lists[1:]]
     groups = data.get("groups")
     said = bool(groups) and groups == _overview_groups(data.get("types"))
@@ -93,8 +105,16 @@ def encode(data: dict[str, Any], types: Tabled | None = None, rows: Rows = ()) -
         out["groups"] = {kind: [index.get(g, g) for g in names] for kind, names in groups.items()}
     if grid > 1:
         out["xg"] = grid
-    coded = [[_refer(e, index) for e in entries] for entries in slim]
-    _refer_producers(data["nodes"], coded[0])
+    coded = [slim[0] if page else [_refer(e, index) for e in slim[0]]]
+    coded += [[_refer(e, index) for e in entries] for entries in slim[1:]]
+    if page is None:
+        _refer_producers(data["nodes"], coded[0])
+    else:
+        out["fr"] = page  # its fragments' text goes into the JSON as it is (pagedata)
+        if page.root:
+            out["hr"] = page.root
+        if page.ends:
+            out["re"] = {str(k): end for k, end in sorted(page.ends.items())}
     out["nodes"] = coded[0]
     if tabled is not None:
         out["types"] = tabled
@@ -113,9 +133,13 @@ def decode(
     """Return the expanded data of a page's compact data (what `encode` was given);
     `types` is the site's type table, which a page's type overview may name, and `rows`
     the page's lineage list rows, which its entries may name."""
-    table, grid = compact.get("s", []), compact.get("xg", 1)
-    data = {k: v for k, v in compact.items() if k not in ("s", "xg")}
-    data["nodes"] = [_expand(e, table, grid, rows) for e in compact["nodes"]]
+    table, grid, root = compact.get("s", []), compact.get("xg", 1), compact.get("hr", "")
+    data = {k: v for k, v in compact.items() if k not in ("s", "xg", "fr", "hr", "re")}
+    nodes = compact["nodes"]
+    if "fr" in compact:  # a drawn view's fragments, and the page's own keys of each
+        ends = compact.get("re", {})
+        nodes = [_merged(f, own, ends) for f, own in zip(compact["fr"], nodes, strict=True)]
+    data["nodes"] = [_expand(e, table, grid, rows, root) for e in nodes]
     if compact.get("groups"):
         data["groups"] = {kind: _texts(names, table) for kind, names in compact["groups"].items()}
     for e in data["nodes"]:
@@ -159,6 +183,25 @@ def encode_page(
     return out
 
 
+def _merged(fragment: dict[str, Any], own: dict[str, Any], ends: dict[str, str]) -> dict:
+    """Return a fragment with the page's own keys, its run ids' ends (`re`) in place."""
+    e = {**fragment, **own}
+    for key in ("ri", "pr"):  # a run id: whole, or [start, the number of its end]
+        if isinstance(e.get(key), list):
+            e[key] = e[key][0] + ends[str(e[key][1])]
+    return e
+
+
+def _whole(page) -> list[dict[str, Any]]:
+    """Return a drawn view's entries whole: its fragments read, with the page's own keys."""
+    ends = {str(k): end for k, end in page.ends.items()}
+    fragments = map(json.loads, page.fragments)
+    return [
+        _expand(_merged(f, own, ends), [], 1, (), page.root)
+        for f, own in zip(fragments, page.own, strict=True)
+    ]
+
+
 def decode_page(
     compact: dict[str, Any], types: TypeTable | None = None, rows: Rows = ()
 ) -> dict[str, Any]:
@@ -172,7 +215,8 @@ def decode_page(
 
 def columns(entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Return a page's entries as columns, each key written once: `n` entries; under `each`,
-    a key most entries have, as one value per entry (null where one has none); under `some`,
+    a key most entries have, as one value per entry up to the last that has it (null where
+    one has none: a drawn view's layers stop at its first cluster member); under `some`,
     any other key, as a flat list of index, value, index, value..."""
     held: dict[str, list] = defaultdict(list)  # key -> index, value, index, value...
     for i, e in enumerate(entries):
@@ -186,8 +230,8 @@ def columns(entries: list[dict[str, Any]]) -> dict[str, Any]:
         if len(pairs) >= len(entries) and None not in values:  # half the entries or more
             if len(values) == len(entries):
                 each[key] = values
-            else:
-                each[key] = [e.get(key) for e in entries]
+            else:  # null where an entry has none, and none after the last that has it
+                each[key] = [e.get(key) for e in entries[: pairs[-2] + 1]]
         else:
             some[key] = pairs
     return {"n": len(entries), "each": each, "some": some}
@@ -199,7 +243,7 @@ def entries_of(nodes: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, A
         return nodes
     entries: list[dict[str, Any]] = [{} for _ in range(nodes["n"])]
     for key, values in nodes["each"].items():
-        for entry, value in zip(entries, values, strict=True):
+        for entry, value in zip(entries, values, strict=False):  # the rest have none
             if value is not None:
                 entry[key] = value
     for key, pairs in nodes["some"].items():
@@ -208,8 +252,12 @@ def entries_of(nodes: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, A
     return entries
 
 
-def _focused(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Return the focused entry (`f`), if the view has one."""
+def _focused(entries) -> dict[str, Any] | None:
+    """Return the focused entry (`f`), if the view has one (of a drawn view's, its id and
+    label: fragments.PageEntries)."""
+    if not isinstance(entries, list):
+        at = entries.focus
+        return None if at is None else {"id": entries.ids[at], "l": entries.focus_label}
     return next((e for e in entries if e.get("f")), None)
 
 
@@ -282,10 +330,12 @@ def _untabled_types(overview: dict[str, Any], types: TypeTable | None) -> dict[s
 
 
 def _entry_lists(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    """Return the view's entry lists: its nodes, the type overview's and each grouping's."""
+    """Return the view's entry lists: its nodes (a drawn view's own keys of each), the type
+    overview's and each grouping's."""
     types = data.get("types")
     groupings = [g["nodes"] for g in data.get("groupings", ())]
-    return [data["nodes"], types["nodes"] if types is not None else [], *groupings]
+    nodes = data["nodes"] if isinstance(data["nodes"], list) else data["nodes"].own
+    return [nodes, types["nodes"] if types is not None else [], *groupings]
 
 
 def _grid(lists: list[list[dict[str, Any]]]) -> int:
@@ -319,7 +369,7 @@ def _slim(
         e[ROW_IDS[kind]] = row
         del e["h"]
         e.pop("l", None)
-        if kind == "artifact" or _row_run_id(entry["h"]) == e["ri"]:
+        if kind == "artifact" or row_run_id(entry["h"]) == e["ri"]:
             del e[KIND_IDS[kind]]
     start, at, end = e.get("ri", "").rpartition("@")
     if at and len(at + end) >= ID_END_MIN:
@@ -336,7 +386,7 @@ def _slim(
     if link is not None and "/" in link and link.endswith(".html"):
         # "../versions/": a page's links share a few folders; "x-1a2b.html": the digest says it
         folder, _, page = link.rpartition("/")
-        e["h"] = [folder + "/", page, _short_page(page_key(entry), page)]
+        e["h"] = [folder + "/", page, short_page(page_key(entry), page)]
         texts.append(folder + "/")
     if "x" in e and grid != 1:
         e["x"] //= grid
@@ -389,14 +439,17 @@ def _refer_producers(nodes: list[dict[str, Any]], coded: list[dict[str, Any]]) -
             e["ph"] = first[e["ph"]]
 
 
-def _expand(entry: dict[str, Any], table: list[str], grid: int, rows: Rows = ()) -> dict[str, Any]:
-    """Return an entry as the expanded data has it."""
+def _expand(
+    entry: dict[str, Any], table: list[str], grid: int, rows: Rows = (), root: str = ""
+) -> dict[str, Any]:
+    """Return an entry as the expanded data has it (`root`: the page's way to the root that
+    a fragment's links start from)."""
     e = dict(entry)
     if "wv" in e:  # a version's id and link are its row's
         e["h"], e["vi"] = _row(rows, e.pop("wv"))
     elif "wr" in e:  # a run's label and link are its row's; its id too, unless given
         e["h"], e["l"] = _row(rows, e.pop("wr"))
-        e.setdefault("ri", _row_run_id(e["h"]))
+        e.setdefault("ri", row_run_id(e["h"]))
     if isinstance(e.get("ri"), list):  # a run id's start, and its end in the table
         e["ri"] = e["ri"][0] + table[e["ri"][1]]
     for key in TEXTS:
@@ -416,6 +469,8 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int, rows: Rows = ())
         e["k"] = e["id"].partition(":")[0]
     if "l" not in e:
         e["l"] = e["g"] if e["k"] == "type" else e["id"].partition(":")[2]
+    if "j" in e:  # a fragment's links (fragments.py)
+        e["h"] = link_of(e.pop("j"), page_key(e), root)
     if isinstance(e.get("h"), int):  # the folder: the page is the key's own name
         key = page_key(e)
         e["h"] = table[e["h"]] + page_of(key, page_digest(key))
@@ -424,6 +479,12 @@ def _expand(entry: dict[str, Any], table: list[str], grid: int, rows: Rows = ())
         e["h"] = folder + (page if page.endswith(".html") else page_of(page_key(e), page))
     if "x" in e:
         e["x"] *= grid
+    if "pj" in e:  # a fragment's producer: its link, its run id or the entry's own page
+        e["ph"] = link_of(e.pop("pj"), None, root)
+    elif "pr" in e:
+        e["ph"] = link_of(FOLDERS.index("runs/"), e.pop("pr"), root)
+    elif e.pop("po", None):
+        e["ph"] = e["h"]
     return e
 
 
@@ -455,7 +516,7 @@ def _row(rows: Rows, index: int) -> tuple[str, str]:
     return rows[index]
 
 
-def _row_run_id(link: str) -> str:
+def row_run_id(link: str) -> str:
     """Return the run id a run's page link says when the id is its page name's own slug:
     the name less `-<digest>.html` (naming.page_stem)."""
     return link.rpartition("/")[2][: -(DIGEST + len("-.html"))]
@@ -482,10 +543,31 @@ def page_of(key: str | None, digest: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a node is linked from many pages
-def _short_page(key: str | None, page: str) -> str:
+def short_page(key: str | None, page: str) -> str:
     """Return "" when `page_of` makes the page again from the key alone, the page's digest
     when it does so from the key and the digest, else the page."""
     digest = page[-DIGEST - 5 : -5]
     if key is not None and key.isascii() and page_of(key, digest) == page:
         return "" if digest == page_digest(key) else digest
     return page
+
+
+def link_code(link: str, key: str | None) -> Any:
+    """Return a link as a fragment writes it: its folder's index in FOLDERS when the page is
+    its key's own, [folder, digest] or [folder, page], or the link whole."""
+    folder, slash, page = link.rpartition("/")
+    code = _FOLDER_CODES.get(folder + slash)
+    if code is None:
+        return link
+    short = short_page(key, page) if key is not None else page
+    return code if short == "" else [code, short]
+
+
+def link_of(code: Any, key: str | None, root: str) -> str:
+    """Return the link a fragment's `link_code` wrote, from the page (for decoding)."""
+    if isinstance(code, str):
+        return root + code
+    if isinstance(code, int):
+        return root + FOLDERS[code] + page_of(key, page_digest(key))
+    folder, page = FOLDERS[code[0]], code[1]
+    return root + folder + (page if page.endswith(".html") else page_of(key, page))

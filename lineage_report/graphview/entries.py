@@ -14,7 +14,7 @@ import networkx as nx
 
 from .. import formats
 from ..markdown import plain_excerpt
-from .clusters import Cluster, member_shares
+from .clusters import Cluster
 from .facts import GraphFacts, node_kind
 from .merge import merge_mark
 from .text import (
@@ -32,48 +32,11 @@ ALIASES_MAX = 20
 UNFINISHED = ("failed", "crashed", "skipped", "running")  # run states the graph draws
 
 
-def node_entries(
-    facts: GraphFacts, xs, clusters, focus, href, member_cap, previews=True, shared=False
-):
-    """Return the node entries (drawn nodes by x and id, then members) and an id->index map.
-
-    A drawn entry has its x (`xs`); its y is the browser's to work out (pagedata.placed).
-
-    Without `previews` only the focus keeps its preview; with `shared` preview files
-    (previews.py) no entry holds one: the browser reads them there.
-    """
-    by_id = {c.id: c for c in clusters}
-    drawn = sorted(xs, key=lambda n: (xs[n], n))
-    entries = []
-    for n in drawn:
-        if n in by_id:
-            entry = cluster_entry(facts, by_id[n], href)
-        else:
-            entry = node_entry(facts, n, href)
-            if n == focus:
-                entry["f"] = 1
-            elif not previews:
-                del entry["p"]
-                entry.pop("ph", None)  # the producer's link lives in the preview
-        if shared:
-            entry.pop("p", None)
-        entry["x"] = xs[n]
-        entries.append(entry)
-    index = {e["id"]: i for i, e in enumerate(entries)}
-    shares = member_shares(clusters, member_cap)
-    for cluster in sorted(clusters, key=lambda c: index[c.id]):
-        for m in cluster.members[: shares[cluster.id]]:
-            entry = node_entry(facts, m, href)
-            if shared:
-                entry.pop("p", None)
-            entry["c"] = index[cluster.id]
-            index[m] = len(entries)
-            entries.append(entry)
-    return entries, index
-
-
-def node_entry(facts: GraphFacts, n: str, href: Href | None) -> dict[str, Any]:
-    """Return one node's entry, with its link (and its producer's) from the current page."""
+def node_entry(
+    facts: GraphFacts, n: str, href: Href | None, previews: bool = True
+) -> dict[str, Any]:
+    """Return one node's entry, with its link (and its producer's) from the current page,
+    and its preview rows unless a site's preview files hold them (`previews` False)."""
     base = facts.entries.get(n)
     if base is None:
         base = facts.entries[n] = _base_entry(facts.graph, n)
@@ -81,6 +44,8 @@ def node_entry(facts: GraphFacts, n: str, href: Href | None) -> dict[str, Any]:
         if mark:
             base["o"] = mark  # a run the browser may draw inside its one output (merge.py)
     entry = dict(base)
+    if previews:
+        entry["p"] = _preview_rows(facts.graph, n)
     link = safe_href(href(n)) if href else None
     if link:
         entry["h"] = link
@@ -97,7 +62,7 @@ def _is_node(facts: GraphFacts, n: object) -> bool:
 
 
 def _base_entry(graph: nx.DiGraph, n: str) -> dict[str, Any]:
-    """Return one node's compact entry: id, kind, type, label and preview rows."""
+    """Return one node's compact entry without links or preview: id, kind, type, label, marks."""
     attrs = graph.nodes[n]
     kind = node_kind(attrs)
     entry: dict[str, Any] = {
@@ -105,7 +70,6 @@ def _base_entry(graph: nx.DiGraph, n: str) -> dict[str, Any]:
         "k": kind,
         "g": plain(attrs.get("group") or "", GROUP_MAX),
         "l": node_label(attrs.get("label") or n),
-        "p": _run_preview(attrs) if kind == "run" else _artifact_preview(graph, attrs),
     }
     if kind == "artifact":
         aliases = _aliases(attrs)
@@ -121,6 +85,12 @@ def _base_entry(graph: nx.DiGraph, n: str) -> dict[str, Any]:
     elif kind == "run" and attrs.get("state") in UNFINISHED:
         entry["r"] = attrs["state"]  # drawn under the run's label; failed and crashed in red
     return entry
+
+
+def _preview_rows(graph: nx.DiGraph, n: str) -> list[list[str]]:
+    """Return a node's preview rows (made each time: a site's are made once, for its files)."""
+    attrs = graph.nodes[n]
+    return _run_preview(attrs) if node_kind(attrs) == "run" else _artifact_preview(graph, attrs)
 
 
 def cluster_entry(facts: GraphFacts, cluster: Cluster, href: Href | None) -> dict[str, Any]:

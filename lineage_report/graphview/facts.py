@@ -16,6 +16,8 @@ import networkx as nx
 from ..naming import run_node
 from .text import GROUP_MAX, plain
 
+PARENT_BUCKET = "\x00parent:"  # a bucket of child runs, by parent node (no type starts so)
+
 
 class GraphFacts:
     """What every view of one graph looks up, gathered once; views treat the graph as read-only.
@@ -34,11 +36,20 @@ class GraphFacts:
         self.label_group = {n: plain(g, GROUP_MAX) for n, g in self.group.items()}
         self.when = {n: _timestamp(a) for n, a in attrs.items()}  # sortable, "" if unknown
         self.parent = {n: p for n, a in attrs.items() if (p := _parent_node(a))}  # child runs
+        # A cluster bucket (clusters.py): its parent run's (child runs go together), or type.
+        self.bucket = {
+            n: PARENT_BUCKET + self.parent[n] if n in self.parent else g
+            for n, g in self.group.items()
+        }
+        self.columned = {n for n, a in attrs.items() if a.get("column_lineage")}  # columns.py
         # Shared by the views of this graph, each filled on first use by the module that
-        # owns it: node entries without links (entries), hubs' fans by (hub, way) (fans),
+        # owns it: node entries without links (entries), their fragments by the site's
+        # links, node and preview (fragments), hubs' fans by (hub, way) (fans),
         # the type overview's places, entries by type id and table (overview), and the member
         # files by the members they hold (members).
         self.entries: dict[str, dict[str, Any]] = {}
+        self.fragments: dict[Any, dict[tuple[str, str], tuple[str, str | None]]] = {}
+        self.run_ends: dict[str, int] | None = None
         self.member_files: dict[Any, Any] = {}
         self.fan_plans: dict[tuple[str, str], tuple] = {}
         self.type_places: dict[str, tuple[int, int]] = {}

@@ -85,7 +85,7 @@ def _make(facts: GraphFacts, members: list[str], site_href: Href, kept: frozense
     others: dict[str, int] = {}
     entries = []
     for n in members:
-        entry = node_entry(facts, n, site_href)
+        entry = node_entry(facts, n, site_href, previews=bool(kept))
         for key in LEFT_OUT:
             entry.pop(key, None)
         rows = [row for row in entry.pop("p", ()) if row[0] in kept]

@@ -8,6 +8,7 @@ and `lineage-graph.js` draws it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,7 +17,7 @@ from markupsafe import Markup
 
 from ..scriptjson import script_json
 from .clusters import Cluster
-from .compact import encode_page
+from .compact import encode_page, read
 from .facts import GraphFacts
 from .layout import Y_GAP, Edge, place
 from .text import GROUP_MAX, LABEL_MAX, plain
@@ -24,8 +25,9 @@ from .text import GROUP_MAX, LABEL_MAX, plain
 # 2: the compact encoding (string table, flat preview rows); 3: a lean head; 4: the entries
 # in columns (compact.columns); 5: listed nodes named by their rows (rows.py), `groups` left
 # to the type overview; 6: a run id's end after its last "@" in the string table; 7: drawn
-# nodes without their y, which the browser works out (`placed`), in (x, id) order
-DATA_VERSION = 7
+# nodes without their y, which the browser works out (`placed`), in (x, id) order; 8: a drawn
+# view's entries as fragments made once per build (fragments.py), with the page's own keys
+DATA_VERSION = 8
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,6 @@ class GraphView:
     mode: str  # "page", "project" or "types"
     title: str
     focus: str | None
-    data: dict[str, Any]  # expanded, as Python reads it
     data_json: Markup  # compact (compact.encode_page), as the page embeds it
     node_count: int  # nodes drawn when the page opens (clusters count as one)
     total_count: int  # lineage nodes the view stands for
@@ -44,6 +45,13 @@ class GraphView:
     shows: tuple[str, ...] = ()  # the nodes it draws, clusters or lists (a fan's hub: the rest)
     members: tuple = ()  # the member files its clusters name (graphview.members.MemberFile)
     type_table: Any = None  # the site's type table and root its data names (overview.TypeTable)
+    rows: tuple = ()  # the page's lineage list rows, which its data may name (rows.py)
+    overview: bool = False  # it carries a type overview (data["types"])
+
+    @functools.cached_property
+    def data(self) -> dict[str, Any]:
+        """Return the data expanded, as Python reads it (a build's pages never need it)."""
+        return read(self.data_json, self.type_table[0] if self.type_table else None, self.rows)
 
     @property
     def byte_size(self) -> int:
@@ -80,20 +88,21 @@ def finish(
         data["columns"] = columns
     if previews is not None:
         data["pv"], data["pn"] = previews
-    drawn = sum(1 for e in entries if "c" not in e)
+    drawn = sum(1 for e in entries if "c" not in e) if isinstance(entries, list) else entries.drawn
     compact = encode_page(data, head.types, head.rows)
     return GraphView(
         head.mode,
         head.title,
         head.focus,
-        data,
         escape_json(compact),
         drawn,
         head.total,
-        cluster_count if entries else 0,
+        cluster_count if drawn else 0,
         note,
         head.shows,
         type_table=head.types if names_types(compact) else None,
+        rows=head.rows,
+        overview=bool(types),
     )
 
 
@@ -117,7 +126,7 @@ def with_groupings(view: GraphView, groupings: list[dict], by: str | None, note:
         data["by"] = by
     compact = encode_page(data, view.type_table)
     table = view.type_table if names_types(compact) else None
-    return replace(view, data=data, data_json=escape_json(compact), note=note, type_table=table)
+    return replace(view, data_json=escape_json(compact), note=note, type_table=table)
 
 
 def _data_dict(head: Head, note: str, entries, flat, types) -> dict[str, Any]:
@@ -190,5 +199,10 @@ def drawn_pairs(entries: list[dict], flat: list[int]) -> list[tuple[int, int]]:
 
 
 def escape_json(obj: Any) -> Markup:
-    """Return compact, sorted JSON that no string in it can end a <script> element early."""
-    return Markup(script_json(obj))
+    """Return compact, sorted JSON that no string in it can end a <script> element early;
+    a drawn view's fragments (fragments.py, already so) come last, as they are."""
+    page = obj.get("fr") if isinstance(obj, dict) else None
+    if page is None:
+        return Markup(script_json(obj))
+    text = script_json({key: value for key, value in obj.items() if key != "fr"})
+    return Markup(f'{text[:-1]},"fr":[{",".join(page.fragments)}]}}')

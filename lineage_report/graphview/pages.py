@@ -18,9 +18,9 @@ from .. import formats
 from .clusters import Cluster, plan_clusters
 from .columns import column_data
 from .compact import Rows
-from .entries import node_entries
 from .facts import GraphFacts, facts_of
 from .fans import fan_links, fan_note, hub_fans
+from .fragments import PageEntries, page_entries
 from .groupings import grouped
 from .layout import Edge, layer_xs, layering
 from .members import member_file, site_links, site_root
@@ -60,6 +60,7 @@ def page_graph(
     preview_shards: int = 0,
     type_table: bool = False,
     rows: Rows = (),
+    site_href: Href | None = None,
 ) -> GraphView:
     """Return the view of `focus`'s upstream and downstream lineage for its page.
 
@@ -70,7 +71,9 @@ def page_graph(
     naming, the previews are left to those files; `limit` None walks the node's default
     (neighbourhood.walk_limit); with `type_table` (a built site's
     types file, overview.TypeTable), the type overview names its types there; with
-    `rows` (the page's lineage lists, rows.py), a node listed there names its row.
+    `rows` (the page's lineage lists, rows.py), a node listed there names its row; with
+    `site_href` (a node's link from the site's root, the same for every page), each node's
+    data is made once for every page that draws it (fragments.py).
     """
     facts = facts_of(graph)
     if focus not in facts.graph:
@@ -83,6 +86,7 @@ def page_graph(
     title = title or f"Lineage of {label}"
     ask = _Ask("page", title, focus, depth, threshold, href, type_href, member_cap)
     ask = replace(ask, preview_shards=preview_shards, type_table=type_table, rows=tuple(rows))
+    ask = replace(ask, site_href=site_href)
     note = _join(cut_note(cut, limit), fan_note(facts, hubs))
     return _view(facts, nodes, induced_edges(facts, nodes), ask, note, hub_fans(facts, nodes, hubs))
 
@@ -99,18 +103,20 @@ def project_graph(
     group_key: str = "",
     preview_shards: int = 0,
     type_table: bool = False,
+    site_href: Href | None = None,
 ) -> GraphView:
     """Return the view of the whole project, clustered; the type overview if still too big.
 
     It carries the project's groupings too (groupings.py; `group_key` adds one by a run
     config and artifact metadata key), and opens on the one that tells most when the
-    project is too big to draw. `preview_shards` and `type_table` as for page_graph.
+    project is too big to draw. `preview_shards`, `type_table` and `site_href` as for
+    page_graph.
     """
     facts = facts_of(graph)
     nodes = sorted(facts.graph.nodes)
     edges = sorted((u, v) for u, v in facts.graph.edges() if u != v)
     ask = _Ask("project", title, None, None, threshold, href, type_href, member_cap, limit)
-    ask = replace(ask, preview_shards=preview_shards, type_table=type_table)
+    ask = replace(ask, preview_shards=preview_shards, type_table=type_table, site_href=site_href)
     # Only this page carries the groupings (by namespace, package, ...): issue 13.
     return grouped(_view(facts, nodes, edges, ask, "", []), facts, MAX_BYTES, group_key)
 
@@ -142,6 +148,7 @@ class _Ask:
     preview_shards: int = 0  # the site's preview files (previews.py); 0: previews inline
     type_table: bool = False  # the site ships its type table (overview.TypeTable)
     rows: Rows = ()  # the page's lineage list rows (rows.py), which entries may name
+    site_href: Href | None = None  # a node's link from the site's root, from every page
 
 
 @dataclass(frozen=True)
@@ -210,12 +217,21 @@ def _drawn_view(facts, drawing: _Drawing, edges, ask: _Ask, head, note, types) -
     shared = _preview_files(ask)
     lean_note = LEAN_NOTE if shared is None else LEAN_SHARED_NOTE
     for cap, previews, extra in ((ask.member_cap, True, ""), (0, False, lean_note)):
-        entries, index = node_entries(
-            facts, xs, clusters, ask.focus, ask.href, cap, previews, shared is not None
+        entries = page_entries(
+            facts,
+            xs,
+            clusters,
+            ask.focus,
+            ask.href,
+            cap,
+            previews,
+            shared is not None,
+            ask.site_href,
+            ask.rows,
         )
-        flat = flat_edges(edges, index, rep)
-        columns = column_data(facts, entries)
-        files = _member_files(facts, clusters, entries, index, ask, shared is not None)
+        flat = flat_edges(edges, entries.index, rep)
+        columns = column_data(facts, entries.ids, entries.focus)
+        files = _member_files(facts, clusters, entries, ask, shared is not None)
         parts = (head, _join(note, extra), entries, flat, types, len(clusters), columns, shared)
         view = finish(*parts)
         if view.byte_size <= MAX_BYTES:
@@ -235,20 +251,20 @@ def _type_table(facts: GraphFacts, ask: _Ask) -> tuple | None:
     return None if root is None else (type_table(facts), root)
 
 
-def _member_files(facts, clusters: list[Cluster], entries, index, ask: _Ask, shared) -> tuple:
+def _member_files(facts, clusters: list[Cluster], entries: PageEntries, ask: _Ask, shared):
     """Name a member file (`m`) in each cluster entry that embeds fewer members than it
     stands for; return the files (graphview/members.py)."""
     root = site_root(ask.href, ask.focus)
     if root is None:
         return ()
-    embedded = Counter(e["c"] for e in entries if "c" in e)
+    embedded = Counter(own["c"] for own in entries.own if "c" in own)
     site_href = site_links(ask.href, root)
     files = {}
     for cluster in clusters:
-        at = index[cluster.id]
+        at = entries.index[cluster.id]
         if embedded[at] < cluster.count:
             file = member_file(facts, cluster, site_href, shared)
-            entries[at]["m"] = root + file.path
+            entries.own[at]["m"] = root + file.path
             files[file.path] = file
     return tuple(files.values())
 

@@ -21,7 +21,6 @@ except ImportError:  # collected as part of a tests package
 from lineage_report import graphview, naming
 from lineage_report.build import build
 from lineage_report.config import load_config
-from lineage_report.graphview.compact import entries_of
 from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.browser
@@ -172,13 +171,14 @@ def dbt_site(tmp_path_factory):
 
 
 def test_the_browser_reads_dbt_run_ids_from_the_table_as_python_does(page, dbt_site, watched):
-    """A dbt run's id is `<unique_id>@<invocation>`: the data writes the end once (v6)."""
+    """A dbt run's id is `<unique_id>@<invocation>`: the data writes the end once (v6; the
+    page's `re`, which its fragments name by number, since v8)."""
     path = next((dbt_site / "versions").glob("jaffle_shop-fct_orders-v0-*.html"))
     watcher = harness.open_graph(page, dbt_site, path.relative_to(dbt_site), watched)
     text = path.read_text(encoding="utf-8")
     script = text.split('id="lineage-graph-data">', 1)[1].split("</script>", 1)[0]
     embedded = json.loads(script)
-    coded = [e["ri"] for e in entries_of(embedded["nodes"]) if isinstance(e.get("ri"), list)]
+    coded = [e["ri"] for e in embedded["fr"] if isinstance(e.get("ri"), list)]
     # (The page's Run section shows its own run's id too: the model is one page.)
     assert len(coded) > 5 and script.count("@f5f9ec53-b715-491d-92b0-c7d376eab70b") == 1
     data = graphview.read_page_file(path)

@@ -3,7 +3,8 @@
  * The data is the page's <script type="application/json" id="lineage-graph-data"> element
  * (lineage_report/graphview writes it; format: docs/graph.md): the entries with their layers
  * (x) computed at build time, edges as a flat list of index pairs, and the type overview, written
- * compactly (a string table, flat preview rows, the entries in columns); `expand` reads it back as
+ * compactly (a string table, flat preview rows, the entries in columns; on a built site's pages,
+ * each node's entry as a fragment made once per build); `expand` reads it back as
  * lineage_report/graphview/compact.py's `decode` does, so the rest sees whole entries, and
  * `place` gives each drawn entry its y as graphview/pagedata.py's `placed` does. A view
  * state (view, focus, direction, depth, hidden types, members pulled out of their clusters)
@@ -291,10 +292,10 @@
     var table = Array.isArray(compact.s) ? compact.s : [];
     var grid = compact.xg || 1;
     var data = Object.assign({}, DEFAULTS, compact);
-    delete data.s;
-    delete data.xg;
+    ['s', 'xg', 'fr', 'hr', 're'].forEach((key) => delete data[key]);
     var whole = (e) => expandEntry(e, table, grid, rows);
-    data.nodes = entriesOf(compact.nodes).map(whole);
+    data.nodes = withFragments(entriesOf(compact.nodes), compact)
+      .map((e) => expandEntry(e, table, grid, rows, compact.hr || ''));
     if (compact.groups) { // the filters' types, maybe as texts of the table
       data.groups = {};
       Object.keys(compact.groups).forEach((kind) => {
@@ -347,6 +348,20 @@
     return entries;
   }
 
+  // A drawn view's entries: each one's fragment (`fr`, made once per build) with the page's
+  // own keys, its run ids' shared ends (`re`) in place (graphview/compact.py's `_merged`).
+  function withFragments(own, compact) {
+    if (!Array.isArray(compact.fr)) return own;
+    var ends = compact.re || {};
+    return compact.fr.map((fragment, i) => {
+      var e = Object.assign({}, fragment, own[i]);
+      ['ri', 'pr'].forEach((key) => { // a run id: whole, or [start, the number of its end]
+        if (Array.isArray(e[key])) e[key] = e[key][0] + ends[e[key][1]];
+      });
+      return e;
+    });
+  }
+
   // The overviews by their `by`: 'types', then the project page's groupings (graphview's
   // groupings.py: by namespace, dbt package, folder, project), each with its name `l`, nodes,
   // edges and the number of lineage edges each of those stands for (`c`).
@@ -387,7 +402,8 @@
     return (t) => (typeof t === 'number' ? table[t] : t);
   }
 
-  function expandEntry(entry, table, grid, rows) {
+  // `root`: the page's way to the site's root, where a fragment's links (`j`, `pj`) start.
+  function expandEntry(entry, table, grid, rows, root) {
     var e = Object.assign({}, entry);
     var text = textIn(table);
     if (e.wv !== undefined) { // a version's link and id are its row's
@@ -416,6 +432,10 @@
     if (e.k === undefined) e.k = colon < 0 ? e.id : e.id.slice(0, colon);
     // A label left out is the id after its first colon (none: '').
     if (e.l === undefined) e.l = e.k === 'type' ? e.g : e.id.slice(colon + 1 || e.id.length);
+    if (e.j !== undefined) { // a fragment's links (graphview/fragments.py)
+      e.h = linkOf(e.j, pageKey(e), root);
+      delete e.j;
+    }
     if (typeof e.h === 'number') { // the folder: the page is named by its key alone
       var key = pageKey(e);
       e.h = text(e.h) + pageOf(key, LG.digest.sha256(key).slice(0, 12));
@@ -424,7 +444,29 @@
       e.h = text(e.h[0]) + (/\.html$/.test(page) ? page : pageOf(pageKey(e), page));
     }
     if (e.x !== undefined) e.x *= grid;
+    if (e.pj !== undefined) { // a fragment's producer: its link, its run id, or this page
+      e.ph = linkOf(e.pj, '', root);
+    } else if (e.pr !== undefined) {
+      e.ph = linkOf(FOLDERS.indexOf('runs/'), e.pr, root);
+    } else if (e.po) {
+      e.ph = e.h;
+    }
+    ['pj', 'pr', 'po'].forEach((key) => delete e[key]);
     return e;
+  }
+
+  // naming.node_path's folders, which a fragment's link names by index (compact.py FOLDERS).
+  var FOLDERS = ['runs/', 'versions/'];
+
+  // The link a fragment writes (compact.py `link_of`): whole from the root, its folder's
+  // index (the page is its key's own), or [folder, the page or only its digest].
+  function linkOf(code, key, root) {
+    if (typeof code === 'string') return root + code;
+    if (typeof code === 'number') {
+      return root + FOLDERS[code] + pageOf(key, LG.digest.sha256(key).slice(0, 12));
+    }
+    var page = code[1];
+    return root + FOLDERS[code[0]] + (/\.html$/.test(page) ? page : pageOf(key, page));
   }
 
   // Row `k` of the page's lineage lists, [link, text] (compact.py `_row`).
