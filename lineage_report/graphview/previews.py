@@ -34,11 +34,18 @@ FORMAT = 1
 def shard_of(node: str, count: int) -> int:
     """Return the shard of a node: FNV-1a (32 bits) over its id's UTF-16 code units."""
     h = 0x811C9DC5
-    units = node.encode("utf-16-le", "surrogatepass")
-    for i in range(0, len(units), 2):
-        h ^= units[i] | units[i + 1] << 8
-        h = (h * 0x01000193) & 0xFFFFFFFF
+    for unit in _code_units(node):
+        h = ((h ^ unit) * 0x01000193) & 0xFFFFFFFF
     return h % count
+
+
+def _code_units(text: str) -> Iterable[int]:
+    """Return a text's UTF-16 code units (an ASCII text's are its bytes: a rebuild hashes
+    every node)."""
+    if text.isascii():
+        return text.encode("ascii")
+    units = text.encode("utf-16-le", "surrogatepass")
+    return [units[i] | units[i + 1] << 8 for i in range(0, len(units), 2)]
 
 
 def shard_path(shard: int) -> str:
