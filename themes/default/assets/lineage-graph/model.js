@@ -293,9 +293,8 @@
     var grid = compact.xg || 1;
     var data = Object.assign({}, DEFAULTS, compact);
     ['s', 'xg', 'fr', 'hr', 're'].forEach((key) => delete data[key]);
-    var whole = (e) => expandEntry(e, table, grid, rows);
-    data.nodes = withFragments(entriesOf(compact.nodes), compact)
-      .map((e) => expandEntry(e, table, grid, rows, compact.hr || ''));
+    var whole = (e) => expandEntry(e, table, grid, rows, compact.hr || '');
+    data.nodes = withFragments(entriesOf(compact.nodes), compact).map(whole);
     if (compact.groups) { // the filters' types, maybe as texts of the table
       data.groups = {};
       Object.keys(compact.groups).forEach((kind) => {
