@@ -92,31 +92,23 @@ def page_entries(
     by_id = {c.id: c for c in clusters}
     root, local, made = _links(facts, href, focus, site_href)
     out = PageEntries(root=root, tabled=not shared)
-    listed = _listed(rows, root) if shared else {}
+    page = _Page(facts, local, made, _listed(rows, root) if shared else {}, out)
     for n in sorted(xs, key=lambda n: (xs[n], n)):
         own = {"x": xs[n]}
-        if n in by_id:
-            text = _cluster_fragment(facts, by_id[n], href, local)
-        else:
-            text = _node_text(
-                facts, local, made, out, listed, n, _mode(shared, previews or n == focus), own
-            )
         if n == focus:
             own["f"] = 1
             out.focus = len(out.own)
-            out.focus_label = facts.entries[n]["l"]
-        _add(out, n, text, own)
+        if n in by_id:
+            _add(out, n, _cluster_fragment(facts, by_id[n], href, local), own)
+        else:
+            page.add_node(n, _mode(shared, previews or n == focus), own)
+    if out.focus is not None:
+        out.focus_label = facts.entries[focus]["l"]
     shares = member_shares(clusters, member_cap)
     for cluster in sorted(clusters, key=lambda c: out.index[c.id]):
         at = out.index[cluster.id]
         for m in cluster.members[: shares[cluster.id]]:
-            own = {"c": at}
-            _add(
-                out,
-                m,
-                _node_text(facts, local, made, out, listed, m, _mode(shared, True), own),
-                own,
-            )
+            page.add_node(m, _mode(shared, True), {"c": at})
     return out
 
 
@@ -172,23 +164,35 @@ class Fragment:
     listed: str = ""  # `unlisted` as JSON (made on first use)
 
 
-def _node_text(facts, local, made, out: PageEntries, listed, n: str, mode: str, own) -> str:
-    """Return a node's fragment, or the one its row completes (adding the row to `own`);
-    add the shared run id ends it names to the page's."""
-    fragment = made.get((n, mode)) if made is not None else None
-    if fragment is None:
-        fragment = _fragment(facts, n, local, mode)
-        if made is not None:
-            made[n, mode] = fragment
-    if fragment.ends:
-        out.ends.update(fragment.ends)
-    row = listed.get(fragment.link) if listed and fragment.link is not None else None
-    if row is None or row[1] != fragment.label:
-        return fragment.text
-    own[fragment.row_key] = row[0]
-    if not fragment.listed:
-        fragment.listed = script_json(fragment.unlisted)
-    return fragment.listed
+@dataclass
+class _Page:
+    """What one page's node entries are made with."""
+
+    facts: GraphFacts
+    local: Href | None  # a node's link from the site's root
+    made: dict | None  # the fragments kept for the build (None: made for this page alone)
+    listed: dict[str, tuple[int, str]]  # the page's rows by link from the root (_listed)
+    out: PageEntries
+
+    def add_node(self, n: str, mode: str, own: dict[str, Any]) -> None:
+        """Append a node's entry: its fragment, or the one its row completes (the row then
+        goes into `own`); the page gets the shared run id ends it names."""
+        made, out = self.made, self.out
+        fragment = made.get((n, mode)) if made is not None else None
+        if fragment is None:
+            fragment = _fragment(self.facts, n, self.local, mode)
+            if made is not None:
+                made[n, mode] = fragment
+        if fragment.ends:
+            out.ends.update(fragment.ends)
+        text = fragment.text
+        row = self.listed.get(fragment.link) if fragment.link is not None else None
+        if row is not None and row[1] == fragment.label:
+            own[fragment.row_key] = row[0]
+            if not fragment.listed:
+                fragment.listed = script_json(fragment.unlisted)
+            text = fragment.listed
+        _add(out, n, text, own)
 
 
 def _fragment(facts: GraphFacts, n: str, local: Href | None, mode: str) -> Fragment:
