@@ -23,7 +23,6 @@ from .text import GROUP_MAX, count_words, plain
 
 MAX_LAYER = 40  # drawn entries of one kind in a layer before small types fold into one cluster
 MEMBER_BUDGET = 1000  # members embedded in one page over all its clusters
-PARENT_KEY = PARENT_BUCKET  # a bucket of child runs, by parent node (GraphFacts.bucket)
 NEAR_KEY = "\x00near:"  # a bucket of the focus's parents or children (see _near_bucket)
 
 
@@ -141,8 +140,8 @@ def _cluster(facts, lay, kind, group, members, group_count, index) -> Cluster:
     ordered = sorted(by_id, key=facts.when.__getitem__, reverse=True)
     cid = f"cluster:{lay}:{kind}:{index}"
     group = None if group is None else _shown_group(group)
-    if group is not None and group.startswith(PARENT_KEY):
-        return _children_cluster(facts, cid, lay, kind, group[len(PARENT_KEY) :], ordered)
+    if group is not None and group.startswith(PARENT_BUCKET):
+        return _children_cluster(facts, cid, lay, kind, group[len(PARENT_BUCKET) :], ordered)
     return Cluster(cid, lay, kind, group, tuple(ordered), group_count)
 
 

@@ -354,17 +354,8 @@ def _slim(
     """Return an entry without the keys its id or its `row` (in the page's lineage lists)
     says, preview rows flat, its link split at its folder and x as a layer number; add its
     texts to `texts`."""
-    e = entry.copy()
-    eid, kind = e["id"], e["k"]
-    if kind == "type" and eid == f"type:{e.get('ck')}:{e.get('g')}":
-        del e["id"]  # a type's id is its kind and group
-    if eid.startswith(kind + ":"):
-        del e["k"]
-        if kind in KIND_IDS:
-            e[KIND_IDS[kind]] = eid[len(kind) + 1 :]
-            del e["id"]
-    if e.get("l") == (e["g"] if kind == "type" else eid.partition(":")[2]):
-        del e["l"]
+    e = without_said(entry)
+    kind = entry["k"]
     if row is not None:  # the row's link is the entry's, its text the label (_row_names)
         e[ROW_IDS[kind]] = row
         del e["h"]
@@ -390,6 +381,24 @@ def _slim(
         texts.append(folder + "/")
     if "x" in e and grid != 1:
         e["x"] //= grid
+    return e
+
+
+def without_said(entry: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of an entry without the keys its id says: `k` when the id starts with
+    it, a run's or a version's id as `ri`/`vi` (without its kind), a type's id made of its
+    kind and group, and a label that is the id after its kind (a type's: its group)."""
+    e = entry.copy()
+    eid, kind = e["id"], e["k"]
+    if kind == "type" and eid == f"type:{e.get('ck')}:{e.get('g')}":
+        del e["id"]  # a type's id is its kind and group
+    if eid.startswith(kind + ":"):
+        del e["k"]
+        if kind in KIND_IDS:
+            e[KIND_IDS[kind]] = eid[len(kind) + 1 :]
+            del e["id"]
+    if e.get("l") == (e["g"] if kind == "type" else eid.partition(":")[2]):
+        del e["l"]
     return e
 
 
@@ -472,11 +481,9 @@ def _expand(
     if "j" in e:  # a fragment's links (fragments.py)
         e["h"] = link_of(e.pop("j"), page_key(e), root)
     if isinstance(e.get("h"), int):  # the folder: the page is the key's own name
-        key = page_key(e)
-        e["h"] = table[e["h"]] + page_of(key, page_digest(key))
+        e["h"] = _folder_link(table[e["h"]], None, page_key(e))
     elif isinstance(e.get("h"), list):  # [folder, page], the page maybe only its digest
-        folder, page = table[e["h"][0]], e["h"][1]
-        e["h"] = folder + (page if page.endswith(".html") else page_of(page_key(e), page))
+        e["h"] = _folder_link(table[e["h"][0]], e["h"][1], page_key(e))
     if "x" in e:
         e["x"] *= grid
     if "pj" in e:  # a fragment's producer: its link, its run id or the entry's own page
@@ -494,19 +501,33 @@ def _row_names(nodes: list[dict[str, Any]], rows: Rows) -> dict[int, int]:
     after `artifact:` (the entry then needs neither)."""
     if not rows:
         return {}
-    first: dict[str, tuple[int, str]] = {}
-    for index, (link, text) in enumerate(rows):
-        first.setdefault(link, (index, text))
+    first = rows_by_link(rows)
     named = {}
     for i, e in enumerate(nodes):
         found = first.get(e.get("h"))  # type: ignore[arg-type]
-        kind = e["k"]
-        if found is None or kind not in ROW_IDS or not e["id"].startswith(kind + ":"):
-            continue
-        index, text = found
-        if e.get("l") == text and (kind == "run" or text == page_key(e)):
-            named[i] = index
+        if found is not None and found[1] == e.get("l") and a_row_may_name(e):
+            named[i] = found[0]
     return named
+
+
+def rows_by_link(rows: Rows, root: str = "") -> dict[str, tuple[int, str]]:
+    """Return the first of a page's rows that links each page, as its index and its text;
+    the links from the site's root when `root` (the page's way there) is given."""
+    first: dict[str, tuple[int, str]] = {}
+    for index, (link, text) in enumerate(rows):
+        if link.startswith(root):
+            first.setdefault(link[len(root) :], (index, text))
+    return first
+
+
+def a_row_may_name(entry: dict[str, Any]) -> bool:
+    """Tell whether a row whose link is the entry's and whose text is its label names the
+    entry exactly: a run's or a version's (with its kind in its id), a version's text being
+    its id after `artifact:` too."""
+    kind = entry["k"]
+    if kind not in ROW_IDS or not entry["id"].startswith(kind + ":"):
+        return False
+    return kind == "run" or entry.get("l") == page_key(entry)
 
 
 def _row(rows: Rows, index: int) -> tuple[str, str]:
@@ -568,6 +589,13 @@ def link_of(code: Any, key: str | None, root: str) -> str:
     if isinstance(code, str):
         return root + code
     if isinstance(code, int):
-        return root + FOLDERS[code] + page_of(key, page_digest(key))
-    folder, page = FOLDERS[code[0]], code[1]
-    return root + folder + (page if page.endswith(".html") else page_of(key, page))
+        return _folder_link(root + FOLDERS[code], None, key)
+    return _folder_link(root + FOLDERS[code[0]], code[1], key)
+
+
+def _folder_link(folder: str, page: str | None, key: str | None) -> str:
+    """Return a link written as its folder and its page: the page whole, only the digest of
+    its name (the rest made from the key), or None: named by the key alone (`page_of`)."""
+    if page is None:
+        return folder + page_of(key, page_digest(key))
+    return folder + (page if page.endswith(".html") else page_of(key, page))

@@ -48,7 +48,7 @@ class GraphFacts:
         # the type overview's places, entries by type id and table (overview), and the member
         # files by the members they hold (members).
         self.entries: dict[str, dict[str, Any]] = {}
-        self.fragments: dict[Any, dict[tuple[str, str], tuple[str, str | None]]] = {}
+        self.fragments: dict[Any, dict[tuple[str, str], Any]] = {}  # fragments.Fragment
         self.run_ends: dict[str, int] | None = None
         self.member_files: dict[Any, Any] = {}
         self.fan_plans: dict[tuple[str, str], tuple] = {}

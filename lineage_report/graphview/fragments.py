@@ -29,12 +29,14 @@ from .clusters import Cluster, member_shares
 from .compact import (
     FOLDERS,
     ID_END_MIN,
-    KIND_IDS,
     ROW_IDS,
     Rows,
+    a_row_may_name,
     link_code,
     page_key,
     row_run_id,
+    rows_by_link,
+    without_said,
 )
 from .entries import cluster_entry, node_entry
 from .facts import GraphFacts
@@ -92,14 +94,14 @@ def page_entries(
     by_id = {c.id: c for c in clusters}
     root, local, made = _links(facts, href, focus, site_href)
     out = PageEntries(root=root, tabled=not shared)
-    page = _Page(facts, local, made, _listed(rows, root) if shared else {}, out)
+    page = _Page(facts, local, made, rows_by_link(rows, root) if shared else {}, out)
     for n in sorted(xs, key=lambda n: (xs[n], n)):
         own = {"x": xs[n]}
         if n == focus:
             own["f"] = 1
             out.focus = len(out.own)
         if n in by_id:
-            _add(out, n, _cluster_fragment(facts, by_id[n], href, local), own)
+            _add(out, n, _cluster_fragment(facts, by_id[n], local), own)
         else:
             page.add_node(n, _mode(shared, previews or n == focus), own)
     if out.focus is not None:
@@ -142,15 +144,6 @@ def _links(facts: GraphFacts, href: Href | None, focus: str | None, site_href: H
     return root, site_links(href, root) if root else href, None
 
 
-def _listed(rows: Rows, root: str) -> dict[str, tuple[int, str]]:
-    """Return the page's first row of each link (from the root) with its index and text."""
-    first: dict[str, tuple[int, str]] = {}
-    for index, (link, text) in enumerate(rows):
-        if link.startswith(root):
-            first.setdefault(link[len(root) :], (index, text))
-    return first
-
-
 @dataclass
 class Fragment:
     """One node's fragment, and what a page needs to tell whether a row names the node."""
@@ -171,7 +164,7 @@ class _Page:
     facts: GraphFacts
     local: Href | None  # a node's link from the site's root
     made: dict | None  # the fragments kept for the build (None: made for this page alone)
-    listed: dict[str, tuple[int, str]]  # the page's rows by link from the root (_listed)
+    listed: dict[str, tuple[int, str]]  # the page's rows by link from the root (rows_by_link)
     out: PageEntries
 
     def add_node(self, n: str, mode: str, own: dict[str, Any]) -> None:
@@ -203,10 +196,7 @@ def _fragment(facts: GraphFacts, n: str, local: Href | None, mode: str) -> Fragm
     ends = tuple(sorted(named.items()))
     kind = entry["k"]
     link = entry.get("h")
-    # A version's row says its id; a run's its label (compact._row_names).
-    said = kind == "run" or (kind == "artifact" and entry["l"] == page_key(entry))
-    rowed = link is not None and said and entry["id"].startswith(kind + ":")
-    if not rowed:
+    if link is None or not a_row_may_name(entry):
         return Fragment(script_json(coded), ends, None, entry["l"], "")
     unlisted = _without_row(coded, row_run_id(link) == entry["id"].partition(":")[2])
     text = script_json(coded)
@@ -228,10 +218,9 @@ def _producer(facts: GraphFacts, n: str) -> str | None:
     return producer if isinstance(producer, str) and producer in facts.kind else None
 
 
-def _cluster_fragment(facts: GraphFacts, cluster: Cluster, href, local) -> str:
+def _cluster_fragment(facts: GraphFacts, cluster: Cluster, local: Href | None) -> str:
     """Return a cluster's fragment (made for each page: its counts are the page's)."""
-    entry = cluster_entry(facts, cluster, local if href else None)
-    return script_json(_coded(entry, FULL, {}, {}))
+    return script_json(_coded(cluster_entry(facts, cluster, local), FULL, {}, {}))
 
 
 def run_ends(facts: GraphFacts) -> dict[str, int]:
@@ -266,17 +255,9 @@ def _coded(
     """Return an entry as a fragment writes it: the keys its id says left out, links from
     the root, a run id's shared end (`ends`) by its number (adding it to `named`), the
     producer's link by its id."""
-    e = dict(entry)  # its preview rows only when `mode` is FULL (node_entry)
+    e = without_said(entry)  # its preview rows only when `mode` is FULL (node_entry)
     if mode == LEAN:
         e.pop("ph", None)  # the producer's link lives in the preview
-    eid, kind = e["id"], e["k"]
-    if eid.startswith(kind + ":"):
-        del e["k"]
-        if kind in KIND_IDS:
-            e[KIND_IDS[kind]] = eid[len(kind) + 1 :]
-            del e["id"]
-    if e.get("l") == eid.partition(":")[2]:
-        del e["l"]
     if "ri" in e:
         e["ri"] = _id_code(e["ri"], ends, named)
     if "p" in e:

@@ -436,11 +436,9 @@
       delete e.j;
     }
     if (typeof e.h === 'number') { // the folder: the page is named by its key alone
-      var key = pageKey(e);
-      e.h = text(e.h) + pageOf(key, LG.digest.sha256(key).slice(0, 12));
+      e.h = folderLink(text(e.h), null, pageKey(e));
     } else if (Array.isArray(e.h)) { // [folder, page], the page maybe only its name's digest
-      var page = e.h[1];
-      e.h = text(e.h[0]) + (/\.html$/.test(page) ? page : pageOf(pageKey(e), page));
+      e.h = folderLink(text(e.h[0]), e.h[1], pageKey(e));
     }
     if (e.x !== undefined) e.x *= grid;
     if (e.pj !== undefined) { // a fragment's producer: its link, its run id, or this page
@@ -461,11 +459,15 @@
   // index (the page is its key's own), or [folder, the page or only its digest].
   function linkOf(code, key, root) {
     if (typeof code === 'string') return root + code;
-    if (typeof code === 'number') {
-      return root + FOLDERS[code] + pageOf(key, LG.digest.sha256(key).slice(0, 12));
-    }
-    var page = code[1];
-    return root + FOLDERS[code[0]] + (/\.html$/.test(page) ? page : pageOf(key, page));
+    if (typeof code === 'number') return folderLink(root + FOLDERS[code], null, key);
+    return folderLink(root + FOLDERS[code[0]], code[1], key);
+  }
+
+  // A link written as its folder and its page (compact.py `_folder_link`): the page whole,
+  // only its name's digest (the rest made from the key), or null: named by the key alone.
+  function folderLink(folder, page, key) {
+    if (page === null) return folder + pageOf(key, LG.digest.sha256(key).slice(0, 12));
+    return folder + (/\.html$/.test(page) ? page : pageOf(key, page));
   }
 
   // Row `k` of the page's lineage lists, [link, text] (compact.py `_row`).
